@@ -1,0 +1,59 @@
+"""Rendezvous: a self-hosted booking app. `create_app` wires config, extensions, blueprints, CLI."""
+
+from pathlib import Path
+
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import load_config
+from .extensions import babel, csrf, db, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _select_locale():
+    return request.accept_languages.best_match(["en"]) or "en"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build an app: config -> extensions -> blueprints -> errors -> CLI."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_relative_config=True,
+    )
+    load_config(app, test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config.get("TRUSTED_PROXIES"):
+        count = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+    from . import models  # noqa: F401  (registers the tables)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+
+    from .api.views import bp as api_bp
+    from .public.views import bp as public_bp
+
+    csrf.exempt(public_bp)  # cookie-free flow: signed form tokens instead (web.py)
+    csrf.exempt(api_bp)  # no cookies, no ambient authority
+    app.register_blueprint(public_bp)
+    app.register_blueprint(api_bp)
+
+    from .formatting import register_filters
+    from .web import add_security_headers
+
+    register_filters(app)
+    from .weberrors import register_error_handlers
+
+    app.after_request(add_security_headers)
+    register_error_handlers(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app

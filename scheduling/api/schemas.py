@@ -1,0 +1,81 @@
+"""Shape checks for API input; each returns clean values or raises InvalidRequest with fields."""
+
+import re
+from datetime import date, datetime
+
+from email_validator import EmailNotValidError, validate_email
+
+from ..errors import InvalidRequest
+from ..operations.bookings import Invitee
+from ..timezones import is_valid_zone
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_date_arg(name: str, value: str | None, fields: dict[str, str]) -> date | None:
+    if not value:
+        fields[name] = "required, as YYYY-MM-DD"
+        return None
+    try:
+        if not _DATE.fullmatch(value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        fields[name] = "not a date in the form YYYY-MM-DD"
+        return None
+
+
+def parse_zone_arg(name: str, value: str | None, fields: dict[str, str]) -> str:
+    if value is None or value == "":
+        return "UTC"
+    if not is_valid_zone(value):
+        fields[name] = "unknown time zone; use an IANA name such as Europe/Paris"
+        return "UTC"
+    return value
+
+
+def _text(body: dict, name: str, fields: dict, *, required: bool, max_len: int) -> str:
+    value = body.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            fields[name] = "required"
+        return ""
+    if not isinstance(value, str):
+        fields[name] = "must be a string"
+        return ""
+    value = value.strip()
+    if len(value) > max_len:
+        fields[name] = f"at most {max_len} characters"
+    return value
+
+
+def parse_booking_request(body: object) -> tuple[str, datetime, Invitee]:
+    """(event type slug, start, invitee) from a POST /bookings body."""
+    if not isinstance(body, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    fields: dict[str, str] = {}
+    slug = _text(body, "event_type", fields, required=True, max_len=80)
+    raw_start = _text(body, "start", fields, required=True, max_len=40)
+    name = _text(body, "name", fields, required=True, max_len=200)
+    email = _text(body, "email", fields, required=True, max_len=254)
+    note = _text(body, "note", fields, required=False, max_len=5000)
+    tz = _text(body, "timezone", fields, required=False, max_len=64) or "UTC"
+    start = None
+    if raw_start and "start" not in fields:
+        try:
+            start = datetime.fromisoformat(raw_start)
+        except ValueError:
+            fields["start"] = "not an ISO 8601 date and time"
+        else:
+            if start.tzinfo is None:
+                fields["start"] = "needs a UTC offset, e.g. 2026-12-01T09:00:00+01:00"
+    if email and "email" not in fields:
+        try:
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            fields["email"] = str(exc)
+    if "timezone" not in fields and not is_valid_zone(tz):
+        fields["timezone"] = "unknown time zone; use an IANA name such as Europe/Paris"
+    if fields:
+        raise InvalidRequest("Some fields are missing or invalid.", fields)
+    return slug, start, Invitee(name=name, email=email, tz=tz, note=note)

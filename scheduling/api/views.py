@@ -1,0 +1,103 @@
+"""API v1 endpoints. Errors come out in one JSON shape (weberrors.py)."""
+
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, jsonify, request
+
+from .. import clock
+from ..availability import local_day_range
+from ..errors import InvalidRequest
+from ..extensions import db
+from ..models import Booking
+from ..operations.bookings import create_booking, get_event_type
+from ..operations.slots import compute_event_type_slots
+from ..urls import booking_link
+from .schemas import parse_booking_request, parse_date_arg, parse_zone_arg
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _iso(moment, tz: str) -> str:
+    return moment.astimezone(ZoneInfo(tz)).isoformat()
+
+
+@bp.get("/event-types/<slug>")
+def event_type_detail(slug: str):
+    event_type = get_event_type(slug)
+    return jsonify(
+        {
+            "slug": event_type.slug,
+            "title": event_type.title,
+            "description": event_type.description,
+            "duration": event_type.duration,
+            "location_kind": event_type.location_kind,
+        }
+    )
+
+
+@bp.get("/event-types/<slug>/slots")
+def slots(slug: str):
+    fields: dict[str, str] = {}
+    first = parse_date_arg("start", request.args.get("start"), fields)
+    last = parse_date_arg("end", request.args.get("end"), fields)
+    tz = parse_zone_arg("timezone", request.args.get("timezone"), fields)
+    max_days = current_app.config["MAX_RANGE_DAYS"]
+    if first and last:
+        if last < first:
+            fields["end"] = "must not be before start"
+        elif (last - first).days + 1 > max_days:
+            fields["end"] = f"the range may cover at most {max_days} days"
+    if fields:
+        raise InvalidRequest("The query is invalid.", fields)
+    event_type = get_event_type(slug)
+    start, end = local_day_range(tz, first, last)
+    found = compute_event_type_slots(event_type, start, end, clock.utcnow())
+    return jsonify(
+        {
+            "event_type": event_type.slug,
+            "timezone": tz,
+            "start": first.isoformat(),
+            "end": last.isoformat(),
+            "duration": event_type.duration,
+            "slots": [_iso(slot, tz) for slot in found],
+        }
+    )
+
+
+def booking_json(booking: Booking) -> dict:
+    tz = booking.invitee_tz
+    return {
+        "id": booking.uid,
+        "status": booking.status,
+        "event_type": booking.event_type.slug,
+        "host": {"name": booking.host.name},
+        "start": _iso(booking.start_at, tz),
+        "end": _iso(booking.end_at, tz),
+        "timezone": tz,
+        "name": booking.invitee_name,
+        "email": booking.invitee_email,
+        "location": booking.location,
+        "url": booking_link(booking, "view"),
+        "cancel_url": booking_link(booking, "cancel"),
+        "reschedule_url": booking_link(booking, "reschedule"),
+    }
+
+
+@bp.post("/bookings")
+def create():
+    body = request.get_json(silent=True)
+    if body is None:
+        raise InvalidRequest("Send a JSON object with Content-Type: application/json.")
+    slug, start, invitee = parse_booking_request(body)
+    event_type = get_event_type(slug)
+    booking = create_booking(
+        event_type,
+        start,
+        invitee,
+        clock.utcnow(),
+        video_base_url=current_app.config["JITSI_BASE_URL"],
+    )
+    db.session.commit()
+    response = jsonify(booking_json(booking))
+    response.status_code = 201
+    return response

@@ -1,0 +1,57 @@
+"""Configuration in one order: defaults, instance/config.py, RENDEZVOUS_* env vars, test overrides."""
+
+import json
+import os
+from pathlib import Path
+
+DEFAULT_SECRET_KEY = "dev-only-secret-change-me"
+
+
+class Defaults:
+    SECRET_KEY = DEFAULT_SECRET_KEY
+    SQLALCHEMY_DATABASE_URI = None  # filled in from instance_path when unset
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Public origin of the app, used in links that leave a request (emails, feeds, API answers).
+    # Empty: taken from the request.
+    PUBLIC_URL = ""
+    # Self-hosted Jitsi: each video booking gets its own room under this base URL.
+    JITSI_BASE_URL = "https://meet.jit.si.invalid"
+    # How long a public booking form stays valid after the page was rendered.
+    FORM_TOKEN_MAX_AGE = 2 * 60 * 60
+    # Longest range the slots API answers in one request.
+    MAX_RANGE_DAYS = 62
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    PRODUCTION = False
+
+
+def _coerce(value: str):
+    """Env vars are strings; accept JSON for numbers, booleans and lists."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def load_config(app, test_config: dict | None) -> None:
+    """Apply the four layers in order; refuse the default secret in production."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    for key, value in os.environ.items():
+        if key.startswith("RENDEZVOUS_"):
+            app.config[key.removeprefix("RENDEZVOUS_")] = _coerce(value)
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if test_config:
+        app.config.update(test_config)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        db_path = Path(app.instance_path) / "rendezvous.db"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_path}"
+    if app.debug or app.testing:
+        app.config["SESSION_COOKIE_SECURE"] = False
+    if app.config["PRODUCTION"] and app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+        raise RuntimeError("Set RENDEZVOUS_SECRET_KEY (or SECRET_KEY in instance/config.py).")

@@ -1,0 +1,45 @@
+"""Domain errors: raised below the web layer, translated once per blueprint.
+
+Pure: no Flask, no DB, no clock.
+"""
+
+
+class SchedulingError(Exception):
+    """Base of every error a user or client can cause; `code` is stable for API clients."""
+
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class InvalidRequest(SchedulingError):
+    code = "invalid_request"
+    status = 400
+
+
+class NotFound(SchedulingError):
+    code = "not_found"
+    status = 404
+
+
+class PermissionDenied(SchedulingError):
+    code = "forbidden"
+    status = 403
+
+
+class SlotUnavailable(SchedulingError):
+    """The slot is not (or no longer) free: taken in the meantime, off the grid, or in the past."""
+
+    code = "slot_unavailable"
+    status = 409
+
+
+class BookingClosed(SchedulingError):
+    """The booking can no longer be changed (cancelled, rescheduled or already past)."""
+
+    code = "booking_closed"
+    status = 409

@@ -1,0 +1,59 @@
+"""Event types: what a visitor books (length, grid, buffers, notice, location) and who hosts it."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .hosts import Host
+from .organisations import Organisation
+from .types import UTCDateTime
+
+LOCATION_KINDS = ("in_person", "phone", "video")
+
+event_type_hosts = Table(
+    "event_type_hosts",
+    db.metadata,
+    Column("event_type_id", ForeignKey("event_types.id", ondelete="CASCADE"), primary_key=True),
+    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class EventType(db.Model):
+    __tablename__ = "event_types"
+    __table_args__ = (
+        CheckConstraint("duration > 0 AND step > 0", name="positive_lengths"),
+        CheckConstraint(
+            "buffer_before >= 0 AND buffer_after >= 0 AND min_notice >= 0 AND horizon_days > 0",
+            name="non_negative_settings",
+        ),
+        CheckConstraint("daily_limit IS NULL OR daily_limit > 0", name="daily_limit_positive"),
+        CheckConstraint(
+            "location_kind IN ('in_person', 'phone', 'video')", name="location_kind_known"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    # Unique across the installation: public URLs and the API name event types by slug alone.
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    duration: Mapped[int]  # minutes
+    step: Mapped[int]  # minutes between slot starts
+    buffer_before: Mapped[int] = mapped_column(default=0)
+    buffer_after: Mapped[int] = mapped_column(default=0)
+    min_notice: Mapped[int] = mapped_column(default=0)  # minutes
+    horizon_days: Mapped[int] = mapped_column(default=60)
+    daily_limit: Mapped[int | None]  # per host and local date; NULL = no limit
+    location_kind: Mapped[str] = mapped_column(String(20), default="video")
+    # Address for in-person meetings, phone number for calls; unused for video.
+    location_detail: Mapped[str] = mapped_column(String(500), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    organisation: Mapped[Organisation] = relationship(back_populates="event_types")
+    hosts: Mapped[list[Host]] = relationship(secondary=event_type_hosts, order_by="Host.id")

@@ -1,0 +1,92 @@
+"""Hosts (the closers people book) and their weekly hours and date overrides."""
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .organisations import Organisation
+from .types import UTCDateTime
+
+
+class Host(db.Model):
+    __tablename__ = "hosts"
+    __table_args__ = (UniqueConstraint("organisation_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    tz: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    organisation: Mapped[Organisation] = relationship(back_populates="hosts")
+    weekly_hours: Mapped[list["WeeklyHours"]] = relationship(
+        back_populates="host",
+        cascade="all, delete-orphan",
+        order_by="(WeeklyHours.weekday, WeeklyHours.start_minute)",
+    )
+    date_overrides: Mapped[list["DateOverride"]] = relationship(
+        back_populates="host",
+        cascade="all, delete-orphan",
+        order_by="(DateOverride.day, DateOverride.start_minute)",
+    )
+
+
+class WeeklyHours(db.Model):
+    """One interval of a host's regular week, in minutes after local midnight (1440 = 24:00)."""
+
+    __tablename__ = "weekly_hours"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        CheckConstraint(
+            "start_minute >= 0 AND end_minute <= 1440 AND end_minute > start_minute",
+            name="minute_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host_id: Mapped[int] = mapped_column(ForeignKey("hosts.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int] = mapped_column(SmallInteger)
+    start_minute: Mapped[int] = mapped_column(SmallInteger)
+    end_minute: Mapped[int] = mapped_column(SmallInteger)
+
+    host: Mapped[Host] = relationship(back_populates="weekly_hours")
+
+
+class DateOverride(db.Model):
+    """Replaces a date's weekly hours; a row without minutes makes the date a day off."""
+
+    __tablename__ = "date_overrides"
+    __table_args__ = (
+        CheckConstraint(
+            "(start_minute IS NULL AND end_minute IS NULL) OR "
+            "(start_minute >= 0 AND end_minute <= 1440 AND end_minute > start_minute)",
+            name="minute_range",
+        ),
+        Index("ix_date_overrides_host_day", "host_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host_id: Mapped[int] = mapped_column(ForeignKey("hosts.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    start_minute: Mapped[int | None] = mapped_column(SmallInteger)
+    end_minute: Mapped[int | None] = mapped_column(SmallInteger)
+
+    host: Mapped[Host] = relationship(back_populates="date_overrides")
+
+    @property
+    def is_day_off(self) -> bool:
+        return self.start_minute is None

@@ -1,0 +1,44 @@
+"""Organisations: the tenant every host, event type and booking belongs to."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    # Base URL of the organisation's own Jitsi; empty means the installation default.
+    jitsi_base_url: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    hosts: Mapped[list["Host"]] = relationship(  # noqa: F821
+        back_populates="organisation", order_by="Host.id"
+    )
+    event_types: Mapped[list["EventType"]] = relationship(  # noqa: F821
+        back_populates="organisation", order_by="EventType.id"
+    )
+    holidays: Mapped[list["Holiday"]] = relationship(
+        back_populates="organisation", order_by="Holiday.day", cascade="all, delete-orphan"
+    )
+
+
+class Holiday(db.Model):
+    """A day off for every host of the organisation, unless a host overrides that date."""
+
+    __tablename__ = "holidays"
+    __table_args__ = (UniqueConstraint("organisation_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(200))
+
+    organisation: Mapped[Organisation] = relationship(back_populates="holidays")

@@ -1,0 +1,1 @@
+"""Use cases: load rows, call pure code, mutate, flush. Never commit: the web or CLI edge does."""

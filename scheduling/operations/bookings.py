@@ -1,0 +1,205 @@
+"""Booking use cases: book, cancel, reschedule. Each re-checks the slot under the booking lock."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from .. import availability as av
+from ..errors import BookingClosed, InvalidRequest, NotFound, SlotUnavailable
+from ..extensions import db
+from ..models import Booking, EventType, Host
+from .locking import acquire_booking_lock
+from .slots import load_calendars, settings_for
+
+
+@dataclass(frozen=True)
+class Invitee:
+    """Who books: already shape-checked by a form or the API."""
+
+    name: str
+    email: str
+    tz: str
+    note: str = ""
+
+
+def new_uid() -> str:
+    """A random public identifier (128 bits)."""
+    return secrets.token_hex(16)
+
+
+def video_room_url(base_url: str) -> str:
+    """A unique, unguessable room under the organisation's own Jitsi."""
+    return f"{base_url.rstrip('/')}/rendezvous-{secrets.token_hex(12)}"
+
+
+def _location_for(event_type: EventType, video_base_url: str) -> str:
+    if event_type.location_kind == "video":
+        return video_room_url(event_type.organisation.jitsi_base_url or video_base_url)
+    return event_type.location_detail
+
+
+def _host_order(event_type: EventType, hosts: list[Host], now: datetime) -> list[Host]:
+    """Free hosts, the one with the fewest upcoming bookings of this event type first."""
+    counts = dict(
+        db.session.execute(
+            select(Booking.host_id, func.count())
+            .where(
+                Booking.event_type_id == event_type.id,
+                Booking.status == "confirmed",
+                Booking.start_at >= now,
+                Booking.host_id.in_([host.id for host in hosts]),
+            )
+            .group_by(Booking.host_id)
+        ).all()
+    )
+    return sorted(hosts, key=lambda host: (counts.get(host.id, 0), host.id))
+
+
+def create_booking(
+    event_type: EventType,
+    start: datetime,
+    invitee: Invitee,
+    now: datetime,
+    *,
+    video_base_url: str,
+    preferred_host_id: int | None = None,
+    replaces: Booking | None = None,
+) -> Booking:
+    """Book `start` with a free host of the event type, or raise why not.
+
+    InvalidRequest: the time is not one the event type offers (off the grid, outside hours, past,
+    too soon, beyond the horizon). SlotUnavailable: it is offered but taken in the meantime.
+    """
+    acquire_booking_lock(db.session)
+    if not event_type.active:
+        raise NotFound("This event type is not available for booking.")
+    if start.tzinfo is None:
+        raise InvalidRequest("The start time needs a UTC offset.", {"start": "missing offset"})
+    settings = settings_for(event_type)
+    exclude_id = replaces.id if replaces is not None else None
+    calendars = load_calendars(
+        event_type, start - timedelta(days=1), start + timedelta(days=1), exclude_id
+    )
+    offered = [cal for cal in calendars if av.is_slot_available(cal.schedule, settings, start, now)]
+    if not offered:
+        raise InvalidRequest(
+            "That time is not offered for this event type. Please pick one of the listed times.",
+            {"start": "not an available start time"},
+        )
+    free = [
+        cal.host
+        for cal in offered
+        if av.is_slot_available(cal.schedule, settings, start, now, cal.busy, cal.booked_starts)
+    ]
+    ordered = _host_order(event_type, free, now) if free else []
+    if preferred_host_id is not None:
+        ordered.sort(key=lambda host: host.id != preferred_host_id)
+    end = start + timedelta(minutes=event_type.duration)
+    occupied = av.occupied_interval(start, end, event_type.buffer_before, event_type.buffer_after)
+    video_base = video_base_url
+    for host in ordered:
+        booking = Booking(
+            uid=new_uid(),
+            organisation_id=event_type.organisation_id,
+            event_type=event_type,
+            host=host,
+            invitee_name=invitee.name,
+            invitee_email=invitee.email,
+            invitee_tz=invitee.tz,
+            note=invitee.note,
+            start_at=start,
+            end_at=end,
+            occupied_from=occupied.start,
+            occupied_until=occupied.end,
+            status="confirmed",
+            location_kind=event_type.location_kind,
+            location=_location_for(event_type, video_base),
+            ical_uid=replaces.ical_uid if replaces else f"{new_uid()}@rendezvous",
+            sequence=replaces.sequence + 1 if replaces else 0,
+            rescheduled_from=replaces,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(booking)
+        except IntegrityError:
+            # Another transaction booked an overlapping time for this host (PostgreSQL
+            # exclusion constraint): try the next free host.
+            continue
+        return booking
+    raise SlotUnavailable("This time was just taken. Please pick another.")
+
+
+def _ensure_changeable(booking: Booking, now: datetime) -> None:
+    if booking.status == "cancelled":
+        raise BookingClosed("This booking has been cancelled.")
+    if booking.status == "rescheduled":
+        raise BookingClosed("This booking was moved to another time; use the latest link.")
+    if booking.start_at <= now:
+        raise BookingClosed("This meeting has already started or taken place.")
+
+
+def cancel_booking(booking: Booking, reason: str, now: datetime) -> Booking:
+    """Cancel a confirmed, future booking; the time becomes free again."""
+    acquire_booking_lock(db.session)
+    db.session.refresh(booking)
+    _ensure_changeable(booking, now)
+    booking.status = "cancelled"
+    booking.cancel_reason = reason
+    booking.cancelled_at = now
+    booking.updated_at = now
+    booking.sequence += 1
+    db.session.flush()
+    return booking
+
+
+def reschedule_booking(
+    booking: Booking, new_start: datetime, now: datetime, *, video_base_url: str
+) -> Booking:
+    """Move a booking: the old row is kept as 'rescheduled', a new confirmed row takes its place.
+
+    The same host is preferred; the new row keeps the iCal UID and raises SEQUENCE, so calendars
+    update the event instead of adding one.
+    """
+    acquire_booking_lock(db.session)
+    db.session.refresh(booking)
+    _ensure_changeable(booking, now)
+    booking.status = "rescheduled"
+    booking.updated_at = now
+    db.session.flush()
+    invitee = Invitee(booking.invitee_name, booking.invitee_email, booking.invitee_tz, booking.note)
+    new = create_booking(
+        booking.event_type,
+        new_start,
+        invitee,
+        now,
+        video_base_url=video_base_url,
+        preferred_host_id=booking.host_id,
+        replaces=booking,
+    )
+    new.token_version = booking.token_version
+    if new.host_id == booking.host_id and booking.location_kind == new.location_kind:
+        new.location = booking.location  # keep the video room the invitee already has
+    return new
+
+
+def get_event_type(slug: str, *, include_inactive: bool = False) -> EventType:
+    """The event type with this slug, or NotFound."""
+    event_type = db.session.execute(
+        select(EventType).where(EventType.slug == slug)
+    ).scalar_one_or_none()
+    if event_type is None or not (event_type.active or include_inactive):
+        raise NotFound("There is no bookable event type at this address.")
+    return event_type
+
+
+def get_booking(uid: str) -> Booking:
+    """The booking with this public id, or NotFound."""
+    booking = db.session.execute(select(Booking).where(Booking.uid == uid)).scalar_one_or_none()
+    if booking is None:
+        raise NotFound("This booking does not exist.")
+    return booking

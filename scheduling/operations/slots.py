@@ -1,0 +1,137 @@
+"""Free slots of an event type: load hosts, hours and busy time, then ask the pure engine."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from .. import availability as av
+from ..extensions import db
+from ..models import Booking, EventType, Holiday, Host
+
+# Longest buffer or meeting we look around a range for, so bookings just outside still count.
+_PAD = timedelta(days=2)
+
+
+def settings_for(event_type: EventType) -> av.SlotSettings:
+    """The engine's view of an event type."""
+    return av.SlotSettings(
+        duration=event_type.duration,
+        step=event_type.step,
+        buffer_before=event_type.buffer_before,
+        buffer_after=event_type.buffer_after,
+        min_notice=event_type.min_notice,
+        horizon_days=event_type.horizon_days,
+        daily_limit=event_type.daily_limit,
+    )
+
+
+def schedule_for(host: Host, holidays: Iterable[Holiday] = ()) -> av.Schedule:
+    """The engine's view of a host's hours: weekly rules, holidays, then the host's own overrides."""
+    overrides: dict = {}
+    for holiday in holidays:
+        overrides[holiday.day] = []
+    own: dict = {}
+    for row in host.date_overrides:
+        own.setdefault(row.day, [])
+        if not row.is_day_off:
+            own[row.day].append((row.start_minute, row.end_minute))
+    overrides.update(own)
+    return av.Schedule(
+        tz=host.tz,
+        weekly=tuple(
+            av.WeeklyInterval(w.weekday, w.start_minute, w.end_minute) for w in host.weekly_hours
+        ),
+        overrides=tuple(av.DateOverride(day, tuple(iv)) for day, iv in sorted(overrides.items())),
+    )
+
+
+def busy_by_host(
+    host_ids: Sequence[int], start: datetime, end: datetime, exclude_booking_id: int | None = None
+) -> dict[int, list[av.Interval]]:
+    """Occupied intervals (meetings widened by their buffers) of confirmed bookings near a range."""
+    query = select(Booking.host_id, Booking.occupied_from, Booking.occupied_until).where(
+        Booking.host_id.in_(host_ids),
+        Booking.status == "confirmed",
+        Booking.occupied_until > start - _PAD,
+        Booking.occupied_from < end + _PAD,
+    )
+    if exclude_booking_id is not None:
+        query = query.where(Booking.id != exclude_booking_id)
+    busy: dict[int, list[av.Interval]] = {host_id: [] for host_id in host_ids}
+    for host_id, occupied_from, occupied_until in db.session.execute(query):
+        busy[host_id].append(av.Interval(occupied_from, occupied_until))
+    return busy
+
+
+def booked_starts_by_host(
+    event_type: EventType,
+    host_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    exclude_booking_id: int | None = None,
+) -> dict[int, list[datetime]]:
+    """Starts of confirmed bookings of this event type, for the per-day limit."""
+    starts: dict[int, list[datetime]] = {host_id: [] for host_id in host_ids}
+    if event_type.daily_limit is None:
+        return starts
+    query = select(Booking.host_id, Booking.start_at).where(
+        Booking.event_type_id == event_type.id,
+        Booking.host_id.in_(host_ids),
+        Booking.status == "confirmed",
+        Booking.start_at >= start - _PAD,
+        Booking.start_at < end + _PAD,
+    )
+    if exclude_booking_id is not None:
+        query = query.where(Booking.id != exclude_booking_id)
+    for host_id, start_at in db.session.execute(query):
+        starts[host_id].append(start_at)
+    return starts
+
+
+@dataclass
+class HostCalendar:
+    """What the engine needs about one host of an event type within a range."""
+
+    host: Host
+    schedule: av.Schedule
+    busy: list[av.Interval]
+    booked_starts: list[datetime]
+
+
+def load_calendars(
+    event_type: EventType, start: datetime, end: datetime, exclude_booking_id: int | None = None
+) -> list[HostCalendar]:
+    """Every active host of the event type with their hours and busy time around [start, end)."""
+    hosts = [host for host in event_type.hosts if host.active]
+    if not hosts:
+        return []
+    holidays = event_type.organisation.holidays
+    ids = [host.id for host in hosts]
+    busy = busy_by_host(ids, start, end, exclude_booking_id)
+    booked = booked_starts_by_host(event_type, ids, start, end, exclude_booking_id)
+    return [
+        HostCalendar(host, schedule_for(host, holidays), busy[host.id], booked[host.id])
+        for host in hosts
+    ]
+
+
+def compute_event_type_slots(
+    event_type: EventType,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    exclude_booking_id: int | None = None,
+) -> list[datetime]:
+    """Free slot starts (UTC) of an event type: the union over its active hosts.
+
+    exclude_booking_id leaves one booking out of the busy time (the one being rescheduled).
+    """
+    settings = settings_for(event_type)
+    union: set[datetime] = set()
+    for cal in load_calendars(event_type, start, end, exclude_booking_id):
+        union.update(
+            av.compute_slots(cal.schedule, settings, start, end, now, cal.busy, cal.booked_starts)
+        )
+    return sorted(union)

@@ -1,0 +1,1 @@
+"""The visitor's booking flow: server-rendered, cookie-free, working without JavaScript."""

@@ -1,0 +1,56 @@
+"""Cross-cutting web concerns: security headers, the cookie-free public form token, origin checks."""
+
+from flask import current_app, request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from .errors import InvalidRequest, PermissionDenied
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+    "object-src 'none'; frame-ancestors 'none'"
+)
+
+
+def add_security_headers(response):
+    """Strict CSP without unsafe-inline and no framing, unless a route set its own policy."""
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]:
+        response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="public-form-v1")
+
+
+def make_form_token(**claims: str) -> str:
+    """A signed, time-limited token that binds a public form to what the page offered."""
+    return _serializer().dumps(claims)
+
+
+def check_form_token(token: str, **expected: str) -> None:
+    """Raise InvalidRequest unless the token is ours, fresh, and made for exactly these values."""
+    max_age = current_app.config["FORM_TOKEN_MAX_AGE"]
+    try:
+        claims = _serializer().loads(token or "", max_age=max_age)
+    except SignatureExpired:
+        raise InvalidRequest("This form has expired. Please pick a time again.") from None
+    except BadSignature:
+        raise InvalidRequest("This form could not be verified. Please pick a time again.") from None
+    if not isinstance(claims, dict) or any(claims.get(k) != v for k, v in expected.items()):
+        raise InvalidRequest("This form does not match the chosen time. Please pick it again.")
+
+
+def check_same_origin_post() -> None:
+    """Refuse cross-site POSTs on the cookie-free public flow (Origin and Sec-Fetch-Site)."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None and site not in ("same-origin", "none"):
+        raise PermissionDenied("This form can only be sent from this site.")
+    origin = request.headers.get("Origin")
+    if origin is not None and origin.rstrip("/") != request.host_url.rstrip("/"):
+        raise PermissionDenied("This form can only be sent from this site.")

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Set everything up and serve Rendezvous on http://127.0.0.1:5000 with SQLite and demo data.
+# Running it again keeps the data (instance/rendezvous.db).
+set -euo pipefail
+cd "$(dirname "$0")"
+./scripts/bootstrap.sh
+export FLASK_APP=app
+# Local demo over plain http: session cookies must not require https here.
+export RENDEZVOUS_SESSION_COOKIE_SECURE=${RENDEZVOUS_SESSION_COOKIE_SECURE:-false}
+.venv/bin/flask db upgrade
+.venv/bin/flask rendezvous demo
+echo "Serving on http://127.0.0.1:5000 (Ctrl+C stops)."
+exec .venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"

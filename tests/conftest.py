@@ -1,0 +1,172 @@
+"""Shared fixtures: a fresh app and database per test, factories, a frozen clock, a live server.
+
+SQLite (default): a new database file per test (separate connections, as in production). PostgreSQL (DATABASE_URL set): the schema is
+built once per session and every table is emptied after each test.
+"""
+
+import os
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from scheduling import clock, create_app
+from scheduling.extensions import db
+from scheduling.models import EventType, Host, Organisation, WeeklyHours
+
+PG_URL = os.environ.get("DATABASE_URL", "")
+USE_PG = PG_URL.startswith("postgresql")
+TEST_SECRET = "test-secret-key"
+
+# A fixed "now" for web tests: Monday 2030-01-07 08:00 UTC, far from any DST change.
+FROZEN_NOW = datetime(2030, 1, 7, 8, 0, tzinfo=UTC)
+
+
+def _config(**extra) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": TEST_SECRET,
+        "SQLALCHEMY_DATABASE_URI": PG_URL,
+        "SERVER_NAME": None,
+        "JITSI_BASE_URL": "https://meet.test.example",
+    }
+    config.update(extra)
+    return config
+
+
+def reset_schema(app) -> None:
+    """Drop and build every table; on PostgreSQL with the overlap constraint's extension."""
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("CREATE EXTENSION IF NOT EXISTS btree_gist"))
+                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.drop_all()
+        db.create_all()
+
+
+def empty_tables(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        names = ", ".join(table.name for table in db.metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(scope="session")
+def _pg_schema():
+    if USE_PG:
+        reset_schema(create_app(_config()))
+    return USE_PG
+
+
+@pytest.fixture
+def app(_pg_schema, tmp_path):
+    url = PG_URL if USE_PG else f"sqlite:///{tmp_path / 'test.db'}"
+    app = create_app(_config(SQLALCHEMY_DATABASE_URI=url))
+    if not USE_PG:
+        reset_schema(app)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    if USE_PG:
+        empty_tables(app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def frozen_now(monkeypatch):
+    """Make the app's clock read FROZEN_NOW (pure code takes `now` as a parameter instead)."""
+    monkeypatch.setattr(clock, "utcnow", lambda: FROZEN_NOW)
+    return FROZEN_NOW
+
+
+@pytest.fixture
+def make_org(app):
+    def make(**kw) -> Organisation:
+        defaults = {"name": "Acme Sales", "slug": f"acme-{os.urandom(3).hex()}"}
+        org = Organisation(created_at=FROZEN_NOW, **{**defaults, **kw})
+        db.session.add(org)
+        db.session.commit()
+        return org
+
+    return make
+
+
+@pytest.fixture
+def make_host(app, make_org):
+    def make(org=None, hours=((range(5), 540, 1020),), **kw) -> Host:
+        org = org or make_org()
+        defaults = {
+            "name": "Hannah Host",
+            "email": f"host-{os.urandom(3).hex()}@example.com",
+            "tz": "Europe/Berlin",
+        }
+        host = Host(organisation=org, created_at=FROZEN_NOW, **{**defaults, **kw})
+        for weekdays, start, end in hours:
+            for weekday in weekdays:
+                host.weekly_hours.append(
+                    WeeklyHours(weekday=weekday, start_minute=start, end_minute=end)
+                )
+        db.session.add(host)
+        db.session.commit()
+        return host
+
+    return make
+
+
+@pytest.fixture
+def make_event_type(app, make_host):
+    def make(hosts=None, **kw) -> EventType:
+        hosts = hosts if hosts is not None else [make_host()]
+        org = hosts[0].organisation if hosts else None
+        defaults = {
+            "slug": f"call-{os.urandom(3).hex()}",
+            "title": "Intro call",
+            "duration": 30,
+            "step": 30,
+            "location_kind": "video",
+        }
+        event_type = EventType(
+            organisation=kw.pop("organisation", org), created_at=FROZEN_NOW, **{**defaults, **kw}
+        )
+        event_type.hosts = list(hosts)
+        db.session.add(event_type)
+        db.session.commit()
+        return event_type
+
+    return make
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(app):
+    """The test app served by a threaded HTTP server on loopback."""
+    with LiveServer(app) as server:
+        yield server
