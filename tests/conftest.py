@@ -45,6 +45,7 @@ def reset_schema(app) -> None:
                 conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         db.drop_all()
         db.create_all()
+        db.engine.dispose()
 
 
 def empty_tables(app) -> None:
@@ -53,6 +54,7 @@ def empty_tables(app) -> None:
         names = ", ".join(table.name for table in db.metadata.sorted_tables)
         with db.engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

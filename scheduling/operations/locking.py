@@ -14,6 +14,7 @@ def acquire_booking_lock(session: Session) -> None:
     takes the lock first, so the availability re-check and the insert see the same data.
     PostgreSQL needs nothing here: its exclusion constraint decides.
     """
+    session = session() if callable(session) else session  # unwrap Flask-SQLAlchemy's scope
     if session.get_bind().dialect.name != "sqlite" or session.info.get(_LOCKED):
         return
     if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
