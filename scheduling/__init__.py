@@ -36,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
 
+    from .admin import bp as admin_bp
     from .api.views import bp as api_bp
     from .public.views import bp as public_bp
 
@@ -43,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(api_bp)  # no cookies, no ambient authority
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(admin_bp)
 
     from .formatting import register_filters
     from .web import add_security_headers

@@ -5,8 +5,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from . import clock
+from .demo import DEMO_LOGINS
+from .errors import InvalidRequest
 from .extensions import db
-from .models import EventType
+from .models import ROLES, EventType, Host, Organisation, User
+from .operations import accounts
 
 
 def _base_url() -> str:
@@ -32,3 +35,55 @@ def register_cli(app) -> None:
         click.echo("Booking pages:")
         for event_type in db.session.scalars(select(EventType).order_by(EventType.id)):
             click.echo(f"  {_base_url()}/book/{event_type.slug}   ({event_type.title})")
+        click.echo(f"Admin: {_base_url()}/admin/  (demo logins, change them in production)")
+        for email, password, role in DEMO_LOGINS:
+            click.echo(f"  {role:<8} {email}  password: {password}")
+
+    @group.command("create-user")
+    @click.option("--email", required=True)
+    @click.option("--name", required=True)
+    @click.option("--role", type=click.Choice(ROLES), required=True)
+    @click.option("--organisation", "org_slug", help="Organisation slug (default: the only one).")
+    @click.option("--host-email", help="For reps: the email of the host they are.")
+    @click.password_option()
+    def create_user(email, name, role, org_slug, host_email, password):
+        """Create a login (admin, manager, or rep linked to a host)."""
+        org = _organisation(org_slug)
+        host = None
+        if host_email:
+            host = db.session.scalar(
+                select(Host).where(Host.organisation_id == org.id, Host.email == host_email)
+            )
+            if host is None:
+                raise click.ClickException(f"No host with email {host_email} in {org.slug}.")
+        try:
+            user = accounts.create_user(org, email, name, password, role, clock.utcnow(), host=host)
+        except InvalidRequest as exc:
+            raise click.ClickException(exc.message) from None
+        db.session.commit()
+        click.echo(f"Created {user.role} {user.email}.")
+
+    @group.command("reset-password")
+    @click.option("--email", required=True)
+    @click.password_option()
+    def reset_password(email, password):
+        """Set a new password (signs the user out everywhere)."""
+        user = db.session.scalar(select(User).where(User.email == accounts.normalise_email(email)))
+        if user is None:
+            raise click.ClickException(f"No user with email {email}.")
+        try:
+            accounts.set_password(user, password, clock.utcnow(), actor=None)
+        except InvalidRequest as exc:
+            raise click.ClickException(exc.message) from None
+        db.session.commit()
+        click.echo(f"Password of {user.email} changed.")
+
+
+def _organisation(slug: str | None) -> Organisation:
+    orgs = db.session.scalars(select(Organisation).order_by(Organisation.id)).all()
+    if slug:
+        orgs = [org for org in orgs if org.slug == slug]
+    if len(orgs) != 1:
+        names = ", ".join(org.slug for org in orgs) or "none"
+        raise click.ClickException(f"Name the organisation with --organisation (found: {names}).")
+    return orgs[0]

@@ -1,10 +1,10 @@
-"""Configuration in one order: defaults, instance/config.py, RENDEZVOUS_* env vars, test overrides."""
+"""Configuration in one order: defaults, instance/config.py, RENDEZVOUS_* env, test overrides."""
 
 import json
 import os
 from pathlib import Path
 
-DEFAULT_SECRET_KEY = "dev-only-secret-change-me"
+DEFAULT_SECRET_KEY = "dev-only-secret-change-me"  # noqa: S105 (refused in production)
 
 
 class Defaults:
@@ -26,6 +26,10 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = True
+    # The session (admin login, CSRF) lives under /admin only: public pages never see a cookie.
+    SESSION_COOKIE_PATH = "/admin"
+    SESSION_COOKIE_NAME = "rendezvous_session"
+    PERMANENT_SESSION_LIFETIME = 12 * 60 * 60
     PRODUCTION = False
 
 

@@ -5,7 +5,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from .extensions import db
-from .models import DateOverride, EventType, Holiday, Host, Organisation, WeeklyHours
+from .models import DateOverride, EventType, Holiday, Host, LostReason, Organisation, WeeklyHours
+from .operations.accounts import create_user
 from .operations.bookings import Invitee, create_booking
 from .operations.slots import compute_event_type_slots
 
@@ -21,6 +22,13 @@ HOSTS = [
     ),
     ("Oliver Bennett", "oliver@northwind.example", "Europe/London", [(range(4), 480, 960)]),
     ("Maya Patel", "maya@northwind.example", "America/New_York", [(range(5), 600, 1080)]),
+]
+
+# Printed by `flask rendezvous demo`: one login per role (the rep is Oliver, a host).
+DEMO_LOGINS = [
+    ("admin@northwind.example", "admin-demo-2026", "admin"),
+    ("manager@northwind.example", "manager-demo-2026", "manager"),
+    ("oliver@northwind.example", "rep-demo-2026", "rep"),
 ]
 
 INVITEES = [
@@ -102,6 +110,12 @@ def load_demo(now: datetime, video_base_url: str) -> Organisation:
     db.session.flush()
     _book_some(discovery, now, video_base_url, picks=(0, 5, 11, 20, 33))
     _book_some(strategy, now, video_base_url, picks=(2, 7))
+    names = {"admin": "Alex Admin", "manager": "Morgan Manager", "rep": "Oliver Bennett"}
+    for email, password, role in DEMO_LOGINS:
+        host = hosts[1] if role == "rep" else None
+        create_user(org, email, names[role], password, role, now, host=host)
+    for position, label in enumerate(["Price", "Timing", "Not a fit", "Chose a competitor"]):
+        db.session.add(LostReason(organisation=org, label=label, position=position))
     return org
 
 

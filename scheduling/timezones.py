@@ -12,14 +12,12 @@ _HIDDEN = {"localtime", "Factory"}
 @lru_cache(maxsize=1)
 def all_zones() -> tuple[str, ...]:
     """Every selectable zone name, sorted; legacy aliases like 'US/Eastern' are left out."""
-    return tuple(
-        sorted(
-            name
-            for name in available_timezones()
-            if "/" in name and name not in _HIDDEN and not name.startswith(("Etc/", "SystemV/"))
-        )
-        + ["UTC"]
+    names = (
+        name
+        for name in available_timezones()
+        if "/" in name and name not in _HIDDEN and not name.startswith(("Etc/", "SystemV/"))
     )
+    return (*sorted(names), "UTC")
 
 
 @lru_cache(maxsize=1024)

@@ -1,4 +1,4 @@
-"""Cross-cutting web concerns: security headers, the cookie-free public form token, origin checks."""
+"""Web concerns shared by blueprints: security headers, cookie-free form tokens, origin checks."""
 
 from flask import current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer

@@ -1,20 +1,22 @@
 """Shared fixtures: a fresh app and database per test, factories, a frozen clock, a live server.
 
-SQLite (default): a new database file per test (separate connections, as in production). PostgreSQL (DATABASE_URL set): the schema is
-built once per session and every table is emptied after each test.
+SQLite (default): a new database file per test (separate connections, as in production).
+PostgreSQL (DATABASE_URL set): the schema is built once per session, tables emptied after each test.
 """
 
 import os
+import re
 import threading
 from datetime import UTC, datetime
 
 import pytest
+from flask import g
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from scheduling import clock, create_app
 from scheduling.extensions import db
-from scheduling.models import EventType, Host, Organisation, WeeklyHours
+from scheduling.models import EventType, Host, Organisation, User, WeeklyHours
 
 PG_URL = os.environ.get("DATABASE_URL", "")
 USE_PG = PG_URL.startswith("postgresql")
@@ -70,6 +72,13 @@ def app(_pg_schema, tmp_path):
     app = create_app(_config(SQLALCHEMY_DATABASE_URI=url))
     if not USE_PG:
         reset_schema(app)
+
+    @app.before_request
+    def _fresh_request_globals():
+        # Test requests share the test's app context, so `g` would outlive a request; Flask-WTF
+        # caches the CSRF token there. Production requests each get their own context.
+        g.pop("csrf_token", None)
+
     with app.app_context():
         yield app
         db.session.remove()
@@ -172,3 +181,64 @@ def live_server(app):
     """The test app served by a threaded HTTP server on loopback."""
     with LiveServer(app) as server:
         yield server
+
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def make_user(app, make_org, make_host):
+    from scheduling.operations.accounts import create_user
+
+    def make(role="manager", org=None, host=None, email=None, password=PASSWORD, **kw) -> User:
+        org = org or (host.organisation if host else make_org())
+        if role == "rep" and host is None:
+            host = make_host(org=org)
+        user = create_user(
+            org,
+            email or f"{role}-{os.urandom(3).hex()}@example.com",
+            kw.pop("name", f"{role.title()} User"),
+            password,
+            role,
+            FROZEN_NOW,
+            host=host,
+        )
+        db.session.commit()
+        return user
+
+    return make
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    return CSRF_RE.search(html).group(1)
+
+
+def login(client, email: str, password: str = PASSWORD):
+    """Log in through the real form (CSRF token and all); returns the POST response."""
+    page = client.get("/admin/login")
+    return client.post(
+        "/admin/login",
+        data={"email": email, "password": password, "csrf_token": csrf_from(page.text)},
+    )
+
+
+@pytest.fixture
+def login_as(client, make_user):
+    """Create a user with this role, log the test client in as them, return the user."""
+
+    def do(role="manager", **kw) -> User:
+        user = make_user(role=role, **kw)
+        response = login(client, user.email)
+        assert response.status_code == 302, response.text
+        return user
+
+    return do
+
+
+def post_form(client, url: str, data: dict, page_url: str | None = None):
+    """POST an admin form with the CSRF token taken from the page that shows it."""
+    page = client.get(page_url or url)
+    return client.post(url, data={**data, "csrf_token": csrf_from(page.text)})

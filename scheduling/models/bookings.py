@@ -66,6 +66,13 @@ class Booking(db.Model):
         ForeignKey("bookings.id", ondelete="SET NULL")
     )
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    # Why a host or manager moved it (empty when the invitee did).
+    reschedule_reason: Mapped[str] = mapped_column(Text, default="")
+    # Who made the change: "invitee", or "user" with the user id (admin side).
+    cancelled_by: Mapped[str] = mapped_column(String(20), default="")
+    # Where the booking came from: the public page, the API, or entered by a user.
+    source: Mapped[str] = mapped_column(String(20), default="public")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -17,6 +17,8 @@ class Organisation(db.Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     # Base URL of the organisation's own Jitsi; empty means the installation default.
     jitsi_base_url: Mapped[str | None] = mapped_column(String(300))
+    # Currency suggested when a rep records a won deal.
+    default_currency: Mapped[str] = mapped_column(String(3), default="EUR")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     hosts: Mapped[list["Host"]] = relationship(  # noqa: F821

@@ -22,6 +22,18 @@ class UTCDateTime(TypeDecorator):
             return value.replace(tzinfo=None)
         return value
 
+    def result_processor(self, dialect, coltype):
+        """One fast step per value: busy-time queries read thousands of these per request."""
+        if dialect.name == "sqlite":
+
+            def parse_text(value):
+                if value is None:
+                    return None
+                return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+            return parse_text
+        return super().result_processor(dialect, coltype)
+
     def process_result_value(self, value: datetime | None, dialect):
         if value is None:
             return None

@@ -1,14 +1,17 @@
 """Free slots of an event type: load hosts, hours and busy time, then ask the pure engine."""
 
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import groupby
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from .. import availability as av
 from ..extensions import db
-from ..models import Booking, EventType, Holiday, Host
+from ..models import Booking, BusyBlock, EventType, Holiday, Host, event_type_hosts
 
 # Longest buffer or meeting we look around a range for, so bookings just outside still count.
 _PAD = timedelta(days=2)
@@ -28,7 +31,7 @@ def settings_for(event_type: EventType) -> av.SlotSettings:
 
 
 def schedule_for(host: Host, holidays: Iterable[Holiday] = ()) -> av.Schedule:
-    """The engine's view of a host's hours: weekly rules, holidays, then the host's own overrides."""
+    """The engine's view of a host's hours: weekly rules, holidays, then the host's overrides."""
     overrides: dict = {}
     for holiday in holidays:
         overrides[holiday.day] = []
@@ -50,7 +53,7 @@ def schedule_for(host: Host, holidays: Iterable[Holiday] = ()) -> av.Schedule:
 def busy_by_host(
     host_ids: Sequence[int], start: datetime, end: datetime, exclude_booking_id: int | None = None
 ) -> dict[int, list[av.Interval]]:
-    """Occupied intervals (meetings widened by their buffers) of confirmed bookings near a range."""
+    """Busy time near a range: confirmed bookings widened by their buffers, and blocked time."""
     query = select(Booking.host_id, Booking.occupied_from, Booking.occupied_until).where(
         Booking.host_id.in_(host_ids),
         Booking.status == "confirmed",
@@ -59,9 +62,15 @@ def busy_by_host(
     )
     if exclude_booking_id is not None:
         query = query.where(Booking.id != exclude_booking_id)
+    blocks = select(BusyBlock.host_id, BusyBlock.start_at, BusyBlock.end_at).where(
+        BusyBlock.host_id.in_(host_ids),
+        BusyBlock.end_at > start - _PAD,
+        BusyBlock.start_at < end + _PAD,
+    )
     busy: dict[int, list[av.Interval]] = {host_id: [] for host_id in host_ids}
-    for host_id, occupied_from, occupied_until in db.session.execute(query):
-        busy[host_id].append(av.Interval(occupied_from, occupied_until))
+    for rows in (db.session.execute(query), db.session.execute(blocks)):
+        for host_id, busy_from, busy_until in rows:
+            busy[host_id].append(av.Interval(busy_from, busy_until))
     return busy
 
 
@@ -104,7 +113,13 @@ def load_calendars(
     event_type: EventType, start: datetime, end: datetime, exclude_booking_id: int | None = None
 ) -> list[HostCalendar]:
     """Every active host of the event type with their hours and busy time around [start, end)."""
-    hosts = [host for host in event_type.hosts if host.active]
+    hosts = db.session.scalars(
+        select(Host)
+        .join(event_type_hosts, event_type_hosts.c.host_id == Host.id)
+        .where(event_type_hosts.c.event_type_id == event_type.id, Host.active.is_(True))
+        .options(selectinload(Host.weekly_hours), selectinload(Host.date_overrides))
+        .order_by(Host.id)
+    ).all()
     if not hosts:
         return []
     holidays = event_type.organisation.holidays
@@ -129,9 +144,10 @@ def compute_event_type_slots(
     exclude_booking_id leaves one booking out of the busy time (the one being rescheduled).
     """
     settings = settings_for(event_type)
-    union: set[datetime] = set()
-    for cal in load_calendars(event_type, start, end, exclude_booking_id):
-        union.update(
-            av.compute_slots(cal.schedule, settings, start, end, now, cal.busy, cal.booked_starts)
-        )
-    return sorted(union)
+    per_host = [
+        av.compute_slots(cal.schedule, settings, start, end, now, cal.busy, cal.booked_starts)
+        for cal in load_calendars(event_type, start, end, exclude_booking_id)
+    ]
+    if len(per_host) == 1:
+        return per_host[0]
+    return [slot for slot, _ in groupby(heapq.merge(*per_host))]

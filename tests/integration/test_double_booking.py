@@ -3,8 +3,8 @@
 import json
 import re
 import threading
-import urllib.parse
 import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
@@ -57,7 +57,9 @@ def test_database_refuses_overlapping_confirmed_bookings(
     host = event_type.hosts[0]
     db.session.add(raw_booking(event_type, host, START, pad=pad))
     db.session.commit()
-    db.session.add(raw_booking(event_type, host, START + timedelta(minutes=offset), minutes, pad=pad))
+    db.session.add(
+        raw_booking(event_type, host, START + timedelta(minutes=offset), minutes, pad=pad)
+    )
     if overlaps:
         with pytest.raises(IntegrityError):
             db.session.commit()
@@ -120,14 +122,23 @@ def test_racing_api_requests_for_overlapping_times_have_one_winner(
     # 60-minute meetings every 15 minutes: 10:00, 10:15, 10:30, 10:45 all overlap each other.
     event_type = make_event_type(duration=60, step=15, buffer_after=10)
     slug = event_type.slug
-    starts = ["2030-01-08T10:00:00+01:00", "2030-01-08T10:15:00+01:00",
-              "2030-01-08T10:30:00+01:00", "2030-01-08T10:45:00+01:00"]
+    starts = [
+        "2030-01-08T10:00:00+01:00",
+        "2030-01-08T10:15:00+01:00",
+        "2030-01-08T10:30:00+01:00",
+        "2030-01-08T10:45:00+01:00",
+    ]
 
     def send(index: int):
         return post_json(
             f"{live_server.url}/api/v1/bookings",
-            {"event_type": slug, "start": starts[index % 4],
-             "name": f"Racer {index}", "email": f"racer{index}@example.com", "timezone": "UTC"},
+            {
+                "event_type": slug,
+                "start": starts[index % 4],
+                "name": f"Racer {index}",
+                "email": f"racer{index}@example.com",
+                "timezone": "UTC",
+            },
         )
 
     results = race(12, send)
@@ -154,8 +165,13 @@ def test_racing_form_posts_have_one_winner(live_server, client, make_event_type,
 
     def send(index: int):
         data = urllib.parse.urlencode(
-            {"start": start, "tz": "UTC", "form_token": token, "name": f"Racer {index}",
-             "email": f"r{index}@example.com"}
+            {
+                "start": start,
+                "tz": "UTC",
+                "form_token": token,
+                "name": f"Racer {index}",
+                "email": f"r{index}@example.com",
+            }
         ).encode()
         try:
             with opener.open(f"{live_server.url}/book/{slug}/confirm", data, 60) as r:

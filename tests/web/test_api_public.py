@@ -226,8 +226,12 @@ def test_team_event_books_the_next_free_host(
     org = make_org()
     first, second = make_host(org=org, name="First"), make_host(org=org, name="Second")
     event_type = make_event_type(hosts=[first, second])
-    hosts = {book(client, event_type, "2030-01-08T10:00:00+01:00", email=f"{i}@example.com")
-             .get_json()["host"]["name"] for i in range(2)}
+    hosts = {
+        book(client, event_type, "2030-01-08T10:00:00+01:00", email=f"{i}@example.com").get_json()[
+            "host"
+        ]["name"]
+        for i in range(2)
+    }
     assert hosts == {"First", "Second"}
     assert book(client, event_type, "2030-01-08T10:00:00+01:00").status_code == 409
 

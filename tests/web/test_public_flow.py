@@ -23,14 +23,22 @@ def form_token(html: str) -> str:
 
 
 def open_form(client, event_type, start=SLOT, tz="Europe/Berlin"):
-    response = client.get(f"/book/{event_type.slug}/confirm", query_string={"start": start, "tz": tz})
+    response = client.get(
+        f"/book/{event_type.slug}/confirm", query_string={"start": start, "tz": tz}
+    )
     assert response.status_code == 200, response.text
     return form_token(response.text)
 
 
 def submit(client, event_type, token, start=SLOT, headers=None, **fields):
-    data = {"start": start, "tz": "Europe/Berlin", "form_token": token, "name": "Grace Hopper",
-            "email": "grace@example.com", "note": ""}
+    data = {
+        "start": start,
+        "tz": "Europe/Berlin",
+        "form_token": token,
+        "name": "Grace Hopper",
+        "email": "grace@example.com",
+        "note": "",
+    }
     data.update(fields)
     return client.post(f"/book/{event_type.slug}/confirm", data=data, headers=headers or {})
 
@@ -46,8 +54,8 @@ def test_month_shows_days_with_slots_and_no_cookie(client, event_type):
     assert "Set-Cookie" not in response.headers
     assert "January 2030" in response.text
     # Weekdays from today on are links; the weekend is not.
-    assert f'date=2030-01-08' in response.text
-    assert f'date=2030-01-12' not in response.text
+    assert "date=2030-01-08" in response.text
+    assert "date=2030-01-12" not in response.text
 
 
 def test_day_lists_times_in_the_visitor_zone(client, event_type):

@@ -1,0 +1,39 @@
+"""The admin navigation: one entry per area; areas not yet registered are left out."""
+
+from flask import current_app, request
+
+from .access import current_user
+
+ALL = ("admin", "manager", "rep")
+MANAGERS = ("admin", "manager")
+ADMINS = ("admin",)
+
+# (endpoint, label, roles). An entry is "current" for its endpoint and any "<endpoint>_..." one.
+NAV = [
+    ("admin.home", "Home", ALL),
+    ("admin.dashboard", "Dashboard", ALL),
+    ("admin.bookings", "Bookings", ALL),
+    ("admin.calendar", "Calendar", ALL),
+    ("admin.hosts", "Availability", ALL),
+    ("admin.event_types", "Event types", MANAGERS),
+    ("admin.users", "Users", ADMINS),
+    ("admin.settings", "Settings", ADMINS),
+    ("admin.audit", "Audit log", ADMINS),
+]
+
+
+def nav_context() -> dict:
+    user = current_user()
+    if user is None:
+        return {"current_user": None, "admin_nav": []}
+    endpoint = request.endpoint or ""
+    items = [
+        {
+            "endpoint": name,
+            "label": label,
+            "current": endpoint == name or endpoint.startswith(name + "_"),
+        }
+        for name, label, roles in NAV
+        if user.role in roles and name in current_app.view_functions
+    ]
+    return {"current_user": user, "admin_nav": items}

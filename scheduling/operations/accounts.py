@@ -1,0 +1,213 @@
+"""Accounts: create users, check passwords with rate limits, change passwords, two-factor."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+
+from ..errors import InvalidRequest, PermissionDenied
+from ..extensions import db
+from ..models import ROLES, Host, LoginAttempt, Organisation, User
+from ..secretbox import decrypt, encrypt
+from .audit import record
+
+_hasher = PasswordHasher()
+# A hash of nothing useful, verified when the account does not exist, so timing does not tell.
+_DUMMY_HASH = _hasher.hash("rendezvous-no-such-account")
+
+MIN_PASSWORD_LENGTH = 10
+WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 20
+TOTP_PURPOSE = "totp"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User
+    needs_totp: bool
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidRequest(
+            f"The password needs at least {MIN_PASSWORD_LENGTH} characters.",
+            {"password": "too short"},
+        )
+    if len(password) > 256:
+        raise InvalidRequest("The password may have at most 256 characters.", {"password": "long"})
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def create_user(
+    organisation: Organisation,
+    email: str,
+    name: str,
+    password: str,
+    role: str,
+    now: datetime,
+    host: Host | None = None,
+    actor: User | None = None,
+) -> User:
+    """A new active user; reps must be linked to a host of the same organisation."""
+    email = normalise_email(email)
+    if role not in ROLES:
+        raise InvalidRequest(f"Unknown role {role!r}.", {"role": "unknown"})
+    if role == "rep" and host is None:
+        raise InvalidRequest("A rep must be linked to a host.", {"host_id": "required for reps"})
+    if host is not None and host.organisation_id != organisation.id:
+        raise InvalidRequest("That host belongs to another organisation.", {"host_id": "invalid"})
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise InvalidRequest("A user with this email exists already.", {"email": "taken"})
+    if host is not None and db.session.scalar(select(User.id).where(User.host_id == host.id)):
+        raise InvalidRequest("That host already has a login.", {"host_id": "taken"})
+    check_password_rules(password)
+    user = User(
+        organisation=organisation,
+        email=email,
+        name=name.strip(),
+        password_hash=hash_password(password),
+        role=role,
+        host=host,
+        created_at=now,
+    )
+    db.session.add(user)
+    db.session.flush()
+    record(organisation.id, actor, "user.create", "user", user.id, f"Created {role} {email}", now)
+    return user
+
+
+def _failures(column, value: str, now: datetime) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(
+            column == value, LoginAttempt.success.is_(False), LoginAttempt.created_at > now - WINDOW
+        )
+    )
+
+
+def _check_rate_limit(email: str, address: str, now: datetime) -> None:
+    if (
+        _failures(LoginAttempt.email, email, now) >= MAX_FAILURES_PER_ACCOUNT
+        or _failures(LoginAttempt.address, address, now) >= MAX_FAILURES_PER_ADDRESS
+    ):
+        minutes = int(WINDOW.total_seconds() // 60)
+        raise PermissionDenied(
+            f"Too many failed attempts. Please wait {minutes} minutes and try again."
+        )
+
+
+def note_attempt(email: str, address: str, success: bool, now: datetime) -> None:
+    db.session.add(LoginAttempt(email=email, address=address, success=success, created_at=now))
+
+
+def authenticate(email: str, password: str, address: str, now: datetime) -> LoginResult:
+    """Check a password login; every failure is counted, even for unknown accounts.
+
+    The caller commits whether this returns or raises, so failures are kept.
+    """
+    email = normalise_email(email)
+    _check_rate_limit(email, address, now)
+    user = db.session.scalar(select(User).where(User.email == email))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        ok = user is not None and user.active
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    note_attempt(email, address, ok, now)
+    if not ok:
+        raise InvalidRequest("Wrong email or password.")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return LoginResult(user, needs_totp=user.totp_enabled)
+
+
+def finish_login(user: User, now: datetime) -> None:
+    user.last_login_at = now
+
+
+def verify_totp(user: User, code: str, secret_key: str, address: str, now: datetime) -> None:
+    """Second factor; wrong codes count as failed attempts for the account."""
+    _check_rate_limit(user.email, address, now)
+    secret = decrypt(secret_key, TOTP_PURPOSE, user.totp_secret_encrypted or "")
+    code = "".join(code.split())
+    ok = (
+        bool(secret)
+        and code.isdigit()
+        and pyotp.TOTP(secret).verify(code, for_time=now, valid_window=1)
+    )
+    note_attempt(user.email, address, ok, now)
+    if not ok:
+        raise InvalidRequest("That code is not valid. Use the current code from your app.")
+
+
+def change_password(user: User, current: str, new: str, now: datetime) -> None:
+    """Change a password after checking the current one; other sessions are signed out."""
+    try:
+        _hasher.verify(user.password_hash, current)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        raise InvalidRequest(
+            "The current password is not right.", {"current_password": "wrong"}
+        ) from None
+    set_password(user, new, now, actor=user)
+
+
+def set_password(user: User, new: str, now: datetime, actor: User | None) -> None:
+    check_password_rules(new)
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    record(
+        user.organisation_id,
+        actor,
+        "user.password",
+        "user",
+        user.id,
+        f"Password of {user.email} changed",
+        now,
+    )
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(user: User, secret: str, issuer: str = "Rendezvous") -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=issuer)
+
+
+def enable_totp(user: User, secret: str, code: str, secret_key: str, now: datetime) -> None:
+    """Turn on two-factor login once the user proves their app shows the right code."""
+    code = "".join(code.split())
+    if not (code.isdigit() and pyotp.TOTP(secret).verify(code, for_time=now, valid_window=1)):
+        raise InvalidRequest(
+            "That code does not match. Scan the code again and retry.", {"code": "wrong"}
+        )
+    user.totp_secret_encrypted = encrypt(secret_key, TOTP_PURPOSE, secret)
+    user.session_version += 1
+    record(
+        user.organisation_id, user, "user.totp_on", "user", user.id, "Two-factor login enabled", now
+    )
+
+
+def disable_totp(user: User, actor: User, now: datetime) -> None:
+    user.totp_secret_encrypted = None
+    record(
+        user.organisation_id,
+        actor,
+        "user.totp_off",
+        "user",
+        user.id,
+        f"Two-factor login disabled for {user.email}",
+        now,
+    )

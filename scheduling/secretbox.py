@@ -1,0 +1,28 @@
+"""Encrypt small secrets at rest (TOTP seeds, calendar passwords) with a key from SECRET_KEY.
+
+Pure: no Flask, no DB, no clock.
+"""
+
+import base64
+import hashlib
+
+from cryptography.fernet import Fernet, InvalidToken
+
+
+def _fernet(secret_key: str, purpose: str) -> Fernet:
+    # A separate key per purpose, so one kind of ciphertext cannot be replayed as another.
+    digest = hashlib.sha256(f"rendezvous-secretbox|{purpose}|{secret_key}".encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def encrypt(secret_key: str, purpose: str, plaintext: str) -> str:
+    """Authenticated encryption (AES-128-CBC + HMAC-SHA256, Fernet)."""
+    return _fernet(secret_key, purpose).encrypt(plaintext.encode()).decode()
+
+
+def decrypt(secret_key: str, purpose: str, ciphertext: str) -> str | None:
+    """The plaintext, or None when the key changed or the data was tampered with."""
+    try:
+        return _fernet(secret_key, purpose).decrypt(ciphertext.encode()).decode()
+    except (InvalidToken, ValueError):
+        return None
