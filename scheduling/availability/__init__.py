@@ -1,0 +1,31 @@
+"""Slot engine: hours, event rules and busy time to free slots. Pure: no Flask, no DB, no clock.
+
+The rules it implements are DESIGN.md section 4 ("Slot rules, decided").
+"""
+
+from .model import (
+    MAX_RANGE_DAYS,
+    DateOverride,
+    Interval,
+    Schedule,
+    SlotSettings,
+    WeeklyInterval,
+)
+from .slots import compute_slots, is_slot_available, occupied_interval
+from .windows import compute_windows
+from .zones import group_by_local_date, local_day_range
+
+__all__ = [
+    "MAX_RANGE_DAYS",
+    "DateOverride",
+    "Interval",
+    "Schedule",
+    "SlotSettings",
+    "WeeklyInterval",
+    "compute_slots",
+    "compute_windows",
+    "group_by_local_date",
+    "is_slot_available",
+    "local_day_range",
+    "occupied_interval",
+]

@@ -1,0 +1,307 @@
+"""Free slot starts from hours, event rules and busy time. Pure: no Flask, no DB, no clock.
+
+Everything inside runs on whole epoch seconds: busy time is turned once into sorted ranges of
+forbidden slot starts, and each grid segment is cut by them with one forward sweep, so a month of
+slots against hundreds of bookings stays linear.
+"""
+
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from itertools import accumulate
+from operator import sub
+from zoneinfo import ZoneInfo
+
+from .model import MAX_RANGE_DAYS, Interval, Schedule, SlotSettings
+from .windows import Hours, Span, in_safe_range
+from .zones import (
+    DAY,
+    FIRST_SECOND,
+    LAST_SECOND,
+    UTC,
+    ceil_seconds,
+    from_seconds,
+    require_aware,
+    wall_clock,
+    wall_to_seconds,
+)
+
+# A window restarts its grid at the local midnight of every date more than this many dates after
+# the date it opened on (DESIGN.md: "no window start in the 14 days before").
+NEVER_CLOSES_DAYS = 14
+# Meetings longer than a year are nonsense, and would make us lay out hours for ever.
+MAX_DURATION_MINUTES = 366 * 1440
+_ALIGNMENTS = (60, 30, 20, 15, 10, 5)
+_EPOCH = from_seconds(0)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _usable(settings: SlotSettings) -> bool:
+    """False for settings a form would refuse; such an event type offers nothing."""
+    counts = (
+        settings.duration,
+        settings.step,
+        settings.buffer_before,
+        settings.buffer_after,
+        settings.min_notice,
+        settings.horizon_days,
+    )
+    if not all(_is_int(value) for value in counts):
+        return False
+    limit = settings.daily_limit
+    return (
+        0 < settings.duration <= MAX_DURATION_MINUTES
+        and settings.step > 0
+        and min(settings.buffer_before, settings.buffer_after) >= 0
+        and settings.min_notice >= 0
+        and settings.horizon_days >= 0
+        and (limit is None or (_is_int(limit) and limit > 0))
+    )
+
+
+def alignment(step: int) -> int:
+    """Minutes the first start of a window is rounded up to, so grids look like a clock's."""
+    for unit in _ALIGNMENTS:
+        if step % unit == 0:
+            return unit
+    return 1
+
+
+def _first_start(zone: ZoneInfo, wall: datetime, start: int, unit: int) -> int:
+    """The window's wall-clock start rounded up to `unit` seconds after local midnight."""
+    of_day = wall.hour * 3600 + wall.minute * 60 + wall.second
+    rounded = -(-of_day // unit) * unit
+    if rounded == of_day:
+        return start
+    day = wall.date()
+    first = wall_to_seconds(zone, day, rounded)
+    if first < start:
+        # Only a window that opens in the second pass of a repeated hour gets here: keep to it.
+        first = max(start, wall_to_seconds(zone, day, rounded, fold=1))
+    return first
+
+
+def _forbidden(
+    busy: Iterable[Interval],
+    full_days: list[tuple[int, int]],
+    settings: SlotSettings,
+    lo: int,
+    hi: int,
+) -> tuple[list[int], list[int]]:
+    """Sorted, merged [from, to) ranges of slot starts that busy time or full days rule out.
+
+    A start s is blocked by busy [a, b) when [s - before, s + duration + after) meets it, that is
+    when a - duration - after < s < b + before. One pass, no helper calls: with hundreds of busy
+    intervals per host this loop is the engine's hot spot.
+    """
+    reach_back = settings.duration * 60 + settings.buffer_after * 60 - 1
+    reach_ahead = settings.buffer_before * 60
+    # Plain datetime comparisons first: they are cheap, and a one-slot check skips most busy time.
+    ends_after = from_seconds(max(lo - reach_ahead, FIRST_SECOND))
+    starts_before = from_seconds(min(hi + reach_back, LAST_SECOND))
+    ranges = list(full_days)
+    append = ranges.append
+    for item in busy:
+        start = item.start
+        end = item.end
+        try:
+            if end <= ends_after or start >= starts_before or end <= start:
+                continue
+        except TypeError:
+            raise ValueError("aware datetimes required") from None
+        head = start - _EPOCH
+        tail = end - _EPOCH
+        # Whole seconds, widened outwards so no overlap is lost.
+        append(
+            (
+                head.days * DAY + head.seconds - reach_back,
+                tail.days * DAY + tail.seconds + (tail.microseconds > 0) + reach_ahead,
+            )
+        )
+    ranges.sort()
+    starts: list[int] = []
+    ends: list[int] = []
+    for a, b in ranges:
+        if ends and a <= ends[-1]:
+            if b > ends[-1]:
+                ends[-1] = b
+        else:
+            starts.append(a)
+            ends.append(b)
+    return starts, ends
+
+
+def _full_days(
+    hours: Hours, span: Span, booked: Iterable[datetime], limit: int | None
+) -> list[tuple[int, int]]:
+    """Absolute spans of the host's local dates that already hold `limit` bookings.
+
+    Without a limit the starts are not even read: callers may pass them regardless.
+    """
+    if limit is None:
+        return []
+    zone = hours.zone
+    mids = span.mids
+    # Only dates we laid out can matter; comparing first keeps long booking lists cheap.
+    earliest, latest = from_seconds(mids[0]), from_seconds(mids[-1])
+    counts: Counter[date] = Counter()
+    for start in booked:
+        try:
+            if start < earliest or start >= latest:
+                continue
+        except TypeError:
+            raise ValueError("aware datetimes required") from None
+        counts[start.astimezone(zone).date()] += 1
+    out = []
+    for day, count in counts.items():
+        index = (day - span.first).days
+        if count >= limit and 0 <= index < len(mids) - 1:
+            out.append((mids[index], mids[index + 1]))
+    return out
+
+
+def _grid(
+    hours: Hours,
+    span: Span,
+    step: int,
+    duration: int,
+    lo: int,
+    hi: int,
+    forbidden: tuple[list[int], list[int]],
+) -> list[int]:
+    """Free grid starts in [lo, hi), in seconds, ascending."""
+    zone = hours.zone
+    step_s = step * 60
+    unit = alignment(step) * 60
+    mids = span.mids
+    last_mid = len(mids) - 1
+    block_from, block_to = forbidden
+    blocks = len(block_from)
+    out: list[int] = []
+    cursor = 0
+
+    def emit(anchor: int, a: int, b: int) -> None:
+        """Add anchor + k*step for starts a..b (inclusive) that no block covers."""
+        nonlocal cursor
+        if a > b:
+            return
+        # Segments come in time order, so blocks that end before this one can be dropped.
+        while cursor < blocks and block_to[cursor] <= a:
+            cursor += 1
+        k = cursor
+        p = a
+        while p <= b:
+            if k < blocks and block_from[k] <= p:
+                p = block_to[k]
+                k += 1
+                continue
+            q = b + 1 if k >= blocks else min(b + 1, block_from[k])
+            first = anchor + -((anchor - p) // step_s) * step_s
+            if first < q:
+                out.extend(range(first, q, step_s))
+            p = q
+
+    day_of_lo = max(bisect_right(mids, lo) - 1, 0)
+    for start, end in span.windows:
+        latest = min(end - duration, hi - 1)
+        if latest < lo or latest < start:
+            continue
+        if start <= mids[1]:
+            # Open since before what we laid out: it never closes, so every midnight anchors.
+            j = bisect_left(mids, start)
+        else:
+            wall = wall_clock(zone, start)
+            anchor = _first_start(zone, wall, start, unit)
+            j = (wall.date() - span.first).days + NEVER_CLOSES_DAYS + 1
+            own_last = latest if j > last_mid else min(latest, mids[j] - 1)
+            emit(anchor, max(anchor, lo), own_last)
+        j = max(j, day_of_lo)
+        while j < last_mid and mids[j] <= latest:
+            midnight = mids[j]
+            emit(midnight, max(midnight, lo), min(latest, mids[j + 1] - 1))
+            j += 1
+    return out
+
+
+def _datetimes(starts: list[int]) -> list[datetime]:
+    """UTC datetimes of ascending seconds; one conversion, then exact timedelta steps."""
+    if not starts:
+        return []
+    gaps = list(map(sub, starts[1:], starts[:-1]))
+    deltas = {gap: timedelta(seconds=gap) for gap in set(gaps)}
+    return list(accumulate(map(deltas.__getitem__, gaps), initial=from_seconds(starts[0])))
+
+
+def compute_slots(
+    schedule: Schedule,
+    settings: SlotSettings,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    busy: Iterable[Interval] = (),
+    booked_starts: Iterable[datetime] = (),
+) -> list[datetime]:
+    """Return the free slot starts in [start, end) as sorted, unique UTC datetimes.
+
+    busy holds occupied intervals already widened by their own bookings' buffers; booked_starts
+    the starts of this host's confirmed bookings of this event type, for the daily limit. Bad
+    settings or an unknown zone give no slots; naive datetimes raise ValueError (busy and booked
+    starts only once there is something to check them against).
+    """
+    require_aware(start, end, now)
+    hours = Hours.from_schedule(schedule)
+    if hours is None or not _usable(settings):
+        return []
+    first = ceil_seconds(start)
+    last = min(ceil_seconds(end), first + MAX_RANGE_DAYS * DAY)
+    now_s = ceil_seconds(now)
+    # Slots are whole seconds, so s >= x and s < x hold exactly when they hold for ceil(x).
+    lo = max(first, now_s + settings.min_notice * 60)
+    hi = min(last, now_s + settings.horizon_days * DAY)
+    if lo >= hi or not in_safe_range(lo, hi):
+        return []
+    duration = settings.duration * 60
+    span = hours.cover(lo, hi, hi - 1 + duration)
+    full = _full_days(hours, span, booked_starts, settings.daily_limit)
+    forbidden = _forbidden(busy, full, settings, lo, hi)
+    return _datetimes(_grid(hours, span, settings.step, duration, lo, hi, forbidden))
+
+
+def is_slot_available(
+    schedule: Schedule,
+    settings: SlotSettings,
+    slot_start: datetime,
+    now: datetime,
+    busy: Iterable[Interval] = (),
+    booked_starts: Iterable[datetime] = (),
+) -> bool:
+    """Return True iff compute_slots would offer exactly this start (on grid, free, in time).
+
+    Asks the engine for a one-microsecond range, so only the nearby days are laid out.
+    """
+    require_aware(slot_start)
+    try:
+        end = slot_start + timedelta(microseconds=1)
+    except OverflowError:
+        return False
+    return compute_slots(schedule, settings, slot_start, end, now, busy, booked_starts) == [
+        slot_start
+    ]
+
+
+def occupied_interval(
+    start: datetime, end: datetime, buffer_before: int, buffer_after: int
+) -> Interval:
+    """Return the meeting widened by its buffers, in UTC: what a booking keeps others from.
+
+    Negative buffers count as none, so the interval never shrinks below the meeting itself.
+    """
+    require_aware(start, end)
+    return Interval(
+        (start - timedelta(minutes=max(0, buffer_before))).astimezone(UTC),
+        (end + timedelta(minutes=max(0, buffer_after))).astimezone(UTC),
+    )
