@@ -5,24 +5,44 @@ from .bookings import STATUSES, Booking
 from .event_types import LOCATION_KINDS, EventType, event_type_hosts
 from .hosts import DateOverride, Host, WeeklyHours
 from .organisations import Holiday, Organisation
+from .routing import (
+    ACTION_KINDS,
+    Assignment,
+    CreditAdjustment,
+    Lead,
+    Pool,
+    PoolMember,
+    Question,
+    RoutingForm,
+    RoutingRule,
+)
 from .users import ROLES, LoginAttempt, User
 
 __all__ = [
+    "ACTION_KINDS",
     "LOCATION_KINDS",
     "OUTCOMES",
     "ROLES",
     "STATUSES",
+    "Assignment",
     "AuditEntry",
     "Booking",
     "BusyBlock",
+    "CreditAdjustment",
     "DateOverride",
     "EventType",
     "Holiday",
     "Host",
+    "Lead",
     "LoginAttempt",
     "LostReason",
     "Organisation",
     "Outcome",
+    "Pool",
+    "PoolMember",
+    "Question",
+    "RoutingForm",
+    "RoutingRule",
     "User",
     "WeeklyHours",
     "event_type_hosts",

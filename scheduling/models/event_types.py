@@ -53,7 +53,15 @@ class EventType(db.Model):
     # Address for in-person meetings, phone number for calls; unused for video.
     location_detail: Mapped[str] = mapped_column(String(500), default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # Questions asked before the calendar (several event types may share one form).
+    routing_form_id: Mapped[int | None] = mapped_column(
+        ForeignKey("routing_forms.id", ondelete="SET NULL")
+    )
+    # With a team, its active members host the event type by round-robin (instead of `hosts`).
+    pool_id: Mapped[int | None] = mapped_column(ForeignKey("pools.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation] = relationship(back_populates="event_types")
     hosts: Mapped[list[Host]] = relationship(secondary=event_type_hosts, order_by="Host.id")
+    routing_form: Mapped["RoutingForm | None"] = relationship()  # noqa: F821
+    pool: Mapped["Pool | None"] = relationship()  # noqa: F821

@@ -1,8 +1,8 @@
-"""Initial schema: organisations, hosts, hours, event types, bookings, users, activity
+"""Initial schema (squashed before the first release)
 
-Revision ID: fde3be433480
+Revision ID: 3f1c93043fd0
 Revises:
-Create Date: 2026-11-29 04:26:53.810797
+Create Date: 2026-11-29 04:37:15.302367
 
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
-revision = "fde3be433480"
+revision = "3f1c93043fd0"
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -44,53 +44,6 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organisations")),
         sa.UniqueConstraint("slug", name=op.f("uq_organisations_slug")),
     )
-    op.create_table(
-        "event_types",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("organisation_id", sa.Integer(), nullable=False),
-        sa.Column("slug", sa.String(length=80), nullable=False),
-        sa.Column("title", sa.String(length=200), nullable=False),
-        sa.Column("description", sa.Text(), nullable=False),
-        sa.Column("duration", sa.Integer(), nullable=False),
-        sa.Column("step", sa.Integer(), nullable=False),
-        sa.Column("buffer_before", sa.Integer(), nullable=False),
-        sa.Column("buffer_after", sa.Integer(), nullable=False),
-        sa.Column("min_notice", sa.Integer(), nullable=False),
-        sa.Column("horizon_days", sa.Integer(), nullable=False),
-        sa.Column("daily_limit", sa.Integer(), nullable=True),
-        sa.Column("location_kind", sa.String(length=20), nullable=False),
-        sa.Column("location_detail", sa.String(length=500), nullable=False),
-        sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "location_kind IN ('in_person', 'phone', 'video')",
-            name=op.f("ck_event_types_location_kind_known"),
-        ),
-        sa.CheckConstraint(
-            "buffer_before >= 0 AND buffer_after >= 0 AND min_notice >= 0 AND horizon_days > 0",
-            name=op.f("ck_event_types_non_negative_settings"),
-        ),
-        sa.CheckConstraint(
-            "daily_limit IS NULL OR daily_limit > 0",
-            name=op.f("ck_event_types_daily_limit_positive"),
-        ),
-        sa.CheckConstraint(
-            "duration > 0 AND step > 0", name=op.f("ck_event_types_positive_lengths")
-        ),
-        sa.ForeignKeyConstraint(
-            ["organisation_id"],
-            ["organisations.id"],
-            name=op.f("fk_event_types_organisation_id_organisations"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_event_types")),
-        sa.UniqueConstraint("slug", name=op.f("uq_event_types_slug")),
-    )
-    with op.batch_alter_table("event_types", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_event_types_organisation_id"), ["organisation_id"], unique=False
-        )
-
     op.create_table(
         "holidays",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -150,6 +103,64 @@ def upgrade():
         )
 
     op.create_table(
+        "pools",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organisation_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("period", sa.String(length=10), nullable=False),
+        sa.Column("tz", sa.String(length=64), nullable=False),
+        sa.Column("credit_no_shows", sa.Boolean(), nullable=False),
+        sa.Column("equal_distribution_gap", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "period IN ('day', 'week', 'month')", name=op.f("ck_pools_period_known")
+        ),
+        sa.CheckConstraint(
+            "equal_distribution_gap IS NULL OR equal_distribution_gap >= 0",
+            name=op.f("ck_pools_gap_positive"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_pools_organisation_id_organisations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pools")),
+    )
+    with op.batch_alter_table("pools", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_pools_organisation_id"), ["organisation_id"], unique=False
+        )
+
+    op.create_table(
+        "routing_forms",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organisation_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("fallback_kind", sa.String(length=20), nullable=False),
+        sa.Column("fallback_target_id", sa.Integer(), nullable=True),
+        sa.Column("fallback_message", sa.Text(), nullable=False),
+        sa.Column("fallback_redirect_url", sa.String(length=500), nullable=False),
+        sa.Column("fallback_redirect_seconds", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "fallback_kind IN ('team', 'host', 'event_type', 'disqualify', 'default')",
+            name=op.f("ck_routing_forms_fallback_kind_known"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_routing_forms_organisation_id_organisations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_routing_forms")),
+    )
+    with op.batch_alter_table("routing_forms", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_routing_forms_organisation_id"), ["organisation_id"], unique=False
+        )
+
+    op.create_table(
         "date_overrides",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("host_id", sa.Integer(), nullable=False),
@@ -172,23 +183,165 @@ def upgrade():
         batch_op.create_index("ix_date_overrides_host_day", ["host_id", "day"], unique=False)
 
     op.create_table(
-        "event_type_hosts",
-        sa.Column("event_type_id", sa.Integer(), nullable=False),
-        sa.Column("host_id", sa.Integer(), nullable=False),
+        "event_types",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organisation_id", sa.Integer(), nullable=False),
+        sa.Column("slug", sa.String(length=80), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("duration", sa.Integer(), nullable=False),
+        sa.Column("step", sa.Integer(), nullable=False),
+        sa.Column("buffer_before", sa.Integer(), nullable=False),
+        sa.Column("buffer_after", sa.Integer(), nullable=False),
+        sa.Column("min_notice", sa.Integer(), nullable=False),
+        sa.Column("horizon_days", sa.Integer(), nullable=False),
+        sa.Column("daily_limit", sa.Integer(), nullable=True),
+        sa.Column("location_kind", sa.String(length=20), nullable=False),
+        sa.Column("location_detail", sa.String(length=500), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("routing_form_id", sa.Integer(), nullable=True),
+        sa.Column("pool_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "location_kind IN ('in_person', 'phone', 'video')",
+            name=op.f("ck_event_types_location_kind_known"),
+        ),
+        sa.CheckConstraint(
+            "buffer_before >= 0 AND buffer_after >= 0 AND min_notice >= 0 AND horizon_days > 0",
+            name=op.f("ck_event_types_non_negative_settings"),
+        ),
+        sa.CheckConstraint(
+            "daily_limit IS NULL OR daily_limit > 0",
+            name=op.f("ck_event_types_daily_limit_positive"),
+        ),
+        sa.CheckConstraint(
+            "duration > 0 AND step > 0", name=op.f("ck_event_types_positive_lengths")
+        ),
         sa.ForeignKeyConstraint(
-            ["event_type_id"],
-            ["event_types.id"],
-            name=op.f("fk_event_type_hosts_event_type_id_event_types"),
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_event_types_organisation_id_organisations"),
             ondelete="CASCADE",
         ),
+        sa.ForeignKeyConstraint(
+            ["pool_id"],
+            ["pools.id"],
+            name=op.f("fk_event_types_pool_id_pools"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["routing_form_id"],
+            ["routing_forms.id"],
+            name=op.f("fk_event_types_routing_form_id_routing_forms"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_event_types")),
+        sa.UniqueConstraint("slug", name=op.f("uq_event_types_slug")),
+    )
+    with op.batch_alter_table("event_types", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_event_types_organisation_id"), ["organisation_id"], unique=False
+        )
+
+    op.create_table(
+        "pool_members",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("pool_id", sa.Integer(), nullable=False),
+        sa.Column("host_id", sa.Integer(), nullable=False),
+        sa.Column("weight", sa.Integer(), nullable=False),
+        sa.Column("priority", sa.Integer(), nullable=False),
+        sa.Column("daily_cap", sa.Integer(), nullable=True),
+        sa.Column("weekly_cap", sa.Integer(), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("joined_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "daily_cap IS NULL OR daily_cap > 0", name=op.f("ck_pool_members_daily_cap_positive")
+        ),
+        sa.CheckConstraint(
+            "weekly_cap IS NULL OR weekly_cap > 0", name=op.f("ck_pool_members_weekly_cap_positive")
+        ),
+        sa.CheckConstraint("weight >= 0", name=op.f("ck_pool_members_weight_non_negative")),
         sa.ForeignKeyConstraint(
             ["host_id"],
             ["hosts.id"],
-            name=op.f("fk_event_type_hosts_host_id_hosts"),
+            name=op.f("fk_pool_members_host_id_hosts"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("event_type_id", "host_id", name=op.f("pk_event_type_hosts")),
+        sa.ForeignKeyConstraint(
+            ["pool_id"],
+            ["pools.id"],
+            name=op.f("fk_pool_members_pool_id_pools"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pool_members")),
+        sa.UniqueConstraint("pool_id", "host_id", name=op.f("uq_pool_members_pool_id")),
     )
+    with op.batch_alter_table("pool_members", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_pool_members_host_id"), ["host_id"], unique=False)
+
+    op.create_table(
+        "questions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("routing_form_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=60), nullable=False),
+        sa.Column("label", sa.String(length=300), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("required", sa.Boolean(), nullable=False),
+        sa.Column("help_text", sa.String(length=500), nullable=False),
+        sa.Column("choices", sa.JSON(), nullable=False),
+        sa.Column("min_value", sa.Float(), nullable=True),
+        sa.Column("max_value", sa.Float(), nullable=True),
+        sa.Column("points_yes", sa.Integer(), nullable=False),
+        sa.Column("points_no", sa.Integer(), nullable=False),
+        sa.Column("show_if", sa.JSON(), nullable=True),
+        sa.Column("purpose", sa.String(length=500), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["routing_form_id"],
+            ["routing_forms.id"],
+            name=op.f("fk_questions_routing_form_id_routing_forms"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_questions")),
+        sa.UniqueConstraint("routing_form_id", "key", name=op.f("uq_questions_routing_form_id")),
+    )
+    with op.batch_alter_table("questions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_questions_routing_form_id"), ["routing_form_id"], unique=False
+        )
+
+    op.create_table(
+        "routing_rules",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("routing_form_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("match", sa.String(length=3), nullable=False),
+        sa.Column("conditions", sa.JSON(), nullable=False),
+        sa.Column("action_kind", sa.String(length=20), nullable=False),
+        sa.Column("target_id", sa.Integer(), nullable=True),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.Column("redirect_url", sa.String(length=500), nullable=False),
+        sa.Column("redirect_seconds", sa.Integer(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.CheckConstraint(
+            "action_kind IN ('team', 'host', 'event_type', 'disqualify')",
+            name=op.f("ck_routing_rules_action_known"),
+        ),
+        sa.CheckConstraint("match IN ('all', 'any')", name=op.f("ck_routing_rules_match_known")),
+        sa.ForeignKeyConstraint(
+            ["routing_form_id"],
+            ["routing_forms.id"],
+            name=op.f("fk_routing_rules_routing_form_id_routing_forms"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_routing_rules")),
+    )
+    with op.batch_alter_table("routing_rules", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_routing_rules_routing_form_id"), ["routing_form_id"], unique=False
+        )
+
     op.create_table(
         "users",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -414,6 +567,141 @@ def upgrade():
         batch_op.create_index("ix_busy_blocks_host_start", ["host_id", "start_at"], unique=False)
 
     op.create_table(
+        "credit_adjustments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("pool_id", sa.Integer(), nullable=False),
+        sa.Column("host_id", sa.Integer(), nullable=False),
+        sa.Column("amount", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.String(length=300), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["users.id"],
+            name=op.f("fk_credit_adjustments_created_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["host_id"],
+            ["hosts.id"],
+            name=op.f("fk_credit_adjustments_host_id_hosts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["pool_id"],
+            ["pools.id"],
+            name=op.f("fk_credit_adjustments_pool_id_pools"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_adjustments")),
+    )
+    with op.batch_alter_table("credit_adjustments", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_credit_adjustments_pool_at", ["pool_id", "created_at"], unique=False
+        )
+
+    op.create_table(
+        "event_type_hosts",
+        sa.Column("event_type_id", sa.Integer(), nullable=False),
+        sa.Column("host_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["event_type_id"],
+            ["event_types.id"],
+            name=op.f("fk_event_type_hosts_event_type_id_event_types"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["host_id"],
+            ["hosts.id"],
+            name=op.f("fk_event_type_hosts_host_id_hosts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("event_type_id", "host_id", name=op.f("pk_event_type_hosts")),
+    )
+    op.create_table(
+        "assignments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("booking_id", sa.Integer(), nullable=False),
+        sa.Column("pool_id", sa.Integer(), nullable=True),
+        sa.Column("host_id", sa.Integer(), nullable=False),
+        sa.Column("shares", sa.JSON(), nullable=False),
+        sa.Column("explanation", sa.JSON(), nullable=False),
+        sa.Column("rule_name", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["booking_id"],
+            ["bookings.id"],
+            name=op.f("fk_assignments_booking_id_bookings"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["host_id"], ["hosts.id"], name=op.f("fk_assignments_host_id_hosts"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["pool_id"],
+            ["pools.id"],
+            name=op.f("fk_assignments_pool_id_pools"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_assignments")),
+        sa.UniqueConstraint("booking_id", name=op.f("uq_assignments_booking_id")),
+    )
+    with op.batch_alter_table("assignments", schema=None) as batch_op:
+        batch_op.create_index("ix_assignments_pool_at", ["pool_id", "created_at"], unique=False)
+
+    op.create_table(
+        "leads",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("uid", sa.String(length=32), nullable=False),
+        sa.Column("organisation_id", sa.Integer(), nullable=False),
+        sa.Column("routing_form_id", sa.Integer(), nullable=True),
+        sa.Column("event_type_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("answers", sa.JSON(), nullable=False),
+        sa.Column("score", sa.Integer(), nullable=False),
+        sa.Column("rule_name", sa.String(length=200), nullable=False),
+        sa.Column("decision", sa.JSON(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("booking_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "status IN ('qualified', 'booked', 'disqualified')", name=op.f("ck_leads_status_known")
+        ),
+        sa.ForeignKeyConstraint(
+            ["booking_id"],
+            ["bookings.id"],
+            name=op.f("fk_leads_booking_id_bookings"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["event_type_id"],
+            ["event_types.id"],
+            name=op.f("fk_leads_event_type_id_event_types"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_leads_organisation_id_organisations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["routing_form_id"],
+            ["routing_forms.id"],
+            name=op.f("fk_leads_routing_form_id_routing_forms"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_leads")),
+        sa.UniqueConstraint("uid", name=op.f("uq_leads_uid")),
+    )
+    with op.batch_alter_table("leads", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_leads_org_created", ["organisation_id", "created_at"], unique=False
+        )
+
+    op.create_table(
         "outcomes",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("booking_id", sa.Integer(), nullable=False),
@@ -459,6 +747,19 @@ def upgrade():
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
     op.drop_table("outcomes")
+    with op.batch_alter_table("leads", schema=None) as batch_op:
+        batch_op.drop_index("ix_leads_org_created")
+
+    op.drop_table("leads")
+    with op.batch_alter_table("assignments", schema=None) as batch_op:
+        batch_op.drop_index("ix_assignments_pool_at")
+
+    op.drop_table("assignments")
+    op.drop_table("event_type_hosts")
+    with op.batch_alter_table("credit_adjustments", schema=None) as batch_op:
+        batch_op.drop_index("ix_credit_adjustments_pool_at")
+
+    op.drop_table("credit_adjustments")
     with op.batch_alter_table("busy_blocks", schema=None) as batch_op:
         batch_op.drop_index("ix_busy_blocks_host_start")
 
@@ -481,11 +782,34 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_users_organisation_id"))
 
     op.drop_table("users")
-    op.drop_table("event_type_hosts")
+    with op.batch_alter_table("routing_rules", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_routing_rules_routing_form_id"))
+
+    op.drop_table("routing_rules")
+    with op.batch_alter_table("questions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_questions_routing_form_id"))
+
+    op.drop_table("questions")
+    with op.batch_alter_table("pool_members", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_pool_members_host_id"))
+
+    op.drop_table("pool_members")
+    with op.batch_alter_table("event_types", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_event_types_organisation_id"))
+
+    op.drop_table("event_types")
     with op.batch_alter_table("date_overrides", schema=None) as batch_op:
         batch_op.drop_index("ix_date_overrides_host_day")
 
     op.drop_table("date_overrides")
+    with op.batch_alter_table("routing_forms", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_routing_forms_organisation_id"))
+
+    op.drop_table("routing_forms")
+    with op.batch_alter_table("pools", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_pools_organisation_id"))
+
+    op.drop_table("pools")
     with op.batch_alter_table("lost_reasons", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_lost_reasons_organisation_id"))
 
@@ -495,10 +819,6 @@ def downgrade():
 
     op.drop_table("hosts")
     op.drop_table("holidays")
-    with op.batch_alter_table("event_types", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_event_types_organisation_id"))
-
-    op.drop_table("event_types")
     op.drop_table("organisations")
     with op.batch_alter_table("login_attempts", schema=None) as batch_op:
         batch_op.drop_index("ix_login_attempts_email_at")
