@@ -13,6 +13,15 @@ bp.before_request(load_current_user)
 bp.context_processor(nav_context)
 
 from . import (  # noqa: E402, F401  (modules register their routes on bp)
+    audit_views,
     auth_views,
+    booking_views,
+    calendar_views,
+    dashboard_views,
+    event_type_views,
     home_views,
+    host_views,
+    outcome_views,
+    settings_views,
+    user_views,
 )

@@ -1,5 +1,6 @@
 """Shape checks for API input; each returns clean values or raises InvalidRequest with fields."""
 
+import json
 import re
 from datetime import date, datetime
 
@@ -32,6 +33,20 @@ def parse_zone_arg(name: str, value: str | None, fields: dict[str, str]) -> str:
         fields[name] = "unknown time zone; use an IANA name such as Europe/Paris"
         return "UTC"
     return value
+
+
+def parse_answers_arg(value: str | None, fields: dict[str, str]) -> dict | None:
+    """Qualification answers passed to a GET as a JSON object in the query string."""
+    if value is None:
+        return None
+    try:
+        answers = json.loads(value)
+    except ValueError:
+        answers = None
+    if not isinstance(answers, dict):
+        fields["answers"] = 'must be a JSON object, e.g. {"budget": "50k+"}'
+        return None
+    return answers
 
 
 def _text(body: dict, name: str, fields: dict, *, required: bool, max_len: int) -> str:

@@ -6,13 +6,14 @@ from flask import Blueprint, current_app, jsonify, request
 
 from .. import clock
 from ..availability import local_day_range
-from ..errors import InvalidRequest
+from ..errors import InvalidRequest, SchedulingError
 from ..extensions import db
-from ..models import Booking
+from ..models import Booking, Lead
 from ..operations.bookings import create_booking, get_event_type
+from ..operations.routing import bookable_host_ids, evaluate_answers, lead_for_event_type
 from ..operations.slots import compute_event_type_slots
 from ..urls import booking_link
-from .schemas import parse_booking_request, parse_date_arg, parse_zone_arg
+from .schemas import parse_answers_arg, parse_booking_request, parse_date_arg, parse_zone_arg
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -47,11 +48,14 @@ def slots(slug: str):
             fields["end"] = "must not be before start"
         elif (last - first).days + 1 > max_days:
             fields["end"] = f"the range may cover at most {max_days} days"
+    answers = parse_answers_arg(request.args.get("answers"), fields)
     if fields:
         raise InvalidRequest("The query is invalid.", fields)
     event_type = get_event_type(slug)
+    now = clock.utcnow()
+    host_ids = _routed_host_ids(event_type, answers, request.args.get("lead"), now)
     start, end = local_day_range(tz, first, last)
-    found = compute_event_type_slots(event_type, start, end, clock.utcnow())
+    found = compute_event_type_slots(event_type, start, end, now, host_ids=host_ids)
     return jsonify(
         {
             "event_type": event_type.slug,
@@ -62,6 +66,38 @@ def slots(slug: str):
             "slots": [_iso(slot, tz) for slot in found],
         }
     )
+
+
+class Disqualified(SchedulingError):
+    """The answers rule the visitor out: 422 with the organisation's message."""
+
+    code = "disqualified"
+    status = 422
+
+
+def _routed_host_ids(event_type, answers: dict | None, lead_uid: str | None, now) -> list[int]:
+    """Hosts a visitor with these answers (or this lead) may book, without storing anything."""
+    if event_type.routing_form is None:
+        return bookable_host_ids(event_type, None, now)
+    if lead_uid:
+        lead = lead_for_event_type(event_type, lead_uid)
+        if lead.status == "disqualified":
+            raise Disqualified(lead.decision.get("message") or "These answers do not qualify.")
+        return bookable_host_ids(event_type, lead, now)
+    if answers is None:
+        raise InvalidRequest(
+            "This event type asks qualification questions: pass `answers` or `lead`.",
+            {"answers": "required"},
+        )
+    result = evaluate_answers(event_type.routing_form, answers)
+    action = result.decision.action
+    if action.kind == "disqualify":
+        raise Disqualified(action.message or "These answers do not qualify for a call.")
+    preview = Lead(
+        decision={"kind": action.kind, "target_id": action.target_id},
+        rule_name=result.decision.rule_name,
+    )
+    return bookable_host_ids(event_type, preview, now)
 
 
 def booking_json(booking: Booking) -> dict:

@@ -1,4 +1,8 @@
-"""Booking use cases: book, cancel, reschedule. Each re-checks the slot under the booking lock."""
+"""Booking use cases: book, cancel, reschedule. Each re-checks the slot under the booking lock.
+
+Changes made by a user on the admin side pass `actor=` and get an audit entry in the same
+transaction; the public flow and the API pass none.
+"""
 
 import secrets
 from dataclasses import dataclass
@@ -10,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from .. import availability as av
 from ..errors import BookingClosed, InvalidRequest, NotFound, SlotUnavailable
 from ..extensions import db
-from ..models import Booking, EventType, Host
+from ..models import Booking, EventType, Host, User
+from .audit import record
 from .locking import acquire_booking_lock
 from .slots import load_calendars, settings_for
 
@@ -67,11 +72,16 @@ def create_booking(
     video_base_url: str,
     preferred_host_id: int | None = None,
     replaces: Booking | None = None,
+    only_host_id: int | None = None,
+    source: str = "public",
+    actor: User | None = None,
 ) -> Booking:
     """Book `start` with a free host of the event type, or raise why not.
 
     InvalidRequest: the time is not one the event type offers (off the grid, outside hours, past,
-    too soon, beyond the horizon). SlotUnavailable: it is offered but taken in the meantime.
+    too soon, beyond the horizon), or only_host_id names no active host of it. SlotUnavailable:
+    it is offered but taken in the meantime. only_host_id books that host or nobody (the admin
+    side picks the host); actor marks a booking entered by a user: created_by and an audit entry.
     """
     acquire_booking_lock(db.session)
     if not event_type.active:
@@ -83,6 +93,13 @@ def create_booking(
     calendars = load_calendars(
         event_type, start - timedelta(days=1), start + timedelta(days=1), exclude_id
     )
+    if only_host_id is not None:
+        calendars = [cal for cal in calendars if cal.host.id == only_host_id]
+        if not calendars:
+            raise InvalidRequest(
+                "That host does not take bookings of this event type.",
+                {"host": "not an active host of this event type"},
+            )
     offered = [cal for cal in calendars if av.is_slot_available(cal.schedule, settings, start, now)]
     if not offered:
         raise InvalidRequest(
@@ -120,6 +137,8 @@ def create_booking(
             ical_uid=replaces.ical_uid if replaces else f"{new_uid()}@rendezvous",
             sequence=replaces.sequence + 1 if replaces else 0,
             rescheduled_from=replaces,
+            source=source,
+            created_by_id=actor.id if actor is not None else None,
             created_at=now,
             updated_at=now,
         )
@@ -130,6 +149,18 @@ def create_booking(
             # Another transaction booked an overlapping time for this host (PostgreSQL
             # exclusion constraint): try the next free host.
             continue
+        if actor is not None and replaces is None:
+            record(
+                booking.organisation_id,
+                actor,
+                "booking.create",
+                "booking",
+                booking.id,
+                f"Booked {event_type.title} for {invitee.name} <{invitee.email}> "
+                f"with {host.name} at {start.isoformat()}",
+                now,
+                {"host_id": [None, host.id], "start_at": [None, start.isoformat()]},
+            )
         return booking
     raise SlotUnavailable("This time was just taken. Please pick another.")
 
@@ -143,32 +174,77 @@ def _ensure_changeable(booking: Booking, now: datetime) -> None:
         raise BookingClosed("This meeting has already started or taken place.")
 
 
-def cancel_booking(booking: Booking, reason: str, now: datetime) -> Booking:
-    """Cancel a confirmed, future booking; the time becomes free again."""
+CHANGED_BY = ("invitee", "user")
+
+
+def _check_changed_by(by: str, actor: User | None) -> None:
+    if by not in CHANGED_BY or (by == "user") != (actor is not None):
+        raise ValueError("by='user' needs the acting user, by='invitee' none")
+
+
+def cancel_booking(
+    booking: Booking,
+    reason: str,
+    now: datetime,
+    *,
+    by: str = "invitee",
+    actor: User | None = None,
+) -> Booking:
+    """Cancel a confirmed, future booking; the time becomes free again.
+
+    by says who asked: "invitee" (public link) or "user" (admin side, with actor for the audit).
+    """
+    _check_changed_by(by, actor)
     acquire_booking_lock(db.session)
     db.session.refresh(booking)
     _ensure_changeable(booking, now)
     booking.status = "cancelled"
     booking.cancel_reason = reason
+    booking.cancelled_by = by
     booking.cancelled_at = now
     booking.updated_at = now
     booking.sequence += 1
+    if actor is not None:
+        record(
+            booking.organisation_id,
+            actor,
+            "booking.cancel",
+            "booking",
+            booking.id,
+            f"Cancelled the booking of {booking.invitee_name} <{booking.invitee_email}> "
+            f"at {booking.start_at.isoformat()}: {reason}",
+            now,
+            {"status": ["confirmed", "cancelled"], "cancel_reason": ["", reason]},
+        )
     db.session.flush()
     return booking
 
 
 def reschedule_booking(
-    booking: Booking, new_start: datetime, now: datetime, *, video_base_url: str
+    booking: Booking,
+    new_start: datetime,
+    now: datetime,
+    *,
+    video_base_url: str,
+    host_id: int | None = None,
+    reason: str = "",
+    by: str = "invitee",
+    actor: User | None = None,
 ) -> Booking:
     """Move a booking: the old row is kept as 'rescheduled', a new confirmed row takes its place.
 
-    The same host is preferred; the new row keeps the iCal UID and raises SEQUENCE, so calendars
-    update the event instead of adding one.
+    The same host is preferred, unless host_id names the one to move it to (or raise); the new
+    row keeps the iCal UID, source and creator and raises SEQUENCE, so calendars update the event
+    instead of adding one. The old row keeps who moved it (by) and why (reason).
     """
+    _check_changed_by(by, actor)
     acquire_booking_lock(db.session)
     db.session.refresh(booking)
     _ensure_changeable(booking, now)
+    old_start, old_host_id = booking.start_at, booking.host_id
     booking.status = "rescheduled"
+    booking.reschedule_reason = reason
+    booking.cancelled_by = by
     booking.updated_at = now
     db.session.flush()
     invitee = Invitee(booking.invitee_name, booking.invitee_email, booking.invitee_tz, booking.note)
@@ -180,10 +256,31 @@ def reschedule_booking(
         video_base_url=video_base_url,
         preferred_host_id=booking.host_id,
         replaces=booking,
+        only_host_id=host_id,
+        source=booking.source,
     )
     new.token_version = booking.token_version
+    new.created_by_id = booking.created_by_id
     if new.host_id == booking.host_id and booking.location_kind == new.location_kind:
         new.location = booking.location  # keep the video room the invitee already has
+    if actor is not None:
+        changes = {"start_at": [old_start.isoformat(), new.start_at.isoformat()]}
+        if new.host_id != old_host_id:
+            changes["host_id"] = [old_host_id, new.host_id]
+        changes["rescheduled_to"] = [None, new.id]
+        record(
+            booking.organisation_id,
+            actor,
+            "booking.reschedule",
+            "booking",
+            booking.id,
+            f"Moved the booking of {booking.invitee_name} <{booking.invitee_email}> "
+            f"from {old_start.isoformat()} to {new.start_at.isoformat()} "
+            f"with {new.host.name}: {reason}",
+            now,
+            changes,
+        )
+    db.session.flush()
     return new
 
 

@@ -11,7 +11,15 @@ from sqlalchemy.orm import selectinload
 
 from .. import availability as av
 from ..extensions import db
-from ..models import Booking, BusyBlock, EventType, Holiday, Host, event_type_hosts
+from ..models import (
+    Booking,
+    BusyBlock,
+    EventType,
+    Holiday,
+    Host,
+    PoolMember,
+    event_type_hosts,
+)
 
 # Longest buffer or meeting we look around a range for, so bookings just outside still count.
 _PAD = timedelta(days=2)
@@ -109,14 +117,44 @@ class HostCalendar:
     booked_starts: list[datetime]
 
 
+def default_host_ids(event_type: EventType) -> list[int]:
+    """Who hosts an event type when no routing narrows it: its team's members, or its hosts."""
+    if event_type.pool_id is not None:
+        return list(
+            db.session.scalars(
+                select(PoolMember.host_id).where(
+                    PoolMember.pool_id == event_type.pool_id, PoolMember.active.is_(True)
+                )
+            )
+        )
+    return list(
+        db.session.scalars(
+            select(event_type_hosts.c.host_id).where(
+                event_type_hosts.c.event_type_id == event_type.id
+            )
+        )
+    )
+
+
 def load_calendars(
-    event_type: EventType, start: datetime, end: datetime, exclude_booking_id: int | None = None
+    event_type: EventType,
+    start: datetime,
+    end: datetime,
+    exclude_booking_id: int | None = None,
+    host_ids: Sequence[int] | None = None,
 ) -> list[HostCalendar]:
-    """Every active host of the event type with their hours and busy time around [start, end)."""
+    """Active hosts (default: the event type's) with their hours and busy time around a range."""
+    if host_ids is None:
+        host_ids = default_host_ids(event_type)
+    if not host_ids:
+        return []
     hosts = db.session.scalars(
         select(Host)
-        .join(event_type_hosts, event_type_hosts.c.host_id == Host.id)
-        .where(event_type_hosts.c.event_type_id == event_type.id, Host.active.is_(True))
+        .where(
+            Host.id.in_(host_ids),
+            Host.organisation_id == event_type.organisation_id,
+            Host.active.is_(True),
+        )
         .options(selectinload(Host.weekly_hours), selectinload(Host.date_overrides))
         .order_by(Host.id)
     ).all()
@@ -138,15 +176,17 @@ def compute_event_type_slots(
     end: datetime,
     now: datetime,
     exclude_booking_id: int | None = None,
+    host_ids: Sequence[int] | None = None,
 ) -> list[datetime]:
     """Free slot starts (UTC) of an event type: the union over its active hosts.
 
-    exclude_booking_id leaves one booking out of the busy time (the one being rescheduled).
+    exclude_booking_id leaves one booking out of the busy time (the one being rescheduled);
+    host_ids narrows the hosts (a routed lead's team or host).
     """
     settings = settings_for(event_type)
     per_host = [
         av.compute_slots(cal.schedule, settings, start, end, now, cal.busy, cal.booked_starts)
-        for cal in load_calendars(event_type, start, end, exclude_booking_id)
+        for cal in load_calendars(event_type, start, end, exclude_booking_id, host_ids)
     ]
     if len(per_host) == 1:
         return per_host[0]

@@ -63,6 +63,7 @@ def build_calendar(
     day_param: str | None,
     now: datetime,
     exclude_booking_id: int | None = None,
+    host_ids: list[int] | None = None,
 ) -> CalendarView:
     """Days with free slots in one month, and the slots of the chosen day, for a visitor zone."""
     today = now.astimezone(ZoneInfo(tz)).date()
@@ -74,7 +75,7 @@ def build_calendar(
     month = min(max(month, first_month), last_month)
     next_first = _add_month(month, 1)
     start, end = local_day_range(tz, month, next_first - timedelta(days=1))
-    slots = compute_event_type_slots(event_type, start, end, now, exclude_booking_id)
+    slots = compute_event_type_slots(event_type, start, end, now, exclude_booking_id, host_ids)
     by_day = group_by_local_date(slots, tz)
     weeks = [
         [d if d.month == month.month else None for d in week]
@@ -95,6 +96,6 @@ def build_calendar(
         else:
             day_start, day_end = local_day_range(tz, day, day)
             view.day_slots = compute_event_type_slots(
-                event_type, day_start, day_end, now, exclude_booking_id
+                event_type, day_start, day_end, now, exclude_booking_id, host_ids
             )
     return view

@@ -11,7 +11,7 @@ from ..errors import InvalidRequest, SlotUnavailable
 from ..extensions import db
 from ..ical import render_calendar
 from ..links import check_booking_token
-from ..models import Booking, EventType
+from ..models import Booking, EventType, Lead
 from ..operations.bookings import (
     cancel_booking,
     create_booking,
@@ -20,7 +20,9 @@ from ..operations.bookings import (
     reschedule_booking,
 )
 from ..operations.calendar_items import calendar_event_for
+from ..operations.routing import bookable_host_ids, get_lead, lead_for_event_type, qualify
 from ..operations.slots import compute_event_type_slots
+from ..routing import COUNTRIES
 from ..timezones import all_zones
 from ..urls import booking_link
 from ..web import check_form_token, check_same_origin_post, make_form_token
@@ -82,13 +84,31 @@ def index():
     return render_template("public/index.html", event_types=event_types)
 
 
+def _route(event_type: EventType, lead_uid: str | None) -> tuple[Lead | None, list[int]]:
+    """The lead (when the event type asks questions) and the hosts the visitor may book."""
+    lead = lead_for_event_type(event_type, lead_uid) if lead_uid else None
+    if lead is not None and lead.status == "disqualified":
+        raise InvalidRequest("These answers do not qualify for a call.")
+    return lead, bookable_host_ids(event_type, lead, clock.utcnow())
+
+
 @bp.get("/book/<slug>")
 def book(slug: str):
     event_type = get_event_type(slug)
+    lead_uid = request.args.get("lead") or None
+    if event_type.routing_form is not None and lead_uid is None:
+        return _questions_page(event_type, {}, {})
+    lead, host_ids = _route(event_type, lead_uid)
     tz = parse_tz(request.args.get("tz"), _default_tz(event_type))
     view = build_calendar(
-        event_type, tz, request.args.get("month"), request.args.get("date"), clock.utcnow()
+        event_type,
+        tz,
+        request.args.get("month"),
+        request.args.get("date"),
+        clock.utcnow(),
+        host_ids=host_ids,
     )
+    args = {"slug": slug, "lead": lead.uid} if lead else {"slug": slug}
     return render_template(
         "public/book.html",
         event_type=event_type,
@@ -96,9 +116,73 @@ def book(slug: str):
         zones=all_zones(),
         notice=NOTICES.get(request.args.get("notice", "")),
         page_endpoint="public.book",
-        page_args={"slug": slug},
+        page_args=args,
         confirm_endpoint="public.confirm",
         rescheduling=None,
+    )
+
+
+def _questions_page(event_type: EventType, answers: dict, errors: dict, status: int = 200):
+    form = event_type.routing_form
+    return render_template(
+        "public/qualify.html",
+        event_type=event_type,
+        questions=form.questions,
+        answers=answers,
+        errors=errors,
+        countries=sorted(COUNTRIES.items(), key=lambda item: item[1]),
+        form_token=make_form_token(kind="qualify", event=event_type.slug),
+    ), status
+
+
+def _raw_answers(event_type: EventType) -> dict:
+    raw: dict = {}
+    for question in event_type.routing_form.questions:
+        name = f"q_{question.key}"
+        if question.kind == "multiple_choice":
+            raw[question.key] = request.form.getlist(name)
+        elif name in request.form:
+            raw[question.key] = request.form.get(name, "")
+    return raw
+
+
+@bp.post("/book/<slug>/qualify")
+def qualify_answers(slug: str):
+    event_type = get_event_type(slug)
+    if event_type.routing_form is None:
+        return redirect(url_for("public.book", slug=slug), code=303)
+    check_same_origin_post()
+    raw = _raw_answers(event_type)
+    try:
+        check_form_token(request.form.get("form_token", ""), kind="qualify", event=slug)
+    except InvalidRequest as exc:
+        return _questions_page(event_type, raw, {"_form": exc.message}, 400)
+    try:
+        lead = qualify(event_type, raw, clock.utcnow())
+    except InvalidRequest as exc:
+        db.session.rollback()
+        return _questions_page(event_type, raw, exc.fields or {"_form": exc.message}, 400)
+    db.session.commit()
+    if lead.status == "disqualified":
+        return redirect(url_for("public.not_a_fit", slug=slug, lead=lead.uid), code=303)
+    return redirect(url_for("public.book", slug=lead.event_type.slug, lead=lead.uid), code=303)
+
+
+@bp.get("/book/<slug>/not-a-fit/<lead>")
+def not_a_fit(slug: str, lead: str):
+    event_type = get_event_type(slug)
+    row = get_lead(lead)
+    if row.organisation_id != event_type.organisation_id or row.status != "disqualified":
+        abort(404)
+    decision = row.decision or {}
+    url = decision.get("redirect_url") or ""
+    seconds = int(decision.get("redirect_seconds") or 0)
+    return render_template(
+        "public/not_a_fit.html",
+        event_type=event_type,
+        message=decision.get("message") or "Thank you for your answers.",
+        redirect_url=url if url.startswith(("https://", "http://")) else "",
+        redirect_seconds=max(0, min(seconds, 60)),
     )
 
 

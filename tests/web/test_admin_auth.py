@@ -230,3 +230,8 @@ def test_demo_prints_one_login_per_role_and_they_work(runner, client):
         fresh = client.application.test_client()
         assert login(fresh, email, password).status_code == 302, role
     assert len(re.findall(r"password: ", result.output)) == 3
+
+
+def test_login_form_renders_real_input_types(client):
+    page = client.get("/admin/login").text
+    assert 'type="password"' in page and "None" not in page

@@ -1,0 +1,184 @@
+"""Event types: create, edit, activate and deactivate them, with slugs checked and suggested."""
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..errors import InvalidRequest
+from ..extensions import db
+from ..models import LOCATION_KINDS, EventType, Host, Organisation, User
+from .audit import diff, record
+from .hosts import flush_unique
+
+SLUG_RE = re.compile(r"[a-z0-9-]{3,80}")
+SLUG_TAKEN = "This address is taken. Choose another one."
+# Kinds whose detail a visitor needs: the address to go to, the number to call.
+DETAIL_REQUIRED = {
+    "in_person": "Enter the address for in-person meetings.",
+    "phone": "Enter the phone number to call.",
+}
+
+
+@dataclass(frozen=True)
+class EventTypeData:
+    """Every editable field of an event type, already shape-checked by a form."""
+
+    title: str
+    slug: str  # empty: suggest one from the title
+    description: str
+    duration: int
+    step: int
+    buffer_before: int
+    buffer_after: int
+    min_notice: int
+    horizon_days: int
+    daily_limit: int | None
+    location_kind: str
+    location_detail: str
+    active: bool
+    host_ids: tuple[int, ...]
+
+
+def slugify(text: str) -> str:
+    """Lowercase ASCII letters, digits and hyphens from a title ("Café call" gives "cafe-call")."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:80].rstrip("-")
+
+
+def slug_taken(slug: str, event_type_id: int | None = None) -> bool:
+    """Slugs are unique across the installation (public URLs name event types by slug alone)."""
+    query = select(EventType.id).where(EventType.slug == slug)
+    if event_type_id is not None:
+        query = query.where(EventType.id != event_type_id)
+    return db.session.scalar(query) is not None
+
+
+def suggest_slug(title: str, event_type_id: int | None = None) -> str:
+    """A free slug made from the title, numbered when the plain one is taken."""
+    base = slugify(title)
+    if len(base) < 3:  # "A", or a title in a script without ASCII letters
+        base = f"{base}-meeting" if base else "meeting"
+    candidate, number = base, 1
+    while slug_taken(candidate, event_type_id):
+        number += 1
+        suffix = f"-{number}"
+        candidate = base[: 80 - len(suffix)].rstrip("-") + suffix
+    return candidate
+
+
+def _checked_values(
+    organisation: Organisation, data: EventTypeData, event_type_id: int | None
+) -> tuple[dict, list[Host]]:
+    """The column values and hosts to store, or InvalidRequest naming the field."""
+    slug = data.slug.strip() or suggest_slug(data.title, event_type_id)
+    if not SLUG_RE.fullmatch(slug):
+        raise InvalidRequest(
+            "Use 3 to 80 lowercase letters, digits and hyphens.", {"slug": "invalid"}
+        )
+    if slug_taken(slug, event_type_id):
+        raise InvalidRequest(SLUG_TAKEN, {"slug": "taken"})
+    if data.location_kind not in LOCATION_KINDS:
+        raise InvalidRequest("Pick where the meeting happens.", {"location_kind": "unknown"})
+    detail = data.location_detail.strip() if data.location_kind in DETAIL_REQUIRED else ""
+    if data.location_kind in DETAIL_REQUIRED and not detail:
+        raise InvalidRequest(DETAIL_REQUIRED[data.location_kind], {"location_detail": "required"})
+    if data.daily_limit is not None and data.daily_limit < 1:
+        raise InvalidRequest(
+            "Leave the daily limit empty for no limit, or enter 1 or more.",
+            {"daily_limit": "too small"},
+        )
+    if not data.host_ids:
+        raise InvalidRequest("Pick at least one host.", {"host_ids": "required"})
+    hosts = list(
+        db.session.scalars(
+            select(Host)
+            .where(Host.organisation_id == organisation.id, Host.id.in_(data.host_ids))
+            .order_by(Host.id)
+        )
+    )
+    if len(hosts) != len(set(data.host_ids)):
+        raise InvalidRequest("Pick hosts from the list.", {"host_ids": "unknown"})
+    values = asdict(data)
+    del values["host_ids"]
+    values.update(
+        slug=slug,
+        title=data.title.strip(),
+        description=data.description.strip(),
+        location_detail=detail,
+    )
+    return values, hosts
+
+
+def _host_names(hosts: list[Host]) -> list[str]:
+    return [f"{host.name} (#{host.id})" for host in sorted(hosts, key=lambda host: host.id)]
+
+
+def create_event_type(
+    organisation: Organisation, data: EventTypeData, now: datetime, actor: User
+) -> EventType:
+    """A new event type of the organisation, hosted by the chosen hosts."""
+    values, hosts = _checked_values(organisation, data, None)
+    event_type = EventType(organisation=organisation, created_at=now, **values)
+    event_type.hosts = hosts
+    db.session.add(event_type)
+    flush_unique(SLUG_TAKEN, {"slug": "taken"})
+    changes = {field: [None, value] for field, value in values.items()}
+    changes["hosts"] = [None, _host_names(hosts)]
+    record(
+        organisation.id,
+        actor,
+        "event_type.create",
+        "event_type",
+        event_type.id,
+        f"Created event type {event_type.title} (/{event_type.slug})",
+        now,
+        changes,
+    )
+    return event_type
+
+
+def update_event_type(event_type: EventType, data: EventTypeData, now: datetime, actor: User):
+    """Apply every field; returns the changes (nothing is recorded when there are none)."""
+    values, hosts = _checked_values(event_type.organisation, data, event_type.id)
+    old_hosts = list(event_type.hosts)  # loaded before diff() makes the object dirty
+    changes = diff(event_type, values)
+    if {host.id for host in old_hosts} != {host.id for host in hosts}:
+        changes["hosts"] = [_host_names(old_hosts), _host_names(hosts)]
+        event_type.hosts = hosts
+    if changes:
+        flush_unique(SLUG_TAKEN, {"slug": "taken"})
+        record(
+            event_type.organisation_id,
+            actor,
+            "event_type.update",
+            "event_type",
+            event_type.id,
+            f"Edited event type {event_type.title}",
+            now,
+            changes,
+        )
+    return changes
+
+
+def set_event_type_active(event_type: EventType, active: bool, now: datetime, actor: User) -> bool:
+    """Open or close an event type for booking; False when it already was so."""
+    changes = diff(event_type, {"active": active})
+    if not changes:
+        return False
+    db.session.flush()
+    verb = "activate" if active else "deactivate"
+    record(
+        event_type.organisation_id,
+        actor,
+        f"event_type.{verb}",
+        "event_type",
+        event_type.id,
+        f"{'Activated' if active else 'Deactivated'} event type {event_type.title}",
+        now,
+        changes,
+    )
+    return True

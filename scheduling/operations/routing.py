@@ -1,0 +1,404 @@
+"""Qualification and routing use cases: answers -> lead -> routed hosts; round-robin inputs."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from .. import routing as rt
+from ..errors import InvalidRequest, NotFound
+from ..extensions import db
+from ..phones import normalise_phone
+from ..models import (
+    Assignment,
+    Booking,
+    CreditAdjustment,
+    EventType,
+    Host,
+    Lead,
+    Pool,
+    PoolMember,
+    RoutingForm,
+)
+from .bookings import new_uid
+
+
+def questions_of(form: RoutingForm) -> list[rt.Question]:
+    """The pure view of a form's questions, in order."""
+    result = []
+    for row in form.questions:
+        show_if = None
+        if row.show_if:
+            show_if = rt.ShowIf(
+                row.show_if.get("question", ""),
+                row.show_if.get("operator", "equals"),
+                row.show_if.get("value"),
+            )
+        result.append(
+            rt.Question(
+                key=row.key,
+                label=row.label,
+                kind=row.kind,
+                required=row.required,
+                help_text=row.help_text,
+                choices=tuple(
+                    rt.Choice(
+                        str(c.get("value", "")), str(c.get("label", "")), int(c.get("points", 0))
+                    )
+                    for c in row.choices or []
+                ),
+                min_value=row.min_value,
+                max_value=row.max_value,
+                points_yes=row.points_yes,
+                points_no=row.points_no,
+                show_if=show_if,
+                purpose=row.purpose,
+            )
+        )
+    return result
+
+
+def _action(kind: str, target_id, message: str, url: str, seconds: int) -> rt.Action:
+    return rt.Action(
+        kind=kind, target_id=target_id, message=message, redirect_url=url, redirect_seconds=seconds
+    )
+
+
+def rules_of(form: RoutingForm) -> tuple[list[rt.Rule], rt.Action]:
+    """The pure rules (active ones, in order) and the fallback action of a form."""
+    rules = [
+        rt.Rule(
+            id=row.id,
+            name=row.name,
+            conditions=tuple(
+                rt.Condition(c.get("field", ""), c.get("operator", ""), c.get("value"))
+                for c in row.conditions or []
+            ),
+            match=row.match,
+            action=_action(
+                row.action_kind, row.target_id, row.message, row.redirect_url, row.redirect_seconds
+            ),
+        )
+        for row in form.rules
+        if row.active
+    ]
+    fallback = _action(
+        form.fallback_kind,
+        form.fallback_target_id,
+        form.fallback_message,
+        form.fallback_redirect_url,
+        form.fallback_redirect_seconds,
+    )
+    return rules, fallback
+
+
+@dataclass(frozen=True)
+class Qualification:
+    """The outcome of answering a form, before anything is stored."""
+
+    answers: dict
+    score: int
+    decision: rt.Decision
+
+
+def evaluate_answers(form: RoutingForm, raw: dict) -> Qualification:
+    """Validate answers and run the rules; raises InvalidRequest with per-question messages."""
+    questions = questions_of(form)
+    answers, errors = rt.clean_answers(questions, raw)
+    region = next((str(answers[q.key]) for q in questions if q.kind == "country" and q.key in answers), None)
+    for question in questions:
+        if question.kind == "phone" and question.key in answers and question.key not in errors:
+            try:
+                answers[question.key] = normalise_phone(str(answers[question.key]), region)
+            except ValueError as exc:
+                errors[question.key] = str(exc)
+    if errors:
+        raise InvalidRequest("Some answers are missing or invalid.", errors)
+    points = rt.score(questions, answers)
+    rules, fallback = rules_of(form)
+    return Qualification(answers, points, rt.evaluate(rules, fallback, answers, points))
+
+
+def _contact_from(form: RoutingForm, answers: dict) -> tuple[str, str]:
+    """Name and email given among the answers (to prefill the booking form)."""
+    email = next(
+        (str(answers[q.key]) for q in form.questions if q.kind == "email" and q.key in answers),
+        "",
+    )
+    name = next(
+        (
+            str(answers[q.key])
+            for q in form.questions
+            if q.kind == "short_text" and "name" in q.key.lower() and q.key in answers
+        ),
+        "",
+    )
+    return name, email
+
+
+def qualify(event_type: EventType, raw_answers: dict, now: datetime) -> Lead:
+    """Keep a submission as a lead (qualified or disqualified) with its answers, score and route."""
+    form = event_type.routing_form
+    if form is None:
+        raise InvalidRequest("This event type asks no questions.")
+    result = evaluate_answers(form, raw_answers)
+    action = result.decision.action
+    target_event_type = event_type
+    if action.kind == "event_type" and action.target_id is not None:
+        other = db.session.get(EventType, action.target_id)
+        if other is not None and other.organisation_id == event_type.organisation_id:
+            target_event_type = other
+    name, email = _contact_from(form, result.answers)
+    lead = Lead(
+        uid=new_uid(),
+        organisation_id=event_type.organisation_id,
+        routing_form_id=form.id,
+        event_type_id=target_event_type.id,
+        status="disqualified" if action.kind == "disqualify" else "qualified",
+        answers=result.answers,
+        score=result.score,
+        rule_name=result.decision.rule_name,
+        decision={
+            "kind": action.kind,
+            "target_id": action.target_id,
+            "message": action.message,
+            "redirect_url": action.redirect_url,
+            "redirect_seconds": action.redirect_seconds,
+            "trace": list(result.decision.trace),
+        },
+        name=name,
+        email=email,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(lead)
+    db.session.flush()
+    return lead
+
+
+def get_lead(uid: str) -> Lead:
+    lead = db.session.scalar(select(Lead).where(Lead.uid == uid))
+    if lead is None:
+        raise NotFound("This qualification link is not valid any more. Please answer again.")
+    return lead
+
+
+@dataclass
+class Route:
+    """Whom a visitor may book: explicit hosts, or a team with round-robin."""
+
+    hosts: list[Host]
+    pool: Pool | None
+    members: list[PoolMember]
+    rule_name: str = ""
+
+
+def _pool_route(pool: Pool, rule_name: str) -> Route:
+    members = [m for m in pool.members if m.active and m.host.active]
+    return Route([m.host for m in members], pool, members, rule_name)
+
+
+def route_for(event_type: EventType, lead: Lead | None = None) -> Route:
+    """The hosts (and team) behind an event type, narrowed by a lead's routing decision."""
+    if lead is not None:
+        decision = lead.decision or {}
+        kind, target = decision.get("kind"), decision.get("target_id")
+        if kind == "team" and target is not None:
+            pool = db.session.get(Pool, target)
+            if pool is not None and pool.organisation_id == event_type.organisation_id:
+                return _pool_route(pool, lead.rule_name)
+        if kind == "host" and target is not None:
+            host = db.session.get(Host, target)
+            if host is not None and host.organisation_id == event_type.organisation_id:
+                return Route([host] if host.active else [], None, [], lead.rule_name)
+    if event_type.pool is not None:
+        return _pool_route(event_type.pool, lead.rule_name if lead else "")
+    return Route(
+        [h for h in event_type.hosts if h.active], None, [], lead.rule_name if lead else ""
+    )
+
+
+def member_stats(
+    pool: Pool, members: list[PoolMember], moment: datetime
+) -> dict[int, rt.MemberStats]:
+    """Counts that decide fairness for an assignment at `moment` (the slot's start).
+
+    expected: the member's shares of this period's assignments in which they were a candidate;
+    assigned: those assignments still counting (cancelled ones, and no-shows if the team says so,
+    are credited back) plus manual adjustments.
+    """
+    start, end = rt.period_bounds(pool.period, moment, pool.tz)
+    host_ids = [m.host_id for m in members]
+    expected: dict[int, float] = defaultdict(float)
+    assigned: dict[int, float] = defaultdict(float)
+    rows = db.session.execute(
+        select(Assignment.host_id, Assignment.shares, Booking.status, Booking.id)
+        .join(Booking, Booking.id == Assignment.booking_id)
+        .where(
+            Assignment.pool_id == pool.id,
+            Booking.start_at >= start,
+            Booking.start_at < end,
+            Booking.status.in_(("confirmed", "cancelled")),
+        )
+    ).all()
+    no_shows = set()
+    if pool.credit_no_shows:
+        from ..models import Outcome
+
+        no_shows = set(
+            db.session.scalars(
+                select(Outcome.booking_id).where(
+                    Outcome.booking_id.in_([r.id for r in rows]), Outcome.status == "no_show"
+                )
+            )
+        )
+    for host_id, shares, status, booking_id in rows:
+        for key, share in (shares or {}).items():
+            expected[int(key)] += float(share)
+        if status == "confirmed" and booking_id not in no_shows:
+            assigned[host_id] += 1
+    for host_id, amount in db.session.execute(
+        select(CreditAdjustment.host_id, func.sum(CreditAdjustment.amount))
+        .where(
+            CreditAdjustment.pool_id == pool.id,
+            CreditAdjustment.created_at >= start,
+            CreditAdjustment.created_at < end,
+        )
+        .group_by(CreditAdjustment.host_id)
+    ):
+        assigned[host_id] += float(amount or 0)
+    last = dict(
+        db.session.execute(
+            select(Booking.host_id, func.max(Booking.created_at))
+            .join(Assignment, Assignment.booking_id == Booking.id)
+            .where(Assignment.pool_id == pool.id, Booking.status == "confirmed")
+            .group_by(Booking.host_id)
+        ).all()
+    )
+    today, this_week = _cap_counts(members, moment)
+    return {
+        host_id: rt.MemberStats(
+            host_id=host_id,
+            assigned=assigned[host_id],
+            expected=expected[host_id],
+            today=today.get(host_id, 0),
+            this_week=this_week.get(host_id, 0),
+            last_booked_at=last.get(host_id),
+        )
+        for host_id in host_ids
+    }
+
+
+def _cap_counts(members: list[PoolMember], moment: datetime) -> tuple[dict, dict]:
+    """Confirmed bookings per member on the slot's local day and ISO week (host's zone)."""
+    capped = [m for m in members if m.daily_cap or m.weekly_cap]
+    today: dict[int, int] = {}
+    week: dict[int, int] = {}
+    for member in capped:
+        zone = ZoneInfo(member.host.tz)
+        local = moment.astimezone(zone)
+        day_start = datetime(local.year, local.month, local.day, tzinfo=zone)
+        week_start = day_start - timedelta(days=local.weekday())
+        bounds = {
+            "day": (day_start, day_start + timedelta(days=1)),
+            "week": (week_start, week_start + timedelta(days=7)),
+        }
+        for key, (lo, hi) in bounds.items():
+            count = db.session.scalar(
+                select(func.count())
+                .select_from(Booking)
+                .where(
+                    Booking.host_id == member.host_id,
+                    Booking.status == "confirmed",
+                    Booking.start_at >= lo,
+                    Booking.start_at < hi,
+                )
+            )
+            (today if key == "day" else week)[member.host_id] = count
+    return today, week
+
+
+def pure_members(members: list[PoolMember]) -> list[rt.Member]:
+    return [
+        rt.Member(
+            host_id=m.host_id,
+            weight=m.weight,
+            priority=m.priority,
+            daily_cap=m.daily_cap,
+            weekly_cap=m.weekly_cap,
+        )
+        for m in members
+    ]
+
+
+def bookable_host_ids(event_type: EventType, lead: Lead | None, now: datetime) -> list[int]:
+    """Hosts whose slots a visitor is shown: the route, minus members hidden by equal distribution."""
+    route = route_for(event_type, lead)
+    ids = [host.id for host in route.hosts]
+    pool = route.pool
+    if pool is not None and pool.equal_distribution_gap is not None and route.members:
+        stats = member_stats(pool, route.members, now)
+        hidden = rt.equal_distribution_hidden(
+            pure_members(route.members), stats, pool.equal_distribution_gap, basis="share"
+        )
+        ids = [host_id for host_id in ids if host_id not in hidden]
+    return ids
+
+
+def lead_for_event_type(event_type: EventType, uid: str) -> Lead:
+    """A lead routed to this event type; a disqualified one cannot book."""
+    lead = get_lead(uid)
+    if lead.event_type_id != event_type.id:
+        raise NotFound("This qualification link belongs to another event type.")
+    return lead
+
+
+@dataclass
+class RoundRobinOrder:
+    """Ranks free hosts with pick_host and remembers why, for the Assignment row."""
+
+    pool: Pool
+    members: list[PoolMember]
+    stats: dict[int, rt.MemberStats]
+    picks: dict[int, rt.Pick] | None = None
+
+    def __call__(self, free_hosts: list[Host]) -> list[Host]:
+        by_id = {host.id: host for host in free_hosts}
+        remaining = set(by_id)
+        pure = pure_members(self.members)
+        self.picks = {}
+        ranked: list[Host] = []
+        while remaining:
+            pick = rt.pick_host(pure, self.stats, remaining, period=self.pool.period)
+            if pick.host_id is None:
+                break
+            self.picks[pick.host_id] = pick
+            ranked.append(by_id[pick.host_id])
+            remaining.discard(pick.host_id)
+        return ranked
+
+    def first_pick(self) -> rt.Pick | None:
+        return next(iter(self.picks.values()), None) if self.picks else None
+
+
+def record_assignment(booking: Booking, order: RoundRobinOrder, rule_name: str, now: datetime):
+    """Store why the booking went to its host (the shares count towards future fairness)."""
+    first = order.first_pick()
+    pick = (order.picks or {}).get(booking.host_id, first)
+    explanation = dict(pick.explanation) if pick else {}
+    if first is not None and first.host_id != booking.host_id:
+        explanation["note"] = "The first choice was booked by someone else a moment earlier."
+    explanation["rule"] = rule_name or "Team default"
+    row = Assignment(
+        booking=booking,
+        pool_id=order.pool.id,
+        host_id=booking.host_id,
+        shares={str(k): v for k, v in (first.shares if first else {}).items()},
+        explanation=explanation,
+        rule_name=rule_name,
+        created_at=now,
+    )
+    db.session.add(row)
+    return row

@@ -1,0 +1,418 @@
+"""Admin event types: list with public links, create and edit every field, validation, access."""
+
+import re
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import func, select
+
+from scheduling.extensions import db
+from scheduling.models import AuditEntry, EventType
+from tests.conftest import csrf_from, login, post_form
+
+
+def audit(action: str) -> list[AuditEntry]:
+    return list(
+        db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
+        )
+    )
+
+
+def count_event_types() -> int:
+    return db.session.scalar(select(func.count()).select_from(EventType))
+
+
+@pytest.fixture
+def team(make_org, make_host, make_user, login_as, make_event_type, frozen_now):
+    """Org A (manager logged in, two hosts, one event type) and org B with its own event type."""
+    org = make_org(name="Org A")
+    other_org = make_org(name="Org B")
+    anna = make_host(org=org, name="Anna Ahlberg")
+    ben = make_host(org=org, name="Ben Berger")
+    stranger = make_host(org=other_org, name="Stella Stranger")
+    call = make_event_type(hosts=[anna], slug="anna-intro", title="Anna intro")
+    theirs = make_event_type(hosts=[stranger], slug="their-demo", title="Their demo")
+    manager = login_as("manager", org=org)
+    return SimpleNamespace(
+        org=org,
+        other_org=other_org,
+        anna=anna,
+        ben=ben,
+        stranger=stranger,
+        call=call,
+        theirs=theirs,
+        manager=manager,
+        make_user=make_user,
+    )
+
+
+def form_data(team, **overrides) -> dict:
+    """A complete, valid event type form; `host_ids` is a list of ids."""
+    data = {
+        "title": "Product demo",
+        "slug": "product-demo",
+        "description": "We show you the product.",
+        "duration": "45",
+        "step": "15",
+        "buffer_before": "5",
+        "buffer_after": "10",
+        "min_notice": "120",
+        "horizon_days": "30",
+        "daily_limit": "3",
+        "location_kind": "in_person",
+        "location_detail": "Hauptstr. 1, Berlin",
+        "active": "y",
+        "host_ids": [str(team.anna.id), str(team.ben.id)],
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def create(client, data):
+    return post_form(client, "/admin/event-types/new", data)
+
+
+# -- list ---------------------------------------------------------------------------------------
+
+
+def test_list_shows_event_types_with_their_public_links(client, team):
+    page = client.get("/admin/event-types")
+    assert page.status_code == 200
+    text = page.text
+    assert "<h1>Event types</h1>" in text
+    assert "Anna intro" in text and "/anna-intro" in text and "30 min" in text
+    assert "Anna Ahlberg" in text and "Active" in text
+    assert "Their demo" not in text  # another organisation
+    assert 'value="http://localhost/book/anna-intro" readonly' in text
+    assert 'data-copy-target="link-' in text and "/static/js/copy-link.js" in text
+    assert 'aria-current="page">Event types' in text
+
+
+def test_public_link_uses_the_configured_public_url(app, client, team):
+    app.config["PUBLIC_URL"] = "https://book.example.eu/"
+    page = client.get("/admin/event-types").text
+    assert 'value="https://book.example.eu/book/anna-intro"' in page
+
+
+def test_copy_script_is_small_progressive_enhancement(client, team):
+    script = client.get("/static/js/copy-link.js")
+    assert script.status_code == 200
+    assert b"button.hidden = false" in script.data  # buttons appear only with JavaScript
+    script.close()
+    page = client.get("/admin/event-types").text
+    assert "<script>" not in page and 'style="' not in page
+
+
+def test_empty_states_say_what_to_do(client, make_org, login_as, make_host, frozen_now):
+    org = make_org()
+    login_as("manager", org=org)
+    page = client.get("/admin/event-types").text
+    assert "add the hosts who take the meetings" in page
+    make_host(org=org)
+    page = client.get("/admin/event-types").text
+    assert "No event types yet." in page and "/admin/event-types/new" in page
+
+
+# -- create -------------------------------------------------------------------------------------
+
+
+def test_manager_creates_an_event_type_with_every_field(client, team):
+    page = client.get("/admin/event-types/new")
+    assert page.status_code == 200 and "<h1>New event type</h1>" in page.text
+    response = create(client, form_data(team))
+    assert response.status_code == 302, response.text
+    event_type = db.session.scalar(select(EventType).where(EventType.slug == "product-demo"))
+    assert event_type.organisation_id == team.org.id
+    assert (event_type.title, event_type.description) == (
+        "Product demo",
+        "We show you the product.",
+    )
+    assert (event_type.duration, event_type.step) == (45, 15)
+    assert (event_type.buffer_before, event_type.buffer_after) == (5, 10)
+    assert (event_type.min_notice, event_type.horizon_days, event_type.daily_limit) == (120, 30, 3)
+    assert (event_type.location_kind, event_type.location_detail) == (
+        "in_person",
+        "Hauptstr. 1, Berlin",
+    )
+    assert event_type.active is True
+    assert [host.id for host in event_type.hosts] == [team.anna.id, team.ben.id]
+    entry = audit("event_type.create")[-1]
+    assert entry.object_id == event_type.id and entry.actor_id == team.manager.id
+    assert entry.changes["duration"] == [None, 45]
+    assert entry.changes["hosts"] == [
+        None,
+        [f"Anna Ahlberg (#{team.anna.id})", f"Ben Berger (#{team.ben.id})"],
+    ]
+    listing = client.get(response.headers["Location"]).text
+    assert "Product demo was created." in listing
+    # The public page offers it straight away.
+    public = client.get("/book/product-demo")
+    assert public.status_code == 200 and "Product demo" in public.text
+
+
+def test_an_empty_slug_is_made_from_the_title(client, team):
+    create(client, form_data(team, title="Café & Kuchen: Erstgespräch", slug=""))
+    assert db.session.scalar(select(EventType.slug).where(EventType.title.like("Caf%"))) == (
+        "cafe-kuchen-erstgesprach"
+    )
+    # The same title again gets a numbered slug instead of a clash.
+    create(client, form_data(team, title="Anna intro", slug=""))
+    slugs = db.session.scalars(select(EventType.slug).where(EventType.title == "Anna intro"))
+    assert sorted(slugs) == ["anna-intro", "anna-intro-2"]
+
+
+def test_video_meetings_ignore_the_location_detail_and_no_limit_is_allowed(client, team):
+    response = create(
+        client,
+        form_data(
+            team, location_kind="video", location_detail="ignored", daily_limit="", active=None
+        ),
+    )
+    assert response.status_code == 302
+    event_type = db.session.scalar(select(EventType).where(EventType.slug == "product-demo"))
+    assert (event_type.location_detail, event_type.daily_limit) == ("", None)
+    assert event_type.active is False
+
+
+def test_a_phone_event_type_keeps_its_number(client, team):
+    response = create(
+        client, form_data(team, location_kind="phone", location_detail="+49 30 1234567")
+    )
+    assert response.status_code == 302
+    event_type = db.session.scalar(select(EventType).where(EventType.slug == "product-demo"))
+    assert event_type.location_detail == "+49 30 1234567"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"title": ""}, "Enter a title, e.g. Intro call."),
+        ({"duration": "4"}, "Enter the duration in whole minutes, from 5 to 720."),
+        ({"duration": "721"}, "Enter the duration in whole minutes, from 5 to 720."),
+        ({"duration": "half an hour"}, "Enter the duration in whole minutes, from 5 to 720."),
+        ({"duration": ""}, "Enter the duration in whole minutes, from 5 to 720."),
+        ({"step": "0"}, "Enter the step in whole minutes, from 5 to 720."),
+        ({"step": "721"}, "Enter the step in whole minutes, from 5 to 720."),
+        ({"buffer_before": "-1"}, "Enter the buffer in whole minutes, from 0 to 240."),
+        ({"buffer_after": "241"}, "Enter the buffer in whole minutes, from 0 to 240."),
+        ({"min_notice": "43201"}, "Enter the notice in whole minutes, from 0 to 43200"),
+        ({"min_notice": "-5"}, "Enter the notice in whole minutes, from 0 to 43200"),
+        ({"horizon_days": "0"}, "Enter a number of days from 1 to 730."),
+        ({"horizon_days": "731"}, "Enter a number of days from 1 to 730."),
+        ({"daily_limit": "0"}, "Leave the daily limit empty for no limit, or enter 1 to 1000."),
+        ({"daily_limit": "lots"}, "Leave the daily limit empty for no limit"),
+        ({"slug": "ab"}, "Use 3 to 80 lowercase letters, digits and hyphens."),
+        ({"slug": "Product-Demo"}, "Use 3 to 80 lowercase letters, digits and hyphens."),
+        ({"slug": "product demo"}, "Use 3 to 80 lowercase letters, digits and hyphens."),
+        ({"slug": "a" * 81}, "Use 3 to 80 lowercase letters, digits and hyphens."),
+        ({"location_detail": ""}, "Enter the address for in-person meetings."),
+        (
+            {"location_kind": "phone", "location_detail": ""},
+            "Enter the phone number to call.",
+        ),
+        (
+            {"location_kind": "phone", "location_detail": "call me maybe"},
+            "Enter a phone number, e.g. +49 30 1234567.",
+        ),
+        ({"location_kind": "carrier-pigeon"}, "Not a valid choice"),
+        ({"host_ids": []}, "Pick at least one host."),
+        ({"host_ids": ["999999"]}, "Pick hosts from the list."),
+        ({"description": "x" * 5001}, "5000 characters"),
+    ],
+)
+def test_bad_input_is_refused_with_a_message(client, team, changes, message):
+    before = count_event_types()
+    response = create(client, form_data(team, **changes))
+    assert response.status_code == 400
+    assert message in response.text
+    assert 'aria-invalid="true"' in response.text or 'class="has-error"' in response.text
+    assert count_event_types() == before
+    assert audit("event_type.create") == []
+
+
+def test_a_host_of_another_organisation_is_refused(client, team):
+    response = create(client, form_data(team, host_ids=[str(team.stranger.id)]))
+    assert response.status_code == 400
+    assert "Pick hosts from the list." in response.text
+    assert count_event_types() == 2
+
+
+@pytest.mark.parametrize("slug", ["anna-intro", "their-demo"])
+def test_a_taken_slug_is_refused_across_the_installation(client, team, slug):
+    response = create(client, form_data(team, slug=slug))
+    assert response.status_code == 400
+    assert "This address is taken" in response.text
+    assert count_event_types() == 2
+
+
+# -- edit ---------------------------------------------------------------------------------------
+
+
+def test_manager_edits_an_event_type_with_an_audit_diff(client, team):
+    url = f"/admin/event-types/{team.call.id}/edit"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert (
+        'value="anna-intro"' in page.text
+        and 'value="http://localhost/book/anna-intro"' in page.text
+    )
+    checked = re.findall(
+        r'<input checked id="host_ids-\d+" name="host_ids" [^>]*value="(\d+)"', page.text
+    )
+    assert checked == [str(team.anna.id)]
+    response = post_form(
+        client,
+        url,
+        form_data(
+            team,
+            title="Anna intro",
+            slug="anna-intro",
+            description="",
+            duration="60",
+            step="30",
+            buffer_before="0",
+            buffer_after="0",
+            min_notice="0",
+            horizon_days="60",
+            daily_limit="",
+            location_kind="video",
+            location_detail="",
+            host_ids=[str(team.ben.id)],
+        ),
+    )
+    assert response.status_code == 302, response.text
+    db.session.expire_all()
+    event_type = db.session.get(EventType, team.call.id)
+    assert event_type.duration == 60 and [host.id for host in event_type.hosts] == [team.ben.id]
+    entry = audit("event_type.update")[-1]
+    assert entry.changes == {
+        "duration": [30, 60],
+        "hosts": [[f"Anna Ahlberg (#{team.anna.id})"], [f"Ben Berger (#{team.ben.id})"]],
+    }
+
+
+def test_saving_an_unchanged_event_type_records_nothing(client, team):
+    url = f"/admin/event-types/{team.call.id}/edit"
+    data = form_data(
+        team,
+        title="Anna intro",
+        slug="anna-intro",
+        description="",
+        duration="30",
+        step="30",
+        buffer_before="0",
+        buffer_after="0",
+        min_notice="0",
+        horizon_days="60",
+        daily_limit="",
+        location_kind="video",
+        location_detail="",
+        host_ids=[str(team.anna.id)],
+    )
+    assert post_form(client, url, data).status_code == 302
+    assert "Nothing changed." in client.get("/admin/event-types").text
+    assert audit("event_type.update") == []
+
+
+def test_editing_keeps_its_own_slug_but_not_anothers(client, team, make_event_type):
+    make_event_type(hosts=[team.ben], slug="ben-demo")
+    url = f"/admin/event-types/{team.call.id}/edit"
+    ok = post_form(client, url, form_data(team, slug="anna-intro", location_kind="video"))
+    assert ok.status_code == 302
+    clash = post_form(client, url, form_data(team, slug="ben-demo"))
+    assert clash.status_code == 400 and "This address is taken" in clash.text
+    db.session.expire_all()
+    assert db.session.get(EventType, team.call.id).slug == "anna-intro"
+
+
+def test_edit_refuses_bad_input_without_changing_anything(client, team):
+    url = f"/admin/event-types/{team.call.id}/edit"
+    response = post_form(client, url, form_data(team, slug="anna-intro", daily_limit="0"))
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(EventType, team.call.id).daily_limit is None
+
+
+# -- activate / deactivate ----------------------------------------------------------------------
+
+
+def test_deactivate_and_activate(client, team):
+    base = f"/admin/event-types/{team.call.id}"
+    response = post_form(client, f"{base}/deactivate", {}, page_url="/admin/event-types")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(EventType, team.call.id).active is False
+    assert client.get("/book/anna-intro").status_code == 404
+    assert "Inactive" in client.get("/admin/event-types").text
+    assert audit("event_type.deactivate")[-1].changes == {"active": [True, False]}
+    post_form(client, f"{base}/activate", {}, page_url="/admin/event-types")
+    assert client.get("/book/anna-intro").status_code == 200
+    assert audit("event_type.activate")[-1].object_id == team.call.id
+
+
+# -- who may do what ----------------------------------------------------------------------------
+
+
+def test_rep_gets_403_on_every_event_type_route(client, team):
+    page = client.get("/admin/")
+    client.post("/admin/logout", data={"csrf_token": csrf_from(page.text)})
+    rep = team.make_user(role="rep", host=team.anna)
+    assert login(client, rep.email).status_code == 302
+    base = f"/admin/event-types/{team.call.id}"
+    for url in ("/admin/event-types", "/admin/event-types/new", f"{base}/edit"):
+        assert client.get(url).status_code == 403, url
+    for url in ("/admin/event-types/new", f"{base}/edit", f"{base}/deactivate", f"{base}/activate"):
+        response = post_form(client, url, form_data(team, slug="rep-made"), page_url="/admin/")
+        assert response.status_code == 403, url
+    assert "Event types" not in client.get("/admin/").text  # not in the rep's navigation
+    db.session.expire_all()
+    assert db.session.get(EventType, team.call.id).active is True
+    assert count_event_types() == 2
+
+
+def test_manager_of_another_org_gets_404(client, team):
+    base = f"/admin/event-types/{team.theirs.id}"
+    assert client.get(f"{base}/edit").status_code == 404
+    assert client.get("/admin/event-types/999999/edit").status_code == 404
+    for url in (f"{base}/edit", f"{base}/deactivate"):
+        response = post_form(
+            client, url, form_data(team, slug="their-demo"), page_url="/admin/event-types"
+        )
+        assert response.status_code == 404, url
+    db.session.expire_all()
+    theirs = db.session.get(EventType, team.theirs.id)
+    assert theirs.active is True and theirs.title == "Their demo"
+    assert audit("event_type.update") == [] and audit("event_type.deactivate") == []
+
+
+def test_admin_may_manage_event_types_too(client, team):
+    page = client.get("/admin/")
+    client.post("/admin/logout", data={"csrf_token": csrf_from(page.text)})
+    admin = team.make_user(role="admin", org=team.org)
+    assert login(client, admin.email).status_code == 302
+    assert client.get("/admin/event-types").status_code == 200
+    assert create(client, form_data(team)).status_code == 302
+
+
+def test_a_slug_taken_in_a_race_is_still_a_clear_message(client, team, monkeypatch):
+    # Another request takes the slug between our check and the write: the database refuses.
+    from scheduling.operations import event_types
+
+    monkeypatch.setattr(event_types, "slug_taken", lambda slug, event_type_id=None: False)
+    response = create(client, form_data(team, slug="their-demo"))
+    assert response.status_code == 400
+    assert "This address is taken" in response.text
+    assert count_event_types() == 2
+
+
+def test_an_edit_losing_the_slug_race_is_a_clear_message(client, team, monkeypatch):
+    from scheduling.operations import event_types
+
+    monkeypatch.setattr(event_types, "slug_taken", lambda slug, event_type_id=None: False)
+    url = f"/admin/event-types/{team.call.id}/edit"
+    response = post_form(client, url, form_data(team, slug="their-demo"))
+    assert response.status_code == 400
+    assert "This address is taken" in response.text
+    db.session.expire_all()
+    assert db.session.get(EventType, team.call.id).slug == "anna-intro"
