@@ -21,7 +21,10 @@ from . import (  # noqa: E402, F401  (modules register their routes on bp)
     event_type_views,
     home_views,
     host_views,
+    lead_views,
     outcome_views,
+    pool_views,
+    routing_views,
     settings_views,
     user_views,
 )
