@@ -61,7 +61,7 @@ def main() -> None:
     print("| --- | --- | --- | --- |")
     print(summary("1 host, 7 days", week))
     print(summary("each of 20 hosts, 31 days (one request per host)", per_host))
-    print(summary("20-host team event type, 31 days (union, one request)", team))
+    print(summary("20-member round-robin team, 31 days (union, one request)", team))
     with app.app_context():
         db.drop_all()
         db.engine.dispose()

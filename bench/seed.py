@@ -4,7 +4,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from scheduling.extensions import db
-from scheduling.models import Booking, EventType, Host, Organisation, WeeklyHours
+from scheduling.models import Booking, EventType, Host, Organisation, Pool, PoolMember, WeeklyHours
 
 ZONES = ["Europe/Berlin", "Europe/London", "Europe/Paris", "America/New_York", "Asia/Kolkata"]
 
@@ -55,8 +55,13 @@ def seed(now: datetime, hosts: int = 20, bookings: int = 10_000, seed_value: int
         location_kind="phone",
         created_at=now,
     )
-    team.hosts = list(host_rows)
-    db.session.add_all([*singles, team])
+    pool = Pool(
+        organisation=org, name="Everyone", period="week", tz="Europe/Berlin", created_at=now
+    )
+    for number, host in enumerate(host_rows):
+        pool.members.append(PoolMember(host=host, weight=1 + number % 3, joined_at=now))
+    team.pool = pool
+    db.session.add_all([*singles, team, pool])
     db.session.flush()
     # Non-overlapping 30-minute bookings per host on a 45-minute grid (room for the buffer).
     start_day = now.replace(hour=0, minute=0, second=0, microsecond=0)

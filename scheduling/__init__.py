@@ -15,6 +15,19 @@ def _select_locale():
     return request.accept_languages.best_match(["en"]) or "en"
 
 
+def _serialise_sqlite_writes():
+    """On SQLite, requests that may write take the write lock first (BEGIN IMMEDIATE).
+
+    A deferred transaction that reads and then writes fails at once with "database is locked"
+    when another writer got in between; waiting for the lock up front avoids that.
+    PostgreSQL needs nothing: the call does nothing there.
+    """
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        from .operations.locking import acquire_booking_lock
+
+        acquire_booking_lock(db.session)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build an app: config -> extensions -> blueprints -> errors -> CLI."""
     app = Flask(
@@ -52,6 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_filters(app)
     from .weberrors import register_error_handlers
 
+    app.before_request(_serialise_sqlite_writes)
     app.after_request(add_security_headers)
     register_error_handlers(app)
 

@@ -5,9 +5,23 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from .extensions import db
-from .models import DateOverride, EventType, Holiday, Host, LostReason, Organisation, WeeklyHours
+from .models import (
+    DateOverride,
+    EventType,
+    Holiday,
+    Host,
+    LostReason,
+    Organisation,
+    Pool,
+    PoolMember,
+    Question,
+    RoutingForm,
+    RoutingRule,
+    WeeklyHours,
+)
 from .operations.accounts import create_user
-from .operations.bookings import Invitee, create_booking
+from .operations.bookings import Invitee
+from .operations.routing import book_for_route
 from .operations.slots import compute_event_type_slots
 
 ORG_SLUG = "northwind"
@@ -108,6 +122,7 @@ def load_demo(now: datetime, video_base_url: str) -> Organisation:
     )
     db.session.add_all([discovery, strategy])
     db.session.flush()
+    _add_routing(org, discovery, hosts, now)
     _book_some(discovery, now, video_base_url, picks=(0, 5, 11, 20, 33))
     _book_some(strategy, now, video_base_url, picks=(2, 7))
     names = {"admin": "Alex Admin", "manager": "Morgan Manager", "rep": "Oliver Bennett"}
@@ -119,6 +134,97 @@ def load_demo(now: datetime, video_base_url: str) -> Organisation:
     return org
 
 
+def _add_routing(org: Organisation, discovery: EventType, hosts: list[Host], now: datetime):
+    """A weighted three-member team and a qualification form with a disqualifying rule."""
+    team = Pool(organisation=org, name="Closers", period="week", tz="Europe/Berlin", created_at=now)
+    for host, weight, priority in zip(hosts, (2, 1, 1), (1, 0, 0), strict=True):
+        team.members.append(PoolMember(host=host, weight=weight, priority=priority, joined_at=now))
+    form = RoutingForm(organisation=org, name="Discovery call qualification", created_at=now)
+    db.session.add_all([team, form])
+    db.session.flush()
+    form.fallback_kind, form.fallback_target_id = "team", team.id
+    form.questions = [
+        Question(
+            position=0,
+            key="full_name",
+            label="Your name",
+            kind="short_text",
+            required=True,
+            purpose="To address you and prepare the call.",
+        ),
+        Question(
+            position=1,
+            key="work_email",
+            label="Work email",
+            kind="email",
+            required=True,
+            purpose="To send you the invitation.",
+        ),
+        Question(
+            position=2,
+            key="company_size",
+            label="How many people work at your company?",
+            kind="single_choice",
+            required=True,
+            purpose="To match you with the right closer.",
+            choices=[
+                {"value": "1-10", "label": "1-10", "points": 0},
+                {"value": "11-50", "label": "11-50", "points": 10},
+                {"value": "51-200", "label": "51-200", "points": 20},
+                {"value": "200+", "label": "More than 200", "points": 30},
+            ],
+        ),
+        Question(
+            position=3,
+            key="budget",
+            label="What budget have you set aside?",
+            kind="single_choice",
+            required=True,
+            purpose="To see whether we can help.",
+            choices=[
+                {"value": "under-5k", "label": "Under €5,000", "points": 0},
+                {"value": "5k-20k", "label": "€5,000 - €20,000", "points": 10},
+                {"value": "over-20k", "label": "Over €20,000", "points": 25},
+            ],
+        ),
+        Question(
+            position=4,
+            key="country",
+            label="Country",
+            kind="country",
+            purpose="To schedule in your region's hours.",
+        ),
+        Question(
+            position=5,
+            key="phone",
+            label="Phone (optional)",
+            kind="phone",
+            purpose="To call you if the video link fails.",
+        ),
+    ]
+    form.rules = [
+        RoutingRule(
+            position=0,
+            name="Budget below our minimum",
+            action_kind="disqualify",
+            conditions=[{"field": "budget", "operator": "equals", "value": "under-5k"}],
+            message="Thank you! Our programmes start at €5,000, so a call would not "
+            "help you yet. Our free guide is a better start.",
+            redirect_url="https://northwind.example/guide",
+            redirect_seconds=8,
+        ),
+        RoutingRule(
+            position=1,
+            name="Enterprise lead",
+            action_kind="host",
+            target_id=hosts[0].id,
+            conditions=[{"field": "score", "operator": "greater_than", "value": 40}],
+        ),
+    ]
+    discovery.routing_form = form
+    discovery.pool = team
+
+
 def _book_some(event_type: EventType, now: datetime, video_base_url: str, picks) -> None:
     slots = compute_event_type_slots(event_type, now, now + timedelta(days=21), now)
     taken: set[datetime] = set()
@@ -127,11 +233,12 @@ def _book_some(event_type: EventType, now: datetime, video_base_url: str, picks)
         if not candidates:
             return
         name, email, tz = INVITEES[number % len(INVITEES)]
-        booking = create_booking(
+        booking = book_for_route(
             event_type,
             candidates[0],
             Invitee(name, email, tz, "Booked by the demo data."),
             now,
+            lead=None,
             video_base_url=video_base_url,
         )
         taken.add(booking.start_at)

@@ -247,6 +247,7 @@ def bookings_detail(booking_id: int):
         source_label=SOURCES.get(booking.source, booking.source),
         closed=closed_message(booking, now),
         viewer_tz=viewer_zone(user)[0],
+        host_names={host.id: host.name for host in visible_hosts(user)},
         invitee_link=booking_link(booking, "view"),
         outcome_url=(
             url_for("admin.outcome_edit", booking_id=booking.id)

@@ -2,6 +2,7 @@
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from email_validator import EmailNotValidError, validate_email
@@ -64,8 +65,17 @@ def _text(body: dict, name: str, fields: dict, *, required: bool, max_len: int) 
     return value
 
 
-def parse_booking_request(body: object) -> tuple[str, datetime, Invitee]:
-    """(event type slug, start, invitee) from a POST /bookings body."""
+@dataclass(frozen=True)
+class BookingRequest:
+    event_type: str
+    start: datetime
+    invitee: Invitee
+    answers: dict | None = None
+    lead: str = ""
+
+
+def parse_booking_request(body: object) -> BookingRequest:
+    """The shape-checked content of a POST /bookings body."""
     if not isinstance(body, dict):
         raise InvalidRequest("The request body must be a JSON object.")
     fields: dict[str, str] = {}
@@ -91,6 +101,11 @@ def parse_booking_request(body: object) -> tuple[str, datetime, Invitee]:
             fields["email"] = str(exc)
     if "timezone" not in fields and not is_valid_zone(tz):
         fields["timezone"] = "unknown time zone; use an IANA name such as Europe/Paris"
+    answers = body.get("answers")
+    if answers is not None and not isinstance(answers, dict):
+        fields["answers"] = "must be an object mapping question keys to answers"
+    lead = _text(body, "lead", fields, required=False, max_len=32)
     if fields:
         raise InvalidRequest("Some fields are missing or invalid.", fields)
-    return slug, start, Invitee(name=name, email=email, tz=tz, note=note)
+    invitee = Invitee(name=name, email=email, tz=tz, note=note)
+    return BookingRequest(slug, start, invitee, answers, lead)

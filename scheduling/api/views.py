@@ -9,8 +9,14 @@ from ..availability import local_day_range
 from ..errors import InvalidRequest, SchedulingError
 from ..extensions import db
 from ..models import Booking, Lead
-from ..operations.bookings import create_booking, get_event_type
-from ..operations.routing import bookable_host_ids, evaluate_answers, lead_for_event_type
+from ..operations.bookings import get_event_type
+from ..operations.routing import (
+    book_for_route,
+    bookable_host_ids,
+    evaluate_answers,
+    lead_for_event_type,
+    qualify,
+)
 from ..operations.slots import compute_event_type_slots
 from ..urls import booking_link
 from .schemas import parse_answers_arg, parse_booking_request, parse_date_arg, parse_zone_arg
@@ -124,16 +130,40 @@ def create():
     body = request.get_json(silent=True)
     if body is None:
         raise InvalidRequest("Send a JSON object with Content-Type: application/json.")
-    slug, start, invitee = parse_booking_request(body)
-    event_type = get_event_type(slug)
-    booking = create_booking(
+    request_data = parse_booking_request(body)
+    event_type = get_event_type(request_data.event_type)
+    now = clock.utcnow()
+    lead = None
+    if event_type.routing_form is not None:
+        if request_data.lead:
+            lead = lead_for_event_type(event_type, request_data.lead)
+            if lead.status == "disqualified":
+                raise Disqualified(lead.decision.get("message") or "These answers do not qualify.")
+        elif request_data.answers is not None:
+            lead = qualify(event_type, request_data.answers, now)
+            # The lead is kept even if the booking then fails: that is the funnel's "abandoned".
+            db.session.commit()
+            if lead.status == "disqualified":
+                raise Disqualified(lead.decision.get("message") or "These answers do not qualify.")
+            event_type = lead.event_type
+        else:
+            raise InvalidRequest(
+                "This event type asks qualification questions: send `answers` or `lead`.",
+                {"answers": "required"},
+            )
+    booking = book_for_route(
         event_type,
-        start,
-        invitee,
-        clock.utcnow(),
+        request_data.start,
+        request_data.invitee,
+        now,
+        lead=lead,
         video_base_url=current_app.config["JITSI_BASE_URL"],
+        source="api",
     )
     db.session.commit()
-    response = jsonify(booking_json(booking))
+    body = booking_json(booking)
+    if lead is not None:
+        body["lead"] = lead.uid
+    response = jsonify(body)
     response.status_code = 201
     return response

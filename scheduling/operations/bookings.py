@@ -5,6 +5,7 @@ transaction; the public flow and the API pass none.
 """
 
 import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -75,6 +76,8 @@ def create_booking(
     only_host_id: int | None = None,
     source: str = "public",
     actor: User | None = None,
+    host_ids: Sequence[int] | None = None,
+    order_hosts: Callable[[list[Host]], list[Host]] | None = None,
 ) -> Booking:
     """Book `start` with a free host of the event type, or raise why not.
 
@@ -82,6 +85,7 @@ def create_booking(
     too soon, beyond the horizon), or only_host_id names no active host of it. SlotUnavailable:
     it is offered but taken in the meantime. only_host_id books that host or nobody (the admin
     side picks the host); actor marks a booking entered by a user: created_by and an audit entry.
+    host_ids narrows the candidates (a routed lead); order_hosts ranks the free ones (round-robin).
     """
     acquire_booking_lock(db.session)
     if not event_type.active:
@@ -91,7 +95,7 @@ def create_booking(
     settings = settings_for(event_type)
     exclude_id = replaces.id if replaces is not None else None
     calendars = load_calendars(
-        event_type, start - timedelta(days=1), start + timedelta(days=1), exclude_id
+        event_type, start - timedelta(days=1), start + timedelta(days=1), exclude_id, host_ids
     )
     if only_host_id is not None:
         calendars = [cal for cal in calendars if cal.host.id == only_host_id]
@@ -111,7 +115,12 @@ def create_booking(
         for cal in offered
         if av.is_slot_available(cal.schedule, settings, start, now, cal.busy, cal.booked_starts)
     ]
-    ordered = _host_order(event_type, free, now) if free else []
+    if not free:
+        ordered = []
+    elif order_hosts is not None:
+        ordered = order_hosts(free)
+    else:
+        ordered = _host_order(event_type, free, now)
     if preferred_host_id is not None:
         ordered.sort(key=lambda host: host.id != preferred_host_id)
     end = start + timedelta(minutes=event_type.duration)

@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 from .. import routing as rt
 from ..errors import InvalidRequest, NotFound
 from ..extensions import db
-from ..phones import normalise_phone
 from ..models import (
     Assignment,
     Booking,
@@ -22,7 +21,9 @@ from ..models import (
     PoolMember,
     RoutingForm,
 )
-from .bookings import new_uid
+from ..phones import normalise_phone
+from .bookings import Invitee, create_booking, new_uid
+from .locking import acquire_booking_lock
 
 
 def questions_of(form: RoutingForm) -> list[rt.Question]:
@@ -107,7 +108,8 @@ def evaluate_answers(form: RoutingForm, raw: dict) -> Qualification:
     """Validate answers and run the rules; raises InvalidRequest with per-question messages."""
     questions = questions_of(form)
     answers, errors = rt.clean_answers(questions, raw)
-    region = next((str(answers[q.key]) for q in questions if q.kind == "country" and q.key in answers), None)
+    countries = [str(answers[q.key]) for q in questions if q.kind == "country" and q.key in answers]
+    region = countries[0] if countries else None
     for question in questions:
         if question.kind == "phone" and question.key in answers and question.key not in errors:
             try:
@@ -334,7 +336,7 @@ def pure_members(members: list[PoolMember]) -> list[rt.Member]:
 
 
 def bookable_host_ids(event_type: EventType, lead: Lead | None, now: datetime) -> list[int]:
-    """Hosts whose slots a visitor is shown: the route, minus members hidden by equal distribution."""
+    """Hosts whose slots a visitor sees: the route, minus those hidden by equal distribution."""
     route = route_for(event_type, lead)
     ids = [host.id for host in route.hosts]
     pool = route.pool
@@ -402,3 +404,47 @@ def record_assignment(booking: Booking, order: RoundRobinOrder, rule_name: str, 
     )
     db.session.add(row)
     return row
+
+
+def book_for_route(
+    event_type: EventType,
+    start: datetime,
+    invitee: Invitee,
+    now: datetime,
+    *,
+    lead: Lead | None,
+    video_base_url: str,
+    source: str = "public",
+) -> Booking:
+    """Book through the lead's route; with a team, round-robin picks the host and says why."""
+    acquire_booking_lock(db.session)  # fairness counts and the insert see the same bookings
+    if lead is not None and lead.status == "disqualified":
+        raise InvalidRequest("These answers do not qualify for a call.")
+    if lead is not None and lead.status == "booked":
+        raise InvalidRequest("This qualification was already used for a booking.")
+    route = route_for(event_type, lead)
+    host_ids = bookable_host_ids(event_type, lead, now)
+    order = None
+    if route.pool is not None:
+        members = [m for m in route.members if m.host_id in host_ids]
+        order = RoundRobinOrder(route.pool, members, member_stats(route.pool, members, start))
+    booking = create_booking(
+        event_type,
+        start,
+        invitee,
+        now,
+        video_base_url=video_base_url,
+        host_ids=host_ids,
+        order_hosts=order,
+        source=source,
+    )
+    if order is not None:
+        record_assignment(booking, order, route.rule_name, now)
+    if lead is not None:
+        lead.status = "booked"
+        lead.booking = booking
+        lead.name = lead.name or invitee.name
+        lead.email = lead.email or invitee.email
+        lead.updated_at = now
+    db.session.flush()
+    return booking

@@ -14,13 +14,18 @@ from ..links import check_booking_token
 from ..models import Booking, EventType, Lead
 from ..operations.bookings import (
     cancel_booking,
-    create_booking,
     get_booking,
     get_event_type,
     reschedule_booking,
 )
 from ..operations.calendar_items import calendar_event_for
-from ..operations.routing import bookable_host_ids, get_lead, lead_for_event_type, qualify
+from ..operations.routing import (
+    book_for_route,
+    bookable_host_ids,
+    get_lead,
+    lead_for_event_type,
+    qualify,
+)
 from ..operations.slots import compute_event_type_slots
 from ..routing import COUNTRIES
 from ..timezones import all_zones
@@ -63,10 +68,20 @@ def _parse_start(value: str | None) -> datetime:
     return start
 
 
-def _is_offered(event_type: EventType, start: datetime, exclude_booking_id: int | None = None):
+def _is_offered(
+    event_type: EventType,
+    start: datetime,
+    exclude_booking_id: int | None = None,
+    host_ids: list[int] | None = None,
+):
     """Whether the time is a free slot right now (the grid does not depend on the range asked)."""
     slots = compute_event_type_slots(
-        event_type, start, start + timedelta(minutes=1), clock.utcnow(), exclude_booking_id
+        event_type,
+        start,
+        start + timedelta(minutes=1),
+        clock.utcnow(),
+        exclude_booking_id,
+        host_ids,
     )
     return start in slots
 
@@ -196,44 +211,55 @@ def _back_to_day(endpoint: str, notice: str, start: datetime | None, tz: str, **
 def confirm(slug: str):
     event_type = get_event_type(slug)
     values = request.form if request.method == "POST" else request.args
+    lead_uid = values.get("lead") or None
+    if event_type.routing_form is not None and lead_uid is None:
+        return redirect(url_for("public.book", slug=slug), code=303)
+    lead, host_ids = _route(event_type, lead_uid)
+    day_args = {"slug": slug, "lead": lead_uid} if lead_uid else {"slug": slug}
     tz = parse_tz(values.get("tz"), _default_tz(event_type))
     start = _parse_start(values.get("start"))
-    start_key = start.isoformat()
+    claims = {"kind": "book", "event": slug, "start": start.isoformat(), "lead": lead_uid or ""}
     form = BookingForm()
     status = 200
     if request.method == "POST":
         check_same_origin_post()
         try:
-            check_form_token(form.form_token.data, kind="book", event=slug, start=start_key)
+            check_form_token(form.form_token.data, **claims)
         except InvalidRequest:
-            return _back_to_day("public.book", "expired", start, tz, slug=slug)
+            return _back_to_day("public.book", "expired", start, tz, **day_args)
         if form.validate():
             try:
-                booking = create_booking(
+                booking = book_for_route(
                     event_type,
                     start,
                     form.invitee(tz),
                     clock.utcnow(),
+                    lead=lead,
                     video_base_url=_video_base(),
                 )
             except SlotUnavailable:
-                return _back_to_day("public.book", "taken", start, tz, slug=slug)
+                return _back_to_day("public.book", "taken", start, tz, **day_args)
             except InvalidRequest:
-                return _back_to_day("public.book", "unavailable", start, tz, slug=slug)
+                return _back_to_day("public.book", "unavailable", start, tz, **day_args)
             db.session.commit()
             return redirect(booking_link(booking, "view"), code=303)
         status = 400
-    elif not _is_offered(event_type, start):
-        return _back_to_day("public.book", "unavailable", start, tz, slug=slug)
-    form.form_token.data = make_form_token(kind="book", event=slug, start=start_key)
+    else:
+        if not _is_offered(event_type, start, host_ids=host_ids):
+            return _back_to_day("public.book", "unavailable", start, tz, **day_args)
+        if lead is not None:
+            form.name.data = form.name.data or lead.name
+            form.email.data = form.email.data or lead.email
+    form.form_token.data = make_form_token(**claims)
     return render_template(
         "public/confirm.html",
         event_type=event_type,
         start=start,
         tz=tz,
         form=form,
+        lead=lead,
         action=url_for("public.confirm", slug=slug),
-        back=url_for("public.book", slug=slug, tz=tz, date=_local_day(start, tz)),
+        back=url_for("public.book", tz=tz, date=_local_day(start, tz), **day_args),
         rescheduling=None,
     ), status
 
