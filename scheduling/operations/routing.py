@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from .. import routing as rt
 from ..errors import InvalidRequest, NotFound
@@ -198,8 +199,14 @@ class Route:
 
 
 def _pool_route(pool: Pool, rule_name: str) -> Route:
-    members = [m for m in pool.members if m.active and m.host.active]
-    return Route([m.host for m in members], pool, members, rule_name)
+    members = db.session.scalars(
+        select(PoolMember)
+        .join(Host, Host.id == PoolMember.host_id)
+        .where(PoolMember.pool_id == pool.id, PoolMember.active.is_(True), Host.active.is_(True))
+        .options(contains_eager(PoolMember.host))
+        .order_by(PoolMember.id)
+    ).all()
+    return Route([m.host for m in members], pool, list(members), rule_name)
 
 
 def route_for(event_type: EventType, lead: Lead | None = None) -> Route:
