@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import availability as av
 from ..errors import BookingClosed, InvalidRequest, NotFound, SlotUnavailable
 from ..extensions import db
-from ..models import Booking, EventType, Host, User
+from ..models import Booking, EventType, Host, Lead, User
 from .audit import record
 from .locking import acquire_booking_lock
 from .slots import load_calendars, settings_for
@@ -270,6 +270,7 @@ def reschedule_booking(
     )
     new.token_version = booking.token_version
     new.created_by_id = booking.created_by_id
+    _carry_routing(booking, new)
     if new.host_id == booking.host_id and booking.location_kind == new.location_kind:
         new.location = booking.location  # keep the video room the invitee already has
     if actor is not None:
@@ -291,6 +292,20 @@ def reschedule_booking(
         )
     db.session.flush()
     return new
+
+
+def _carry_routing(old: Booking, new: Booking) -> None:
+    """A moved booking keeps its lead and its place in the team's fair-share count."""
+    assignment = old.assignment
+    if assignment is not None:
+        assignment.booking = new
+        if assignment.host_id != new.host_id:
+            explanation = dict(assignment.explanation or {})
+            explanation["note"] = "Moved to another host when the booking was rescheduled."
+            assignment.explanation = explanation
+            assignment.host_id = new.host_id
+    for lead in db.session.scalars(select(Lead).where(Lead.booking_id == old.id)):
+        lead.booking = new
 
 
 def get_event_type(slug: str, *, include_inactive: bool = False) -> EventType:

@@ -297,3 +297,33 @@ def test_assignment_is_explained_on_the_booking_page(client, setup, login_as):
     for name in ("Anna", "Ben", "Cleo"):
         assert name in page.text
     assert "50%" in page.text and "25%" in page.text
+
+
+def test_cancelling_gives_the_credit_back_and_reschedule_keeps_the_count(client, setup):
+    from scheduling import clock
+    from scheduling.operations.bookings import cancel_booking, reschedule_booking
+    from scheduling.operations.routing import member_stats
+
+    pool = setup["pool"]
+    first = api_book(client, setup["slug"]).get_json()
+    api_book(client, setup["slug"], start="2030-01-08T10:00:00+00:00")
+    db.session.rollback()
+    members = list(pool.members)
+    when = FROZEN_NOW
+
+    def assigned():
+        db.session.expire_all()
+        return {h: s.assigned for h, s in member_stats(pool, members, when).items()}
+
+    assert sum(assigned().values()) == 2
+    booking = db.session.scalar(select(Booking).where(Booking.uid == first["id"]))
+    moved = reschedule_booking(
+        booking, booking.start_at.replace(hour=13), clock.utcnow(), video_base_url="https://m"
+    )
+    db.session.commit()
+    assert moved.assignment is not None and sum(assigned().values()) == 2
+    (lead,) = [x for x in leads() if x.booking_id == moved.id]
+    cancel_booking(db.session.get(Booking, moved.id), "no longer needed", clock.utcnow())
+    db.session.commit()
+    assert sum(assigned().values()) == 1  # credit given back
+    assert lead.status == "booked"
