@@ -1,6 +1,7 @@
 """Demo data: one organisation, three hosts in three zones, two event types, a few bookings."""
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -12,6 +13,7 @@ from .models import (
     Host,
     LostReason,
     Organisation,
+    Outcome,
     Pool,
     PoolMember,
     Question,
@@ -129,9 +131,51 @@ def load_demo(now: datetime, video_base_url: str) -> Organisation:
     for email, password, role in DEMO_LOGINS:
         host = hosts[1] if role == "rep" else None
         create_user(org, email, names[role], password, role, now, host=host)
-    for position, label in enumerate(["Price", "Timing", "Not a fit", "Chose a competitor"]):
-        db.session.add(LostReason(organisation=org, label=label, position=position))
+    reasons = [
+        LostReason(organisation=org, label=label, position=position)
+        for position, label in enumerate(["Price", "Timing", "Not a fit", "Chose a competitor"])
+    ]
+    db.session.add_all(reasons)
+    _past_calls(discovery, now, video_base_url, reasons)
     return org
+
+
+def _past_calls(event_type, now, video_base_url, reasons) -> None:
+    """Calls of the last three weeks with outcomes, so the dashboard has something to show."""
+    then = now - timedelta(days=21)
+    slots = compute_event_type_slots(event_type, then, now - timedelta(days=1), then)
+    outcomes = [
+        ("won", Decimal("12000.00"), None),
+        ("attended", None, None),
+        ("no_show", None, None),
+        ("lost", None, reasons[0]),
+        ("won", Decimal("8500.00"), None),
+        ("attended", None, None),
+    ]
+    step = max(1, len(slots) // (len(outcomes) + 1))
+    for number, (status, value, reason) in enumerate(outcomes):
+        if (number + 1) * step >= len(slots):
+            return
+        name, email, tz = INVITEES[number % len(INVITEES)]
+        booking = book_for_route(
+            event_type,
+            slots[(number + 1) * step],
+            Invitee(name, email, tz, "A past call from the demo data."),
+            then,
+            lead=None,
+            video_base_url=video_base_url,
+        )
+        db.session.add(
+            Outcome(
+                booking=booking,
+                status=status,
+                deal_value=value,
+                currency="EUR" if value is not None else None,
+                lost_reason=reason,
+                note="Demo outcome.",
+                recorded_at=booking.end_at,
+            )
+        )
 
 
 def _add_routing(org: Organisation, discovery: EventType, hosts: list[Host], now: datetime):
