@@ -1,8 +1,12 @@
-"""The event type form: every field of an event type, shape-checked with per-field messages."""
+"""The event type form: every field of an event type, shape-checked with per-field messages.
+
+Also the small field types the routing and team forms share (whole numbers, id selects).
+"""
 
 import re
 from contextlib import suppress
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -10,6 +14,7 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectChoice,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -39,6 +44,31 @@ class WholeNumberField(IntegerField):
             # Unreadable input leaves None: the field's NumberRange says what to enter.
             with suppress(ValueError):
                 self.data = int(valuelist[0])
+
+
+def optional_id(value) -> int | None:
+    """An id from a select: None for the empty option, -1 for anything that is no id."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value).strip()
+    if text.isascii() and text.isdigit() and len(text) < 19:
+        return int(text)
+    return -1
+
+
+class IdSelectField(SelectField):
+    """A select of ids with an optional empty first option; data is an int or None."""
+
+    def __init__(self, label=None, validators=None, message=None, **kwargs):
+        super().__init__(label, validators, coerce=optional_id, validate_choice=False, **kwargs)
+        self.message = message
+
+    def pre_validate(self, form) -> None:
+        allowed = {optional_id(choice.value) for choice in self.choices or []}
+        if self.data is not None and self.data not in allowed:
+            raise ValidationError(self.message or _("Choose from the list."))
 
 
 def strip(value):
@@ -140,6 +170,21 @@ class EventTypeForm(FlaskForm):
         ),
     )
     active = BooleanField(_l("Active: visitors can book it"), default=True)
+    routing_form_id = IdSelectField(
+        _l("Qualification form"),
+        message=_l("Pick a qualification form from the list."),
+        description=_l(
+            "Questions visitors answer before the calendar; its rules may route or disqualify."
+        ),
+    )
+    pool_id = IdSelectField(
+        _l("Team (round-robin)"),
+        message=_l("Pick a team from the list."),
+        description=_l(
+            "With a team, its active members host this event type by fair round-robin, "
+            "instead of the hosts below."
+        ),
+    )
     host_ids = SelectMultipleField(
         _l("Hosts"),
         coerce=int,
@@ -147,6 +192,15 @@ class EventTypeForm(FlaskForm):
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
+
+    def set_routing_choices(self, routing_forms, pools) -> None:
+        """Offer the organisation's qualification forms and teams, each with a "none" option."""
+        self.routing_form_id.choices = [SelectChoice("", _("None: no questions"))] + [
+            SelectChoice(str(form.id), form.name) for form in routing_forms
+        ]
+        self.pool_id.choices = [SelectChoice("", _("None: the hosts below"))] + [
+            SelectChoice(str(pool.id), pool.name) for pool in pools
+        ]
 
     def validate_location_detail(self, field) -> None:
         kind = self.location_kind.data
@@ -159,8 +213,8 @@ class EventTypeForm(FlaskForm):
             raise ValidationError(_l("Enter a phone number, e.g. +49 30 1234567."))
 
     def validate_host_ids(self, field) -> None:
-        if not field.data:
-            raise ValidationError(_l("Pick at least one host."))
+        if not field.data and self.pool_id.data is None:
+            raise ValidationError(_l("Pick at least one host, or a team."))
         known = {int(choice.value) for choice in field.choices}
         if any(value not in known for value in field.data):
             raise ValidationError(_l("Pick hosts from the list."))
@@ -181,5 +235,7 @@ class EventTypeForm(FlaskForm):
             location_kind=self.location_kind.data,
             location_detail=self.location_detail.data or "",
             active=bool(self.active.data),
-            host_ids=tuple(self.host_ids.data),
+            host_ids=tuple(self.host_ids.data or ()),
+            routing_form_id=self.routing_form_id.data,
+            pool_id=self.pool_id.data,
         )

@@ -1,5 +1,6 @@
 """Event types: list with public links, create, edit, activate and deactivate (managers, admins).
 
+An event type may ask a qualification form and be hosted by a team instead of its hosts.
 Reps get 403 on every route here; another organisation's event types answer 404.
 """
 
@@ -12,7 +13,7 @@ from wtforms import SelectChoice
 from .. import clock
 from ..errors import InvalidRequest
 from ..extensions import db
-from ..models import EventType, Host
+from ..models import EventType, Host, Pool, RoutingForm
 from ..operations import event_types as ops
 from . import bp
 from .access import current_user, get_event_type, roles_required
@@ -37,6 +38,14 @@ def _org_hosts(organisation_id: int) -> list[Host]:
     )
 
 
+def _org_rows(model, organisation_id: int, order) -> list:
+    return list(
+        db.session.scalars(
+            select(model).where(model.organisation_id == organisation_id).order_by(order, model.id)
+        )
+    )
+
+
 def _form_page(form: EventTypeForm, event_type: EventType | None, hosts, status: int):
     return render_template(
         "admin/event_types/form.html",
@@ -56,6 +65,10 @@ def _handle_form(form: EventTypeForm, event_type: EventType | None, hosts: list[
         )
         for host in hosts
     ]
+    form.set_routing_choices(
+        _org_rows(RoutingForm, user.organisation_id, RoutingForm.name),
+        _org_rows(Pool, user.organisation_id, Pool.name),
+    )
     if request.method == "GET":
         return _form_page(form, event_type, hosts, 200)
     if not form.validate_on_submit():
@@ -88,7 +101,11 @@ def event_types():
     listed = db.session.scalars(
         select(EventType)
         .where(EventType.organisation_id == user.organisation_id)
-        .options(selectinload(EventType.hosts))
+        .options(
+            selectinload(EventType.hosts),
+            selectinload(EventType.pool),
+            selectinload(EventType.routing_form),
+        )
         .order_by(EventType.active.desc(), EventType.title, EventType.id)
     ).all()
     has_hosts = bool(listed) or db.session.scalar(

@@ -1,4 +1,8 @@
-"""Event types: create, edit, activate and deactivate them, with slugs checked and suggested."""
+"""Event types: create, edit, activate and deactivate them, with slugs checked and suggested.
+
+An event type is hosted by its hosts, or by a team (round-robin among its active members), and
+may ask a qualification form's questions first; both belong to the same organisation.
+"""
 
 import re
 import unicodedata
@@ -9,7 +13,7 @@ from sqlalchemy import select
 
 from ..errors import InvalidRequest
 from ..extensions import db
-from ..models import LOCATION_KINDS, EventType, Host, Organisation, User
+from ..models import LOCATION_KINDS, EventType, Host, Organisation, Pool, RoutingForm, User
 from .audit import diff, record
 from .hosts import flush_unique
 
@@ -40,6 +44,8 @@ class EventTypeData:
     location_detail: str
     active: bool
     host_ids: tuple[int, ...]
+    routing_form_id: int | None = None
+    pool_id: int | None = None
 
 
 def slugify(text: str) -> str:
@@ -70,6 +76,21 @@ def suggest_slug(title: str, event_type_id: int | None = None) -> str:
     return candidate
 
 
+OWNED_MESSAGES = {
+    "routing_form_id": "Pick a qualification form from the list.",
+    "pool_id": "Pick a team from the list.",
+}
+
+
+def _check_owned(model, row_id: int | None, organisation: Organisation, field: str) -> None:
+    """A form or team chosen for an event type must be one of the organisation's own."""
+    if row_id is None:
+        return
+    row = db.session.get(model, row_id)
+    if row is None or row.organisation_id != organisation.id:
+        raise InvalidRequest(OWNED_MESSAGES[field], {field: "unknown"})
+
+
 def _checked_values(
     organisation: Organisation, data: EventTypeData, event_type_id: int | None
 ) -> tuple[dict, list[Host]]:
@@ -91,8 +112,10 @@ def _checked_values(
             "Leave the daily limit empty for no limit, or enter 1 or more.",
             {"daily_limit": "too small"},
         )
-    if not data.host_ids:
-        raise InvalidRequest("Pick at least one host.", {"host_ids": "required"})
+    _check_owned(RoutingForm, data.routing_form_id, organisation, "routing_form_id")
+    _check_owned(Pool, data.pool_id, organisation, "pool_id")
+    if not data.host_ids and data.pool_id is None:
+        raise InvalidRequest("Pick at least one host, or a team.", {"host_ids": "required"})
     hosts = list(
         db.session.scalars(
             select(Host)

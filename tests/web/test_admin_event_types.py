@@ -1,4 +1,7 @@
-"""Admin event types: list with public links, create and edit every field, validation, access."""
+"""Admin event types: list with public links, create and edit every field, validation, access.
+
+Includes the qualification form and the team (round-robin) an event type may use.
+"""
 
 import re
 from types import SimpleNamespace
@@ -7,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from scheduling.extensions import db
-from scheduling.models import AuditEntry, EventType
-from tests.conftest import csrf_from, login, post_form
+from scheduling.models import AuditEntry, EventType, Pool, PoolMember, RoutingForm
+from tests.conftest import FROZEN_NOW, csrf_from, login, post_form
 
 
 def audit(action: str) -> list[AuditEntry]:
@@ -64,6 +67,8 @@ def form_data(team, **overrides) -> dict:
         "location_detail": "Hauptstr. 1, Berlin",
         "active": "y",
         "host_ids": [str(team.anna.id), str(team.ben.id)],
+        "routing_form_id": "",
+        "pool_id": "",
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
@@ -216,7 +221,11 @@ def test_a_phone_event_type_keeps_its_number(client, team):
             "Enter a phone number, e.g. +49 30 1234567.",
         ),
         ({"location_kind": "carrier-pigeon"}, "Not a valid choice"),
-        ({"host_ids": []}, "Pick at least one host."),
+        ({"host_ids": []}, "Pick at least one host, or a team."),
+        ({"routing_form_id": "abc"}, "Pick a qualification form from the list."),
+        ({"routing_form_id": "999999"}, "Pick a qualification form from the list."),
+        ({"pool_id": "-1"}, "Pick a team from the list."),
+        ({"pool_id": "999999", "host_ids": []}, "Pick a team from the list."),
         ({"host_ids": ["999999"]}, "Pick hosts from the list."),
         ({"description": "x" * 5001}, "5000 characters"),
     ],
@@ -416,3 +425,104 @@ def test_an_edit_losing_the_slug_race_is_a_clear_message(client, team, monkeypat
     assert "This address is taken" in response.text
     db.session.expire_all()
     assert db.session.get(EventType, team.call.id).slug == "anna-intro"
+
+
+# -- qualification form and team ----------------------------------------------------------------
+
+
+@pytest.fixture
+def routing(team):
+    """A form and a team in org A, and the same in org B."""
+    rows = SimpleNamespace(
+        form=RoutingForm(organisation=team.org, name="Qualify", created_at=FROZEN_NOW),
+        pool=Pool(organisation=team.org, name="Closers", created_at=FROZEN_NOW),
+        their_form=RoutingForm(organisation=team.other_org, name="Theirs", created_at=FROZEN_NOW),
+        their_pool=Pool(organisation=team.other_org, name="Their team", created_at=FROZEN_NOW),
+    )
+    rows.pool.members.append(PoolMember(host=team.ben, joined_at=FROZEN_NOW))
+    db.session.add_all(vars(rows).values())
+    db.session.commit()
+    return rows
+
+
+def test_the_form_offers_the_organisations_forms_and_teams(client, team, routing):
+    page = client.get("/admin/event-types/new").text
+    assert '<option selected value="">None: no questions</option>' in page
+    assert f'<option value="{routing.form.id}">Qualify</option>' in page
+    assert f'<option value="{routing.pool.id}">Closers</option>' in page
+    assert "Theirs" not in page and "Their team" not in page
+
+
+def test_empty_form_and_team_lists_say_where_to_create_them(client, team):
+    page = client.get("/admin/event-types/new").text
+    assert "No qualification forms yet." in page and 'href="/admin/routing"' in page
+    assert "No teams yet." in page and 'href="/admin/teams"' in page
+
+
+def test_an_event_type_hosted_by_a_team_needs_no_hosts(client, team, routing):
+    data = form_data(
+        team,
+        host_ids=[],
+        routing_form_id=str(routing.form.id),
+        pool_id=str(routing.pool.id),
+    )
+    response = create(client, data)
+    assert response.status_code == 302, response.text
+    event_type = db.session.scalar(select(EventType).where(EventType.slug == "product-demo"))
+    assert event_type.routing_form_id == routing.form.id and event_type.pool_id == routing.pool.id
+    assert event_type.hosts == []
+    changes = audit("event_type.create")[-1].changes
+    assert changes["routing_form_id"] == [None, routing.form.id]
+    assert changes["pool_id"] == [None, routing.pool.id]
+    listing = client.get("/admin/event-types").text
+    assert "Team Closers (round-robin)" in listing and "Asks: Qualify" in listing
+    edit = client.get(f"/admin/event-types/{event_type.id}/edit").text
+    assert f'<option selected value="{routing.form.id}">Qualify</option>' in edit
+    assert f'<option selected value="{routing.pool.id}">Closers</option>' in edit
+
+
+def test_the_form_and_team_can_be_set_and_cleared_on_edit(client, team, routing):
+    url = f"/admin/event-types/{team.call.id}/edit"
+    base = form_data(team, slug="anna-intro", title="Anna intro", host_ids=[str(team.anna.id)])
+    with_team = {**base, "routing_form_id": str(routing.form.id), "pool_id": str(routing.pool.id)}
+    assert post_form(client, url, with_team).status_code == 302
+    db.session.expire_all()
+    event_type = db.session.get(EventType, team.call.id)
+    assert (event_type.routing_form_id, event_type.pool_id) == (routing.form.id, routing.pool.id)
+    changes = audit("event_type.update")[-1].changes
+    assert changes["pool_id"] == [None, routing.pool.id]
+    assert post_form(client, url, base).status_code == 302
+    db.session.expire_all()
+    event_type = db.session.get(EventType, team.call.id)
+    assert (event_type.routing_form_id, event_type.pool_id) == (None, None)
+    no_hosts = post_form(client, url, {**base, "host_ids": []})
+    assert no_hosts.status_code == 400 and "Pick at least one host, or a team." in no_hosts.text
+
+
+@pytest.mark.parametrize(
+    ("field", "attr", "message"),
+    [
+        ("routing_form_id", "their_form", "Pick a qualification form from the list."),
+        ("pool_id", "their_pool", "Pick a team from the list."),
+    ],
+)
+def test_another_organisations_form_or_team_is_refused(client, team, routing, field, attr, message):
+    response = create(client, form_data(team, **{field: str(getattr(routing, attr).id)}))
+    assert response.status_code == 400 and message in response.text
+    assert count_event_types() == 2
+
+
+def test_the_operation_refuses_another_organisations_team_too(team, routing):
+    # The form offers only the organisation's own teams; the operation checks again.
+    from scheduling.errors import InvalidRequest
+    from scheduling.operations.event_types import EventTypeData, create_event_type
+
+    data = EventTypeData(
+        title="Sneaky", slug="sneaky", description="", duration=30, step=30, buffer_before=0,
+        buffer_after=0, min_notice=0, horizon_days=30, daily_limit=None, location_kind="video",
+        location_detail="", active=True, host_ids=(), routing_form_id=None,
+        pool_id=routing.their_pool.id,
+    )  # fmt: skip
+    with pytest.raises(InvalidRequest, match=r"Pick a team from the list\."):
+        create_event_type(team.org, data, FROZEN_NOW, team.manager)
+    db.session.rollback()
