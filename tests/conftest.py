@@ -59,6 +59,18 @@ def empty_tables(app) -> None:
         db.engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(monkeypatch):
+    """Argon2 at production cost takes a few hundred ms a hash; tests check behaviour, not cost."""
+    from argon2 import PasswordHasher
+
+    from scheduling.operations import accounts
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(accounts, "_hasher", cheap)
+    monkeypatch.setattr(accounts, "_DUMMY_HASH", cheap.hash("rendezvous-no-such-account"))
+
+
 @pytest.fixture(scope="session")
 def _pg_schema():
     if USE_PG:
