@@ -18,6 +18,7 @@ from ..models import (
     EventType,
     Host,
     Lead,
+    Outcome,
     Pool,
     PoolMember,
     RoutingForm,
@@ -254,8 +255,6 @@ def member_stats(
     ).all()
     no_shows = set()
     if pool.credit_no_shows:
-        from ..models import Outcome
-
         no_shows = set(
             db.session.scalars(
                 select(Outcome.booking_id).where(

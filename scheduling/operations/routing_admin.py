@@ -333,6 +333,14 @@ def _diff(obj, values: dict) -> dict:
     return changes
 
 
+def _neighbour(rows: list, index: int, direction: str) -> int | None:
+    """The index an item at `index` swaps with when moved up or down; None at either end."""
+    other = index - 1 if direction == "up" else index + 1
+    if direction not in ("up", "down") or not 0 <= other < len(rows):
+        return None
+    return other
+
+
 def _renumber(rows: list) -> None:
     for position, row in enumerate(rows):
         if row.position != position:
@@ -444,8 +452,8 @@ def move_question(question: Question, direction: str, now: datetime, actor: User
     form = question.form
     rows = list(form.questions)
     index = rows.index(question)
-    other_index = index - 1 if direction == "up" else index + 1
-    if direction not in ("up", "down") or not 0 <= other_index < len(rows):
+    other_index = _neighbour(rows, index, direction)
+    if other_index is None:
         return False
     before = [row.key for row in rows]
     other = rows[other_index]
@@ -600,8 +608,8 @@ def move_rule(rule: RoutingRule, direction: str, now: datetime, actor: User) -> 
     form = rule.form
     rows = list(form.rules)
     index = rows.index(rule)
-    other_index = index - 1 if direction == "up" else index + 1
-    if direction not in ("up", "down") or not 0 <= other_index < len(rows):
+    other_index = _neighbour(rows, index, direction)
+    if other_index is None:
         return False
     before = [row.name for row in rows]
     rows[index], rows[other_index] = rows[other_index], rule
