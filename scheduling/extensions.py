@@ -28,8 +28,8 @@ babel = Babel()
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_connect(dbapi_connection, connection_record):
-    """Let SQLAlchemy, not pysqlite, issue BEGIN, so a booking can ask for BEGIN IMMEDIATE."""
+def _on_connect(dbapi_connection, connection_record):
+    """SQLite: let SQLAlchemy, not pysqlite, issue BEGIN (for BEGIN IMMEDIATE). PostgreSQL: UTC."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -37,6 +37,13 @@ def _sqlite_connect(dbapi_connection, connection_record):
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+    elif type(dbapi_connection).__module__.startswith("psycopg"):
+        # Sessions in UTC: psycopg then hands back datetimes in datetime.UTC itself, which the
+        # busy-time reader keeps as they are instead of converting thousands per request.
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        dbapi_connection.execute("SET TIME ZONE 'UTC'")
+        dbapi_connection.autocommit = autocommit
 
 
 @event.listens_for(Engine, "begin")

@@ -28,6 +28,11 @@ def _iso(moment, tz: str) -> str:
     return moment.astimezone(ZoneInfo(tz)).isoformat()
 
 
+def _isos(moments, tz: str) -> list[str]:
+    zone = ZoneInfo(tz)
+    return [moment.astimezone(zone).isoformat() for moment in moments]
+
+
 @bp.get("/event-types/<slug>")
 def event_type_detail(slug: str):
     event_type = get_event_type(slug)
@@ -69,7 +74,7 @@ def slots(slug: str):
             "start": first.isoformat(),
             "end": last.isoformat(),
             "duration": event_type.duration,
-            "slots": [_iso(slot, tz) for slot in found],
+            "slots": _isos(found, tz),
         }
     )
 

@@ -11,7 +11,13 @@ from .model import (
     SlotSettings,
     WeeklyInterval,
 )
-from .slots import compute_slots, is_slot_available, occupied_interval
+from .slots import (
+    compute_slot_seconds,
+    compute_slots,
+    datetimes_from_seconds,
+    is_slot_available,
+    occupied_interval,
+)
 from .windows import compute_windows
 from .zones import group_by_local_date, local_day_range
 
@@ -22,8 +28,10 @@ __all__ = [
     "Schedule",
     "SlotSettings",
     "WeeklyInterval",
+    "compute_slot_seconds",
     "compute_slots",
     "compute_windows",
+    "datetimes_from_seconds",
     "group_by_local_date",
     "is_slot_available",
     "local_day_range",
