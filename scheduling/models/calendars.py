@@ -36,6 +36,9 @@ class CalendarFeed(db.Model):
     # The token encrypted with the app key, so its owner can copy the URL again later.
     token_encrypted: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Raised when something outside the bookings changes the feed (the "Busy only" setting),
+    # so Last-Modified moves and If-Modified-Since clients fetch it again.
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     host: Mapped[Host | None] = relationship()
     pool: Mapped[Pool | None] = relationship()
@@ -65,6 +68,9 @@ class CalendarSource(db.Model):
     etag: Mapped[str] = mapped_column(String(500), default="")
     last_modified: Mapped[str] = mapped_column(String(100), default="")
     busy_count: Mapped[int] = mapped_column(default=0)
+    # End of the range the stored busy time covers: once it falls behind, the next refresh
+    # ignores the validators and reads everything again (recurring events move with the range).
+    covered_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str] = mapped_column(Text, default="")

@@ -20,6 +20,7 @@ from ..models import (
     PoolMember,
     event_type_hosts,
 )
+from .calendar_import import add_imported_busy
 
 # Longest buffer or meeting we look around a range for, so bookings just outside still count.
 _PAD = timedelta(days=2)
@@ -95,6 +96,7 @@ def busy_by_host(
     for query_ in (query, blocks):
         for host_id, busy_from, busy_until in db.session.execute(query_).tuples():
             busy[host_id].append(interval(_as_utc(busy_from), _as_utc(busy_until)))
+    add_imported_busy(busy, host_ids, start - _PAD, end + _PAD)  # external calendars
     return busy
 
 
