@@ -70,12 +70,15 @@ def parse_busy(
     *,
     include_tentative: bool = False,
     limits: Limits = Limits(),
+    ignore_uids: frozenset[str] = frozenset(),
 ) -> list[Busy]:
     """Busy intervals overlapping [window_start, window_end), merged and sorted.
 
     Recurrences are expanded (RRULE, RDATE, EXDATE, RECURRENCE-ID); free (TRANSPARENT) and
     cancelled events are ignored, tentative ones only count when asked; feeds that name their
-    zone only in X-WR-TIMEZONE are repaired first. Raises ParseError with a readable message.
+    zone only in X-WR-TIMEZONE are repaired first. Events whose UID is in ignore_uids (copies of
+    our own bookings, written back) are skipped: the booking blocks that time already, and a
+    copy must not stop it from moving. Raises ParseError with a readable message.
     """
     parts = data if isinstance(data, list) else [data]
     if sum(len(part) for part in parts) > limits.max_bytes:
@@ -104,7 +107,7 @@ def parse_busy(
                         f"The calendar repeats more than {limits.max_occurrences} times "
                         "in the imported range."
                     )
-                if not _blocks(event, include_tentative):
+                if not _blocks(event, include_tentative) or str(event.get("uid")) in ignore_uids:
                     continue
                 end = _end(event, start_value, zone)
                 if end > start and end > window_start:

@@ -18,7 +18,7 @@ from .. import secretbox
 from ..errors import InvalidRequest
 from ..extensions import db
 from ..ical.parse import Busy, Limits, ParseError, parse_busy
-from ..models import SOURCE_KINDS, CalendarSource, Host, ImportedBusy
+from ..models import SOURCE_KINDS, Booking, CalendarSource, Host, ImportedBusy
 from ..remote import caldav
 from ..remote.http import FetchError, Policy, explain_status, normalise_url, request
 
@@ -146,6 +146,7 @@ class Job:
     last_modified: str
     tz: str
     full: bool
+    own_uids: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -167,6 +168,17 @@ def job_for(source: CalendarSource, now: datetime, config: Settings) -> Job:
         )
     wanted_end = now + timedelta(days=config.days)
     full = source.covered_until is None or source.covered_until < wanted_end - STALE_RANGE
+    own_uids = frozenset()
+    if source.kind == "caldav":  # only CalDAV calendars receive our bookings (write-back)
+        own_uids = frozenset(
+            db.session.scalars(
+                select(Booking.ical_uid).where(
+                    Booking.host_id == source.host_id,
+                    Booking.status == "confirmed",
+                    Booking.end_at > now - timedelta(days=1),
+                )
+            )
+        )
     return Job(
         source.id,
         source.kind,
@@ -178,6 +190,7 @@ def job_for(source: CalendarSource, now: datetime, config: Settings) -> Job:
         "" if full else source.last_modified,
         source.host.tz,
         full,
+        own_uids,
     )
 
 
@@ -223,6 +236,7 @@ def fetch(job: Job, now: datetime, config: Settings) -> Outcome:
             job.tz,
             include_tentative=job.include_tentative,
             limits=config.limits,
+            ignore_uids=job.own_uids,
         )
     except (FetchError, ParseError) as exc:
         outcome.error = str(exc)

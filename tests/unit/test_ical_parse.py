@@ -203,3 +203,13 @@ def test_merge_covers_exactly_the_same_minutes(intervals):
     assert covered([(b.start, b.end) for b in merged]) == covered(intervals)
     for first, second in pairwise(merged):
         assert first.end < second.start  # sorted, disjoint, not touching
+
+
+def test_own_booking_copies_are_ignored():
+    data = cal(
+        "UID:ours@rendezvous\nDTSTART:20300410T080000Z\nDTEND:20300410T090000Z",
+        "UID:theirs\nDTSTART:20300411T080000Z\nDTEND:20300411T090000Z",
+    )
+    assert busy(data, ignore_uids=frozenset({"ours@rendezvous"})) == [
+        Busy(utc(2030, 4, 11, 8), utc(2030, 4, 11, 9))
+    ]
