@@ -28,6 +28,7 @@ def upgrade():
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("token_encrypted", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "(host_id IS NULL) != (pool_id IS NULL)", name=op.f("ck_calendar_feeds_host_or_pool")
         ),
@@ -73,6 +74,7 @@ def upgrade():
         sa.Column("etag", sa.String(length=500), nullable=False),
         sa.Column("last_modified", sa.String(length=100), nullable=False),
         sa.Column("busy_count", sa.Integer(), nullable=False),
+        sa.Column("covered_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_attempt_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_success_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=False),
