@@ -88,29 +88,26 @@ def parse_busy(
     events = sum(len(cal.walk("VEVENT")) for cal in calendars)
     if events > limits.max_events:
         raise ParseError(f"The calendar has {events} events; at most {limits.max_events} are read.")
+    days = max(1.0, (window_end - window_start).total_seconds() / 86400)
+    estimate = sum(_estimate(event, days) for cal in calendars for event in cal.walk("VEVENT"))
+    if estimate > limits.max_occurrences:
+        raise ParseError(_too_many(limits))
     intervals: list[tuple[datetime, datetime]] = []
     occurrences = 0
     for calendar in calendars:
         try:
             calendar = x_wr_timezone.to_standard(calendar)
             query = recurring_ical_events.of(calendar, skip_bad_series=True)
-            # after() yields in start order, so a rule repeating every second stops at the limit
-            # instead of being expanded over the whole window first.
-            for event in query.after(window_start):
-                start_value = event.decoded("dtstart")
-                start = _instant(start_value, zone)
-                if start >= window_end:
-                    break
+            for event in query.between(window_start, window_end):
                 occurrences += 1
                 if occurrences > limits.max_occurrences:
-                    raise ParseError(
-                        f"The calendar repeats more than {limits.max_occurrences} times "
-                        "in the imported range."
-                    )
+                    raise ParseError(_too_many(limits))
                 if not _blocks(event, include_tentative) or str(event.get("uid")) in ignore_uids:
                     continue
+                start_value = event.decoded("dtstart")
+                start = _instant(start_value, zone)
                 end = _end(event, start_value, zone)
-                if end > start and end > window_start:
+                if end > start and end > window_start and start < window_end:
                     intervals.append((max(start, window_start), min(end, window_end)))
         except ParseError:
             raise
@@ -119,6 +116,60 @@ def parse_busy(
                 f"The calendar could not be read ({type(exc).__name__}: {exc})."
             ) from None
     return merge(intervals)
+
+
+def _too_many(limits: Limits) -> str:
+    return f"The calendar repeats more than {limits.max_occurrences} times in the imported range."
+
+
+# Occurrences per day of each frequency, and which BY parts multiply them (RFC 5545 3.3.10).
+_RATE = {
+    "SECONDLY": 86400.0,
+    "MINUTELY": 1440.0,
+    "HOURLY": 24.0,
+    "DAILY": 1.0,
+    "WEEKLY": 1 / 7,
+    "MONTHLY": 1 / 28,
+    "YEARLY": 1 / 365,
+}
+_ORDER = list(_RATE)
+_EXPANDS = {"BYSECOND": "SECONDLY", "BYMINUTE": "MINUTELY", "BYHOUR": "HOURLY"}
+
+
+def _estimate(event, days: float) -> float:
+    """An upper bound of a series' occurrences in the range, without expanding it.
+
+    Expanding first and counting later would let one FREQ=SECONDLY rule take minutes of CPU;
+    this bound refuses such a calendar at once.
+    """
+    rdates = event.get("rdate") or []
+    extra = sum(len(item.dts) for item in (rdates if isinstance(rdates, list) else [rdates]))
+    rule = event.get("rrule")
+    if rule is None:
+        return 1 + extra
+    rule = rule[0] if isinstance(rule, list) else rule
+    freq = str((rule.get("FREQ") or ["DAILY"])[0]).upper()
+    if freq not in _RATE:
+        return 1
+    interval = max(1, int((rule.get("INTERVAL") or [1])[0]))
+    count = rule.get("COUNT")
+    rate = _RATE[freq] / interval
+    level = _ORDER.index(freq)
+    for part, finest in _EXPANDS.items():
+        if rule.get(part) and level > _ORDER.index(finest):
+            rate *= len(rule[part])
+    if rule.get("BYDAY") and freq in ("WEEKLY", "MONTHLY", "YEARLY"):
+        rate *= len(rule["BYDAY"]) * (1 if freq == "WEEKLY" else 5 if freq == "MONTHLY" else 53)
+    if rule.get("BYMONTHDAY") and freq in ("MONTHLY", "YEARLY"):
+        rate *= len(rule["BYMONTHDAY"]) * (12 if freq == "YEARLY" else 1)
+    if freq == "YEARLY":
+        for part in ("BYMONTH", "BYYEARDAY", "BYWEEKNO"):
+            if rule.get(part):
+                rate *= len(rule[part]) * (7 if part == "BYWEEKNO" else 1)
+    bound = rate * days + 1 + extra
+    if count:
+        bound = min(bound, int(count[0]))
+    return bound
 
 
 def _end(event, start_value, zone: ZoneInfo) -> datetime:

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..ical import render_calendar
 from ..models import Booking, CalendarCopy, CalendarSource
 from ..remote import caldav
-from .calendar_feeds import _answers_by_uid, feed_event
+from .calendar_feeds import answers_by_uid, feed_event, row_of
 from .calendar_import import PASSWORD_PURPOSE, Settings, settings
 
 
@@ -83,9 +83,9 @@ def _sync(ical_uid: str, now: datetime) -> int:
             _remove_copy(copy, config)
             del existing[source_id]
     busy_only = latest.organisation.feed_busy_only
-    answers = {} if busy_only else _answers_by_uid([latest])
+    answers = {} if busy_only else answers_by_uid(Booking.ical_uid == latest.ical_uid)
     body = render_calendar(
-        [feed_event(latest, busy_only, answers.get(latest.ical_uid, []))], "PUBLISH"
+        [feed_event(row_of(latest), busy_only, answers.get(latest.ical_uid, []))], "PUBLISH"
     )
     written = 0
     for source in targets:

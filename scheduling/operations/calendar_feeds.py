@@ -5,8 +5,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, func, select
 
 from .. import secretbox
 from ..extensions import db
@@ -21,6 +20,7 @@ from ..models import (
     Pool,
     Question,
 )
+from .calendar_import import as_utc, raw
 from .calendar_items import LOCATION_LABELS
 
 _PURPOSE = "calendar-feed-token"
@@ -90,23 +90,60 @@ def set_busy_only(org: Organisation, busy_only: bool, now: datetime) -> bool:
 # -- feed content -------------------------------------------------------------------------------
 
 
-def _answers_by_uid(bookings: list[Booking]) -> dict[str, list[str]]:
-    """Qualification answers per iCal UID (the lead points at the first booking of a chain)."""
-    uids = {booking.ical_uid for booking in bookings}
-    if not uids:
-        return {}
+@dataclass(frozen=True)
+class FeedRow:
+    """The columns of a booking that a feed shows (read without building ORM objects)."""
+
+    ical_uid: str
+    sequence: int
+    start_at: datetime
+    end_at: datetime
+    updated_at: datetime
+    invitee_name: str
+    invitee_email: str
+    note: str
+    location_kind: str
+    location: str
+    title: str
+    host_name: str
+    host_email: str
+
+
+def row_of(booking: Booking) -> FeedRow:
+    return FeedRow(
+        booking.ical_uid,
+        booking.sequence,
+        booking.start_at,
+        booking.end_at,
+        booking.updated_at,
+        booking.invitee_name,
+        booking.invitee_email,
+        booking.note,
+        booking.location_kind,
+        booking.location,
+        booking.event_type.title,
+        booking.host.name,
+        booking.host.email,
+    )
+
+
+def answers_by_uid(owner_filter) -> dict[str, list[str]]:
+    """Qualification answers per iCal UID of the matching bookings, as "label: value" lines.
+
+    The lead points at the first booking of a chain, so rows of every status are joined.
+    """
     rows = db.session.execute(
         select(Booking.ical_uid, Lead.answers, Lead.routing_form_id)
         .join(Lead, Lead.booking_id == Booking.id)
-        .where(Booking.ical_uid.in_(uids))
+        .where(owner_filter)
     ).all()
     form_ids = {form_id for _, _, form_id in rows if form_id is not None}
     labels: dict[tuple[int, str], str] = {}
     if form_ids:
         for form_id, key, label in db.session.execute(
-            select(Question.routing_form_id, Question.key, Question.label)
-            .where(Question.routing_form_id.in_(form_ids))
-            .order_by(Question.position)
+            select(Question.routing_form_id, Question.key, Question.label).where(
+                Question.routing_form_id.in_(form_ids)
+            )
         ):
             labels[(form_id, key)] = label
     answers: dict[str, list[str]] = {}
@@ -125,32 +162,31 @@ def _answers_by_uid(bookings: list[Booking]) -> dict[str, list[str]]:
 
 
 def feed_event(
-    booking: Booking, busy_only: bool, answers: list[str], with_host: bool = False
+    row: FeedRow, busy_only: bool, answers: list[str], with_host: bool = False
 ) -> CalendarEvent:
     """A booking as a feed or write-back event: no ATTENDEE, so no client or server (e.g.
     Nextcloud's implicit scheduling) ever sends the invitee an invitation from a copy."""
     common = {
-        "uid": booking.ical_uid,
-        "sequence": booking.sequence,
-        "start": booking.start_at,
-        "end": booking.end_at,
-        "stamp": booking.updated_at,
-        "last_modified": booking.updated_at,
+        "uid": row.ical_uid,
+        "sequence": row.sequence,
+        "start": row.start_at,
+        "end": row.end_at,
+        "stamp": row.updated_at,
+        "last_modified": row.updated_at,
     }
     if busy_only:
         return CalendarEvent(summary="Busy", private=True, **common)
-    event_type = booking.event_type
-    summary = f"{event_type.title}: {booking.invitee_name}"
+    summary = f"{row.title}: {row.invitee_name}"
     if with_host:
-        summary += f" with {booking.host.name}"
+        summary += f" with {row.host_name}"
     lines = [
-        f"{event_type.title} with {booking.host.name}",
-        f"Invitee: {booking.invitee_name} <{booking.invitee_email}>",
+        f"{row.title} with {row.host_name}",
+        f"Invitee: {row.invitee_name} <{row.invitee_email}>",
     ]
-    if booking.location:
-        lines.append(f"{LOCATION_LABELS[booking.location_kind]}: {booking.location}")
-    if booking.note:
-        lines.append(f"Note: {booking.note}")
+    if row.location:
+        lines.append(f"{LOCATION_LABELS[row.location_kind]}: {row.location}")
+    if row.note:
+        lines.append(f"Note: {row.note}")
     if answers:
         lines.append("")
         lines.append("Answers:")
@@ -158,23 +194,54 @@ def feed_event(
     return CalendarEvent(
         summary=summary,
         description="\n".join(lines),
-        location=booking.location,
-        organizer=Person(booking.host.name, booking.host.email),
+        location=row.location,
+        organizer=Person(row.host_name, row.host_email),
         **common,
     )
 
 
 @dataclass(frozen=True)
 class Feed:
-    """Everything a feed answer needs: the body is rendered only when the ETag misses."""
+    """Everything a feed answer needs: events are built and rendered only when the ETag misses."""
 
     info: FeedInfo
-    items: list[CalendarEvent]
+    rows: list[tuple]
+    busy_only: bool
+    with_host: bool
+    answers: dict[str, list[str]]
     etag: str
     last_modified: datetime
 
+    def items(self) -> list[CalendarEvent]:
+        return [
+            feed_event(
+                FeedRow(uid, seq, as_utc(start), as_utc(end), as_utc(updated), *rest),
+                self.busy_only,
+                self.answers.get(uid, []),
+                self.with_host,
+            )
+            for uid, seq, start, end, updated, *rest in self.rows
+        ]
+
     def render(self) -> bytes:
-        return render_calendar(self.items, "PUBLISH", feed=self.info)
+        return render_calendar(self.items(), "PUBLISH", feed=self.info)
+
+
+_COLUMNS = (
+    Booking.ical_uid,
+    Booking.sequence,
+    raw(Booking.start_at),
+    raw(Booking.end_at),
+    raw(Booking.updated_at),
+    Booking.invitee_name,
+    Booking.invitee_email,
+    Booking.note,
+    Booking.location_kind,
+    Booking.location,
+    EventType.title,
+    Host.name,
+    Host.email,
+)
 
 
 def build_feed(feed: CalendarFeed, now: datetime, refresh: timedelta, past_days: int) -> Feed:
@@ -189,26 +256,25 @@ def build_feed(feed: CalendarFeed, now: datetime, refresh: timedelta, past_days:
             select(EventType.id).where(EventType.pool_id == feed.pool_id)
         )
         name = f"{feed.pool.name} (team): bookings"
-    bookings = list(
-        db.session.scalars(
-            select(Booking)
-            .options(joinedload(Booking.event_type), joinedload(Booking.host))
-            .where(owner_filter, Booking.status == "confirmed", Booking.end_at > since)
-            .order_by(Booking.start_at, Booking.id)
-        )
-    )
+    in_range = (owner_filter, Booking.end_at > since)
+    rows = db.session.execute(
+        select(*_COLUMNS)
+        .join(EventType, EventType.id == Booking.event_type_id)
+        .join(Host, Host.id == Booking.host_id)
+        .where(*in_range, Booking.status == "confirmed")
+        .order_by(Booking.start_at, Booking.id)
+    ).all()
+    rows = [tuple(row) for row in rows]
     # Cancellations and moves change the feed too: they count for Last-Modified.
-    changed = db.session.scalar(
-        select(func.max(Booking.updated_at)).where(owner_filter, Booking.end_at > since)
-    )
+    changed = db.session.scalar(select(func.max(Booking.updated_at)).where(*in_range))
     busy_only = org.feed_busy_only
-    answers = {} if busy_only else _answers_by_uid(bookings)
-    items = [
-        feed_event(b, busy_only, answers.get(b.ical_uid, []), with_host=feed.pool_id is not None)
-        for b in bookings
-    ]
+    answers = {} if busy_only else answers_by_uid(and_(*in_range))
+    with_host = feed.pool_id is not None
     info = FeedInfo(name=name, refresh=refresh)
-    # The ETag covers exactly what the body is rendered from, so equal tags mean equal bodies.
-    digest = hashlib.sha256(repr((info, items)).encode()).hexdigest()[:32]
+    # The ETag covers exactly what the body is rendered from (the stored values as read, so
+    # nothing needs converting for a 304), so equal tags mean equal bodies.
+    digest = hashlib.sha256(repr((info, busy_only, with_host, rows, answers)).encode())
     last_modified = max(filter(None, [changed, feed.changed_at]))
-    return Feed(info, items, f'"{digest}"', last_modified)
+    return Feed(
+        info, rows, busy_only, with_host, answers, f'"{digest.hexdigest()[:32]}"', last_modified
+    )

@@ -9,10 +9,10 @@ import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, insert, select
+from sqlalchemy import String, delete, insert, select, type_coerce
 
 from .. import secretbox
 from ..errors import InvalidRequest
@@ -323,6 +323,18 @@ def refresh_due_sources(now: datetime, limit: int = 200) -> int:
 # -- for the slot engine ------------------------------------------------------------------------
 
 
+def raw(column):
+    """Read an instant column as stored: parsing thousands of them in one loop is much faster."""
+    return type_coerce(column, String())
+
+
+def as_utc(value) -> datetime:
+    """A raw instant column value as an aware UTC datetime (SQLite gives fixed-width text)."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value if value.tzinfo is UTC else value.astimezone(UTC)
+
+
 def add_imported_busy(
     busy: dict[int, list], host_ids: Sequence[int], start: datetime, end: datetime
 ) -> None:
@@ -331,14 +343,13 @@ def add_imported_busy(
     Reads only the database: the slots endpoint never waits on a remote calendar.
     """
     from ..availability import Interval
-    from .slots import _as_utc, _raw
 
     query = select(
-        ImportedBusy.host_id, _raw(ImportedBusy.start_at), _raw(ImportedBusy.end_at)
+        ImportedBusy.host_id, raw(ImportedBusy.start_at), raw(ImportedBusy.end_at)
     ).where(
         ImportedBusy.host_id.in_(host_ids),
         ImportedBusy.end_at > start,
         ImportedBusy.start_at < end,
     )
     for host_id, busy_from, busy_until in db.session.execute(query).tuples():
-        busy[host_id].append(Interval(_as_utc(busy_from), _as_utc(busy_until)))
+        busy[host_id].append(Interval(as_utc(busy_from), as_utc(busy_until)))

@@ -172,6 +172,24 @@ def test_limits():
         busy(every_second, limits=Limits(max_occurrences=1000))
 
 
+def test_busy_weekday_series_stay_within_the_default_limit():
+    series = [
+        f"UID:s{i}\nDTSTART:20300301T{8 + i % 9:02d}0000Z\nDURATION:PT30M\n"
+        "RRULE:FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR"
+        for i in range(100)
+    ]
+    assert len(busy(cal(*series))) > 0  # 100 series x 43 weekdays: no false alarm
+
+
+def test_rdates_count():
+    data = cal(
+        "UID:r\nDTSTART:20300401T080000Z\nDURATION:PT1H\nRDATE:20300402T080000Z,20300403T080000Z"
+    )
+    assert len(busy(data)) == 3
+    with pytest.raises(ParseError):
+        busy(data, limits=Limits(max_occurrences=2))
+
+
 def test_several_resources_are_read_together():
     one = cal("UID:a\nDTSTART:20300410T080000Z\nDTEND:20300410T090000Z")
     two = cal("UID:b\nDTSTART:20300411T080000Z\nDTEND:20300411T090000Z")
