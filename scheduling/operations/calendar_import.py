@@ -256,6 +256,11 @@ def backoff(failures: int) -> timedelta:
 
 def apply_outcome(source: CalendarSource, outcome: Outcome, now: datetime, config: Settings):
     """Store busy time (or keep the last good one on failure) and plan the next attempt."""
+    # Two rounds at once (the worker and "Refresh now") must not interleave their delete and
+    # insert: the row lock makes the second wait, then replace the first one's rows.
+    db.session.execute(
+        select(CalendarSource.id).where(CalendarSource.id == source.id).with_for_update()
+    )
     source.last_attempt_at = now
     if outcome.error:
         source.failures += 1

@@ -323,3 +323,20 @@ def test_caldav_password_change(private_ok, make_host, radicale_htpasswd):
     imports.save_source(host, data, NOW + timedelta(minutes=11), source=source)
     assert imports.refresh_source(source, NOW + timedelta(minutes=11)).error == ""
     assert source.failures == 0 and stored(source) == good
+
+
+def test_redirects_are_checked_again(tls_server, monkeypatch):
+    """A public server may not bounce the import to a private address."""
+    from scheduling.remote import http
+
+    # Treat 127.0.0.1 as a public address for this test; 127.0.0.2 stays private.
+    monkeypatch.setattr(http, "_allowed", lambda address: address == "127.0.0.1")
+    port = tls_server.url.rsplit(":", 1)[1]
+    tls_server.routes["/cal.ics"] = Route(MEETING)
+    tls_server.routes["/jump.ics"] = Route(
+        status=302, headers={"Location": f"https://127.0.0.2:{port}/cal.ics"}
+    )
+    policy = Policy(cafile=tls_server.cafile, timeout=5)
+    assert http.request("GET", tls_server.url + "/cal.ics", policy).status == 200
+    with pytest.raises(FetchError, match="private or local"):
+        http.request("GET", tls_server.url + "/jump.ics", policy)
