@@ -58,6 +58,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
+    from .feeds.views import bp as feeds_bp
+
+    csrf.exempt(feeds_bp)  # GET only, token in the URL, no cookies
+    app.register_blueprint(feeds_bp)
 
     from .formatting import register_filters
     from .web import add_security_headers

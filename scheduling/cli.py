@@ -78,6 +78,15 @@ def register_cli(app) -> None:
         db.session.commit()
         click.echo(f"Password of {user.email} changed.")
 
+    @group.command("sync-calendars")
+    def sync_calendars():
+        """Read every due imported calendar once (the worker does this on a schedule)."""
+        from .operations.calendar_import import refresh_due_sources
+
+        count = refresh_due_sources(clock.utcnow())
+        db.session.commit()
+        click.echo(f"Refreshed {count} calendar source(s).")
+
 
 def _organisation(slug: str | None) -> Organisation:
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.id)).all()

@@ -31,6 +31,23 @@ class Defaults:
     SESSION_COOKIE_NAME = "rendezvous_session"
     PERMANENT_SESSION_LIFETIME = 12 * 60 * 60
     PRODUCTION = False
+    # Calendar feeds and imports (issue 6).
+    # Suggested polling interval written into feeds (REFRESH-INTERVAL, X-PUBLISHED-TTL).
+    FEED_REFRESH_MINUTES = 15
+    # How far back feeds reach; future bookings are always in.
+    FEED_PAST_DAYS = 90
+    # Imported calendars are read again this often (the worker calls refresh_due_sources).
+    CALENDAR_REFRESH_MINUTES = 10
+    # Busy time is imported for this many days ahead.
+    CALENDAR_IMPORT_DAYS = 120
+    CALENDAR_TIMEOUT_SECONDS = 15
+    CALENDAR_MAX_BYTES = 10 * 1024 * 1024
+    CALENDAR_MAX_EVENTS = 20_000
+    # Let imports reach private, loopback and link-local addresses (and plain http): intranet
+    # calendar servers and tests only. Off, an import URL cannot be used to probe the network.
+    CALENDAR_ALLOW_PRIVATE = False
+    # Extra CA bundle to trust for calendar servers (None: the system's).
+    CALENDAR_CAFILE = None
 
 
 def _coerce(value: str):

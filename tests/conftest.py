@@ -18,6 +18,9 @@ from scheduling import clock, create_app
 from scheduling.extensions import db
 from scheduling.models import EventType, Host, Organisation, User, WeeklyHours
 
+# Real calendar servers (ICS over HTTP/TLS, Radicale) as fixtures.
+pytest_plugins = ["tests.calendar_servers"]
+
 PG_URL = os.environ.get("DATABASE_URL", "")
 USE_PG = PG_URL.startswith("postgresql")
 TEST_SECRET = "test-secret-key"

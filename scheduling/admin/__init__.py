@@ -16,6 +16,7 @@ from . import (  # noqa: E402, F401  (modules register their routes on bp)
     audit_views,
     auth_views,
     booking_views,
+    calendar_sync_views,
     calendar_views,
     dashboard_views,
     event_type_views,

@@ -5,7 +5,7 @@ Pure: no Flask, no DB, no clock.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
@@ -33,6 +33,18 @@ class CalendarEvent:
     organizer: Person | None = None
     attendee: Person | None = None
     cancelled: bool = False
+    # When the booking last changed; feeds send it as LAST-MODIFIED.
+    last_modified: datetime | None = None
+    # Busy-only feeds mark the event private, so shared calendars show no details either.
+    private: bool = False
+
+
+@dataclass(frozen=True)
+class FeedInfo:
+    """Calendar-level properties of a subscription feed (RFC 7986 and their X- forerunners)."""
+
+    name: str
+    refresh: timedelta
 
 
 def _address(person: Person, **params: str) -> vCalAddress:
@@ -64,7 +76,13 @@ def build_event(item: CalendarEvent) -> Event:
         event.add("location", item.location)
     if item.url:
         event.add("url", item.url)
+    if item.last_modified is not None:
+        event.add("last-modified", _utc(item.last_modified))
     event.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
+    # A booking blocks the host's time: say so, or some clients import it as free.
+    event.add("transp", "OPAQUE")
+    if item.private:
+        event.add("class", "PRIVATE")
     if item.organizer:
         event.add("organizer", _address(item.organizer))
     if item.attendee:
@@ -75,15 +93,46 @@ def build_event(item: CalendarEvent) -> Event:
     return event
 
 
-def render_calendar(items: list[CalendarEvent], method: str = "PUBLISH") -> bytes:
-    """A VCALENDAR with the given METHOD: PUBLISH to save, REQUEST to invite, CANCEL to withdraw."""
+def _check_itip(items: list[CalendarEvent], method: str) -> None:
+    """RFC 5546: REQUEST and CANCEL need ORGANIZER and ATTENDEE; CANCEL marks events cancelled."""
+    if method == "PUBLISH":
+        return
+    for item in items:
+        if item.organizer is None or item.attendee is None:
+            raise ValueError(f"METHOD:{method} needs an organizer and an attendee")
+        if (method == "CANCEL") != item.cancelled:
+            raise ValueError(f"METHOD:{method} does not fit cancelled={item.cancelled}")
+
+
+def _duration(value: timedelta) -> str:
+    minutes = max(1, int(value.total_seconds() // 60))
+    return f"PT{minutes}M"
+
+
+def render_calendar(
+    items: list[CalendarEvent], method: str = "PUBLISH", *, feed: FeedInfo | None = None
+) -> bytes:
+    """A VCALENDAR with the given METHOD: PUBLISH to save, REQUEST to invite, CANCEL to withdraw.
+
+    With feed, it is a subscription feed: named (NAME, X-WR-CALNAME) and with a suggested
+    polling interval (REFRESH-INTERVAL, X-PUBLISHED-TTL), read by different clients.
+    """
     if method not in METHODS:
         raise ValueError(f"unknown METHOD {method!r}")
+    _check_itip(items, method)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", method)
+    if feed is not None:
+        calendar.add("name", feed.name)
+        calendar.add("x-wr-calname", feed.name)
+        interval = _duration(feed.refresh)
+        # Written by hand: icalendar would not add VALUE=DURATION, which RFC 7986 requires.
+        calendar["refresh-interval"] = vText(interval)
+        calendar["refresh-interval"].params["VALUE"] = "DURATION"
+        calendar["x-published-ttl"] = vText(interval)
     for item in items:
         calendar.add_component(build_event(item))
     return calendar.to_ical()

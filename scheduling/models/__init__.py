@@ -2,6 +2,13 @@
 
 from .activity import OUTCOMES, AuditEntry, BusyBlock, LostReason, Outcome
 from .bookings import STATUSES, Booking
+from .calendars import (
+    SOURCE_KINDS,
+    CalendarCopy,
+    CalendarFeed,
+    CalendarSource,
+    ImportedBusy,
+)
 from .event_types import LOCATION_KINDS, EventType, event_type_hosts
 from .hosts import DateOverride, Host, WeeklyHours
 from .organisations import Holiday, Organisation
@@ -23,16 +30,21 @@ __all__ = [
     "LOCATION_KINDS",
     "OUTCOMES",
     "ROLES",
+    "SOURCE_KINDS",
     "STATUSES",
     "Assignment",
     "AuditEntry",
     "Booking",
     "BusyBlock",
+    "CalendarCopy",
+    "CalendarFeed",
+    "CalendarSource",
     "CreditAdjustment",
     "DateOverride",
     "EventType",
     "Holiday",
     "Host",
+    "ImportedBusy",
     "Lead",
     "LoginAttempt",
     "LostReason",

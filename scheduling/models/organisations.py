@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -19,6 +19,8 @@ class Organisation(db.Model):
     jitsi_base_url: Mapped[str | None] = mapped_column(String(300))
     # Currency suggested when a rep records a won deal.
     default_currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    # Subscription feeds show only "Busy" blocks: no names, answers or links leave the app.
+    feed_busy_only: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     hosts: Mapped[list["Host"]] = relationship(  # noqa: F821

@@ -19,6 +19,7 @@ from ..models import (
     WeeklyHours,
     event_type_hosts,
 )
+from .calendar_import import add_imported_busy
 
 # Longest buffer or meeting we look around a range for, so bookings just outside still count.
 _PAD = timedelta(days=2)
@@ -99,6 +100,7 @@ def busy_by_host(
     for query_ in (query, blocks):
         for host_id, busy_from, busy_until in connection.execute(query_).all():
             busy[host_id].append(interval(_as_utc(busy_from), _as_utc(busy_until)))
+    add_imported_busy(busy, host_ids, start - _PAD, end + _PAD)  # external calendars
     return busy
 
 

@@ -289,8 +289,17 @@ def booking(uid: str, token: str):
 @bp.get("/booking/<uid>/<token>/invite.ics")
 def booking_ics(uid: str, token: str):
     booking = _load_booking(uid, token, "view")
+    if booking.status == "rescheduled":
+        # The old time's file would carry a stale SEQUENCE: give the latest state of this UID.
+        booking = db.session.scalars(
+            select(Booking)
+            .where(Booking.ical_uid == booking.ical_uid)
+            .order_by(Booking.sequence.desc(), Booking.id.desc())
+        ).first()
     item = calendar_event_for(booking, clock.utcnow(), url=booking_link(booking, "view"))
-    method = "PUBLISH" if booking.is_confirmed else "CANCEL"
+    # An invitation (host organises, invitee attends) or its withdrawal with the same UID and a
+    # higher SEQUENCE, so calendars update or remove the event they already have.
+    method = "REQUEST" if booking.is_confirmed else "CANCEL"
     body = render_calendar([item], method=method)
     return current_app.response_class(
         body,

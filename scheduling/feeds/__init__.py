@@ -1,0 +1,1 @@
+"""Subscription feeds (webcal): secret URLs, no cookies, conditional answers."""

@@ -1,0 +1,195 @@
+"""Busy intervals from external iCalendar data (ICS subscriptions, CalDAV resources).
+
+Pure: no Flask, no DB, no clock.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import recurring_ical_events
+import x_wr_timezone
+from icalendar import Calendar
+
+
+class ParseError(ValueError):
+    """The data is not a calendar we accept; the message is shown to the host."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds that keep one hostile or broken calendar from eating the server."""
+
+    max_bytes: int = 10 * 1024 * 1024
+    max_events: int = 20_000
+    max_occurrences: int = 50_000
+
+
+@dataclass(frozen=True)
+class Busy:
+    start: datetime
+    end: datetime
+
+
+def _instant(value, zone: ZoneInfo) -> datetime:
+    """DATE and floating times are read in the host's zone (RFC 5545 3.3.4, 3.3.5)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=zone)
+        return value.astimezone(UTC)
+    if isinstance(value, date):
+        return datetime.combine(value, time(0), tzinfo=zone).astimezone(UTC)
+    raise ParseError("An event has a start or end that is not a date or time.")
+
+
+def _blocks(event, include_tentative: bool) -> bool:
+    status = str(event.get("status", "CONFIRMED")).upper()
+    if status == "CANCELLED":
+        return False
+    if status == "TENTATIVE" and not include_tentative:
+        return False
+    return str(event.get("transp", "OPAQUE")).upper() != "TRANSPARENT"
+
+
+def _calendars(data: bytes) -> list[Calendar]:
+    try:
+        calendars = Calendar.from_ical(data, multiple=True)
+    except (ValueError, IndexError, KeyError, TypeError) as exc:
+        raise ParseError(f"This is not a valid iCalendar file ({exc}).") from None
+    calendars = [c for c in calendars if c.name == "VCALENDAR"]
+    if not calendars:
+        raise ParseError("This is not an iCalendar file (no VCALENDAR found).")
+    return calendars
+
+
+def parse_busy(
+    data: bytes | list[bytes],
+    window_start: datetime,
+    window_end: datetime,
+    tz: str,
+    *,
+    include_tentative: bool = False,
+    limits: Limits = Limits(),
+    ignore_uids: frozenset[str] = frozenset(),
+) -> list[Busy]:
+    """Busy intervals overlapping [window_start, window_end), merged and sorted.
+
+    Recurrences are expanded (RRULE, RDATE, EXDATE, RECURRENCE-ID); free (TRANSPARENT) and
+    cancelled events are ignored, tentative ones only count when asked; feeds that name their
+    zone only in X-WR-TIMEZONE are repaired first. Events whose UID is in ignore_uids (copies of
+    our own bookings, written back) are skipped: the booking blocks that time already, and a
+    copy must not stop it from moving. Raises ParseError with a readable message.
+    """
+    parts = data if isinstance(data, list) else [data]
+    if sum(len(part) for part in parts) > limits.max_bytes:
+        raise ParseError(f"The calendar is larger than {limits.max_bytes // (1024 * 1024)} MB.")
+    zone = ZoneInfo(tz)
+    calendars = [cal for part in parts for cal in _calendars(part)]
+    events = sum(len(cal.walk("VEVENT")) for cal in calendars)
+    if events > limits.max_events:
+        raise ParseError(f"The calendar has {events} events; at most {limits.max_events} are read.")
+    days = max(1.0, (window_end - window_start).total_seconds() / 86400)
+    estimate = sum(_estimate(event, days) for cal in calendars for event in cal.walk("VEVENT"))
+    if estimate > limits.max_occurrences:
+        raise ParseError(_too_many(limits))
+    intervals: list[tuple[datetime, datetime]] = []
+    occurrences = 0
+    for calendar in calendars:
+        try:
+            calendar = x_wr_timezone.to_standard(calendar)
+            query = recurring_ical_events.of(calendar, skip_bad_series=True)
+            for event in query.between(window_start, window_end):
+                occurrences += 1
+                if occurrences > limits.max_occurrences:
+                    raise ParseError(_too_many(limits))
+                if not _blocks(event, include_tentative) or str(event.get("uid")) in ignore_uids:
+                    continue
+                start_value = event.decoded("dtstart")
+                start = _instant(start_value, zone)
+                end = _end(event, start_value, zone)
+                if end > start and end > window_start and start < window_end:
+                    intervals.append((max(start, window_start), min(end, window_end)))
+        except ParseError:
+            raise
+        except Exception as exc:  # third-party parsers raise anything on bad data
+            raise ParseError(
+                f"The calendar could not be read ({type(exc).__name__}: {exc})."
+            ) from None
+    return merge(intervals)
+
+
+def _too_many(limits: Limits) -> str:
+    return f"The calendar repeats more than {limits.max_occurrences} times in the imported range."
+
+
+# Occurrences per day of each frequency, and which BY parts multiply them (RFC 5545 3.3.10).
+_RATE = {
+    "SECONDLY": 86400.0,
+    "MINUTELY": 1440.0,
+    "HOURLY": 24.0,
+    "DAILY": 1.0,
+    "WEEKLY": 1 / 7,
+    "MONTHLY": 1 / 28,
+    "YEARLY": 1 / 365,
+}
+_ORDER = list(_RATE)
+_EXPANDS = {"BYSECOND": "SECONDLY", "BYMINUTE": "MINUTELY", "BYHOUR": "HOURLY"}
+
+
+def _estimate(event, days: float) -> float:
+    """An upper bound of a series' occurrences in the range, without expanding it.
+
+    Expanding first and counting later would let one FREQ=SECONDLY rule take minutes of CPU;
+    this bound refuses such a calendar at once.
+    """
+    rdates = event.get("rdate") or []
+    extra = sum(len(item.dts) for item in (rdates if isinstance(rdates, list) else [rdates]))
+    rule = event.get("rrule")
+    if rule is None:
+        return 1 + extra
+    rule = rule[0] if isinstance(rule, list) else rule
+    freq = str((rule.get("FREQ") or ["DAILY"])[0]).upper()
+    if freq not in _RATE:
+        return 1
+    interval = max(1, int((rule.get("INTERVAL") or [1])[0]))
+    count = rule.get("COUNT")
+    rate = _RATE[freq] / interval
+    level = _ORDER.index(freq)
+    for part, finest in _EXPANDS.items():
+        if rule.get(part) and level > _ORDER.index(finest):
+            rate *= len(rule[part])
+    if rule.get("BYDAY") and freq in ("WEEKLY", "MONTHLY", "YEARLY"):
+        rate *= len(rule["BYDAY"]) * (1 if freq == "WEEKLY" else 5 if freq == "MONTHLY" else 53)
+    if rule.get("BYMONTHDAY") and freq in ("MONTHLY", "YEARLY"):
+        rate *= len(rule["BYMONTHDAY"]) * (12 if freq == "YEARLY" else 1)
+    if freq == "YEARLY":
+        for part in ("BYMONTH", "BYYEARDAY", "BYWEEKNO"):
+            if rule.get(part):
+                rate *= len(rule[part]) * (7 if part == "BYWEEKNO" else 1)
+    bound = rate * days + 1 + extra
+    if count:
+        bound = min(bound, int(count[0]))
+    return bound
+
+
+def _end(event, start_value, zone: ZoneInfo) -> datetime:
+    if "dtend" in event:
+        return _instant(event.decoded("dtend"), zone)
+    if "duration" in event:
+        if isinstance(start_value, datetime):
+            return _instant(start_value, zone) + event.decoded("duration")
+        return _instant(start_value + event.decoded("duration"), zone)
+    if isinstance(start_value, datetime):
+        return _instant(start_value, zone)  # RFC 5545: no end, no duration -> an instant
+    return _instant(start_value + timedelta(days=1), zone)  # an all-day event lasts one day
+
+
+def merge(intervals: list[tuple[datetime, datetime]]) -> list[Busy]:
+    """Sorted, with overlapping or touching intervals joined: fewer rows to store and compare."""
+    merged: list[list[datetime]] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [Busy(start, end) for start, end in merged]

@@ -1,0 +1,105 @@
+"""Write bookings into hosts' CalDAV calendars marked "add bookings here" (one resource per UID).
+
+Both entry points make the calendars match the meeting's latest state (the newest row of its
+iCal UID): PUT when confirmed on a host with such a calendar, DELETE otherwise (cancelled, or moved
+to another host). So they are idempotent and order does not matter: an outbox may run them again
+after a crash, or out of order. Network errors raise FetchError for the caller to retry; copies
+already written are recorded (flush only).
+"""
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from .. import secretbox
+from ..extensions import db
+from ..ical import render_calendar
+from ..models import Booking, CalendarCopy, CalendarSource
+from ..remote import caldav
+from .calendar_feeds import answers_by_uid, feed_event, row_of
+from .calendar_import import PASSWORD_PURPOSE, Settings, settings
+
+
+def _account(source: CalendarSource, config: Settings) -> caldav.Account:
+    password = ""
+    if source.password_encrypted:
+        password = (
+            secretbox.decrypt(config.secret_key, PASSWORD_PURPOSE, source.password_encrypted) or ""
+        )
+    return caldav.Account(source.url, source.username, password)
+
+
+def _latest(ical_uid: str) -> Booking | None:
+    """The current state of a meeting: the newest row of its UID (reschedules add rows)."""
+    return db.session.scalars(
+        select(Booking)
+        .where(Booking.ical_uid == ical_uid)
+        .order_by(Booking.sequence.desc(), Booking.id.desc())
+    ).first()
+
+
+def _copies(ical_uid: str) -> list[CalendarCopy]:
+    return list(db.session.scalars(select(CalendarCopy).where(CalendarCopy.ical_uid == ical_uid)))
+
+
+def _remove_copy(copy: CalendarCopy, config: Settings) -> None:
+    caldav.delete_event(_account(copy.source, config), copy.href, config.policy)
+    db.session.delete(copy)
+    db.session.flush()
+
+
+def push_booking(booking_id: int, now: datetime) -> int:
+    """After a booking or reschedule: write it where it belongs; returns resources changed."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        return 0
+    return _sync(booking.ical_uid, now)
+
+
+def remove_booking(booking_id: int, now: datetime) -> int:
+    """After a cancellation: remove the copies (kept if a newer row of the meeting is live)."""
+    return push_booking(booking_id, now)
+
+
+def _sync(ical_uid: str, now: datetime) -> int:
+    latest = _latest(ical_uid)
+    config = settings()
+    if latest is None or not latest.is_confirmed:
+        copies = _copies(ical_uid)
+        for copy in copies:
+            _remove_copy(copy, config)
+        return len(copies)
+    targets = list(
+        db.session.scalars(
+            select(CalendarSource).where(
+                CalendarSource.host_id == latest.host_id, CalendarSource.write_back.is_(True)
+            )
+        )
+    )
+    target_ids = {source.id for source in targets}
+    existing = {copy.source_id: copy for copy in _copies(latest.ical_uid)}
+    for source_id, copy in list(existing.items()):
+        if source_id not in target_ids:  # reassigned to another host, or write-back switched off
+            _remove_copy(copy, config)
+            del existing[source_id]
+    busy_only = latest.organisation.feed_busy_only
+    answers = {} if busy_only else answers_by_uid(Booking.ical_uid == latest.ical_uid)
+    body = render_calendar(
+        [feed_event(row_of(latest), busy_only, answers.get(latest.ical_uid, []))], "PUBLISH"
+    )
+    written = 0
+    for source in targets:
+        copy = existing.get(source.id)
+        if copy is not None and copy.sequence == latest.sequence:
+            continue  # already there in this version
+        account = _account(source, config)
+        href = copy.href if copy is not None else caldav.resource_url(account, latest.ical_uid)
+        caldav.put_event(account, href, body, config.policy)
+        if copy is None:
+            copy = CalendarCopy(source_id=source.id, ical_uid=latest.ical_uid, href=href)
+            db.session.add(copy)
+        copy.sequence = latest.sequence
+        copy.updated_at = now
+        db.session.flush()
+        written += 1
+    return written

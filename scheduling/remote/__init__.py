@@ -1,0 +1,1 @@
+"""Talking to calendar servers outside Rendezvous (ICS over HTTPS, CalDAV)."""
