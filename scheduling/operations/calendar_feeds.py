@@ -20,8 +20,8 @@ from ..models import (
     Pool,
     Question,
 )
-from .calendar_import import as_utc, raw
 from .calendar_items import LOCATION_LABELS
+from .rawtime import as_utc, raw
 
 _PURPOSE = "calendar-feed-token"
 

@@ -6,13 +6,12 @@ last good busy time, records the error for the host, and backs off exponentially
 """
 
 import logging
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import String, delete, insert, select, type_coerce
+from sqlalchemy import delete, insert, select
 
 from .. import secretbox
 from ..errors import InvalidRequest
@@ -323,38 +322,3 @@ def refresh_due_sources(now: datetime, limit: int = 200) -> int:
     for source, outcome in zip(due, outcomes, strict=True):
         apply_outcome(source, outcome, now, config)
     return len(due)
-
-
-# -- for the slot engine ------------------------------------------------------------------------
-
-
-def raw(column):
-    """Read an instant column as stored: parsing thousands of them in one loop is much faster."""
-    return type_coerce(column, String())
-
-
-def as_utc(value) -> datetime:
-    """A raw instant column value as an aware UTC datetime (SQLite gives fixed-width text)."""
-    if isinstance(value, str):
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
-    return value if value.tzinfo is UTC else value.astimezone(UTC)
-
-
-def add_imported_busy(
-    busy: dict[int, list], host_ids: Sequence[int], start: datetime, end: datetime
-) -> None:
-    """Add stored imported busy time near [start, end) to busy (host id -> intervals).
-
-    Reads only the database: the slots endpoint never waits on a remote calendar.
-    """
-    from ..availability import Interval
-
-    query = select(
-        ImportedBusy.host_id, raw(ImportedBusy.start_at), raw(ImportedBusy.end_at)
-    ).where(
-        ImportedBusy.host_id.in_(host_ids),
-        ImportedBusy.end_at > start,
-        ImportedBusy.start_at < end,
-    )
-    for host_id, busy_from, busy_until in db.session.execute(query).tuples():
-        busy[host_id].append(Interval(as_utc(busy_from), as_utc(busy_until)))

@@ -2,9 +2,9 @@
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import select
 
 from .. import availability as av
 from ..extensions import db
@@ -15,11 +15,12 @@ from ..models import (
     EventType,
     Holiday,
     Host,
+    ImportedBusy,
     PoolMember,
     WeeklyHours,
     event_type_hosts,
 )
-from .calendar_import import add_imported_busy
+from .rawtime import as_utc, raw
 
 # Longest buffer or meeting we look around a range for, so bookings just outside still count.
 _PAD = timedelta(days=2)
@@ -58,27 +59,11 @@ def schedule_for(host: Host, holidays: Iterable[Holiday] = ()) -> av.Schedule:
     )
 
 
-def _as_utc(value) -> datetime:
-    """A raw instant column value as an aware UTC datetime (SQLite gives naive ISO text)."""
-    if isinstance(value, str):
-        # Parsing the offset is several times cheaper than replace(tzinfo=...) afterwards.
-        return datetime.fromisoformat(value + "+00:00")
-    return value if value.tzinfo is UTC else value.astimezone(UTC)
-
-
-def _raw(column):
-    # Read the stored value as is: this query feeds thousands of rows per request into the engine,
-    # and parsing them in one tight loop is several times faster than per-value type processing.
-    return type_coerce(column, String())
-
-
 def busy_by_host(
     host_ids: Sequence[int], start: datetime, end: datetime, exclude_booking_id: int | None = None
 ) -> dict[int, list[av.Interval]]:
-    """Busy time near a range: confirmed bookings widened by their buffers, and blocked time."""
-    query = select(
-        Booking.host_id, _raw(Booking.occupied_from), _raw(Booking.occupied_until)
-    ).where(
+    """Busy time near a range: confirmed bookings widened by buffers, blocked and imported time."""
+    query = select(Booking.host_id, raw(Booking.occupied_from), raw(Booking.occupied_until)).where(
         Booking.host_id.in_(host_ids),
         Booking.status == "confirmed",
         Booking.occupied_until > start - _PAD,
@@ -86,10 +71,18 @@ def busy_by_host(
     )
     if exclude_booking_id is not None:
         query = query.where(Booking.id != exclude_booking_id)
-    blocks = select(BusyBlock.host_id, _raw(BusyBlock.start_at), _raw(BusyBlock.end_at)).where(
+    blocks = select(BusyBlock.host_id, raw(BusyBlock.start_at), raw(BusyBlock.end_at)).where(
         BusyBlock.host_id.in_(host_ids),
         BusyBlock.end_at > start - _PAD,
         BusyBlock.start_at < end + _PAD,
+    )
+    # Read from the database only: the slots endpoint never waits on a remote calendar.
+    imported = select(
+        ImportedBusy.host_id, raw(ImportedBusy.start_at), raw(ImportedBusy.end_at)
+    ).where(
+        ImportedBusy.host_id.in_(host_ids),
+        ImportedBusy.end_at > start - _PAD,
+        ImportedBusy.start_at < end + _PAD,
     )
     busy: dict[int, list[av.Interval]] = {host_id: [] for host_id in host_ids}
     interval = av.Interval
@@ -97,10 +90,9 @@ def busy_by_host(
     # It skips autoflush, so flush here: pending changes (a reschedule) must count.
     db.session.flush()
     connection = db.session.connection()
-    for query_ in (query, blocks):
+    for query_ in (query, blocks, imported):
         for host_id, busy_from, busy_until in connection.execute(query_).all():
-            busy[host_id].append(interval(_as_utc(busy_from), _as_utc(busy_until)))
-    add_imported_busy(busy, host_ids, start - _PAD, end + _PAD)  # external calendars
+            busy[host_id].append(interval(as_utc(busy_from), as_utc(busy_until)))
     return busy
 
 
