@@ -2,6 +2,14 @@
 
 from .activity import OUTCOMES, AuditEntry, BusyBlock, LostReason, Outcome
 from .bookings import STATUSES, Booking
+from .embedding import (
+    AbTest,
+    AbVariant,
+    ConsentRecord,
+    EmbedSettings,
+    WidgetAttribution,
+    WidgetView,
+)
 from .event_types import LOCATION_KINDS, EventType, event_type_hosts
 from .hosts import DateOverride, Host, WeeklyHours
 from .organisations import Holiday, Organisation
@@ -24,12 +32,16 @@ __all__ = [
     "OUTCOMES",
     "ROLES",
     "STATUSES",
+    "AbTest",
+    "AbVariant",
     "Assignment",
     "AuditEntry",
     "Booking",
     "BusyBlock",
+    "ConsentRecord",
     "CreditAdjustment",
     "DateOverride",
+    "EmbedSettings",
     "EventType",
     "Holiday",
     "Host",
@@ -45,5 +57,7 @@ __all__ = [
     "RoutingRule",
     "User",
     "WeeklyHours",
+    "WidgetAttribution",
+    "WidgetView",
     "event_type_hosts",
 ]
