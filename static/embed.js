@@ -1,33 +1,32 @@
-/* Rendezvous widget: reads and writes nothing of this page before consent (docs/embedding.md) */
+/* Rendezvous widget; see docs/embedding.md */
 (function (w, d) {
   "use strict";
   var V = 1, DAY = 864e5, NAME = "rv_attr";
   var APP = new URL(d.currentScript.src).origin;
   var KEYS = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "gclid", "fbclid", "msclkid"];
-  var EVENTS = ["ready", "qualified", "disqualified", "slot_selected", "booking_submitted", "booked", "consent_changed"];
-  var frames = [], handlers = {}, logs = [], consent = null, data = null, days = 0, meta, dialog, opener;
+  var EVENTS = /^(qualified|disqualified|slot_selected|booking_submitted|booked)$/;
+  var frames = [], handlers = {}, logs = [], consent = null, data = null, days = 0, meta, dialog, opener, end;
 
   function emit(name, detail, target) {
-    (handlers[name] || []).forEach(function (fn) { try { fn(detail); } catch (e) { } });
+    (handlers[name] || []).forEach(function (fn) { try { fn(detail); } catch (e) {} });
     (target || d).dispatchEvent(new CustomEvent("rendezvous:" + name, {detail: detail, bubbles: true}));
   }
   function send(f, m) { m.rv = V; f.el.contentWindow.postMessage(m, APP); }
 
-  // Only ever reached with consent === true:
   function read() {
-    var m = d.cookie.match(/(?:^|; )rv_attr=([^;]*)/);
-    try { return m && JSON.parse(decodeURIComponent(m[1])); } catch (e) { return null; }
+    var m = d.cookie.match(/(^|; )rv_attr=([^;]*)/);
+    try { return m && JSON.parse(decodeURIComponent(m[2])); } catch (e) { return null; }
   }
   function save() {
     if (!consent || !data || !data.c || !days) return;
-    data.e = data.e || Date.now() + days * DAY; // set once: never extended
+    data.e = data.e || Date.now() + days * DAY;
     d.cookie = NAME + "=" + encodeURIComponent(JSON.stringify(data)) + "; expires=" +
       new Date(data.e).toUTCString() + "; path=/; SameSite=Lax" + (location.protocol == "https:" ? "; Secure" : "");
   }
   function visit() {
     var p = new URLSearchParams(location.search), t = {at: Date.now(), path: location.pathname}, r;
     KEYS.forEach(function (k) { if (p.get(k)) t[k] = p.get(k).slice(0, 200); });
-    try { r = new URL(d.referrer).hostname; } catch (e) { r = ""; }
+    try { r = new URL(d.referrer).hostname; } catch (e) {}
     if (r && r != location.hostname) t.referrer = r;
     return t;
   }
@@ -76,24 +75,31 @@
     return el;
   }
   function closePopup() { if (dialog.open) dialog.close(); }
+  function guard(to) {
+    var s = d.createElement("span");
+    s.tabIndex = 0;
+    s.onfocus = function () { to().focus(); };
+    return dialog.appendChild(s);
+  }
   function popup(btn) {
     opener = btn;
     if (!dialog) {
       dialog = d.createElement("dialog");
       dialog.style.cssText = "width:min(760px,94vw);padding:0;border:0;border-radius:8px";
-      var x = d.createElement("button");
+      guard(function () { return dialog.querySelector("iframe"); });
+      var x = dialog.appendChild(d.createElement("button"));
       x.type = "button"; x.textContent = "\u00d7"; x.setAttribute("aria-label", "Close");
       x.style.cssText = "float:right;font-size:1.5rem;margin:4px";
       x.onclick = closePopup;
-      dialog.appendChild(x);
+      end = guard(function () { return x; });
       dialog.addEventListener("close", function () {
         frames = frames.filter(function (f) { if (f.popup) f.el.remove(); return !f.popup; });
-        if (opener) opener.focus();
+        opener.focus();
       });
       d.body.appendChild(dialog);
     }
     dialog.setAttribute("aria-label", btn.getAttribute("data-rendezvous-title") || btn.textContent);
-    dialog.appendChild(frame(btn, btn.getAttribute("data-rendezvous-popup"), 1));
+    dialog.insertBefore(frame(btn, btn.getAttribute("data-rendezvous-popup"), 1), end);
     dialog.showModal();
   }
 
@@ -105,8 +111,8 @@
       if (!f.ready) { f.ready = 1; emit("ready", {slug: f.slug}, f.box); }
       if (consent && data && m.ab && !(data.ab[f.slug] && data.ab[f.slug][0] == m.ab)) data.ab[f.slug] = [m.ab, Date.now()];
       save(); init(f); flush();
-    } else if (m.type == "resize") f.el.style.height = Math.min(+m.height || 0, 1e4) + "px";
-    else if (m.type == "event" && EVENTS.indexOf(m.name) > 0 && !f.seen[m.key]) {
+    } else if (m.type == "resize") f.el.style.height = Math.min(m.height, 1e4) + "px";
+    else if (m.type == "event" && EVENTS.test(m.name) && !f.seen[m.key]) {
       f.seen[m.key] = 1; emit(m.name, m.detail, f.box);
     } else if (m.type == "consent_logged" && consent && data && m.decision == "granted") {
       data.c = m.consent; save(); frames.forEach(init);
