@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 from scheduling.extensions import db
 from scheduling.models import Booking, ConsentRecord, EmbedSettings, WidgetAttribution
-
-from ..conftest import FROZEN_NOW
+from tests.conftest import FROZEN_NOW
 
 pytestmark = pytest.mark.browser
 
