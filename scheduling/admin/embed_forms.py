@@ -29,6 +29,7 @@ class EmbedSettingsForm(FlaskForm):
     )
     cookie_days = IntegerField(
         _l("Attribution cookie lifetime in days (at most 395, 13 months)"),
+        invalid_value_message=_l("Enter a number of days."),
         validators=[
             InputRequired(_l("Enter a number of days.")),
             NumberRange(1, MAX_COOKIE_DAYS, _l("Between 1 and 395 days.")),
@@ -50,6 +51,7 @@ class VariantForm(Form):
     )
     weight = IntegerField(
         _l("Traffic share (0 to 100)"),
+        invalid_value_message=_l("Enter a whole number from 0 to 100."),
         default=0,
         validators=[Optional(), NumberRange(0, 100, _l("Between 0 and 100."))],
     )
@@ -66,7 +68,6 @@ class VariantForm(Form):
     )
     layout = SelectField(
         _l("Layout"),
-        choices=[("standard", _l("Standard")), ("compact", _l("Compact"))],
         validators=[AnyOf(["standard", "compact"], message=_l("Choose a layout."))],
     )
     question_order = StringField(
@@ -74,6 +75,10 @@ class VariantForm(Form):
         filters=[_strip],
         validators=[Length(max=1000, message=_l("At most 1000 characters."))],
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.layout.choices = [("standard", _l("Standard")), ("compact", _l("Compact"))]
 
 
 class AbTestForm(FlaskForm):
@@ -85,9 +90,19 @@ class AbTestForm(FlaskForm):
             Length(max=200, message=_l("At most 200 characters.")),
         ],
     )
-    event_type = SelectField(_l("Event type"), coerce=int, choices=[])
+    event_type = SelectField(
+        _l("Event type"),
+        coerce=int,
+        invalid_value_message=_l("Choose an event type from the list."),
+        invalid_choice_message=_l("Choose an event type from the list."),
+    )
     variants = FieldList(FormField(VariantForm), min_entries=3, max_entries=3)
 
 
 class StopForm(FlaskForm):
-    winner = SelectField(_l("Promote a winner"), coerce=int, choices=[])
+    winner = SelectField(
+        _l("Promote a winner"),
+        coerce=int,
+        invalid_value_message=_l("Choose a winner from the list, or none."),
+        invalid_choice_message=_l("Choose a winner from the list, or none."),
+    )
