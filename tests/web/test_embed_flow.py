@@ -13,6 +13,10 @@ from scheduling.models import (
     AbVariant,
     ConsentRecord,
     EmbedSettings,
+    Lead,
+    Question,
+    RoutingForm,
+    RoutingRule,
     WidgetAttribution,
     WidgetView,
 )
@@ -331,3 +335,143 @@ def test_own_prompt_only_when_enabled(client, event_type, allow):
     assert 'id="rv-prompt"' in page.text and "30 days" in page.text
     assert page.text.count('class="rv-choice"') == 2
     assert 'id="rv-prompt"' not in client.get(f"/book/{event_type.slug}").text
+
+
+@pytest.fixture
+def qualifying(event_type):
+    """The event type asks two questions first; a small budget disqualifies."""
+    form = RoutingForm(
+        organisation_id=event_type.organisation_id, name="Fit", created_at=FROZEN_NOW
+    )
+    form.questions = [
+        Question(key="full_name", label="Your name", kind="short_text", position=0),
+        Question(
+            key="budget",
+            label="Budget",
+            kind="single_choice",
+            required=True,
+            position=1,
+            choices=[
+                {"value": "small", "label": "< 5k", "points": 0},
+                {"value": "large", "label": "> 20k", "points": 30},
+            ],
+        ),
+    ]
+    form.rules = [
+        RoutingRule(
+            name="Too small",
+            position=0,
+            action_kind="disqualify",
+            conditions=[{"field": "budget", "operator": "equals", "value": "small"}],
+            message="Not yet.",
+        )
+    ]
+    event_type.routing_form = form
+    db.session.commit()
+    return event_type
+
+
+def qualify(client, event_type, budget, attribution_payload=None, query="?embed=1"):
+    page = client.get(f"/book/{event_type.slug}{query}")
+    token = re.search(r'name="form_token" value="([^"]+)"', page.text).group(1)
+    data = {"form_token": token, "q_full_name": "Ada", "q_budget": budget}
+    if attribution_payload is not None:
+        data["attribution"] = json.dumps(attribution_payload)
+    return page, client.post(f"/book/{event_type.slug}/qualify{query}", data=data)
+
+
+def signalled(page) -> dict:
+    found = re.search(r'data-event="([^"]+)"', page.text)
+    return json.loads(found.group(1).replace("&#34;", '"')) if found else {}
+
+
+def test_qualified_lead_keeps_its_attribution_and_tells_the_host_page(client, qualifying, allow):
+    allow(HOST)
+    consent_id = log_consent(client, qualifying).json["consent"]
+    _, response = qualify(client, qualifying, "large", attribution(consent_id))
+    assert response.status_code == 303 and "embed=1" in response.headers["Location"]
+    calendar = client.get(response.headers["Location"])
+    event = signalled(calendar)
+    fresh()
+    lead = db.session.scalars(select(Lead)).one()
+    assert event == {
+        "name": "qualified",
+        "key": f"qualified:{lead.uid}",
+        "detail": {"lead": lead.uid},
+    }
+    row = db.session.scalars(select(WidgetAttribution)).one()
+    assert row.lead_id == lead.id and row.last_touch["utm_source"] == "ads"
+
+
+def test_disqualified_lead_tells_the_host_page(client, qualifying, allow):
+    allow(HOST)
+    _, response = qualify(client, qualifying, "small")
+    page = client.get(response.headers["Location"])
+    assert signalled(page)["name"] == "disqualified"
+    fresh()
+    row = db.session.scalars(select(WidgetAttribution)).one()
+    assert row.lead.status == "disqualified" and row.last_touch is None
+
+
+def test_booking_after_qualification_inherits_the_leads_attribution(client, qualifying, allow):
+    allow(HOST)
+    consent_id = log_consent(client, qualifying).json["consent"]
+    _, response = qualify(client, qualifying, "large", attribution(consent_id))
+    lead_uid = re.search(r"lead=([0-9a-f]+)", response.headers["Location"]).group(1)
+    page = client.get(
+        f"/book/{qualifying.slug}/confirm?embed=1&lead={lead_uid}&start={quote(SLOT)}&tz=Europe/Berlin"
+    )
+    token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page.text).group(1)
+    data = {
+        "start": SLOT,
+        "tz": "Europe/Berlin",
+        "form_token": token,
+        "lead": lead_uid,
+        "name": "Ada",
+        "email": "ada@example.com",
+    }
+    assert client.post(f"/book/{qualifying.slug}/confirm?embed=1", data=data).status_code == 303
+    fresh()
+    rows = db.session.scalars(select(WidgetAttribution).order_by(WidgetAttribution.id)).all()
+    assert [bool(r.lead_id) for r in rows] == [True, False]
+    assert rows[1].booking_id is not None and rows[1].last_touch == rows[0].last_touch
+
+
+def test_variant_orders_the_questions(client, qualifying, allow):
+    allow(HOST)
+    test = AbTest(
+        organisation_id=qualifying.organisation_id,
+        event_type_id=qualifying.id,
+        name="Order",
+        status="running",
+        started_at=FROZEN_NOW,
+    )
+    test.variants = [
+        AbVariant(name="Budget first", is_control=True, weight=100, question_order=["budget"])
+    ]
+    db.session.add(test)
+    db.session.commit()
+    location = client.get(f"/book/{qualifying.slug}?embed=1&entry=1").headers["Location"]
+    page = client.get(location).text
+    assert page.index("Budget") < page.index("Your name")
+    plain = client.get(f"/book/{qualifying.slug}").text
+    assert plain.index("Your name") < plain.index("Budget")
+
+
+def test_embed_js_is_small_and_served_with_the_app(client):
+    import gzip
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parents[2] / "static" / "embed.js").read_bytes()
+    assert len(gzip.compress(source, compresslevel=9)) < 3000
+    response = client.get("/static/embed.js")
+    response.close()  # a file response: release the file handle
+    assert response.status_code == 200 and response.mimetype in (
+        "text/javascript",
+        "application/javascript",
+    )
+    # Before consent nothing of the page is read: every access sits behind grant() or save().
+    text = source.decode()
+    for access in ("location.search", "document.referrer", "d.referrer", "d.cookie.match"):
+        assert text.count(access) <= 1
+    assert "localStorage" not in text and "sessionStorage" not in text
