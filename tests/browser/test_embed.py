@@ -116,6 +116,12 @@ def test_without_consent_booking_works_and_nothing_is_stored(
 ):
     before = 'Rendezvous.push(["consent", {attribution: false}]);' if answer == "refused" else ""
     open_host(browser_page, host_site, live_server, widget.slug, "?utm_source=news", before)
+    # The profile blocks third-party cookies: the widget frame could not keep one even if it
+    # tried, and the booking below still works.
+    probe = widget_frame(browser_page).evaluate(
+        "document.cookie = 'probe=1; SameSite=None; Secure; Path=/'; document.cookie"
+    )
+    assert probe == ""
     book_in_frame(browser_page)
     assert browser_context.cookies() == []
     assert storage_count(browser_page.main_frame) == 0
@@ -288,3 +294,62 @@ def test_popup_traps_focus_closes_with_escape_and_restores_focus(
     page.keyboard.press("Escape")
     dialog.wait_for(state="detached" if False else "hidden")
     assert page.evaluate("document.activeElement.id") == "open"
+
+
+def test_own_prompt_accept_grants_consent_from_inside_the_widget(
+    browser_page, browser_context, widget, host_site, live_server
+):
+    settings = db.session.scalar(select(EmbedSettings))
+    settings.own_prompt = True
+    db.session.commit()
+    page = browser_page
+    open_host(page, host_site, live_server, widget.slug, "?utm_source=prompted")
+    frame = page.frame_locator("div[data-rendezvous] iframe")
+    accept = frame.get_by_role("button", name="Accept")
+    refuse = frame.get_by_role("button", name="Refuse")
+    accept.wait_for()
+    assert accept.bounding_box()["width"] == refuse.bounding_box()["width"]
+    assert browser_context.cookies() == []
+    accept.click()
+    wait_for_cookie(page)
+    assert _cookie(browser_context)["l"]["utm_source"] == "prompted"
+    db.session.rollback()
+    record = db.session.scalar(select(ConsentRecord))
+    assert (record.source, record.decision) == ("prompt", "granted")
+
+
+def test_demo_landing_page_books_with_its_banner(
+    browser_page, browser_context, app, frozen_now, make_event_type, live_server
+):
+    """The demo page the app serves: its own banner, same-origin embed, strict CSP (no inline)."""
+    discovery = make_event_type(slug="discovery-call", title="Discovery call")
+    strategy = make_event_type(
+        slug="strategy-session", title="Strategy session", hosts=list(discovery.hosts)
+    )
+    db.session.add(
+        EmbedSettings(
+            organisation_id=strategy.organisation_id,
+            allowed_origins=[live_server.url],
+            cookie_days=30,
+            updated_at=FROZEN_NOW,
+        )
+    )
+    db.session.commit()
+    page = browser_page
+    errors = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    page.goto(f"{live_server.url}/static/demo/landing.html?utm_source=demo&utm_campaign=winter")
+    page.get_by_role("button", name="Accept").click()
+    # The page's CSP forbids eval, so poll from here rather than with wait_for_function.
+    for _ in range(50):
+        if browser_context.cookies():
+            break
+        page.wait_for_timeout(100)
+    assert [c["name"] for c in browser_context.cookies()] == ["rv_attr"]
+    book_in_frame(page)
+    page.locator("#events li", has_text="booked").wait_for()
+    row = attribution_of_last_booking()
+    assert row.last_touch["utm_campaign"] == "winter"
+    assert errors == []
