@@ -6,7 +6,14 @@ import pytest
 from sqlalchemy import select
 
 from scheduling.extensions import db
-from scheduling.models import Booking, ConsentRecord, EmbedSettings, WidgetAttribution
+from scheduling.models import (
+    AbTest,
+    AbVariant,
+    Booking,
+    ConsentRecord,
+    EmbedSettings,
+    WidgetAttribution,
+)
 from tests.conftest import FROZEN_NOW
 
 pytestmark = pytest.mark.browser
@@ -353,3 +360,40 @@ def test_demo_landing_page_books_with_its_banner(
     row = attribution_of_last_booking()
     assert row.last_touch["utm_campaign"] == "winter"
     assert errors == []
+
+
+def test_ab_variant_stays_for_a_consented_visitor(
+    browser_page, browser_context, widget, host_site, live_server
+):
+    test = AbTest(
+        organisation_id=widget.organisation_id,
+        event_type_id=widget.id,
+        name="Headline",
+        status="running",
+        started_at=FROZEN_NOW,
+    )
+    test.variants = [
+        AbVariant(name="Control", is_control=True, weight=50, headline="Plain headline"),
+        AbVariant(name="Bold", weight=50, headline="Bold headline"),
+    ]
+    db.session.add(test)
+    db.session.commit()
+    page = browser_page
+    consent = 'Rendezvous.push(["consent", {attribution: true}]);'
+    open_host(page, host_site, live_server, widget.slug, "", consent)
+    wait_for_cookie(page)
+    heading = page.frame_locator("div[data-rendezvous] iframe").locator("h1")
+    shown = heading.inner_text()
+    page.wait_for_function("document.cookie.indexOf('%22ab%22%3A%7B%22') >= 0")
+    kept = _cookie(browser_context)["ab"][widget.slug][0]
+    db.session.rollback()  # end the read snapshot before writing next to the live server
+    test = db.session.get(AbTest, test.id)
+    chosen = next(v for v in test.variants if f"{test.id}.{v.id}" == kept)
+    assert shown == chosen.headline
+    # Make a fresh draw almost surely pick the other variant: the kept one must still show.
+    other = next(v for v in test.variants if v is not chosen)
+    chosen.weight, other.weight = 1, 99
+    db.session.commit()
+    for _ in range(2):
+        open_host(page, host_site, live_server, widget.slug, "", consent)
+        assert heading.inner_text() == chosen.headline
