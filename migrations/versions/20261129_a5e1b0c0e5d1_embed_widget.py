@@ -1,4 +1,4 @@
-"""Embedded widget: consent log, attribution, views, A/B tests
+"""Embedded widget: embed settings, consent log, widget views, attribution, A/B tests.
 
 Revision ID: a5e1b0c0e5d1
 Revises: 3f1c93043fd0
@@ -6,9 +6,8 @@ Create Date: 2026-11-29 07:31:05.387205
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "a5e1b0c0e5d1"
