@@ -49,7 +49,8 @@ def _touch_param(name: str):
 
 
 def _before():
-    g.embed = request.args.get("embed") == "1"
+    # Only pages are framed; a calendar download carries no embed mode into its links.
+    g.embed = request.args.get("embed") == "1" and request.endpoint != "public.booking_ics"
     g.variant = None
     g.ab_param = None
     if not g.embed:

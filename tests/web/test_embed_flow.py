@@ -475,3 +475,16 @@ def test_embed_js_is_small_and_served_with_the_app(client):
     for access in ("location.search", "document.referrer", "d.referrer", "d.cookie.match"):
         assert text.count(access) <= 1
     assert "localStorage" not in text and "sessionStorage" not in text
+
+
+def test_embedded_booking_page_opens_the_call_outside_and_the_invite_has_no_embed_mode(
+    client, event_type, allow
+):
+    allow(HOST)
+    page = client.get(book(client, event_type).headers["Location"])
+    assert 'target="_blank" rel="noopener">https://meet.test.example/' in page.text
+    ics_link = re.search(r'href="([^"]+invite\.ics[^"]*)"', page.text).group(1)
+    invite = client.get(ics_link.replace("&amp;", "&"))
+    assert invite.status_code == 200
+    assert "embed=1" not in invite.text.replace("\r\n ", "")
+    assert "frame-ancestors 'none'" in invite.headers["Content-Security-Policy"]
