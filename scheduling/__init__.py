@@ -51,6 +51,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from .admin import bp as admin_bp
     from .api.views import bp as api_bp
+    from .embed import bp as embed_bp
+    from .feeds.views import bp as feeds_bp
     from .public.views import bp as public_bp
 
     csrf.exempt(public_bp)  # cookie-free flow: signed form tokens instead (web.py)
@@ -58,10 +60,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
-    from .feeds.views import bp as feeds_bp
-
     csrf.exempt(feeds_bp)  # GET only, token in the URL, no cookies
     app.register_blueprint(feeds_bp)
+    csrf.exempt(embed_bp)  # the widget's cookie-free consent log: same-origin checks instead
+    app.register_blueprint(embed_bp)
 
     from .formatting import register_filters
     from .web import add_security_headers

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from .extensions import db
 from .models import (
     DateOverride,
+    EmbedSettings,
     EventType,
     Holiday,
     Host,
@@ -137,6 +138,15 @@ def load_demo(now: datetime, video_base_url: str) -> Organisation:
     ]
     db.session.add_all(reasons)
     _past_calls(discovery, now, video_base_url, reasons)
+    # The widget demo page (/static/demo/landing.html) frames the booking flow from the app itself.
+    db.session.add(
+        EmbedSettings(
+            organisation=org,
+            allowed_origins=["http://127.0.0.1:5000", "http://localhost:5000"],
+            cookie_days=30,
+            updated_at=now,
+        )
+    )
     return org
 
 

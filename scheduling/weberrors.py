@@ -8,7 +8,7 @@ from .extensions import db
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(("/api/", "/embed/"))
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None):

@@ -19,6 +19,7 @@ from . import (  # noqa: E402, F401  (modules register their routes on bp)
     calendar_sync_views,
     calendar_views,
     dashboard_views,
+    embed_views,
     event_type_views,
     home_views,
     host_views,

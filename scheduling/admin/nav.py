@@ -22,6 +22,9 @@ NAV = [
     ("admin.users", "Users", ADMINS),
     ("admin.settings", "Settings", ADMINS),
     ("admin.audit", "Audit log", ADMINS),
+    ("admin.funnel", "Funnel", MANAGERS),
+    ("admin.ab_tests", "A/B tests", MANAGERS),
+    ("admin.embed", "Embed", ADMINS),
 ]
 
 

@@ -9,6 +9,14 @@ from .calendars import (
     CalendarSource,
     ImportedBusy,
 )
+from .embedding import (
+    AbTest,
+    AbVariant,
+    ConsentRecord,
+    EmbedSettings,
+    WidgetAttribution,
+    WidgetView,
+)
 from .event_types import LOCATION_KINDS, EventType, event_type_hosts
 from .hosts import DateOverride, Host, WeeklyHours
 from .organisations import Holiday, Organisation
@@ -32,6 +40,8 @@ __all__ = [
     "ROLES",
     "SOURCE_KINDS",
     "STATUSES",
+    "AbTest",
+    "AbVariant",
     "Assignment",
     "AuditEntry",
     "Booking",
@@ -39,8 +49,10 @@ __all__ = [
     "CalendarCopy",
     "CalendarFeed",
     "CalendarSource",
+    "ConsentRecord",
     "CreditAdjustment",
     "DateOverride",
+    "EmbedSettings",
     "EventType",
     "Holiday",
     "Host",
@@ -57,5 +69,7 @@ __all__ = [
     "RoutingRule",
     "User",
     "WeeklyHours",
+    "WidgetAttribution",
+    "WidgetView",
     "event_type_hosts",
 ]

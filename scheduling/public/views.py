@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from sqlalchemy import select
 
 from .. import clock
+from ..embed import install_embed_mode, note_result, ordered_questions, signal
 from ..errors import InvalidRequest, SlotUnavailable
 from ..extensions import db
 from ..ical import render_calendar
@@ -114,6 +115,8 @@ def book(slug: str):
     if event_type.routing_form is not None and lead_uid is None:
         return _questions_page(event_type, {}, {})
     lead, host_ids = _route(event_type, lead_uid)
+    if lead is not None:
+        signal("qualified", lead.uid, lead=lead.uid)
     tz = parse_tz(request.args.get("tz"), _default_tz(event_type))
     view = build_calendar(
         event_type,
@@ -142,7 +145,7 @@ def _questions_page(event_type: EventType, answers: dict, errors: dict, status: 
     return render_template(
         "public/qualify.html",
         event_type=event_type,
-        questions=form.questions,
+        questions=ordered_questions(form.questions),
         answers=answers,
         errors=errors,
         countries=sorted(COUNTRIES.items(), key=lambda item: item[1]),
@@ -177,6 +180,7 @@ def qualify_answers(slug: str):
     except InvalidRequest as exc:
         db.session.rollback()
         return _questions_page(event_type, raw, exc.fields or {"_form": exc.message}, 400)
+    note_result(lead=lead)
     db.session.commit()
     if lead.status == "disqualified":
         return redirect(url_for("public.not_a_fit", slug=slug, lead=lead.uid), code=303)
@@ -190,6 +194,7 @@ def not_a_fit(slug: str, lead: str):
     if row.organisation_id != event_type.organisation_id or row.status != "disqualified":
         abort(404)
     decision = row.decision or {}
+    signal("disqualified", row.uid, lead=row.uid)
     url = decision.get("redirect_url") or ""
     seconds = int(decision.get("redirect_seconds") or 0)
     return render_template(
@@ -241,6 +246,7 @@ def confirm(slug: str):
                 return _back_to_day("public.book", "taken", start, tz, **day_args)
             except InvalidRequest:
                 return _back_to_day("public.book", "unavailable", start, tz, **day_args)
+            note_result(lead=lead, booking=booking)
             db.session.commit()
             return redirect(booking_link(booking, "view"), code=303)
         status = 400
@@ -250,6 +256,7 @@ def confirm(slug: str):
         if lead is not None:
             form.name.data = form.name.data or lead.name
             form.email.data = form.email.data or lead.email
+        signal("slot_selected", start.isoformat(), start=start.isoformat())
     form.form_token.data = make_form_token(**claims)
     return render_template(
         "public/confirm.html",
@@ -276,6 +283,14 @@ def booking(uid: str, token: str):
     ).first()
     now = clock.utcnow()
     changeable = booking.is_confirmed and booking.start_at > now
+    if booking.is_confirmed:
+        signal(
+            "booked",
+            booking.uid,
+            id=booking.uid,
+            start=booking.start_at.isoformat(),
+            host=booking.host.name,
+        )
     return render_template(
         "public/booking.html",
         booking=booking,
@@ -389,3 +404,6 @@ def reschedule_confirm(uid: str, token: str):
         back=url_for("public.reschedule", uid=uid, token=token, tz=tz, date=_local_day(start, tz)),
         rescheduling=booking,
     )
+
+
+install_embed_mode(bp)

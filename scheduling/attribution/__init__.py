@@ -1,0 +1,46 @@
+"""Attribution, consent and A/B statistics for the embedded widget. Pure: no Flask, no DB, no clock.
+
+Touches come from the visitor's browser (only after consent) and are treated as untrusted input:
+`clean_touch` keeps known keys with bounded, printable values. The report and the A/B statistics
+work on plain rows so the web layer only loads data and renders.
+"""
+
+from .consent import (
+    DECISIONS,
+    PURPOSES,
+    SOURCES,
+    ConsentDecision,
+    clean_decision,
+    notice_hash,
+)
+from .origins import MAX_COOKIE_DAYS, normalise_origin, parse_allowlist
+from .report import FunnelRow, FunnelTotals, aggregate_funnel, not_attributed_share
+from .stats import VariantStats, pick_variant, prob_beats_control, variant_stats, wilson_interval
+from .touches import TOUCH_KEYS, Attribution, Touch, channel, clean_attribution, clean_touch
+
+__all__ = [
+    "DECISIONS",
+    "MAX_COOKIE_DAYS",
+    "PURPOSES",
+    "SOURCES",
+    "TOUCH_KEYS",
+    "Attribution",
+    "ConsentDecision",
+    "FunnelRow",
+    "FunnelTotals",
+    "Touch",
+    "VariantStats",
+    "aggregate_funnel",
+    "channel",
+    "clean_attribution",
+    "clean_decision",
+    "clean_touch",
+    "normalise_origin",
+    "not_attributed_share",
+    "notice_hash",
+    "parse_allowlist",
+    "pick_variant",
+    "prob_beats_control",
+    "variant_stats",
+    "wilson_interval",
+]

@@ -1,0 +1,66 @@
+"""Framing allowlists: origins that may embed the widget. Pure: no Flask, no DB, no clock."""
+
+import re
+from urllib.parse import urlsplit
+
+# 13 months, the longest the cookie may live (CNIL guidance for audience measurement).
+MAX_COOKIE_DAYS = 395
+MAX_ORIGINS = 50
+_HOST_RE = re.compile(
+    r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+)
+_IPV4_RE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+
+
+def normalise_origin(text: str) -> str | None:
+    """`scheme://host[:port]` in lower case (http only for loopback hosts), or None if invalid."""
+    if not isinstance(text, str):
+        return None
+    text = text.strip()
+    if not text or len(text) > 200 or any(ch.isspace() for ch in text):
+        return None
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        return None
+    host = parts.hostname or ""
+    if (
+        parts.scheme not in ("http", "https")
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or "@" in parts.netloc
+        or text.endswith(("?", "#"))
+        or not (_HOST_RE.fullmatch(host) or _IPV4_RE.fullmatch(host))
+    ):
+        return None
+    if parts.scheme == "http" and host not in ("localhost", "127.0.0.1"):
+        return None
+    default = {"http": 80, "https": 443}[parts.scheme]
+    suffix = f":{port}" if port is not None and port != default else ""
+    return f"{parts.scheme}://{host}{suffix}"
+
+
+def parse_allowlist(text: str) -> tuple[list[str], list[str]]:
+    """(origins, problems) from one origin per line; duplicates dropped, order kept.
+
+    Plain http is accepted for localhost and 127.0.0.1 only (local testing); `*` never.
+    """
+    origins: list[str] = []
+    problems: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        origin = normalise_origin(line)
+        if origin is None:
+            problems.append(
+                f"Line {number}: {line[:80]!r} is not an origin such as https://www.example.com "
+                "(https, no path; http only for localhost)."
+            )
+        elif origin not in origins:
+            origins.append(origin)
+    if len(origins) > MAX_ORIGINS:
+        problems.append(f"At most {MAX_ORIGINS} origins.")
+    return origins, problems

@@ -1,0 +1,498 @@
+"""Use cases of the embedded widget: settings, consent log, views, attribution, A/B tests."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from ..attribution import (
+    MAX_COOKIE_DAYS,
+    ConsentDecision,
+    FunnelRow,
+    Touch,
+    clean_attribution,
+    parse_allowlist,
+    pick_variant,
+)
+from ..errors import InvalidRequest, NotFound
+from ..extensions import db
+from ..models import (
+    AbTest,
+    AbVariant,
+    Booking,
+    ConsentRecord,
+    EmbedSettings,
+    EventType,
+    Lead,
+    Organisation,
+    Outcome,
+    User,
+    WidgetAttribution,
+    WidgetView,
+)
+from .audit import diff, record
+
+DEFAULT_PROMPT = (
+    "May we remember which campaign brought you here (a first-party cookie on this site, "
+    "kept for up to {days} days), to see which of our pages work? Booking works either way."
+)
+PROMPT_MAX = 1000
+MAX_VARIANTS = 5
+
+
+def settings_of(organisation_id: int) -> EmbedSettings:
+    """The organisation's embed settings, or unsaved defaults (nobody may frame, no prompt)."""
+    row = db.session.scalar(
+        select(EmbedSettings).where(EmbedSettings.organisation_id == organisation_id)
+    )
+    if row is None:
+        row = EmbedSettings(
+            organisation_id=organisation_id,
+            allowed_origins=[],
+            own_prompt=False,
+            prompt_text="",
+            cookie_days=180,
+        )
+    return row
+
+
+def prompt_text(settings: EmbedSettings) -> str:
+    return settings.prompt_text or DEFAULT_PROMPT.format(days=settings.cookie_days)
+
+
+def update_embed_settings(
+    organisation: Organisation,
+    *,
+    allowed_origins: str,
+    own_prompt: bool,
+    prompt: str,
+    cookie_days: int,
+    actor: User,
+    now: datetime,
+) -> dict:
+    """Save the allowlist (one origin a line), own prompt and cookie lifetime; return changes."""
+    origins, problems = parse_allowlist(allowed_origins)
+    if problems:
+        raise InvalidRequest(" ".join(problems), {"allowed_origins": "invalid"})
+    if not 1 <= cookie_days <= MAX_COOKIE_DAYS:
+        raise InvalidRequest(
+            f"The cookie may live 1 to {MAX_COOKIE_DAYS} days (13 months).",
+            {"cookie_days": "range"},
+        )
+    prompt = prompt.strip()
+    if len(prompt) > PROMPT_MAX:
+        raise InvalidRequest(
+            f"The prompt may have at most {PROMPT_MAX} characters.", {"prompt_text": "length"}
+        )
+    settings = settings_of(organisation.id)
+    if settings.id is None:
+        settings.updated_at = now
+        db.session.add(settings)
+    changes = diff(
+        settings,
+        {
+            "allowed_origins": origins,
+            "own_prompt": own_prompt,
+            "prompt_text": prompt,
+            "cookie_days": cookie_days,
+        },
+    )
+    if changes:
+        settings.updated_at = now
+        db.session.flush()
+        record(
+            organisation.id,
+            actor,
+            "embed.update",
+            "organisation",
+            organisation.id,
+            "Embed settings changed",
+            now,
+            changes,
+        )
+    return changes
+
+
+def log_consent(organisation_id: int, decision: ConsentDecision, now: datetime) -> ConsentRecord:
+    """Keep one decision (granted, refused or withdrawn) from an allowlisted host page."""
+    if decision.host_origin not in settings_of(organisation_id).allowed_origins:
+        raise InvalidRequest("This page may not embed the widget.", {"origin": "not_allowed"})
+    row = ConsentRecord(
+        consent_id=secrets.token_hex(16),
+        organisation_id=organisation_id,
+        decided_at=now,
+        host_origin=decision.host_origin,
+        notice_hash=decision.notice_hash,
+        language=decision.language,
+        purposes=list(decision.purposes),
+        decision=decision.decision,
+        source=decision.source,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def running_test(event_type: EventType) -> AbTest | None:
+    return db.session.scalar(
+        select(AbTest)
+        .where(AbTest.event_type_id == event_type.id, AbTest.status == "running")
+        .order_by(AbTest.id.desc())
+    )
+
+
+def parse_assignment(text: str | None) -> tuple[int, int] | None:
+    """`<test id>.<variant id>` as carried in widget URLs, or None."""
+    if not text or len(text) > 24:
+        return None
+    test, _, variant = text.partition(".")
+    if not (test.isascii() and test.isdigit() and variant.isascii() and variant.isdigit()):
+        return None
+    return int(test), int(variant)
+
+
+def variant_for(event_type: EventType, assignment: tuple[int, int] | None) -> AbVariant | None:
+    """The variant named by the URL if it belongs to this event type's running test."""
+    if assignment is None:
+        return None
+    variant = db.session.get(AbVariant, assignment[1])
+    if (
+        variant is None
+        or variant.test_id != assignment[0]
+        or variant.test.event_type_id != event_type.id
+        or variant.test.status != "running"
+    ):
+        return None
+    return variant
+
+
+def assign_variant(event_type: EventType, kept: tuple[int, int] | None, r: float):
+    """The running test's variant for a page view: the kept one (consented visitor) or by chance."""
+    test = running_test(event_type)
+    if test is None:
+        return None
+    kept_variant = variant_for(event_type, kept)
+    if kept_variant is not None and kept_variant.weight > 0:
+        return kept_variant
+    key = pick_variant([(v.id, v.weight) for v in test.variants], r)
+    return next((v for v in test.variants if v.id == key), None)
+
+
+def record_view(
+    event_type: EventType,
+    variant: AbVariant | None,
+    first: Touch | None,
+    last: Touch | None,
+    now: datetime,
+) -> WidgetView:
+    """Count one view; touches only when the host page had consent (else nothing identifies it)."""
+    view = WidgetView(
+        organisation_id=event_type.organisation_id,
+        event_type_id=event_type.id,
+        variant_id=variant.id if variant else None,
+        viewed_at=now,
+        first_touch=first.as_json() if first and last else None,
+        last_touch=last.as_json() if first and last else None,
+    )
+    db.session.add(view)
+    db.session.flush()
+    return view
+
+
+def record_widget_result(
+    organisation_id: int,
+    payload: str | None,
+    variant: AbVariant | None,
+    now: datetime,
+    *,
+    lead: Lead | None = None,
+    booking: Booking | None = None,
+) -> WidgetAttribution:
+    """Keep how a lead or booking came through the widget.
+
+    Touches are stored only with a granted consent record of the same organisation; anything
+    else (no consent, a forged or refused consent id) stores the row without attribution.
+    """
+    attribution = clean_attribution(payload)
+    consent = None
+    if attribution is not None:
+        consent = db.session.scalar(
+            select(ConsentRecord).where(ConsentRecord.consent_id == attribution.consent_id)
+        )
+        if (
+            consent is None
+            or consent.organisation_id != organisation_id
+            or consent.decision != "granted"
+        ):
+            attribution, consent = None, None
+    if attribution is None and booking is not None and lead is not None:
+        # A booking after qualification inherits what the lead carried.
+        earlier = db.session.scalar(
+            select(WidgetAttribution).where(WidgetAttribution.lead_id == lead.id)
+        )
+        if earlier is not None and earlier.last_touch:
+            row = WidgetAttribution(
+                organisation_id=organisation_id,
+                booking_id=booking.id,
+                variant_id=variant.id if variant else earlier.variant_id,
+                consent_record_id=earlier.consent_record_id,
+                visitor_id=earlier.visitor_id,
+                first_touch=earlier.first_touch,
+                last_touch=earlier.last_touch,
+                created_at=now,
+            )
+            db.session.add(row)
+            db.session.flush()
+            return row
+    row = WidgetAttribution(
+        organisation_id=organisation_id,
+        lead_id=lead.id if lead is not None and booking is None else None,
+        booking_id=booking.id if booking is not None else None,
+        variant_id=variant.id if variant else None,
+        consent_record_id=consent.id if consent else None,
+        visitor_id=attribution.visitor if attribution else None,
+        first_touch=attribution.first.as_json() if attribution else None,
+        last_touch=attribution.last.as_json() if attribution else None,
+        created_at=now,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def attribution_of_booking(booking_id: int) -> WidgetAttribution | None:
+    return db.session.scalar(
+        select(WidgetAttribution).where(WidgetAttribution.booking_id == booking_id)
+    )
+
+
+# --- A/B tests -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VariantInput:
+    name: str
+    weight: int
+    headline: str = ""
+    intro: str = ""
+    button_label: str = ""
+    layout: str = "standard"
+    question_order: tuple[str, ...] = ()
+
+
+def get_test(organisation_id: int, test_id: int) -> AbTest:
+    test = db.session.get(AbTest, test_id)
+    if test is None or test.organisation_id != organisation_id:
+        raise NotFound("No such A/B test.")
+    return test
+
+
+def tests_of(organisation_id: int) -> list[AbTest]:
+    return list(
+        db.session.scalars(
+            select(AbTest)
+            .where(AbTest.organisation_id == organisation_id)
+            .order_by(AbTest.id.desc())
+        )
+    )
+
+
+def create_test(
+    event_type: EventType,
+    name: str,
+    variants: list[VariantInput],
+    actor: User,
+    now: datetime,
+) -> AbTest:
+    """Start a test; the first variant is the control. One running test per event type."""
+    name = name.strip()
+    if not 1 <= len(name) <= 200:
+        raise InvalidRequest("Give the test a name (1 to 200 characters).", {"name": "length"})
+    if running_test(event_type) is not None:
+        raise InvalidRequest(
+            "This event type already runs a test; stop it first.", {"event_type": "busy"}
+        )
+    if not 2 <= len(variants) <= MAX_VARIANTS:
+        raise InvalidRequest(
+            f"A test needs a control and 1 to {MAX_VARIANTS - 1} variants.", {"variants": "count"}
+        )
+    if sum(v.weight for v in variants) <= 0:
+        raise InvalidRequest("Give at least one variant some traffic.", {"variants": "weight"})
+    names = [v.name.strip().casefold() for v in variants]
+    if len(set(names)) != len(names):
+        raise InvalidRequest("Each variant needs its own name.", {"variants": "names"})
+    test = AbTest(
+        organisation_id=event_type.organisation_id,
+        event_type_id=event_type.id,
+        name=name,
+        status="running",
+        started_at=now,
+    )
+    for index, v in enumerate(variants):
+        test.variants.append(
+            AbVariant(
+                name=v.name.strip(),
+                is_control=index == 0,
+                weight=v.weight,
+                headline=v.headline.strip(),
+                intro=v.intro.strip(),
+                button_label=v.button_label.strip(),
+                layout=v.layout,
+                question_order=list(v.question_order),
+            )
+        )
+    db.session.add(test)
+    db.session.flush()
+    record(
+        test.organisation_id,
+        actor,
+        "ab_test.create",
+        "ab_test",
+        test.id,
+        f"A/B test {name!r} started on {event_type.title!r}",
+        now,
+        {"variants": [None, [v.name for v in test.variants]]},
+    )
+    return test
+
+
+def stop_test(test: AbTest, winner_id: int | None, actor: User, now: datetime) -> AbVariant | None:
+    """Stop a running test; promoting a winner copies its texts to the event type's page."""
+    if test.status != "running":
+        raise InvalidRequest("This test is already stopped.", {"test": "stopped"})
+    winner = None
+    if winner_id is not None:
+        winner = next((v for v in test.variants if v.id == winner_id), None)
+        if winner is None:
+            raise InvalidRequest("Choose one of this test's variants.", {"winner": "unknown"})
+    test.status = "stopped"
+    test.stopped_at = now
+    changes: dict = {"status": ["running", "stopped"]}
+    if winner is not None:
+        winner.is_winner = True
+        event_type = test.event_type
+        if winner.headline:
+            changes["title"] = [event_type.title, winner.headline]
+            event_type.title = winner.headline
+        if winner.intro:
+            changes["description"] = [event_type.description, winner.intro]
+            event_type.description = winner.intro
+        form = event_type.routing_form
+        if winner.question_order and form is not None:
+            rank = {key: i for i, key in enumerate(winner.question_order)}
+            ordered = sorted(form.questions, key=lambda q: (rank.get(q.key, len(rank)), q.position))
+            for position, question in enumerate(ordered, start=1):
+                question.position = position
+            changes["question_order"] = [None, [q.key for q in ordered]]
+    db.session.flush()
+    summary = f"A/B test {test.name!r} stopped" + (f"; {winner.name!r} promoted" if winner else "")
+    record(test.organisation_id, actor, "ab_test.stop", "ab_test", test.id, summary, now, changes)
+    return winner
+
+
+def ab_counts(test: AbTest) -> dict[int, dict[str, int]]:
+    """Per variant id: exposures (views) and conversions (qualified, booked, won)."""
+    counts = {v.id: {"exposures": 0, "qualified": 0, "booked": 0, "won": 0} for v in test.variants}
+    ids = list(counts)
+    for variant_id in db.session.scalars(
+        select(WidgetView.variant_id).where(WidgetView.variant_id.in_(ids))
+    ):
+        counts[variant_id]["exposures"] += 1
+    rows = db.session.execute(
+        select(WidgetAttribution.variant_id, Lead.status, Outcome.status)
+        .outerjoin(Lead, Lead.id == WidgetAttribution.lead_id)
+        .outerjoin(Outcome, Outcome.booking_id == WidgetAttribution.booking_id)
+        .where(WidgetAttribution.variant_id.in_(ids))
+    )
+    for variant_id, lead_status, outcome in rows:
+        entry = counts[variant_id]
+        if lead_status in ("qualified", "booked"):
+            entry["qualified"] += 1
+        if lead_status is None:  # a booking row
+            entry["booked"] += 1
+            entry["won"] += outcome == "won"
+    return counts
+
+
+# --- Funnel report ---------------------------------------------------------------------------
+
+
+def funnel_rows(
+    organisation_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    event_type_id: int | None = None,
+    host_id: int | None = None,
+    variant_id: int | None = None,
+) -> list[FunnelRow]:
+    """Views, leads and bookings of the widget in [start, end), as report rows."""
+    rows: list[FunnelRow] = []
+    if host_id is None:
+        views = select(WidgetView).where(
+            WidgetView.organisation_id == organisation_id,
+            WidgetView.viewed_at >= start,
+            WidgetView.viewed_at < end,
+        )
+        if event_type_id is not None:
+            views = views.where(WidgetView.event_type_id == event_type_id)
+        if variant_id is not None:
+            views = views.where(WidgetView.variant_id == variant_id)
+        for view in db.session.scalars(views):
+            rows.append(
+                FunnelRow(views=1, first_touch=view.first_touch, last_touch=view.last_touch)
+            )
+        leads = (
+            select(WidgetAttribution, Lead)
+            .join(Lead, Lead.id == WidgetAttribution.lead_id)
+            .where(
+                WidgetAttribution.organisation_id == organisation_id,
+                WidgetAttribution.created_at >= start,
+                WidgetAttribution.created_at < end,
+            )
+        )
+        if event_type_id is not None:
+            leads = leads.where(Lead.event_type_id == event_type_id)
+        if variant_id is not None:
+            leads = leads.where(WidgetAttribution.variant_id == variant_id)
+        for attribution, lead in db.session.execute(leads):
+            rows.append(
+                FunnelRow(
+                    qualified=int(lead.status != "disqualified"),
+                    disqualified=int(lead.status == "disqualified"),
+                    first_touch=attribution.first_touch,
+                    last_touch=attribution.last_touch,
+                )
+            )
+    bookings = (
+        select(WidgetAttribution, Booking, Outcome)
+        .join(Booking, Booking.id == WidgetAttribution.booking_id)
+        .outerjoin(Outcome, Outcome.booking_id == Booking.id)
+        .where(
+            WidgetAttribution.organisation_id == organisation_id,
+            WidgetAttribution.created_at >= start,
+            WidgetAttribution.created_at < end,
+        )
+    )
+    if event_type_id is not None:
+        bookings = bookings.where(Booking.event_type_id == event_type_id)
+    if host_id is not None:
+        bookings = bookings.where(Booking.host_id == host_id)
+    if variant_id is not None:
+        bookings = bookings.where(WidgetAttribution.variant_id == variant_id)
+    for attribution, _booking, outcome in db.session.execute(bookings):
+        status = outcome.status if outcome else None
+        rows.append(
+            FunnelRow(
+                booked=1,
+                attended=int(status in ("attended", "won", "lost")),
+                won=int(status == "won"),
+                revenue=(outcome.deal_value or Decimal(0)) if status == "won" else Decimal(0),
+                currency=(outcome.currency or "") if status == "won" else "",
+                first_touch=attribution.first_touch,
+                last_touch=attribution.last_touch,
+            )
+        )
+    return rows

@@ -1,0 +1,275 @@
+"""Admin pages of the widget: embed settings, funnel report and CSV, A/B tests (HTTP)."""
+
+import csv
+import html
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from scheduling.extensions import db
+from scheduling.models import (
+    AbTest,
+    AuditEntry,
+    EmbedSettings,
+    EventType,
+    Outcome,
+    WidgetAttribution,
+    WidgetView,
+)
+from scheduling.operations.bookings import Invitee, create_booking
+from tests.conftest import FROZEN_NOW, csrf_from, post_form
+
+
+def text(response) -> str:
+    return html.unescape(response.text)
+
+
+def settings_data(**changes) -> dict:
+    data = {
+        "allowed_origins": "https://www.example.com\nhttp://localhost:8000",
+        "cookie_days": "180",
+    }
+    data.update(changes)
+    return data
+
+
+def saved_settings(org_id) -> EmbedSettings | None:
+    db.session.rollback()
+    return db.session.scalar(select(EmbedSettings).where(EmbedSettings.organisation_id == org_id))
+
+
+def test_admin_saves_the_allowlist_and_sees_the_snippet(client, login_as, make_event_type):
+    admin = login_as("admin")
+    event_type = make_event_type(hosts=[], organisation=admin.organisation, slug="demo-call")
+    response = post_form(client, "/admin/embed", settings_data(own_prompt="y", cookie_days="30"))
+    assert response.status_code == 302
+    row = saved_settings(admin.organisation_id)
+    assert row.allowed_origins == ["https://www.example.com", "http://localhost:8000"]
+    assert row.own_prompt and row.cookie_days == 30
+    db.session.rollback()
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "embed.update"))
+    page = text(client.get("/admin/embed"))
+    assert '<script src="http://localhost/static/embed.js" defer></script>' in page
+    assert f'<div data-rendezvous="{event_type.slug}"></div>' in page
+    assert "https://www.example.com\nhttp://localhost:8000" in page
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"allowed_origins": "*"}, "Line 1"),
+        ({"allowed_origins": "http://www.example.com"}, "http only for localhost"),
+        ({"allowed_origins": "https://www.example.com/path"}, "Line 1"),
+        ({"cookie_days": "400"}, "Between 1 and 395 days."),
+        ({"cookie_days": "0"}, "Between 1 and 395 days."),
+        ({"cookie_days": "soon"}, "Enter a number of days."),
+    ],
+)
+def test_bad_embed_settings_are_refused_per_field(client, login_as, changes, message):
+    admin = login_as("admin")
+    response = post_form(client, "/admin/embed", settings_data(**changes))
+    assert response.status_code == 400
+    assert message in text(response)
+    assert saved_settings(admin.organisation_id) is None
+
+
+def test_only_admins_edit_embed_settings(client, login_as):
+    login_as("manager")
+    assert client.get("/admin/embed").status_code == 403
+
+
+@pytest.fixture
+def funnel_data(app, make_event_type, make_host, make_org):
+    """One organisation with a widget view, a consented booking (won) and an unconsented one."""
+
+    def build(org):
+        host = make_host(org=org, name="Hannah")
+        event_type = make_event_type(hosts=[host], title="Demo")
+        db.session.add(
+            WidgetView(organisation_id=org.id, event_type_id=event_type.id, viewed_at=FROZEN_NOW)
+        )
+        touch = {"utm_source": "news", "utm_medium": "email", "utm_campaign": "spring", "at": "x"}
+        bookings = []
+        for day, touched in ((1, True), (2, False)):
+            booking = create_booking(
+                event_type,
+                FROZEN_NOW.replace(hour=9) + timedelta(days=day),
+                Invitee("Ada", "ada@example.com", "Europe/Berlin"),
+                FROZEN_NOW,
+                video_base_url="https://meet.example",
+            )
+            db.session.add(
+                WidgetAttribution(
+                    organisation_id=org.id,
+                    booking_id=booking.id,
+                    first_touch=touch if touched else None,
+                    last_touch={**touch, "utm_source": "ads"} if touched else None,
+                    created_at=FROZEN_NOW,
+                )
+            )
+            bookings.append(booking)
+        db.session.add(
+            Outcome(
+                booking_id=bookings[0].id,
+                status="won",
+                deal_value=Decimal("1200.00"),
+                currency="EUR",
+                recorded_at=FROZEN_NOW,
+            )
+        )
+        db.session.commit()
+        return event_type
+
+    return build
+
+
+def test_funnel_shows_counts_by_touch_and_the_unattributed_share(
+    client, login_as, funnel_data, frozen_now
+):
+    manager = login_as("manager")
+    funnel_data(manager.organisation)
+    page = text(client.get("/admin/funnel?from=2030-01-01&to=2030-01-31"))
+    assert "50.0%" in page  # one of two bookings without consent
+    assert "ads" in page and "not attributed" in page
+    first = text(client.get("/admin/funnel?from=2030-01-01&to=2030-01-31&touch=first"))
+    assert "news" in first and ">ads<" not in first
+
+
+def test_funnel_csv_export(client, login_as, funnel_data, frozen_now):
+    manager = login_as("manager")
+    funnel_data(manager.organisation)
+    response = client.get("/admin/funnel/export.csv?from=2030-01-01&to=2030-01-31")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
+    assert rows[0][:5] == ["touch", "source", "medium", "campaign", "views"]
+    by_source = {row[1]: row for row in rows[1:]}
+    assert by_source["ads"][7:10] == ["1", "1", "1"]
+    assert by_source["ads"][10] == "EUR 1200.00"
+    assert by_source["not attributed"][7] == "1"
+    assert by_source["TOTAL"][4] == "1"
+
+
+def test_funnel_is_scoped_to_the_organisation(client, login_as, funnel_data, make_org, frozen_now):
+    login_as("manager")
+    funnel_data(make_org(name="Other"))
+    page = text(client.get("/admin/funnel?from=2030-01-01&to=2030-01-31"))
+    assert "Nothing came through the widget" in page
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("event_type=999", "Choose the event_type filter"),
+        ("host=abc", "Choose the host filter"),
+        ("touch=middle", "Choose first or last touch."),
+        ("from=2030-02-01&to=2030-01-01", "must not be before"),
+    ],
+)
+def test_funnel_bad_filters(client, login_as, query, message, frozen_now):
+    login_as("manager")
+    response = client.get(f"/admin/funnel?{query}")
+    assert response.status_code == 400
+    assert message in text(response)
+
+
+def test_reps_do_not_see_the_funnel(client, login_as):
+    login_as("rep")
+    assert client.get("/admin/funnel").status_code == 403
+    assert client.get("/admin/ab-tests").status_code == 403
+
+
+def new_test_data(event_type, **changes) -> dict:
+    data = {
+        "name": "Headline test",
+        "event_type": str(event_type.id),
+        "variants-0-name": "Control",
+        "variants-0-weight": "50",
+        "variants-0-layout": "standard",
+        "variants-1-name": "Bold",
+        "variants-1-weight": "50",
+        "variants-1-headline": "Talk to an expert",
+        "variants-1-intro": "Twenty minutes, no slides.",
+        "variants-1-layout": "compact",
+        "variants-2-name": "",
+        "variants-2-layout": "standard",
+    }
+    data.update(changes)
+    return data
+
+
+def test_manager_runs_a_test_and_promotes_the_winner(client, login_as, make_event_type, frozen_now):
+    manager = login_as("manager")
+    event_type = make_event_type(hosts=[], organisation=manager.organisation, title="Intro")
+    response = post_form(client, "/admin/ab-tests", new_test_data(event_type))
+    assert response.status_code == 302, text(response)
+    db.session.rollback()
+    test = db.session.scalars(select(AbTest)).one()
+    assert [v.name for v in test.variants] == ["Control", "Bold"]
+    assert test.variants[0].is_control and test.variants[1].layout == "compact"
+    detail = text(client.get(f"/admin/ab-tests/{test.id}"))
+    assert "Chance to beat control" in detail and "Bold" in detail
+    assert "95% interval" in detail and "95%%" not in detail
+    again = post_form(client, "/admin/ab-tests", new_test_data(event_type, name="Second"))
+    assert again.status_code == 400 and "already runs a test" in text(again)
+    bold = test.variants[1]
+    stop = post_form(
+        client,
+        f"/admin/ab-tests/{test.id}/stop",
+        {"winner": str(bold.id)},
+        f"/admin/ab-tests/{test.id}",
+    )
+    assert stop.status_code == 302
+    db.session.rollback()
+    event_type = db.session.get(EventType, event_type.id)
+    assert event_type.title == "Talk to an expert"
+    assert event_type.description == "Twenty minutes, no slides."
+    test = db.session.get(AbTest, test.id)
+    assert test.status == "stopped" and test.variants[1].is_winner
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"variants-1-name": ""}, "A test needs a control and 1 to 4 variants."),
+        (
+            {"variants-0-weight": "0", "variants-1-weight": "0"},
+            "Give at least one variant some traffic.",
+        ),
+        ({"variants-1-name": "control"}, "Each variant needs its own name."),
+        ({"variants-1-weight": "150"}, "Between 0 and 100."),
+        ({"name": ""}, "Give the test a name."),
+    ],
+)
+def test_bad_tests_are_refused(client, login_as, make_event_type, changes, message):
+    manager = login_as("manager")
+    event_type = make_event_type(hosts=[], organisation=manager.organisation)
+    response = post_form(client, "/admin/ab-tests", new_test_data(event_type, **changes))
+    assert response.status_code == 400
+    assert message in text(response)
+    db.session.rollback()
+    assert db.session.scalars(select(AbTest)).all() == []
+
+
+def test_tests_of_other_organisations_are_invisible(
+    client, login_as, make_event_type, make_org, make_host
+):
+    login_as("manager")
+    other = make_org(name="Other")
+    event_type = make_event_type(hosts=[make_host(org=other)])
+    test = AbTest(
+        organisation_id=other.id, event_type_id=event_type.id, name="Theirs", started_at=FROZEN_NOW
+    )
+    db.session.add(test)
+    db.session.commit()
+    assert client.get(f"/admin/ab-tests/{test.id}").status_code == 404
+    page = client.get("/admin/ab-tests")
+    token = csrf_from(page.text)
+    response = client.post(
+        f"/admin/ab-tests/{test.id}/stop", data={"winner": "0", "csrf_token": token}
+    )
+    assert response.status_code == 404
+    foreign = post_form(client, "/admin/ab-tests", new_test_data(event_type))
+    assert foreign.status_code == 400
