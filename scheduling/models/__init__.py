@@ -17,8 +17,19 @@ from .routing import (
     RoutingRule,
 )
 from .users import ROLES, LoginAttempt, User
+from .webhooks import WEBHOOK_EVENTS, WebhookDelivery, WebhookSubscription  # noqa: I001
+from .outbox import OUTBOX_STATUSES, EventTypeNotification, OutboxMessage
+from .api_keys import API_SCOPES, ApiKey
 
 __all__ = [
+    "API_SCOPES",
+    "OUTBOX_STATUSES",
+    "WEBHOOK_EVENTS",
+    "ApiKey",
+    "EventTypeNotification",
+    "OutboxMessage",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "ACTION_KINDS",
     "LOCATION_KINDS",
     "OUTCOMES",
