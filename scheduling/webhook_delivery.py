@@ -15,7 +15,7 @@ from .extensions import db
 from .models import OutboxMessage, WebhookDelivery, WebhookSubscription
 from .webhook_signature import HEADER, sign
 
-SECRET_PURPOSE = "webhook-secret"
+SECRET_PURPOSE = "webhook-secret"  # noqa: S105 (a key-derivation label)
 USER_AGENT = "Rendezvous-Webhooks/1"
 
 

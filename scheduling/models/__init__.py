@@ -1,10 +1,12 @@
 """The data model, one module per aggregate; importing this registers every table."""
 
 from .activity import OUTCOMES, AuditEntry, BusyBlock, LostReason, Outcome
+from .api_keys import API_SCOPES, ApiKey
 from .bookings import STATUSES, Booking
 from .event_types import LOCATION_KINDS, EventType, event_type_hosts
 from .hosts import DateOverride, Host, WeeklyHours
 from .organisations import Holiday, Organisation
+from .outbox import OUTBOX_STATUSES, EventTypeNotification, OutboxMessage
 from .routing import (
     ACTION_KINDS,
     Assignment,
@@ -17,24 +19,18 @@ from .routing import (
     RoutingRule,
 )
 from .users import ROLES, LoginAttempt, User
-from .webhooks import WEBHOOK_EVENTS, WebhookDelivery, WebhookSubscription  # noqa: I001
-from .outbox import OUTBOX_STATUSES, EventTypeNotification, OutboxMessage
-from .api_keys import API_SCOPES, ApiKey
+from .webhooks import WEBHOOK_EVENTS, WebhookDelivery, WebhookSubscription
 
 __all__ = [
-    "API_SCOPES",
-    "OUTBOX_STATUSES",
-    "WEBHOOK_EVENTS",
-    "ApiKey",
-    "EventTypeNotification",
-    "OutboxMessage",
-    "WebhookDelivery",
-    "WebhookSubscription",
     "ACTION_KINDS",
+    "API_SCOPES",
     "LOCATION_KINDS",
+    "OUTBOX_STATUSES",
     "OUTCOMES",
     "ROLES",
     "STATUSES",
+    "WEBHOOK_EVENTS",
+    "ApiKey",
     "Assignment",
     "AuditEntry",
     "Booking",
@@ -42,12 +38,14 @@ __all__ = [
     "CreditAdjustment",
     "DateOverride",
     "EventType",
+    "EventTypeNotification",
     "Holiday",
     "Host",
     "Lead",
     "LoginAttempt",
     "LostReason",
     "Organisation",
+    "OutboxMessage",
     "Outcome",
     "Pool",
     "PoolMember",
@@ -55,6 +53,8 @@ __all__ = [
     "RoutingForm",
     "RoutingRule",
     "User",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "WeeklyHours",
     "event_type_hosts",
 ]

@@ -16,8 +16,8 @@ from .. import availability as av
 from ..errors import BookingClosed, InvalidRequest, NotFound, SlotUnavailable
 from ..extensions import db
 from ..models import Booking, EventType, Host, Lead, User
-from .audit import record
 from . import notifications
+from .audit import record
 from .locking import acquire_booking_lock
 from .slots import load_calendars, settings_for
 

@@ -24,8 +24,8 @@ from ..models import (
     RoutingForm,
 )
 from ..phones import normalise_phone
-from .bookings import Invitee, create_booking, new_uid
 from . import notifications
+from .bookings import Invitee, create_booking, new_uid
 from .locking import acquire_booking_lock
 
 
