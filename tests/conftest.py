@@ -18,7 +18,7 @@ from scheduling import clock, create_app
 from scheduling.extensions import db
 from scheduling.models import EventType, Host, Organisation, User, WeeklyHours
 
-pytest_plugins = ["tests.mail_fixtures"]  # SMTP server fixture and the stray-mail guard
+pytest_plugins = ["tests.outbox_fixtures"]  # SMTP server, stray-mail guard, moving clock
 
 PG_URL = os.environ.get("DATABASE_URL", "")
 USE_PG = PG_URL.startswith("postgresql")

@@ -4,7 +4,6 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 
 import icalendar
-import pytest
 from sqlalchemy import select
 
 from scheduling import clock, mail
@@ -17,28 +16,11 @@ from scheduling.operations.bookings import (
     reschedule_booking,
 )
 from scheduling.worker import Worker
-from tests import mail_fixtures
+from tests import outbox_fixtures
 from tests.conftest import FROZEN_NOW
 
 START = datetime(2030, 1, 8, 9, 0, tzinfo=UTC)  # Tuesday 10:00 in Berlin
 INVITEE = Invitee("Ada Lovelace", "ada@example.org", "Europe/London", "About the offer")
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture
-def moving_clock(monkeypatch):
-    fake = Clock(FROZEN_NOW)
-    monkeypatch.setattr(clock, "utcnow", fake)
-    return fake
 
 
 def book(event_type, start=START, invitee=INVITEE) -> Booking:
@@ -225,7 +207,7 @@ def test_failing_smtp_retries_with_backoff_then_fails(
     app, make_event_type, moving_clock, monkeypatch
 ):
     # A closed port: a real connection error, through the real SMTP code path.
-    monkeypatch.setattr(mail, "send_smtp", mail_fixtures._REAL_SMTP)
+    monkeypatch.setattr(mail, "send_smtp", outbox_fixtures._REAL_SMTP)
     app.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=1, OUTBOX_MAX_ATTEMPTS=3)
     event_type = make_event_type()
     book(event_type)

@@ -1,4 +1,5 @@
-"""Mail in tests: a real SMTP server on loopback, and a guard that fails stray sends.
+"""Outbox test fixtures: a real SMTP server on loopback, a guard that fails stray sends, and a
+clock the test moves by hand (for retries and reminders).
 
 The guard (autouse) makes both transports (SMTP and the instance/mail/ file fallback) record a
 violation instead of sending; the test fails at teardown if anything tried. `smtp_server` and
@@ -12,7 +13,7 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from scheduling import mail
+from scheduling import clock, mail
 
 
 @dataclass
@@ -91,3 +92,22 @@ def mail_files(app, monkeypatch, _no_stray_mail, tmp_path):
     app.config["MAIL_HOST"] = ""
     monkeypatch.setattr(app, "instance_path", str(tmp_path / "instance"))
     return tmp_path / "instance" / "mail"
+
+
+class MovingClock:
+    """clock.utcnow() answers `now`, which the test sets."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def moving_clock(monkeypatch):
+    from tests.conftest import FROZEN_NOW
+
+    fake = MovingClock(FROZEN_NOW)
+    monkeypatch.setattr(clock, "utcnow", fake)
+    return fake
