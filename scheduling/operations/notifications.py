@@ -5,6 +5,7 @@ emails, reminders and webhooks are committed together or not at all. Emails are 
 delivered (from the booking row); webhook bodies are frozen now, as the event happened.
 """
 
+import hashlib
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -201,7 +202,7 @@ def lead_abandoned(lead: Lead, now: datetime) -> None:
         "lead.abandoned",
         {"lead": lead_json(lead)},
         now,
-        event_id=f"evt_abandoned_{lead.uid}",
+        event_id="evt_" + hashlib.sha256(f"lead.abandoned:{lead.uid}".encode()).hexdigest()[:24],
     )
 
 

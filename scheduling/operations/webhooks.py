@@ -96,9 +96,7 @@ def update_subscription(
     sub.active = active
     sub.updated_at = now
     db.session.flush()
-    record(
-        sub.organisation_id, actor, "webhook.update", "webhook", sub.id, f"Webhook {url}", now
-    )
+    record(sub.organisation_id, actor, "webhook.update", "webhook", sub.id, f"Webhook {url}", now)
 
 
 def rotate_secret(
