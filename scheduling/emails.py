@@ -138,5 +138,6 @@ def deliver_email(message: OutboxMessage) -> str | None:
     except Skip:
         return "dropped"
     digest = hashlib.sha256(message.idempotency_key.encode()).hexdigest()[:12]
+    db.session.rollback()  # end the read snapshot: no transaction held while talking SMTP
     send(current_app.config, current_app.instance_path, email, f"{now:%Y%m%dT%H%M%S}-{digest}")
     return None

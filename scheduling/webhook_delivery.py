@@ -13,6 +13,7 @@ from sqlalchemy import update
 from . import clock, netguard, secretbox
 from .extensions import db
 from .models import OutboxMessage, WebhookDelivery, WebhookSubscription
+from .operations.locking import acquire_booking_lock
 from .webhook_signature import HEADER, sign
 
 SECRET_PURPOSE = "webhook-secret"  # noqa: S105 (a key-derivation label)
@@ -55,7 +56,12 @@ def disable(sub: WebhookSubscription, reason: str, now: datetime) -> None:
 
 
 def deliver_webhook(message: OutboxMessage) -> str | None:
-    """Outbox handler for kind "webhook"."""
+    """Outbox handler for kind "webhook".
+
+    No transaction stays open during the HTTP call (the read snapshot ends first), and the
+    attempt is logged under the write lock afterwards: on SQLite a read transaction that later
+    writes could not get the lock while other workers write.
+    """
     now = clock.utcnow()
     sub = db.session.get(WebhookSubscription, message.subscription_id)
     if sub is None or not sub.active:
@@ -74,40 +80,51 @@ def deliver_webhook(message: OutboxMessage) -> str | None:
         "Rendezvous-Event-Id": body["id"],
         "Rendezvous-Attempt": str(message.attempts),
     }
-    log = WebhookDelivery(
-        subscription_id=sub.id,
-        outbox_id=message.id,
-        event_id=body["id"],
-        event_type=body["type"],
-        idempotency_key=message.idempotency_key,
-        attempt=message.attempts,
-        created_at=now,
-        duration_ms=0,
-        error="",
-    )
-    db.session.add(log)
+    log_values = {
+        "subscription_id": sub.id,
+        "outbox_id": message.id,
+        "event_id": body["id"],
+        "event_type": body["type"],
+        "idempotency_key": message.idempotency_key,
+        "attempt": message.attempts,
+        "created_at": now,
+        "duration_ms": 0,
+        "error": "",
+        "response_code": None,
+    }
+    url, sub_id = sub.url, sub.id
     config = current_app.config
+    db.session.rollback()  # end the read snapshot: nothing held during the call
+    error = None
     try:
         answer = netguard.post(
-            sub.url,
+            url,
             data,
             headers,
             timeout=float(config["WEBHOOK_TIMEOUT"]),
             allow_private=bool(config["WEBHOOK_ALLOW_PRIVATE"]),
         )
     except netguard.RefusedAddress as exc:
-        log.result, log.error = "refused", str(exc)
-        raise DeliveryError(str(exc), permanent=True) from None
+        log_values.update(result="refused", error=str(exc))
+        error = DeliveryError(str(exc), permanent=True)
     except (OSError, ValueError) as exc:
-        log.result, log.error = "failed", f"{type(exc).__name__}: {exc}"[:1000]
-        raise DeliveryError(log.error) from None
-    log.response_code, log.duration_ms = answer.status, answer.duration_ms
-    if 200 <= answer.status < 300:
-        log.result = "ok"
-        return None
-    log.result = "failed"
-    log.error = answer.body[:500].decode("utf-8", "replace")
-    if answer.status == 410:
-        disable(sub, "The receiver answered 410 Gone.", now)
-        raise DeliveryError("410 Gone: the subscription was disabled.", permanent=True)
-    raise DeliveryError(f"HTTP {answer.status}")
+        log_values.update(result="failed", error=f"{type(exc).__name__}: {exc}"[:1000])
+        error = DeliveryError(log_values["error"])
+    else:
+        log_values.update(response_code=answer.status, duration_ms=answer.duration_ms)
+        if 200 <= answer.status < 300:
+            log_values["result"] = "ok"
+        else:
+            log_values["result"] = "failed"
+            log_values["error"] = answer.body[:500].decode("utf-8", "replace")
+            error = DeliveryError(f"HTTP {answer.status}")
+    acquire_booking_lock(db.session)  # SQLite: take the write lock before reading again
+    db.session.add(WebhookDelivery(**log_values))
+    if log_values["response_code"] == 410:
+        sub = db.session.get(WebhookSubscription, sub_id)
+        if sub is not None:
+            disable(sub, "The receiver answered 410 Gone.", now)
+        error = DeliveryError("410 Gone: the subscription was disabled.", permanent=True)
+    if error is not None:
+        raise error
+    return None

@@ -29,7 +29,9 @@ from .operations import outbox
 log = logging.getLogger(__name__)
 
 # kind -> handler(message) returning None (delivered) or "dropped" (no longer wanted); raising
-# means a failed attempt (an exception with `permanent = True` stops the retries).
+# means a failed attempt (an exception with `permanent = True` stops the retries). A handler
+# ends its read transaction before network I/O and takes the write lock
+# (operations.locking.acquire_booking_lock) before writing afterwards, as webhook_delivery does.
 HANDLERS: dict[str, Callable[[OutboxMessage], str | None]] = {}
 
 

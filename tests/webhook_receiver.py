@@ -35,12 +35,15 @@ class Receiver:
                 receiver.arrived.set()
                 if receiver.delay:
                     threading.Event().wait(receiver.delay)
-                self.send_response(status)
-                if receiver.location:
-                    self.send_header("Location", receiver.location)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
+                try:
+                    self.send_response(status)
+                    if receiver.location:
+                        self.send_header("Location", receiver.location)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"ok")
+                except OSError:
+                    pass  # the client went away (a killed worker)
 
             def log_message(self, *args):
                 pass
