@@ -12,7 +12,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(load_current_user)
 bp.context_processor(nav_context)
 
-from . import (  # noqa: E402, F401  (modules register their routes on bp)
+from . import (  # noqa: E402, F401  (modules register their routes on bp)  # noqa: E402, F401  (issue 7)
+    api_key_views,
     audit_views,
     auth_views,
     booking_views,
@@ -22,9 +23,11 @@ from . import (  # noqa: E402, F401  (modules register their routes on bp)
     home_views,
     host_views,
     lead_views,
+    notification_views,
     outcome_views,
     pool_views,
     routing_views,
     settings_views,
     user_views,
+    webhook_views,
 )

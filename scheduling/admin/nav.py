@@ -22,6 +22,9 @@ NAV = [
     ("admin.users", "Users", ADMINS),
     ("admin.settings", "Settings", ADMINS),
     ("admin.audit", "Audit log", ADMINS),
+    ("admin.webhooks", "Webhooks", ADMINS),
+    ("admin.api_keys", "API keys", ADMINS),
+    ("admin.outbox", "Outbox", ADMINS),
 ]
 
 

@@ -220,3 +220,29 @@ def detect_abandoned_leads(now: datetime, after_minutes: int, window_days: int =
     for lead in leads:
         lead_abandoned(lead, now)
     return len(leads)
+
+
+def set_notification_settings(
+    event_type, reminder_minutes: list[int], no_show_followup: bool, actor, now: datetime
+) -> None:
+    """Store an event type's reminder offsets and follow-up choice (affects new bookings)."""
+    from .audit import record
+
+    row = db.session.get(EventTypeNotification, event_type.id)
+    if row is None:
+        row = EventTypeNotification(event_type_id=event_type.id)
+        db.session.add(row)
+    row.reminder_minutes = list(reminder_minutes)
+    row.no_show_followup = no_show_followup
+    row.updated_at = now
+    db.session.flush()
+    record(
+        event_type.organisation_id,
+        actor,
+        "event_type.notifications",
+        "event_type",
+        event_type.id,
+        f"Reminders for {event_type.title}: {reminder_minutes or 'none'} minutes before; "
+        f"no-show follow-up {'on' if no_show_followup else 'off'}",
+        now,
+    )
