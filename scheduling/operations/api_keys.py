@@ -15,6 +15,7 @@ from ..errors import InvalidRequest
 from ..extensions import db
 from ..models import API_SCOPES, ApiKey, User
 from .audit import record
+from .locking import acquire_booking_lock
 
 NAME_MAX = 100
 # last_used_at is written at most this often per key, so reads stay cheap.
@@ -80,7 +81,7 @@ def revoke_api_key(key: ApiKey, actor: User, now: datetime) -> None:
 
 def authenticate(token: str, now: datetime) -> ApiKey | None:
     """The active key for this bearer token (its user still active), or None."""
-    parts = token.split("_")
+    parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != "rdv" or len(parts[1]) != 12:
         return None
     key = db.session.scalar(select(ApiKey).where(ApiKey.prefix == parts[1]))
@@ -88,6 +89,16 @@ def authenticate(token: str, now: datetime) -> ApiKey | None:
         return None
     if key.revoked_at is not None or not key.user.active:
         return None
-    if key.last_used_at is None or now - key.last_used_at >= TOUCH_EVERY:
-        key.last_used_at = now
+    return key
+
+
+def touch(key: ApiKey, now: datetime) -> ApiKey:
+    """Record the key's use, at most once a minute (the caller commits)."""
+    if key.last_used_at is not None and now - key.last_used_at < TOUCH_EVERY:
+        return key
+    key_id = key.id
+    acquire_booking_lock(db.session)  # SQLite: take the write lock before writing after reads
+    key = db.session.get(ApiKey, key_id)
+    key.last_used_at = now
+    db.session.flush()
     return key
