@@ -170,9 +170,9 @@ SCHEMAS = {
     "PublicBookingRequest": _obj(
         {
             "event_type": STRING,
-            "start": {"type": "string", "description": "ISO 8601 with a UTC offset"},
-            "name": STRING,
-            "email": STRING,
+            "start": {"type": "string", "format": "date-time"},
+            "name": {"type": "string", "minLength": 1, "maxLength": 200},
+            "email": {"type": "string", "format": "email", "maxLength": 254},
             "timezone": STRING,
             "note": STRING,
             "answers": {"type": "object"},
@@ -183,8 +183,12 @@ SCHEMAS = {
     "CancelRequest": _obj({"reason": {"type": "string", "maxLength": 500}}, required=[]),
     "RescheduleRequest": _obj(
         {
-            "start": {"type": "string", "description": "ISO 8601 with a UTC offset"},
-            "host_id": {"type": "integer", "description": "Move to this host (default: same)"},
+            "start": {"type": "string", "format": "date-time"},
+            "host_id": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "Move to this host (default: same)",
+            },
             "reason": {"type": "string", "maxLength": 500},
         },
         required=["start"],
@@ -196,8 +200,10 @@ SCHEMAS = {
                 "type": ["string", "number", "null"],
                 "description": "Required for won",
             },
-            "currency": _nullable("string", description="ISO 4217, required for won"),
-            "lost_reason_id": _nullable("integer", description="Required for lost"),
+            "currency": _nullable(
+                "string", pattern="^[A-Za-z]{3}$", description="ISO 4217, required for won"
+            ),
+            "lost_reason_id": _nullable("integer", minimum=1, description="Required for lost"),
             "note": {"type": "string", "maxLength": 2000},
         },
         required=["status"],
