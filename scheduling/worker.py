@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 import click
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import clock
@@ -96,6 +97,8 @@ class Worker:
 
     def deliver(self, message_id: int) -> str:
         """One attempt at one claimed message; returns the status it ends in."""
+        if not self._still_ours(message_id):
+            return "lost"
         message = db.session.get(OutboxMessage, message_id)
         handler = HANDLERS.get(message.kind)
         try:
@@ -122,6 +125,28 @@ class Worker:
             )
         db.session.commit()
         return status
+
+    def _still_ours(self, message_id: int) -> bool:
+        """Check (and if half spent, extend) the claim before an attempt.
+
+        A batch is delivered one message after another; without this, slow receivers could make
+        the last messages of a batch outlive their claim and be sent by another worker as well.
+        """
+        now = clock.utcnow()
+        lease = float(self.config["OUTBOX_LEASE_SECONDS"])
+        row = db.session.execute(
+            select(OutboxMessage.locked_by, OutboxMessage.locked_until).where(
+                OutboxMessage.id == message_id, OutboxMessage.status == "sending"
+            )
+        ).first()
+        if row is None or row.locked_by != self.id or row.locked_until <= now:
+            db.session.rollback()
+            return False
+        if (row.locked_until - now).total_seconds() >= lease / 2:
+            return True
+        renewed = outbox.renew(message_id, self.id, now, lease)
+        db.session.commit()
+        return renewed
 
     def _failed(self, message: OutboxMessage, exc: Exception) -> str:
         now = clock.utcnow()

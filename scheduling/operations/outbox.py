@@ -119,6 +119,22 @@ def claim_due(worker_id: str, now: datetime, limit: int, lease_seconds: float) -
     return ids
 
 
+def renew(message_id: int, worker_id: str, now: datetime, lease_seconds: float) -> bool:
+    """Extend this worker's claim before an attempt; False when the claim was lost meanwhile."""
+    acquire_booking_lock(db.session)
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == "sending",
+            OutboxMessage.locked_by == worker_id,
+        )
+        .values(locked_until=now + timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
 def finish(message_id: int, worker_id: str, status: str, now: datetime, **values) -> bool:
     """Record the end of an attempt if this worker still holds the claim; False otherwise."""
     acquire_booking_lock(db.session)
