@@ -94,6 +94,8 @@ def build_email(message: OutboxMessage, now: datetime) -> EmailMessage:
             "reschedule": booking_link(booking, "reschedule"),
             "cancel": booking_link(booking, "cancel"),
         }
+    if not to_invitee:
+        context["admin_link"] = _external(url_for("admin.bookings_detail", booking_id=booking.id))
     if template == "booking.no_show":
         context["book_again"] = _external(url_for("public.book", slug=booking.event_type.slug))
     name = template.removeprefix("booking.")

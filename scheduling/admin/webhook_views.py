@@ -186,7 +186,7 @@ def outbox_retry(id: int):
     if message.status != "failed":
         flash(_("Only failed messages can be retried."), "warning")
     else:
-        outbox_ops.retry_failed(message, clock.utcnow())
+        outbox_ops.retry_failed(message, admin, clock.utcnow())
         db.session.commit()
         flash(_("The message is queued again."), "ok")
     return redirect(url_for(".outbox"))

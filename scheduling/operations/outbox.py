@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import OutboxMessage
+from .audit import record
 from .locking import acquire_booking_lock
 
 
@@ -151,7 +152,7 @@ def finish(message_id: int, worker_id: str, status: str, now: datetime, **values
     return result.rowcount == 1
 
 
-def retry_failed(message: OutboxMessage, now: datetime) -> None:
+def retry_failed(message: OutboxMessage, actor, now: datetime) -> None:
     """Put a failed message back in the queue with a fresh attempt budget (admin 'retry')."""
     if message.status != "failed":
         return
@@ -160,6 +161,15 @@ def retry_failed(message: OutboxMessage, now: datetime) -> None:
     message.next_attempt_at = now
     message.updated_at = now
     db.session.flush()
+    record(
+        message.organisation_id,
+        actor,
+        "outbox.retry",
+        "outbox",
+        message.id,
+        f"Queued the failed {message.kind} {message.topic} again",
+        now,
+    )
 
 
 def message_id_header(key: str) -> str:
