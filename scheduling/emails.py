@@ -75,6 +75,8 @@ def build_email(message: OutboxMessage, now: datetime) -> EmailMessage:
         booking.status != "confirmed" or iso(booking.start_at) != payload.get("start")
     ):
         raise Skip("the booking was moved or cancelled")
+    if template == "booking.reminder" and booking.start_at <= now:
+        raise Skip("the meeting has started (the worker was down at the reminder's time)")
     to_invitee = payload["recipient"] == "invitee"
     tz = booking.invitee_tz if to_invitee else booking.host.tz
     other = booking.host.name if to_invitee else booking.invitee_name

@@ -247,3 +247,38 @@ def test_stray_mail_guard_is_armed(app, make_event_type, moving_clock, _no_stray
     assert len(_no_stray_mail) == 2
     assert "outside the SMTP fixture" in rows(topic="booking.confirmation")[0].last_error
     _no_stray_mail.clear()  # this test wanted the violation
+
+
+def test_no_show_follow_up_once_when_switched_on(
+    app, make_event_type, make_user, moving_clock, smtp_server
+):
+    from scheduling.operations.outcomes import OutcomeInput, record_outcome
+
+    event_type = make_event_type()
+    manager = make_user(role="manager", org=event_type.organisation)
+    booking = book(event_type)
+    run_worker(app)
+    moving_clock.now = START + timedelta(hours=1)
+    record_outcome(booking, OutcomeInput(status="no_show"), manager, moving_clock.now)
+    db.session.commit()
+    assert rows(topic="booking.no_show") == []  # off by default
+    db.session.add(
+        EventTypeNotification(
+            event_type_id=event_type.id,
+            reminder_minutes=[60],
+            no_show_followup=True,
+            updated_at=FROZEN_NOW,
+        )
+    )
+    record_outcome(booking, OutcomeInput(status="attended"), manager, moving_clock.now)
+    record_outcome(booking, OutcomeInput(status="no_show"), manager, moving_clock.now)
+    record_outcome(booking, OutcomeInput(status="no_show", note="x"), manager, moving_clock.now)
+    db.session.commit()
+    smtp_server.received.clear()
+    run_worker(app)
+    (sent,) = smtp_server.received  # late reminders (the meeting has started) are dropped
+    assert {m.status for m in rows(topic="booking.reminder")} == {"dropped"}
+    message = sent.message
+    assert message["Subject"].startswith("We missed you")
+    assert f"/book/{event_type.slug}" in message.get_body(("plain",)).get_content()
+    assert sent.recipients == ["ada@example.org"]
