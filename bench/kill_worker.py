@@ -116,7 +116,7 @@ def main(url: str) -> int:
     claimed_at_kill = []
     for _ in range(KILLS):
         worker = start()
-        time.sleep(rng.uniform(0.8, 2.0))
+        time.sleep(rng.uniform(1.5, 4.0))  # startup takes about a second
         worker.send_signal(signal.SIGKILL)
         worker.wait()
         claimed_at_kill.append(count(OutboxMessage.status == "sending"))
