@@ -12,7 +12,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(load_current_user)
 bp.context_processor(nav_context)
 
-from . import (  # noqa: E402, F401  (modules register their routes on bp)  # noqa: E402, F401  (issue 7)
+from . import (  # noqa: E402, F401  (modules register their routes on bp)
     api_key_views,
     audit_views,
     auth_views,
