@@ -104,6 +104,8 @@ class Worker:
         try:
             if handler is None:
                 raise LookupError(f"no handler for outbox kind {message.kind!r}")
+            # Links in emails need url_for, hence a request context: a synthetic one whose
+            # origin is PUBLIC_URL (no request is served through it).
             base = self.config["PUBLIC_URL"] or "http://127.0.0.1:5000"
             with self.app.test_request_context(base_url=base):
                 result = handler(message)
