@@ -9,5 +9,10 @@ export FLASK_APP=app
 export RENDEZVOUS_SESSION_COOKIE_SECURE=${RENDEZVOUS_SESSION_COOKIE_SECURE:-false}
 .venv/bin/flask db upgrade
 .venv/bin/flask rendezvous demo
-echo "Serving on http://127.0.0.1:5000 (Ctrl+C stops)."
-exec .venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"
+# The outbox worker delivers emails (to instance/mail/ unless MAIL_HOST is set), reminders and
+# webhooks; it runs in the background and stops with the app.
+.venv/bin/flask rendezvous worker --interval 5 &
+worker=$!
+trap 'kill "$worker" 2>/dev/null; wait "$worker" 2>/dev/null' EXIT
+echo "Outbox worker started (pid $worker). Serving on http://127.0.0.1:5000 (Ctrl+C stops both)."
+.venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"

@@ -21,6 +21,10 @@ def register_cli(app) -> None:
     def group():
         """Rendezvous administration."""
 
+    from .worker import register_worker_command
+
+    register_worker_command(group)
+
     @group.command("demo")
     def demo():
         """Load the demo data unless it is there already, then print where to book."""

@@ -48,6 +48,30 @@ class Defaults:
     CALENDAR_ALLOW_PRIVATE = False
     # Extra CA bundle to trust for calendar servers (None: the system's).
     CALENDAR_CAFILE = None
+    # Outbox worker: attempts before a message is marked failed, backoff (seconds, doubled per
+    # attempt, with jitter, capped), and how long a claim lasts before another worker may take
+    # the message over (a worker killed mid-delivery).
+    OUTBOX_MAX_ATTEMPTS = 8
+    OUTBOX_BACKOFF_SECONDS = 30
+    OUTBOX_BACKOFF_MAX_SECONDS = 3600
+    OUTBOX_LEASE_SECONDS = 300
+    OUTBOX_BATCH = 20
+    # Outgoing mail. No MAIL_HOST: messages are written to instance/mail/ (offline demo).
+    MAIL_HOST = ""
+    MAIL_PORT = 587
+    MAIL_SECURITY = "starttls"  # starttls, tls (implicit, port 465) or none
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_FROM = "Rendezvous <bookings@localhost>"
+    MAIL_TIMEOUT = 20
+    # Webhooks: seconds per attempt, and whether private / loopback receivers are allowed
+    # (off in production: a subscription must not reach into the operator's own network).
+    WEBHOOK_TIMEOUT = 10
+    WEBHOOK_ALLOW_PRIVATE = False
+    # How long the previous secret keeps signing after a rotation (hours).
+    WEBHOOK_ROTATION_HOURS = 24
+    # A qualified lead with no booking after this many minutes is reported as abandoned.
+    LEAD_ABANDONED_MINUTES = 60
 
 
 def _coerce(value: str):

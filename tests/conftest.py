@@ -18,8 +18,8 @@ from scheduling import clock, create_app
 from scheduling.extensions import db
 from scheduling.models import EventType, Host, Organisation, User, WeeklyHours
 
-# Real calendar servers (ICS over HTTP/TLS, Radicale) as fixtures.
-pytest_plugins = ["tests.calendar_servers"]
+# Real calendar servers (ICS over HTTP/TLS, Radicale); SMTP server, stray-mail guard, moving clock.
+pytest_plugins = ["tests.calendar_servers", "tests.outbox_fixtures"]
 
 PG_URL = os.environ.get("DATABASE_URL", "")
 USE_PG = PG_URL.startswith("postgresql")

@@ -18,6 +18,9 @@ PURE = [
     "secretbox.py",
     "reports.py",
     "csvsafe.py",
+    "backoff.py",
+    "webhook_signature.py",
+    "netguard.py",
 ]
 FORBIDDEN = ("flask", "flask_", "sqlalchemy", "werkzeug")
 FORBIDDEN_LOCAL = ("models", "operations", "clock", "extensions", "public", "api", "web")

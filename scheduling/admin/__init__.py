@@ -13,6 +13,7 @@ bp.before_request(load_current_user)
 bp.context_processor(nav_context)
 
 from . import (  # noqa: E402, F401  (modules register their routes on bp)
+    api_key_views,
     audit_views,
     auth_views,
     booking_views,
@@ -24,9 +25,11 @@ from . import (  # noqa: E402, F401  (modules register their routes on bp)
     home_views,
     host_views,
     lead_views,
+    notification_views,
     outcome_views,
     pool_views,
     routing_views,
     settings_views,
     user_views,
+    webhook_views,
 )

@@ -25,6 +25,9 @@ NAV = [
     ("admin.funnel", "Funnel", MANAGERS),
     ("admin.ab_tests", "A/B tests", MANAGERS),
     ("admin.embed", "Embed", ADMINS),
+    ("admin.webhooks", "Webhooks", ADMINS),
+    ("admin.api_keys", "API keys", ADMINS),
+    ("admin.outbox", "Outbox", ADMINS),
 ]
 
 

@@ -172,3 +172,6 @@ def create():
     response = jsonify(body)
     response.status_code = 201
     return response
+
+
+from . import integration, openapi  # noqa: E402, F401  (register their routes on bp)

@@ -1,6 +1,7 @@
 """The data model, one module per aggregate; importing this registers every table."""
 
 from .activity import OUTCOMES, AuditEntry, BusyBlock, LostReason, Outcome
+from .api_keys import API_SCOPES, ApiKey
 from .bookings import STATUSES, Booking
 from .calendars import (
     SOURCE_KINDS,
@@ -20,6 +21,7 @@ from .embedding import (
 from .event_types import LOCATION_KINDS, EventType, event_type_hosts
 from .hosts import DateOverride, Host, WeeklyHours
 from .organisations import Holiday, Organisation
+from .outbox import OUTBOX_STATUSES, EventTypeNotification, OutboxMessage
 from .routing import (
     ACTION_KINDS,
     Assignment,
@@ -32,16 +34,21 @@ from .routing import (
     RoutingRule,
 )
 from .users import ROLES, LoginAttempt, User
+from .webhooks import WEBHOOK_EVENTS, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "ACTION_KINDS",
+    "API_SCOPES",
     "LOCATION_KINDS",
+    "OUTBOX_STATUSES",
     "OUTCOMES",
     "ROLES",
     "SOURCE_KINDS",
     "STATUSES",
+    "WEBHOOK_EVENTS",
     "AbTest",
     "AbVariant",
+    "ApiKey",
     "Assignment",
     "AuditEntry",
     "Booking",
@@ -54,6 +61,7 @@ __all__ = [
     "DateOverride",
     "EmbedSettings",
     "EventType",
+    "EventTypeNotification",
     "Holiday",
     "Host",
     "ImportedBusy",
@@ -61,6 +69,7 @@ __all__ = [
     "LoginAttempt",
     "LostReason",
     "Organisation",
+    "OutboxMessage",
     "Outcome",
     "Pool",
     "PoolMember",
@@ -68,6 +77,8 @@ __all__ = [
     "RoutingForm",
     "RoutingRule",
     "User",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "WeeklyHours",
     "WidgetAttribution",
     "WidgetView",

@@ -16,6 +16,7 @@ from .. import availability as av
 from ..errors import BookingClosed, InvalidRequest, NotFound, SlotUnavailable
 from ..extensions import db
 from ..models import Booking, EventType, Host, Lead, User
+from . import notifications
 from .audit import record
 from .locking import acquire_booking_lock
 from .slots import load_calendars, settings_for
@@ -170,6 +171,8 @@ def create_booking(
                 now,
                 {"host_id": [None, host.id], "start_at": [None, start.isoformat()]},
             )
+        if replaces is None:
+            notifications.booking_created(booking, now)
         return booking
     raise SlotUnavailable("This time was just taken. Please pick another.")
 
@@ -225,6 +228,7 @@ def cancel_booking(
             now,
             {"status": ["confirmed", "cancelled"], "cancel_reason": ["", reason]},
         )
+    notifications.booking_cancelled(booking, now)
     db.session.flush()
     return booking
 
@@ -290,6 +294,7 @@ def reschedule_booking(
             now,
             changes,
         )
+    notifications.booking_rescheduled(booking, new, now)
     db.session.flush()
     return new
 

@@ -9,15 +9,41 @@ already written are recorded (flush only).
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from .. import secretbox
 from ..extensions import db
 from ..ical import render_calendar
 from ..models import Booking, CalendarCopy, CalendarSource
 from ..remote import caldav
+from . import outbox
 from .calendar_feeds import answers_by_uid, feed_event, row_of
 from .calendar_import import PASSWORD_PURPOSE, Settings, settings
+
+KIND = "caldav"  # outbox messages that sync one meeting's copies
+
+
+def enqueue_writeback(booking: Booking, now) -> None:
+    """Queue a sync when the host writes bookings to a calendar, or copies of the meeting exist."""
+    wanted = db.session.scalar(
+        select(
+            exists().where(
+                CalendarSource.host_id == booking.host_id, CalendarSource.write_back.is_(True)
+            )
+        )
+    ) or db.session.scalar(select(exists().where(CalendarCopy.ical_uid == booking.ical_uid)))
+    if not wanted:
+        return
+    key = f"caldav:{booking.ical_uid}:{booking.sequence}:{booking.status}:{booking.id}"
+    outbox.enqueue_once(
+        booking.organisation_id,
+        KIND,
+        "booking.sync",
+        {"booking_id": booking.id},
+        key,
+        now,
+        booking_id=booking.id,
+    )
 
 
 def _account(source: CalendarSource, config: Settings) -> caldav.Account:

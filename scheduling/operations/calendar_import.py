@@ -20,6 +20,7 @@ from ..ical.parse import Busy, Limits, ParseError, parse_busy
 from ..models import SOURCE_KINDS, Booking, CalendarSource, Host, ImportedBusy
 from ..remote import caldav
 from ..remote.http import FetchError, Policy, explain_status, normalise_url, request
+from .locking import acquire_booking_lock
 
 log = logging.getLogger(__name__)
 
@@ -317,8 +318,14 @@ def refresh_due_sources(now: datetime, limit: int = 200) -> int:
     if not due:
         return 0
     jobs = [job_for(source, now, config) for source in due]
+    ids = [source.id for source in due]
     with ThreadPoolExecutor(max_workers=min(PARALLEL_FETCHES, len(jobs))) as pool:
         outcomes = list(pool.map(lambda job: fetch(job, now, config), jobs))
-    for source, outcome in zip(due, outcomes, strict=True):
-        apply_outcome(source, outcome, now, config)
+    # SQLite: a read transaction cannot write once another process has committed meanwhile (the
+    # fetches take seconds), so store under the write lock, reading the sources again.
+    acquire_booking_lock(db.session)
+    for source_id, outcome in zip(ids, outcomes, strict=True):
+        source = db.session.get(CalendarSource, source_id)
+        if source is not None:  # removed while we were reading it
+            apply_outcome(source, outcome, now, config)
     return len(due)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import InvalidRequest
 from ..extensions import db
 from ..models import OUTCOMES, Booking, LostReason, Outcome, User
+from . import notifications
 from .audit import diff, record
 
 NOTE_MAX = 2000
@@ -148,4 +149,5 @@ def record_outcome(booking: Booking, data: OutcomeInput, actor: User, now: datet
         now,
         changes,
     )
+    notifications.outcome_recorded(booking, now)
     return changes

@@ -24,6 +24,7 @@ from ..models import (
     RoutingForm,
 )
 from ..phones import normalise_phone
+from . import notifications
 from .bookings import Invitee, create_booking, new_uid
 from .locking import acquire_booking_lock
 
@@ -179,6 +180,7 @@ def qualify(event_type: EventType, raw_answers: dict, now: datetime) -> Lead:
     )
     db.session.add(lead)
     db.session.flush()
+    notifications.lead_submitted(lead, now)
     return lead
 
 

@@ -135,3 +135,59 @@ def test_written_copies_are_not_imported_back_as_busy_time(setup):
         booking, TUESDAY + timedelta(minutes=30), FROZEN_NOW, video_base_url=VIDEO
     )
     assert moved.start_at == TUESDAY + timedelta(minutes=30)
+
+
+def test_the_worker_writes_moves_and_removes_the_copy(app, setup, smtp_server):
+    """Through the outbox: a booking's hooks queue the sync, the worker delivers it."""
+    from scheduling.models import OutboxMessage
+    from scheduling.worker import Worker
+
+    event_type, _host, _source, _url = setup
+    booking = create_booking(
+        event_type,
+        TUESDAY,
+        Invitee("Grace Hopper", "grace@example.com", "Europe/Paris"),
+        FROZEN_NOW,
+        video_base_url=VIDEO,
+    )
+    db.session.commit()
+    queued = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "caldav")).all()
+    assert len(queued) == 1
+    Worker(app, worker_id="w").run_once()
+    copy = db.session.scalar(select(CalendarCopy))
+    assert copy is not None
+    stored = Calendar.from_ical(get(copy.href).body).walk("VEVENT")[0]
+    assert stored.decoded("dtstart") == TUESDAY
+
+    moved = reschedule_booking(
+        booking, TUESDAY + timedelta(hours=2), FROZEN_NOW, video_base_url=VIDEO
+    )
+    db.session.commit()
+    Worker(app, worker_id="w").run_once()
+    stored = Calendar.from_ical(get(copy.href).body).walk("VEVENT")[0]
+    assert stored.decoded("dtstart") == TUESDAY + timedelta(hours=2)
+
+    cancel_booking(moved, "", FROZEN_NOW)
+    db.session.commit()
+    Worker(app, worker_id="w").run_once()
+    assert get(copy.href).status == 404
+    assert db.session.query(CalendarCopy).count() == 0
+    statuses = db.session.scalars(
+        select(OutboxMessage.status).where(OutboxMessage.kind == "caldav")
+    ).all()
+    assert statuses == ["done", "done", "done"]
+
+
+def test_no_writeback_calendar_queues_nothing(app, make_event_type, frozen_now):
+    from scheduling.models import OutboxMessage
+
+    event_type = make_event_type(title="Plain")
+    create_booking(
+        event_type,
+        TUESDAY,
+        Invitee("Ada", "ada@example.com", "Europe/Paris"),
+        FROZEN_NOW,
+        video_base_url=VIDEO,
+    )
+    db.session.commit()
+    assert db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "caldav")) is None

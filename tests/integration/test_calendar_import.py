@@ -228,6 +228,19 @@ def test_refresh_due_sources_honours_schedule_and_backoff(private_ok, make_host,
     db.session.commit()
 
 
+def test_the_worker_refreshes_due_sources(private_ok, make_host, ics_server, moving_clock):
+    """The worker's periodic task reads due calendars; slots then see the imported time."""
+    from scheduling.worker import Worker
+
+    moving_clock.now = NOW
+    ics_server.routes["/cal.ics"] = Route(MEETING)
+    source = add_source(make_host(), ics_server.url + "/cal.ics")
+    Worker(private_ok, worker_id="w").run_once()
+    db.session.expire_all()
+    assert source.last_success_at == NOW and len(stored(source)) == 1
+    assert len(ics_server.requests) == 1
+
+
 def test_cli_sync_calendars(private_ok, runner, make_host, ics_server, monkeypatch):
     from scheduling import clock
 

@@ -194,7 +194,7 @@ def test_non_object_bodies_get_400(client, event_type, data, content_type):
 
 def test_unknown_api_route_and_method_are_json(client):
     assert client.get("/api/v1/nothing").get_json()["error"] == "not_found"
-    response = client.get("/api/v1/bookings")
+    response = client.delete("/api/v1/bookings")  # GET lists bookings with an API key now
     assert response.status_code == 405
     assert response.get_json()["error"] == "method_not_allowed"
 

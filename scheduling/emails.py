@@ -1,0 +1,147 @@
+"""Booking emails, rendered when the worker delivers them: HTML and text parts, .ics attached.
+
+The outbox row names a template, a recipient role and the booking; the text comes from the
+booking as it is at delivery time, and a reminder whose booking was moved or cancelled is
+dropped instead of sent. No remote images, fonts or styles: the HTML is self-contained.
+"""
+
+import hashlib
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate
+from zoneinfo import ZoneInfo
+
+from flask import current_app, render_template, url_for
+
+from . import clock
+from .extensions import db
+from .ical import CalendarEvent, Person, render_calendar
+from .mail import send
+from .models import Booking, OutboxMessage
+from .operations.outbox import message_id_header
+from .operations.payloads import iso
+from .urls import booking_link
+
+SUBJECTS = {
+    "booking.confirmation": "Confirmed: {title} with {other} on {when}",
+    "booking.rescheduled": "Moved: {title} with {other} is now on {when}",
+    "booking.cancelled": "Cancelled: {title} with {other} on {when}",
+    "booking.reminder": "Reminder: {title} with {other} on {when}",
+    "booking.no_show": "We missed you: {title} with {other}",
+}
+# (invitee METHOD, host METHOD) of the attached calendar file; None attaches nothing.
+ICS_METHODS = {
+    "booking.confirmation": ("REQUEST", "PUBLISH"),
+    "booking.rescheduled": ("REQUEST", "PUBLISH"),
+    "booking.cancelled": ("CANCEL", "CANCEL"),
+}
+
+
+class Skip(Exception):
+    """The message is no longer wanted (booking gone, reminder for a moved booking)."""
+
+
+def local_time(moment: datetime, tz: str) -> str:
+    local = moment.astimezone(ZoneInfo(tz))
+    return f"{local:%A %d %B %Y, %H:%M} ({tz})"
+
+
+def calendar_file(booking: Booking, sequence: int, method: str, now: datetime) -> bytes:
+    """The .ics for this booking: same UID across reschedules, SEQUENCE as when enqueued."""
+    event = CalendarEvent(
+        uid=booking.ical_uid,
+        sequence=sequence,
+        start=booking.start_at,
+        end=booking.end_at,
+        summary=f"{booking.event_type.title}: {booking.invitee_name} and {booking.host.name}",
+        stamp=now,
+        description=booking.note,
+        location=booking.location,
+        organizer=Person(booking.host.name, booking.host.email),
+        attendee=Person(booking.invitee_name, booking.invitee_email),
+        cancelled=method == "CANCEL",
+    )
+    return render_calendar([event], method=method)
+
+
+def build_email(message: OutboxMessage, now: datetime) -> EmailMessage:
+    """The complete MIME message for an outbox row, or Skip."""
+    payload = message.payload
+    template = payload["template"]
+    booking = db.session.get(Booking, payload.get("booking_id"))
+    if booking is None:
+        raise Skip("the booking no longer exists")
+    if template == "booking.reminder" and (
+        booking.status != "confirmed" or iso(booking.start_at) != payload.get("start")
+    ):
+        raise Skip("the booking was moved or cancelled")
+    if template == "booking.reminder" and booking.start_at <= now:
+        raise Skip("the meeting has started (the worker was down at the reminder's time)")
+    to_invitee = payload["recipient"] == "invitee"
+    tz = booking.invitee_tz if to_invitee else booking.host.tz
+    other = booking.host.name if to_invitee else booking.invitee_name
+    when = local_time(booking.start_at, tz)
+    context = {
+        "booking": booking,
+        "to_invitee": to_invitee,
+        "when": when,
+        "end": local_time(booking.end_at, tz),
+        "other": other,
+        "minutes": payload.get("minutes"),
+        "links": {},
+    }
+    if to_invitee and booking.status == "confirmed":
+        context["links"] = {
+            "view": booking_link(booking, "view"),
+            "reschedule": booking_link(booking, "reschedule"),
+            "cancel": booking_link(booking, "cancel"),
+        }
+    if not to_invitee:
+        context["admin_link"] = _external(url_for("admin.bookings_detail", booking_id=booking.id))
+    if template == "booking.no_show":
+        context["book_again"] = _external(url_for("public.book", slug=booking.event_type.slug))
+    name = template.removeprefix("booking.")
+    email = EmailMessage()
+    email["Subject"] = SUBJECTS[template].format(
+        title=booking.event_type.title, other=other, when=when
+    )
+    email["From"] = current_app.config["MAIL_FROM"]
+    if to_invitee:
+        email["To"] = formataddr((booking.invitee_name, booking.invitee_email))
+    else:
+        email["To"] = formataddr((booking.host.name, booking.host.email))
+    email["Date"] = formatdate(now.timestamp(), usegmt=True)
+    email["Message-ID"] = message_id_header(message.idempotency_key)
+    email["X-Rendezvous-Idempotency-Key"] = message.idempotency_key
+    email.set_content(render_template(f"emails/{name}.txt", **context))
+    email.add_alternative(render_template(f"emails/{name}.html", **context), subtype="html")
+    methods = ICS_METHODS.get(template)
+    if methods:
+        method = methods[0] if to_invitee else methods[1]
+        ics = calendar_file(booking, int(payload.get("sequence", booking.sequence)), method, now)
+        email.add_attachment(
+            ics,
+            maintype="text",
+            subtype="calendar",
+            filename="invite.ics",
+            params={"method": method},
+        )
+    return email
+
+
+def _external(path: str) -> str:
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    return f"{base}{path}" if base else url_for("public.index", _external=True).rstrip("/") + path
+
+
+def deliver_email(message: OutboxMessage) -> str | None:
+    """Outbox handler for kind "email"; returns "dropped" for a message no longer wanted."""
+    now = clock.utcnow()
+    try:
+        email = build_email(message, now)
+    except Skip:
+        return "dropped"
+    digest = hashlib.sha256(message.idempotency_key.encode()).hexdigest()[:12]
+    db.session.rollback()  # end the read snapshot: no transaction held while talking SMTP
+    send(current_app.config, current_app.instance_path, email, f"{now:%Y%m%dT%H%M%S}-{digest}")
+    return None

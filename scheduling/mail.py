@@ -1,0 +1,63 @@
+"""Sending one email: SMTP (STARTTLS, implicit TLS or plain) or, with no host set, a file.
+
+The file fallback keeps the README's offline demo honest: messages land in instance/mail/ as
+.eml files (open them with any mail client) and the log says where.
+"""
+
+import logging
+import smtplib
+import ssl
+from email.message import EmailMessage
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+class MailError(Exception):
+    """Sending failed; `permanent` when retrying cannot help (e.g. recipient refused)."""
+
+    def __init__(self, message: str, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def send(config, instance_path: str, message: EmailMessage, file_name: str) -> str:
+    """Deliver the message; return where it went."""
+    if not config.get("MAIL_HOST"):
+        return write_file(Path(instance_path) / "mail", message, file_name)
+    return send_smtp(config, message)
+
+
+def write_file(folder: Path, message: EmailMessage, file_name: str) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{file_name}.eml"
+    path.write_bytes(bytes(message))
+    log.info("No MAIL_HOST configured: wrote the email to %s", path)
+    return str(path)
+
+
+def send_smtp(config, message: EmailMessage) -> str:
+    host, port = config["MAIL_HOST"], int(config["MAIL_PORT"])
+    security = (config.get("MAIL_SECURITY") or "starttls").lower()
+    timeout = float(config.get("MAIL_TIMEOUT") or 20)
+    context = ssl.create_default_context()
+    try:
+        if security == "tls":
+            client = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
+        else:
+            client = smtplib.SMTP(host, port, timeout=timeout)
+        with client:
+            if security == "starttls":
+                client.starttls(context=context)
+            if config.get("MAIL_USERNAME"):
+                client.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+            refused = client.send_message(message)
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise MailError(f"Recipient refused: {exc.recipients}", permanent=True) from None
+    except smtplib.SMTPAuthenticationError as exc:
+        raise MailError(f"SMTP login failed: {exc.smtp_code} {exc.smtp_error!r}") from None
+    except (smtplib.SMTPException, OSError) as exc:
+        raise MailError(f"SMTP error: {exc}") from None
+    if refused:
+        raise MailError(f"Recipients refused: {sorted(refused)}", permanent=True)
+    return f"smtp://{host}:{port}"

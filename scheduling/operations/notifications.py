@@ -1,0 +1,252 @@
+"""Hooks called by the booking, outcome and routing operations: they write outbox messages.
+
+Everything here runs inside the caller's transaction and only flushes, so a change and its
+emails, reminders and webhooks are committed together or not at all. Emails are rendered when
+delivered (from the booking row); webhook bodies are frozen now, as the event happened.
+"""
+
+import hashlib
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Booking, EventTypeNotification, Lead, WebhookSubscription
+from . import outbox
+from .caldav_writeback import enqueue_writeback
+from .payloads import booking_json, iso, lead_json
+
+DEFAULT_REMINDER_MINUTES = (1440, 60)
+API_VERSION = "2026-11-29"
+REMINDER = "booking.reminder"
+
+
+def notification_settings(event_type_id: int) -> tuple[list[int], bool]:
+    """(reminder offsets in minutes, no-show follow-up on?) of an event type."""
+    row = db.session.get(EventTypeNotification, event_type_id)
+    if row is None:
+        return list(DEFAULT_REMINDER_MINUTES), False
+    return [int(m) for m in row.reminder_minutes or []], bool(row.no_show_followup)
+
+
+def _email(booking: Booking, template: str, recipient: str, now: datetime, key: str, **extra):
+    payload = {
+        "template": template,
+        "recipient": recipient,
+        "booking_id": booking.id,
+        "sequence": booking.sequence,
+        **extra,
+    }
+    outbox.enqueue(
+        booking.organisation_id,
+        "email",
+        template,
+        payload,
+        key,
+        now,
+        booking_id=booking.id,
+    )
+
+
+def _confirmations(booking: Booking, template: str, now: datetime) -> None:
+    for recipient in ("invitee", "host"):
+        key = f"email:{template}:{booking.uid}:{booking.sequence}:{recipient}"
+        _email(booking, template, recipient, now, key)
+
+
+def _schedule_reminders(booking: Booking, now: datetime) -> None:
+    minutes, _ = notification_settings(booking.event_type_id)
+    for offset in sorted(set(minutes), reverse=True):
+        due = booking.start_at - timedelta(minutes=offset)
+        if due <= now:
+            continue  # booked at short notice: this reminder's moment has passed
+        payload = {
+            "template": REMINDER,
+            "recipient": "invitee",
+            "booking_id": booking.id,
+            "sequence": booking.sequence,
+            "minutes": offset,
+            "start": iso(booking.start_at),
+        }
+        key = f"email:{REMINDER}:{booking.uid}:{offset}"
+        outbox.enqueue(
+            booking.organisation_id,
+            "email",
+            REMINDER,
+            payload,
+            key,
+            now,
+            due_at=due,
+            booking_id=booking.id,
+        )
+
+
+def emit(organisation_id: int, event_type: str, data: dict, now: datetime, **kw) -> str:
+    """One webhook message per active subscription to this event; returns the event id."""
+    event_id = kw.pop("event_id", None) or outbox.new_event_id()
+    subscriptions = db.session.scalars(
+        select(WebhookSubscription).where(
+            WebhookSubscription.organisation_id == organisation_id,
+            WebhookSubscription.active.is_(True),
+        )
+    ).all()
+    body = {
+        "id": event_id,
+        "type": event_type,
+        "created_at": iso(now),
+        "api_version": API_VERSION,
+        "data": data,
+    }
+    for sub in subscriptions:
+        if event_type not in (sub.events or []):
+            continue
+        outbox.enqueue_once(
+            organisation_id,
+            "webhook",
+            event_type,
+            {"body": body},
+            f"webhook:{event_id}:{sub.id}",
+            now,
+            subscription_id=sub.id,
+            **kw,
+        )
+    return event_id
+
+
+def booking_created(booking: Booking, now: datetime) -> None:
+    """Confirmations (invitee and host), reminders, booking.created, calendar copy."""
+    enqueue_writeback(booking, now)
+    _confirmations(booking, "booking.confirmation", now)
+    _schedule_reminders(booking, now)
+    emit(
+        booking.organisation_id,
+        "booking.created",
+        {"booking": booking_json(booking)},
+        now,
+        booking_id=booking.id,
+    )
+
+
+def booking_rescheduled(old: Booking, new: Booking, now: datetime) -> None:
+    """Reminders move to the new time; notices carry the same UID with a higher SEQUENCE."""
+    outbox.drop_pending(old.id, REMINDER, now)
+    enqueue_writeback(new, now)
+    _confirmations(new, "booking.rescheduled", now)
+    _schedule_reminders(new, now)
+    emit(
+        new.organisation_id,
+        "booking.rescheduled",
+        {"booking": booking_json(new), "previous": booking_json(old)},
+        now,
+        booking_id=new.id,
+    )
+
+
+def booking_cancelled(booking: Booking, now: datetime) -> None:
+    """Reminders are dropped; notices carry METHOD:CANCEL."""
+    outbox.drop_pending(booking.id, REMINDER, now)
+    enqueue_writeback(booking, now)
+    _confirmations(booking, "booking.cancelled", now)
+    emit(
+        booking.organisation_id,
+        "booking.cancelled",
+        {"booking": booking_json(booking)},
+        now,
+        booking_id=booking.id,
+    )
+
+
+def outcome_recorded(booking: Booking, now: datetime) -> None:
+    """booking.outcome_recorded; a no-show gets the follow-up email once, if switched on."""
+    emit(
+        booking.organisation_id,
+        "booking.outcome_recorded",
+        {"booking": booking_json(booking)},
+        now,
+        booking_id=booking.id,
+    )
+    outcome = booking.outcome
+    _, follow_up = notification_settings(booking.event_type_id)
+    if follow_up and outcome is not None and outcome.status == "no_show":
+        key = f"email:booking.no_show:{booking.uid}"
+        payload = {
+            "template": "booking.no_show",
+            "recipient": "invitee",
+            "booking_id": booking.id,
+            "sequence": booking.sequence,
+        }
+        outbox.enqueue_once(
+            booking.organisation_id,
+            "email",
+            "booking.no_show",
+            payload,
+            key,
+            now,
+            booking_id=booking.id,
+        )
+
+
+def lead_submitted(lead: Lead, now: datetime) -> None:
+    """lead.qualified or lead.disqualified, as the answers decided."""
+    (lead_disqualified if lead.status == "disqualified" else lead_qualified)(lead, now)
+
+
+def lead_qualified(lead: Lead, now: datetime) -> None:
+    emit(lead.organisation_id, "lead.qualified", {"lead": lead_json(lead)}, now)
+
+
+def lead_disqualified(lead: Lead, now: datetime) -> None:
+    emit(lead.organisation_id, "lead.disqualified", {"lead": lead_json(lead)}, now)
+
+
+def lead_abandoned(lead: Lead, now: datetime) -> None:
+    # A deterministic event id: the periodic scan may see the same lead twice, or on two workers.
+    emit(
+        lead.organisation_id,
+        "lead.abandoned",
+        {"lead": lead_json(lead)},
+        now,
+        event_id="evt_" + hashlib.sha256(f"lead.abandoned:{lead.uid}".encode()).hexdigest()[:24],
+    )
+
+
+def detect_abandoned_leads(now: datetime, after_minutes: int, window_days: int = 7) -> int:
+    """Report qualified leads with no booking `after_minutes` after answering (periodic task)."""
+    latest = now - timedelta(minutes=after_minutes)
+    leads = db.session.scalars(
+        select(Lead).where(
+            Lead.status == "qualified",
+            Lead.booking_id.is_(None),
+            Lead.created_at <= latest,
+            Lead.created_at > latest - timedelta(days=window_days),
+        )
+    ).all()
+    for lead in leads:
+        lead_abandoned(lead, now)
+    return len(leads)
+
+
+def set_notification_settings(
+    event_type, reminder_minutes: list[int], no_show_followup: bool, actor, now: datetime
+) -> None:
+    """Store an event type's reminder offsets and follow-up choice (affects new bookings)."""
+    from .audit import record
+
+    row = db.session.get(EventTypeNotification, event_type.id)
+    if row is None:
+        row = EventTypeNotification(event_type_id=event_type.id)
+        db.session.add(row)
+    row.reminder_minutes = list(reminder_minutes)
+    row.no_show_followup = no_show_followup
+    row.updated_at = now
+    db.session.flush()
+    record(
+        event_type.organisation_id,
+        actor,
+        "event_type.notifications",
+        "event_type",
+        event_type.id,
+        f"Reminders for {event_type.title}: {reminder_minutes or 'none'} minutes before; "
+        f"no-show follow-up {'on' if no_show_followup else 'off'}",
+        now,
+    )

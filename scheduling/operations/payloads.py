@@ -1,0 +1,93 @@
+"""JSON views of bookings, leads, hosts and event types: one shape for webhooks and the API."""
+
+from datetime import datetime
+
+from ..models import Booking, EventType, Host, Lead
+
+
+def iso(moment: datetime | None) -> str | None:
+    """UTC ISO 8601 with a Z, seconds precision."""
+    if moment is None:
+        return None
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def outcome_json(booking: Booking) -> dict | None:
+    outcome = booking.outcome
+    if outcome is None:
+        return None
+    return {
+        "status": outcome.status,
+        "deal_value": str(outcome.deal_value) if outcome.deal_value is not None else None,
+        "currency": outcome.currency,
+        "lost_reason": outcome.lost_reason.label if outcome.lost_reason else None,
+        "note": outcome.note,
+        "recorded_at": iso(outcome.recorded_at),
+    }
+
+
+def booking_json(booking: Booking) -> dict:
+    """A booking as integrations see it; times in UTC."""
+    previous = booking.rescheduled_from
+    return {
+        "id": booking.uid,
+        "status": booking.status,
+        "event_type": {"slug": booking.event_type.slug, "title": booking.event_type.title},
+        "host": {"id": booking.host.id, "name": booking.host.name, "email": booking.host.email},
+        "invitee": {
+            "name": booking.invitee_name,
+            "email": booking.invitee_email,
+            "timezone": booking.invitee_tz,
+            "note": booking.note,
+        },
+        "start": iso(booking.start_at),
+        "end": iso(booking.end_at),
+        "location_kind": booking.location_kind,
+        "location": booking.location,
+        "source": booking.source,
+        "rescheduled_from": previous.uid if previous is not None else None,
+        "cancel_reason": booking.cancel_reason or None,
+        "created_at": iso(booking.created_at),
+        "updated_at": iso(booking.updated_at),
+        "cancelled_at": iso(booking.cancelled_at),
+        "outcome": outcome_json(booking),
+    }
+
+
+def lead_json(lead: Lead) -> dict:
+    return {
+        "id": lead.uid,
+        "status": lead.status,
+        "event_type": lead.event_type.slug,
+        "name": lead.name,
+        "email": lead.email,
+        "answers": lead.answers or {},
+        "score": lead.score,
+        "rule": lead.rule_name,
+        "route": (lead.decision or {}).get("kind"),
+        "booking": lead.booking.uid if lead.booking is not None else None,
+        "created_at": iso(lead.created_at),
+        "updated_at": iso(lead.updated_at),
+    }
+
+
+def host_json(host: Host) -> dict:
+    return {
+        "id": host.id,
+        "name": host.name,
+        "email": host.email,
+        "timezone": host.tz,
+        "active": host.active,
+    }
+
+
+def event_type_json(event_type: EventType) -> dict:
+    return {
+        "slug": event_type.slug,
+        "title": event_type.title,
+        "description": event_type.description,
+        "duration": event_type.duration,
+        "location_kind": event_type.location_kind,
+        "active": event_type.active,
+        "hosts": [host.id for host in event_type.hosts],
+    }

@@ -1,0 +1,251 @@
+"""The outbox worker: claim due messages, deliver them, mark them; plus periodic tasks.
+
+At-least-once: a message is marked done only after its handler returned, in a transaction of
+its own; a worker killed before that leaves a claim that expires (OUTBOX_LEASE_SECONDS), and the
+next worker sends the message again with the same idempotency key. Several workers share the
+table: claims use FOR UPDATE SKIP LOCKED on PostgreSQL and the write lock on SQLite.
+"""
+
+import logging
+import os
+import random
+import signal
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import click
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import clock
+from .backoff import backoff_seconds
+from .extensions import db
+from .models import OutboxMessage
+from .operations import outbox
+
+log = logging.getLogger(__name__)
+
+# kind -> handler(message) returning None (delivered) or "dropped" (no longer wanted); raising
+# means a failed attempt (an exception with `permanent = True` stops the retries). A handler
+# ends its read transaction before network I/O and takes the write lock
+# (operations.locking.acquire_booking_lock) before writing afterwards, as webhook_delivery does.
+HANDLERS: dict[str, Callable[[OutboxMessage], str | None]] = {}
+
+
+@dataclass
+class Periodic:
+    fn: Callable[[datetime], object]
+    every_seconds: float
+
+
+PERIODIC: dict[str, Periodic] = {}
+
+
+def register_handler(kind: str, fn: Callable[[OutboxMessage], str | None]) -> None:
+    """Deliver outbox messages of `kind` with fn."""
+    HANDLERS[kind] = fn
+
+
+def register_periodic(name: str, fn: Callable[[datetime], object], every_seconds: float) -> None:
+    """Run fn(now) every `every_seconds` in each worker (fn must be safe to run concurrently)."""
+    PERIODIC[name] = Periodic(fn, every_seconds)
+
+
+class Worker:
+    def __init__(self, app, worker_id: str | None = None, rand: random.Random | None = None):
+        self.app = app
+        self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{random.getrandbits(24):x}"
+        self.rand = rand or random.Random()
+        self.last_run: dict[str, datetime] = {}
+        self.stopping = False
+
+    @property
+    def config(self):
+        return self.app.config
+
+    def run_periodic(self) -> None:
+        for name, task in list(PERIODIC.items()):
+            now = clock.utcnow()
+            last = self.last_run.get(name)
+            if last is not None and (now - last).total_seconds() < task.every_seconds:
+                continue
+            self.last_run[name] = now
+            try:
+                task.fn(now)
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                log.exception("Periodic task %s failed", name)
+
+    def claim(self) -> list[int]:
+        try:
+            ids = outbox.claim_due(
+                self.id,
+                clock.utcnow(),
+                int(self.config["OUTBOX_BATCH"]),
+                float(self.config["OUTBOX_LEASE_SECONDS"]),
+            )
+            db.session.commit()
+        except SQLAlchemyError:
+            db.session.rollback()
+            raise
+        return ids
+
+    def deliver(self, message_id: int) -> str:
+        """One attempt at one claimed message; returns the status it ends in."""
+        if not self._still_ours(message_id):
+            return "lost"
+        message = db.session.get(OutboxMessage, message_id)
+        handler = HANDLERS.get(message.kind)
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for outbox kind {message.kind!r}")
+            # Links in emails need url_for, hence a request context: a synthetic one whose
+            # origin is PUBLIC_URL (no request is served through it).
+            base = self.config["PUBLIC_URL"] or "http://127.0.0.1:5000"
+            with self.app.test_request_context(base_url=base):
+                result = handler(message)
+        except Exception as exc:
+            if isinstance(exc, SQLAlchemyError):
+                db.session.rollback()
+                message = db.session.get(OutboxMessage, message_id)
+            status = self._failed(message, exc)
+        else:
+            status = result or "done"
+            now = clock.utcnow()
+            outbox.finish(
+                message_id,
+                self.id,
+                status,
+                now,
+                last_error="" if status == "done" else "no longer needed",
+                delivered_at=now if status == "done" else None,
+            )
+        db.session.commit()
+        return status
+
+    def _still_ours(self, message_id: int) -> bool:
+        """Check (and if half spent, extend) the claim before an attempt.
+
+        A batch is delivered one message after another; without this, slow receivers could make
+        the last messages of a batch outlive their claim and be sent by another worker as well.
+        """
+        now = clock.utcnow()
+        lease = float(self.config["OUTBOX_LEASE_SECONDS"])
+        row = db.session.execute(
+            select(OutboxMessage.locked_by, OutboxMessage.locked_until).where(
+                OutboxMessage.id == message_id, OutboxMessage.status == "sending"
+            )
+        ).first()
+        if row is None or row.locked_by != self.id or row.locked_until <= now:
+            db.session.rollback()
+            return False
+        if (row.locked_until - now).total_seconds() >= lease / 2:
+            return True
+        renewed = outbox.renew(message_id, self.id, now, lease)
+        db.session.commit()
+        return renewed
+
+    def _failed(self, message: OutboxMessage, exc: Exception) -> str:
+        now = clock.utcnow()
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        permanent = getattr(exc, "permanent", False)
+        if permanent or message.attempts >= int(self.config["OUTBOX_MAX_ATTEMPTS"]):
+            log.warning("Outbox message %s failed for good: %s", message.id, error)
+            outbox.finish(message.id, self.id, "failed", now, last_error=error)
+            return "failed"
+        delay = backoff_seconds(
+            message.attempts,
+            float(self.config["OUTBOX_BACKOFF_SECONDS"]),
+            float(self.config["OUTBOX_BACKOFF_MAX_SECONDS"]),
+            self.rand,
+        )
+        log.info("Outbox message %s failed (%s); next try in %.0f s", message.id, error, delay)
+        outbox.finish(
+            message.id,
+            self.id,
+            "pending",
+            now,
+            last_error=error,
+            next_attempt_at=now + timedelta(seconds=delay),
+        )
+        return "pending"
+
+    def run_once(self) -> int:
+        """Periodic tasks, then one batch of due messages; returns how many were attempted."""
+        self.run_periodic()
+        ids = self.claim()
+        for message_id in ids:
+            if self.stopping:
+                break  # the rest keep their claim until it expires, then go to another worker
+            self.deliver(message_id)
+        return len(ids)
+
+    def run(self, interval: float) -> None:
+        """Loop until SIGTERM / SIGINT; a full batch is followed at once by the next one."""
+
+        def stop(signum, frame):
+            self.stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        log.info("Outbox worker %s started", self.id)
+        while not self.stopping:
+            try:
+                count = self.run_once()
+            except SQLAlchemyError:
+                log.exception("Database error in the worker; trying again shortly")
+                count = 0
+            db.session.remove()
+            if count < int(self.config["OUTBOX_BATCH"]):
+                deadline = time.monotonic() + interval
+                while not self.stopping and time.monotonic() < deadline:
+                    time.sleep(min(0.2, interval))
+
+
+def _abandoned_leads(now: datetime) -> None:
+    from .operations.notifications import detect_abandoned_leads
+
+    detect_abandoned_leads(now, int(current_app.config["LEAD_ABANDONED_MINUTES"]))
+
+
+def _refresh_calendars(now: datetime) -> None:
+    from .operations.calendar_import import refresh_due_sources
+
+    # Each source's own schedule and backoff decide whether it is read; this only looks.
+    refresh_due_sources(now)
+
+
+def register_defaults() -> None:
+    from .caldav_delivery import KIND as CALDAV
+    from .caldav_delivery import deliver_caldav
+    from .emails import deliver_email
+    from .webhook_delivery import deliver_webhook
+
+    register_handler("email", deliver_email)
+    register_handler("webhook", deliver_webhook)
+    register_handler(CALDAV, deliver_caldav)
+    register_periodic("lead.abandoned", _abandoned_leads, 60)
+    register_periodic("calendar.refresh", _refresh_calendars, 60)
+
+
+register_defaults()
+
+
+def register_worker_command(group) -> None:
+    @group.command("worker")
+    @click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+    @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
+    def worker(once, interval):
+        """Deliver outbox messages (emails, webhooks) and run periodic tasks."""
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        runner = Worker(current_app._get_current_object())
+        if once:
+            count = runner.run_once()
+            click.echo(f"Attempted {count} message(s).")
+        else:
+            runner.run(interval)
