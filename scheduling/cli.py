@@ -39,6 +39,7 @@ def register_cli(app) -> None:
         click.echo("Booking pages:")
         for event_type in db.session.scalars(select(EventType).order_by(EventType.id)):
             click.echo(f"  {_base_url()}/book/{event_type.slug}   ({event_type.title})")
+        click.echo(f"Embedded on a landing page: {_base_url()}/static/demo/landing.html")
         click.echo(f"Admin: {_base_url()}/admin/  (demo logins, change them in production)")
         for email, password, role in DEMO_LOGINS:
             click.echo(f"  {role:<8} {email}  password: {password}")
