@@ -33,7 +33,7 @@ def register_cli(app) -> None:
         if demo_exists():
             click.echo("Demo data already present; nothing changed.")
         else:
-            load_demo(clock.utcnow(), current_app.config["JITSI_BASE_URL"])
+            load_demo(clock.utcnow(), current_app.config["JITSI_BASE_URL"], _base_url())
             db.session.commit()
             click.echo("Demo data loaded: organisation 'Northwind Sales', 3 hosts, 2 event types.")
         click.echo("Booking pages:")

@@ -2,6 +2,7 @@
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -64,7 +65,18 @@ def demo_exists() -> bool:
     )
 
 
-def load_demo(now: datetime, video_base_url: str) -> Organisation:
+def _demo_origins(public_url: str) -> list[str]:
+    """The app's own origin, and the same port on localhost (the browser tests' other name)."""
+    parts = urlsplit(public_url)
+    origins = [f"{parts.scheme}://{parts.netloc}"]
+    if parts.hostname == "127.0.0.1":
+        origins.append(f"{parts.scheme}://localhost" + (f":{parts.port}" if parts.port else ""))
+    return origins
+
+
+def load_demo(
+    now: datetime, video_base_url: str, public_url: str = "http://127.0.0.1:5000"
+) -> Organisation:
     """Create the demo organisation; the caller checks demo_exists() and commits."""
     org = Organisation(
         name="Northwind Sales",
@@ -142,7 +154,7 @@ def load_demo(now: datetime, video_base_url: str) -> Organisation:
     db.session.add(
         EmbedSettings(
             organisation=org,
-            allowed_origins=["http://127.0.0.1:5000", "http://localhost:5000"],
+            allowed_origins=_demo_origins(public_url),
             cookie_days=30,
             updated_at=now,
         )
