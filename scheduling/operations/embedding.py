@@ -323,6 +323,13 @@ def create_test(
     names = [v.name.strip().casefold() for v in variants]
     if len(set(names)) != len(names):
         raise InvalidRequest("Each variant needs its own name.", {"variants": "names"})
+    known = {q.key for q in event_type.routing_form.questions} if event_type.routing_form else set()
+    unknown = sorted({key for v in variants for key in v.question_order} - known)
+    if unknown:
+        raise InvalidRequest(
+            f"No such question on this event type's form: {', '.join(unknown)[:200]}.",
+            {"variants": "question_order"},
+        )
     test = AbTest(
         organisation_id=event_type.organisation_id,
         event_type_id=event_type.id,
