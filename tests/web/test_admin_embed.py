@@ -338,6 +338,7 @@ def test_tests_of_other_organisations_are_invisible(
     db.session.add(test)
     db.session.commit()
     assert client.get(f"/admin/ab-tests/{test.id}").status_code == 404
+    assert client.get("/admin/ab-tests/99999999999").status_code == 404  # not a PG integer
     page = client.get("/admin/ab-tests")
     token = csrf_from(page.text)
     response = client.post(

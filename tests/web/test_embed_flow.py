@@ -372,7 +372,22 @@ def test_only_embed_1_switches_embed_mode(client, event_type, allow, value):
 
 
 @pytest.mark.parametrize(
-    "ab", ["", "x", "1", "1.", ".1", "-1.-1", "1.2.3", "99999999999.1", "9" * 30, "١.١", "1.1e3"]
+    "ab",
+    [
+        "",
+        "x",
+        "1",
+        "1.",
+        ".1",
+        "-1.-1",
+        "1.2.3",
+        "99999999999.1",
+        "1.99999999999",  # beyond PostgreSQL's integer: must not reach the database
+        "1." + "9" * 22,
+        "9" * 30,
+        "١.١",
+        "1.1e3",
+    ],
 )
 def test_odd_ab_values_show_the_plain_page(client, event_type, allow, ab_test, ab):
     allow(HOST)
