@@ -230,6 +230,19 @@ def test_clean_decision():
     assert decision(language=None)[0].language == "und"
 
 
+@pytest.mark.parametrize(
+    ("language", "expected"), [("en_US", "en-US"), ("de-AT", "de-AT"), ("EN", "EN")]
+)
+def test_clean_decision_reads_common_language_spellings(language, expected):
+    """A page's lang="en_US" must not make the whole decision (and its proof) fail."""
+    assert decision(language=language)[0].language == expected
+
+
+@pytest.mark.parametrize("language", ["<script>", "e", "en-", "-en", "x" * 40, "en US", 5])
+def test_clean_decision_refuses_what_is_no_language_tag(language):
+    assert "language" in decision(language=language)[1]
+
+
 def test_clean_decision_names_every_bad_field():
     result, errors = clean_decision(
         {
