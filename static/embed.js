@@ -132,7 +132,7 @@
   if (typeof w.__tcfapi == "function") w.__tcfapi("addEventListener", 2, function (tc, ok) {
     if (!ok || !tc || (tc.eventStatus != "tcloaded" && tc.eventStatus != "useractioncomplete")) return;
     var p = (tc.purpose && tc.purpose.consents) || {};
-    setConsent({attribution: tc.gdprApplies === false || !!(p[1] && p[7]),
+    setConsent({attribution: !!(p[1] && p[7]),
       notice: "tcf:" + tc.cmpId + ":" + tc.cmpVersion + ":" + tc.tcfPolicyVersion}, "tcf");
   });
   var dl = w.dataLayer;

@@ -516,3 +516,22 @@ def test_messages_from_other_windows_are_ignored(browser_page, widget, host_site
     height = page.evaluate("document.querySelector('div[data-rendezvous] iframe').style.height")
     assert height != "5px"
     assert consent_decisions() == []
+
+
+def test_tcf_without_gdpr_is_no_consent(
+    browser_page, browser_context, widget, host_site, live_server
+):
+    """gdprApplies: false with no purpose consents must not be logged as a "granted" decision."""
+    stub = TCF_STUB.replace("gdprApplies: true", "gdprApplies: false").replace(
+        "consents: {1: true, 7: true}", "consents: {}"
+    )
+    page = browser_page
+    open_host(page, host_site, live_server, widget.slug, "?utm_source=abroad", stub)
+    page.wait_for_function(
+        "window.domEvents.some(function (e) { return e[0] === 'consent_changed'; })"
+    )
+    book_in_frame(page)
+    assert browser_context.cookies() == []
+    row = attribution_of_last_booking()
+    assert row.last_touch is None and row.consent_record_id is None
+    assert "granted" not in consent_decisions()
