@@ -19,7 +19,7 @@
   }
   function save() {
     if (!consent || !data || !data.c || !days) return;
-    data.e = data.e || Date.now() + days * DAY;
+    data.e = Math.min(data.e || 1e15, Date.now() + days * DAY);
     d.cookie = NAME + "=" + encodeURIComponent(JSON.stringify(data)) + "; expires=" +
       new Date(data.e).toUTCString() + "; path=/; SameSite=Lax" + (location.protocol == "https:" ? "; Secure" : "");
   }

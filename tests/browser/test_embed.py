@@ -535,3 +535,33 @@ def test_tcf_without_gdpr_is_no_consent(
     row = attribution_of_last_booking()
     assert row.last_touch is None and row.consent_record_id is None
     assert "granted" not in consent_decisions()
+
+
+def test_a_shorter_lifetime_shortens_an_existing_cookie_but_never_extends_it(
+    browser_page, browser_context, widget, host_site, live_server
+):
+    page = browser_page
+    consent = 'Rendezvous.push(["consent", {attribution: true}]);'
+    open_host(page, host_site, live_server, widget.slug, "?utm_source=a", consent)
+    wait_for_cookie(page)
+    first = _cookie(browser_context)
+    days = (first["e"] - page.evaluate("Date.now()")) / 86_400_000
+    assert 29.9 < days <= 30
+    db.session.rollback()  # end the read snapshot before writing next to the live server
+    settings = db.session.scalar(select(EmbedSettings))
+    settings.cookie_days = 2
+    db.session.commit()
+    open_host(page, host_site, live_server, widget.slug, "?utm_source=b", consent)
+    page.wait_for_function("document.cookie.indexOf('%22b%22') >= 0")
+    second = _cookie(browser_context)
+    assert second["v"] == first["v"]
+    assert (second["e"] - page.evaluate("Date.now()")) / 86_400_000 <= 2
+    [cookie] = browser_context.cookies()
+    assert cookie["expires"] <= second["e"] / 1000 + 1
+    db.session.rollback()
+    settings = db.session.scalar(select(EmbedSettings))
+    settings.cookie_days = 30  # longer again: the cookie keeps its earlier, shorter expiry
+    db.session.commit()
+    open_host(page, host_site, live_server, widget.slug, "?utm_source=c", consent)
+    page.wait_for_function("document.cookie.indexOf('%22c%22') >= 0")
+    assert _cookie(browser_context)["e"] == second["e"]
