@@ -173,8 +173,12 @@ def _check_same_origin() -> None:
 def _json_body():
     """The request's JSON if it is a small, readable JSON body; else None (never a 500)."""
     length = request.content_length
-    if not request.is_json or length is None or length > MAX_CONSENT_BODY:
-        return None
+    if not request.is_json:
+        raise InvalidRequest("Send JSON with Content-Type: application/json.", {"_": "type"})
+    if length is None or length > MAX_CONSENT_BODY:
+        raise InvalidRequest(
+            f"Send the decision with a length of at most {MAX_CONSENT_BODY} bytes.", {"_": "size"}
+        )
     return loads_bounded(request.get_data(as_text=True), MAX_CONSENT_BODY)
 
 

@@ -216,6 +216,7 @@ def test_consent_log_answers_unreadable_bodies_with_400(
     )
     assert response.status_code == 400, response.text
     assert response.json["error"] == "invalid_request"
+    assert response.json["fields"]["_"]
     assert "Set-Cookie" not in response.headers
     fresh()
     assert db.session.scalar(select(func.count()).select_from(ConsentRecord)) == 0
