@@ -19,7 +19,7 @@
   }
   function save() {
     if (!consent || !data || !data.c || !days) return;
-    data.e = data.e || Date.now() + days * DAY;
+    data.e = Math.min(data.e || 1e15, Date.now() + days * DAY);
     d.cookie = NAME + "=" + encodeURIComponent(JSON.stringify(data)) + "; expires=" +
       new Date(data.e).toUTCString() + "; path=/; SameSite=Lax" + (location.protocol == "https:" ? "; Secure" : "");
   }
@@ -65,7 +65,8 @@
   function frame(box, slug, popup) {
     var el = d.createElement("iframe"), q = "?embed=1&entry=1", a = consent && data && data.ab[slug];
     if (a && Date.now() - a[1] < 30 * DAY) q += "&ab=" + a[0];
-    if (consent && data) q += "&ft=" + encodeURIComponent(JSON.stringify(data.f)) + "&lt=" + encodeURIComponent(JSON.stringify(data.l));
+    var t = consent && data ? "&ft=" + encodeURIComponent(JSON.stringify(data.f)) + "&lt=" + encodeURIComponent(JSON.stringify(data.l)) : "";
+    if (t.length < 3e3) q += t;
     el.src = APP + "/book/" + encodeURIComponent(slug) + q;
     el.title = box.getAttribute("data-rendezvous-title") || "Booking";
     el.referrerPolicy = "no-referrer";
@@ -74,7 +75,6 @@
     frames.push(f);
     return el;
   }
-  function closePopup() { if (dialog.open) dialog.close(); }
   function guard(to) {
     var s = d.createElement("span");
     s.tabIndex = 0;
@@ -90,7 +90,7 @@
       var x = dialog.appendChild(d.createElement("button"));
       x.type = "button"; x.textContent = "\u00d7"; x.setAttribute("aria-label", "Close");
       x.style.cssText = "float:right;font-size:1.5rem;margin:4px";
-      x.onclick = closePopup;
+      x.onclick = function () { dialog.close(); };
       end = guard(function () { return x; });
       dialog.addEventListener("close", function () {
         frames = frames.filter(function (f) { if (f.popup) f.el.remove(); return !f.popup; });
@@ -117,13 +117,13 @@
     } else if (m.type == "consent_logged" && consent && data && m.decision == "granted") {
       data.c = m.consent; save(); frames.forEach(init);
     } else if (m.type == "choice") setConsent(m, "prompt");
-    else if (m.type == "escape" && f.popup) closePopup();
+    else if (m.type == "escape" && f.popup) dialog.close();
   });
 
   var api = {
     on: function (name, fn) { (handlers[name] = handlers[name] || []).push(fn); },
     consent: function (o) { setConsent(o, "api"); },
-    push: function (c) { api[c[0]].apply(api, c.slice(1)); }
+    push: function (c) { c && api[c[0]] && api[c[0]].apply(api, c.slice(1)); }
   };
   var queue = w.Rendezvous;
   w.Rendezvous = api;
@@ -132,7 +132,7 @@
   if (typeof w.__tcfapi == "function") w.__tcfapi("addEventListener", 2, function (tc, ok) {
     if (!ok || !tc || (tc.eventStatus != "tcloaded" && tc.eventStatus != "useractioncomplete")) return;
     var p = (tc.purpose && tc.purpose.consents) || {};
-    setConsent({attribution: tc.gdprApplies === false || !!(p[1] && p[7]),
+    setConsent({attribution: !!(p[1] && p[7]),
       notice: "tcf:" + tc.cmpId + ":" + tc.cmpVersion + ":" + tc.tcfPolicyVersion}, "tcf");
   });
   var dl = w.dataLayer;

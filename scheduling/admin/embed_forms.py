@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..attribution import MAX_COOKIE_DAYS
-from ..operations.embedding import PROMPT_MAX
+from ..operations.embedding import MAX_VARIANTS, PROMPT_MAX
 
 
 def _strip(value):
@@ -68,6 +68,7 @@ class VariantForm(Form):
     )
     layout = SelectField(
         _l("Layout"),
+        default="standard",
         validators=[AnyOf(["standard", "compact"], message=_l("Choose a layout."))],
     )
     question_order = StringField(
@@ -96,7 +97,7 @@ class AbTestForm(FlaskForm):
         invalid_value_message=_l("Choose an event type from the list."),
         invalid_choice_message=_l("Choose an event type from the list."),
     )
-    variants = FieldList(FormField(VariantForm), min_entries=3, max_entries=3)
+    variants = FieldList(FormField(VariantForm), min_entries=MAX_VARIANTS, max_entries=MAX_VARIANTS)
 
 
 class StopForm(FlaskForm):

@@ -83,8 +83,9 @@ def _id_filter(raw: str, name: str, allowed: dict) -> int | None:
     if not raw:
         return None
     if not (raw.isascii() and raw.isdigit()) or int(raw) not in allowed:
+        label = {"event_type": _("event type"), "host": _("host"), "variant": _("variant")}[name]
         raise InvalidRequest(
-            _("Choose the %(name)s filter from the list.", name=name), {name: "unknown"}
+            _("Choose the %(name)s filter from the list.", name=label), {name: "unknown"}
         )
     return int(raw)
 
@@ -225,9 +226,15 @@ def _new_test_form(organisation_id: int, formdata=None) -> AbTestForm:
 
 def _variant_inputs(form: AbTestForm) -> list[ops.VariantInput]:
     inputs = []
-    for entry in form.variants:
+    for number, entry in enumerate(form.variants):
         v = entry.form
         if not v.name.data:
+            if v.headline.data or v.intro.data or v.button_label.data or v.question_order.data:
+                # Texts without a name would be dropped without a word: say so instead.
+                raise InvalidRequest(
+                    _("Give variant %(n)s a name, or clear its texts.", n=number),
+                    {"variants": "name"},
+                )
             continue
         keys = tuple(k.strip() for k in (v.question_order.data or "").split(",") if k.strip())
         inputs.append(

@@ -16,7 +16,15 @@ from .consent import (
 from .origins import MAX_COOKIE_DAYS, normalise_origin, parse_allowlist
 from .report import FunnelRow, FunnelTotals, aggregate_funnel, not_attributed_share
 from .stats import VariantStats, pick_variant, prob_beats_control, variant_stats, wilson_interval
-from .touches import TOUCH_KEYS, Attribution, Touch, channel, clean_attribution, clean_touch
+from .touches import (
+    TOUCH_KEYS,
+    Attribution,
+    Touch,
+    channel,
+    clean_attribution,
+    clean_touch,
+    loads_bounded,
+)
 
 __all__ = [
     "DECISIONS",
@@ -35,6 +43,7 @@ __all__ = [
     "clean_attribution",
     "clean_decision",
     "clean_touch",
+    "loads_bounded",
     "normalise_origin",
     "not_attributed_share",
     "notice_hash",

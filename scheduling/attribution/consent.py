@@ -10,7 +10,7 @@ from .origins import normalise_origin
 DECISIONS = ("granted", "refused", "withdrawn")
 SOURCES = ("api", "tcf", "consent_mode", "prompt")
 PURPOSES = ("attribution",)
-_LANGUAGE_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+_LANGUAGE_RE = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
 MAX_NOTICE = 20000
 
 
@@ -52,6 +52,9 @@ def clean_decision(raw) -> tuple[ConsentDecision | None, dict[str, str]]:
     if not isinstance(notice, str) or not 1 <= len(notice.strip()) <= MAX_NOTICE:
         errors["notice"] = "The consent text shown (or its version), 1 to 20000 characters."
     language = raw.get("language") or "und"
+    if isinstance(language, str):
+        # Host pages often write lang="en_US"; refusing it would lose the decision itself.
+        language = language.replace("_", "-")
     if not isinstance(language, str) or not (
         language == "und" or (len(language) <= 35 and _LANGUAGE_RE.fullmatch(language))
     ):

@@ -12,6 +12,18 @@ _HOST_RE = re.compile(
 _IPV4_RE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 
 
+def _valid_host(host: str) -> bool:
+    """A DNS name or a dotted-quad IPv4 address.
+
+    Browsers read a host whose last label is numeric (or 0x...) as an IPv4 address, so such a
+    name must be a plain dotted quad with parts up to 255 (no 999.1.1.1, 1.2.3 or 0x7f.1).
+    """
+    last = host.rsplit(".", 1)[-1]
+    if last.isdigit() or last.startswith("0x"):
+        return bool(_IPV4_RE.fullmatch(host)) and all(int(p) <= 255 for p in host.split("."))
+    return bool(_HOST_RE.fullmatch(host))
+
+
 def normalise_origin(text: str) -> str | None:
     """`scheme://host[:port]` in lower case (http only for loopback hosts), or None if invalid."""
     if not isinstance(text, str):
@@ -32,7 +44,8 @@ def normalise_origin(text: str) -> str | None:
         or parts.fragment
         or "@" in parts.netloc
         or text.endswith(("?", "#"))
-        or not (_HOST_RE.fullmatch(host) or _IPV4_RE.fullmatch(host))
+        or not _valid_host(host)
+        or port == 0
     ):
         return None
     if parts.scheme == "http" and host not in ("localhost", "127.0.0.1"):

@@ -34,7 +34,8 @@ def prob_beats_control(
     """P(variant rate > control rate) under uniform Beta(1, 1) priors, by Monte Carlo.
 
     Each argument is (conversions, exposures). A fixed seed makes the report stable between
-    page loads; 20 000 draws keep the Monte Carlo error below half a percentage point.
+    page loads; with 20 000 draws the Monte Carlo standard error is at most 0.35 percentage
+    points (tests compare it with the closed form).
     """
     (kc, nc), (kv, nv) = control, variant
     rng = random.Random(seed)

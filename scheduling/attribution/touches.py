@@ -72,6 +72,20 @@ def _clean_value(key: str, value) -> str:
     return value
 
 
+def loads_bounded(text: str | None, limit: int = MAX_PAYLOAD):
+    """JSON from untrusted text of at most `limit` characters, or None if it cannot be read.
+
+    Deep nesting makes the decoder raise RecursionError, which is not a ValueError: both mean
+    "not readable" here, never a server error.
+    """
+    if not isinstance(text, str) or not text or len(text) > limit:
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
 def clean_touch(raw) -> Touch | None:
     """A Touch from untrusted JSON (unknown keys dropped, bad values emptied), or None.
 
@@ -88,12 +102,7 @@ def clean_touch(raw) -> Touch | None:
 
 def clean_attribution(text: str | None) -> Attribution | None:
     """The attribution a consented widget put in its hidden form field, or None if unusable."""
-    if not text or len(text) > MAX_PAYLOAD:
-        return None
-    try:
-        raw = json.loads(text)
-    except ValueError:
-        return None
+    raw = loads_bounded(text)
     if not isinstance(raw, dict):
         return None
     visitor, consent_id = raw.get("visitor"), raw.get("consent")

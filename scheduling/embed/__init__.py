@@ -6,13 +6,12 @@ organisation's allowlist instead of 'none', counts the widget's first page view,
 A/B variant and stores what the widget's hidden form field carries. Still no cookies.
 """
 
-import json
 import random
 
 from flask import Blueprint, g, jsonify, redirect, request, url_for
 
 from .. import clock
-from ..attribution import clean_decision, clean_touch
+from ..attribution import clean_decision, clean_touch, loads_bounded
 from ..errors import InvalidRequest, PermissionDenied
 from ..extensions import db
 from ..models import Booking, EventType, Lead
@@ -22,6 +21,9 @@ from ..web import CSP
 
 bp = Blueprint("embed", __name__, url_prefix="/embed")
 _random = random.SystemRandom()
+# One touch is ten values of at most 200 characters; the consent log's notice at most 20000.
+MAX_TOUCH_PARAM = 4000
+MAX_CONSENT_BODY = 32_000
 
 
 def _owner(view_args: dict) -> tuple[int | None, str | None]:
@@ -42,10 +44,8 @@ def _owner(view_args: dict) -> tuple[int | None, str | None]:
 
 
 def _touch_param(name: str):
-    try:
-        return clean_touch(json.loads(request.args.get(name) or "null"))
-    except ValueError:
-        return None
+    """A consented touch from the widget's first URL; unreadable or oversized: none."""
+    return clean_touch(loads_bounded(request.args.get(name), MAX_TOUCH_PARAM))
 
 
 def _before():
@@ -170,11 +170,23 @@ def _check_same_origin() -> None:
         raise PermissionDenied("Only the widget itself may send this.")
 
 
+def _json_body():
+    """The request's JSON if it is a small, readable JSON body; else None (never a 500)."""
+    length = request.content_length
+    if not request.is_json:
+        raise InvalidRequest("Send JSON with Content-Type: application/json.", {"_": "type"})
+    if length is None or length > MAX_CONSENT_BODY:
+        raise InvalidRequest(
+            f"Send the decision with a length of at most {MAX_CONSENT_BODY} bytes.", {"_": "size"}
+        )
+    return loads_bounded(request.get_data(as_text=True), MAX_CONSENT_BODY)
+
+
 @bp.post("/consent")
 def consent():
     """Log a consent decision the widget received from its host page; returns the consent id."""
     _check_same_origin()
-    raw = request.get_json(silent=True)
+    raw = _json_body()
     decision, errors = clean_decision(raw)
     if decision is None:
         raise InvalidRequest("The consent decision could not be read.", errors)

@@ -40,6 +40,8 @@ DEFAULT_PROMPT = (
 )
 PROMPT_MAX = 1000
 MAX_VARIANTS = 5
+# Primary keys are PostgreSQL integers: a larger id from a URL must not reach the database.
+MAX_ID = 2**31 - 1
 
 
 def settings_of(organisation_id: int) -> EmbedSettings:
@@ -149,6 +151,8 @@ def parse_assignment(text: str | None) -> tuple[int, int] | None:
         return None
     test, _, variant = text.partition(".")
     if not (test.isascii() and test.isdigit() and variant.isascii() and variant.isdigit()):
+        return None
+    if not (0 < int(test) <= MAX_ID and 0 < int(variant) <= MAX_ID):
         return None
     return int(test), int(variant)
 
@@ -283,7 +287,7 @@ class VariantInput:
 
 
 def get_test(organisation_id: int, test_id: int) -> AbTest:
-    test = db.session.get(AbTest, test_id)
+    test = db.session.get(AbTest, test_id) if 0 < test_id <= MAX_ID else None
     if test is None or test.organisation_id != organisation_id:
         raise NotFound("No such A/B test.")
     return test
@@ -323,6 +327,13 @@ def create_test(
     names = [v.name.strip().casefold() for v in variants]
     if len(set(names)) != len(names):
         raise InvalidRequest("Each variant needs its own name.", {"variants": "names"})
+    known = {q.key for q in event_type.routing_form.questions} if event_type.routing_form else set()
+    unknown = sorted({key for v in variants for key in v.question_order} - known)
+    if unknown:
+        raise InvalidRequest(
+            f"No such question on this event type's form: {', '.join(unknown)[:200]}.",
+            {"variants": "question_order"},
+        )
     test = AbTest(
         organisation_id=event_type.organisation_id,
         event_type_id=event_type.id,

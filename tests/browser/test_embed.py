@@ -397,3 +397,171 @@ def test_ab_variant_stays_for_a_consented_visitor(
     for _ in range(2):
         open_host(page, host_site, live_server, widget.slug, "", consent)
         assert heading.inner_text() == chosen.headline
+
+
+SPY = """
+window.reads = []; window.writes = [];
+(function () {
+  function spy(target, proto, name) {
+    var real = Object.getOwnPropertyDescriptor(proto, name);
+    Object.defineProperty(target, name, {
+      configurable: true,
+      get: function () { window.reads.push(name); return real.get.call(target); },
+      set: function (value) {
+        window.writes.push(name + ":" + value); real.set.call(target, value);
+      }
+    });
+  }
+  spy(document, Document.prototype, "cookie");
+  spy(document, Document.prototype, "referrer");
+  ["localStorage", "sessionStorage"].forEach(function (name) {
+    var real = Object.getOwnPropertyDescriptor(window, name) ||
+      Object.getOwnPropertyDescriptor(Window.prototype, name);
+    Object.defineProperty(window, name, {
+      configurable: true,
+      get: function () { window.reads.push(name); return real.get.call(window); }
+    });
+  });
+})();
+"""
+
+
+@pytest.mark.parametrize("answer", ["no answer", "refused"])
+def test_before_consent_embed_js_reads_and_writes_nothing_of_the_page(
+    browser_page, widget, host_site, live_server, answer
+):
+    page = browser_page
+    refuse = 'Rendezvous.push(["consent", {attribution: false}]);'
+    before = SPY + (refuse if answer == "refused" else "")
+    open_host(page, host_site, live_server, widget.slug, "?utm_source=news", before)
+    page.click("#open")
+    page.frame_locator("dialog iframe").locator("a.day.available").first.wait_for()
+    page.keyboard.press("Escape")
+    assert page.evaluate("window.reads") == []
+    writes = page.evaluate("window.writes")
+    # A refusal only expires a cookie an earlier consent may have left: nothing is stored.
+    assert writes == (
+        [] if answer == "no answer" else ["cookie:rv_attr=; Max-Age=0; path=/; SameSite=Lax"]
+    )
+    # The spies work: consent makes the widget read the page (and only then).
+    page.evaluate("Rendezvous.consent({attribution: true})")
+    page.wait_for_function("window.reads.indexOf('cookie') >= 0")
+    assert "referrer" in page.evaluate("window.reads")
+
+
+def test_a_broken_queue_entry_does_not_stop_the_widget(
+    browser_page, widget, host_site, live_server
+):
+    before = (
+        'Rendezvous.push(["no_such_command", 1]); Rendezvous.push(null);'
+        ' Rendezvous.push(["consent", {attribution: false}]);'
+    )
+    open_host(browser_page, host_site, live_server, widget.slug, "", before)  # waits for ready
+    browser_page.wait_for_timeout(300)
+    assert consent_decisions() == ["refused"]
+    browser_page.evaluate('Rendezvous.push(["nope"])')  # after loading too: no exception
+
+
+def test_long_campaign_values_keep_the_frame_address_short(
+    browser_page, widget, host_site, live_server
+):
+    """gunicorn refuses request lines over 4094 bytes: touches too long stay out of the URL.
+
+    (Non-ASCII values triple in length when URL-encoded: 200 of them could break the frame.)
+    """
+    page = browser_page
+    long_value = "a1-" * 66 + "z2"  # 200 characters, like a long click id
+    keys = (
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "utm_term",
+        "utm_content",
+        "gclid",
+        "fbclid",
+    )
+    query = "?" + "&".join(f"{key}={long_value}" for key in keys)
+    open_host(
+        page,
+        host_site,
+        live_server,
+        widget.slug,
+        query,
+        'Rendezvous.push(["consent", {attribution: true}]);',
+    )
+    wait_for_cookie(page)
+    src = page.evaluate("document.querySelector('div[data-rendezvous] iframe').src")
+    assert len(src) < 4094 and "ft=" not in src
+    book_in_frame(page)
+    row = attribution_of_last_booking()  # the frame still got the touches by postMessage
+    assert row.last_touch["utm_source"] == "a1-" * 66 + "z2"
+
+
+def test_messages_from_other_windows_are_ignored(browser_page, widget, host_site, live_server):
+    page = browser_page
+    open_host(page, host_site, live_server, widget.slug)
+    page.evaluate(
+        """(function () {
+      var fake = {rv: 1, type: "event", name: "booked", key: "fake", detail: {id: "x"}};
+      window.postMessage(fake, "*");
+      var child = document.body.appendChild(document.createElement("iframe"));
+      child.contentWindow.parent.postMessage(fake, "*");
+      window.postMessage({rv: 1, type: "resize", height: 5}, "*");
+      window.postMessage({rv: 1, type: "choice", attribution: true}, "*");
+    })()"""
+    )
+    page.wait_for_timeout(500)
+    names = [name for name, _ in page.evaluate("window.domEvents")]
+    assert "booked" not in names and "consent_changed" not in names
+    height = page.evaluate("document.querySelector('div[data-rendezvous] iframe').style.height")
+    assert height != "5px"
+    assert consent_decisions() == []
+
+
+def test_tcf_without_gdpr_is_no_consent(
+    browser_page, browser_context, widget, host_site, live_server
+):
+    """gdprApplies: false with no purpose consents must not be logged as a "granted" decision."""
+    stub = TCF_STUB.replace("gdprApplies: true", "gdprApplies: false").replace(
+        "consents: {1: true, 7: true}", "consents: {}"
+    )
+    page = browser_page
+    open_host(page, host_site, live_server, widget.slug, "?utm_source=abroad", stub)
+    page.wait_for_function(
+        "window.domEvents.some(function (e) { return e[0] === 'consent_changed'; })"
+    )
+    book_in_frame(page)
+    assert browser_context.cookies() == []
+    row = attribution_of_last_booking()
+    assert row.last_touch is None and row.consent_record_id is None
+    assert "granted" not in consent_decisions()
+
+
+def test_a_shorter_lifetime_shortens_an_existing_cookie_but_never_extends_it(
+    browser_page, browser_context, widget, host_site, live_server
+):
+    page = browser_page
+    consent = 'Rendezvous.push(["consent", {attribution: true}]);'
+    open_host(page, host_site, live_server, widget.slug, "?utm_source=a", consent)
+    wait_for_cookie(page)
+    first = _cookie(browser_context)
+    days = (first["e"] - page.evaluate("Date.now()")) / 86_400_000
+    assert 29.9 < days <= 30
+    db.session.rollback()  # end the read snapshot before writing next to the live server
+    settings = db.session.scalar(select(EmbedSettings))
+    settings.cookie_days = 2
+    db.session.commit()
+    open_host(page, host_site, live_server, widget.slug, "?utm_source=b", consent)
+    page.wait_for_function("document.cookie.indexOf('%22b%22') >= 0")
+    second = _cookie(browser_context)
+    assert second["v"] == first["v"]
+    assert (second["e"] - page.evaluate("Date.now()")) / 86_400_000 <= 2
+    [cookie] = browser_context.cookies()
+    assert cookie["expires"] <= second["e"] / 1000 + 1
+    db.session.rollback()
+    settings = db.session.scalar(select(EmbedSettings))
+    settings.cookie_days = 30  # longer again: the cookie keeps its earlier, shorter expiry
+    db.session.commit()
+    open_host(page, host_site, live_server, widget.slug, "?utm_source=c", consent)
+    page.wait_for_function("document.cookie.indexOf('%22c%22') >= 0")
+    assert _cookie(browser_context)["e"] == second["e"]

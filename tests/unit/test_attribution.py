@@ -17,6 +17,7 @@ from scheduling.attribution import (
     clean_attribution,
     clean_decision,
     clean_touch,
+    loads_bounded,
     normalise_origin,
     not_attributed_share,
     notice_hash,
@@ -107,6 +108,8 @@ def test_clean_attribution_reads_a_valid_payload():
         payload(first=None),
         payload(last={"utm_source": "no time"}),
         "x" * 5000,
+        "[" * 3900,  # deep nesting: RecursionError in the decoder, not a ValueError
+        '{"visitor":' * 1000,
     ],
 )
 def test_clean_attribution_refuses_unusable_payloads(text):
@@ -155,10 +158,37 @@ def test_channel(touch, expected):
         ("https://example.com:99999", None),
         ("", None),
         ("'none'", None),
+        ("null", None),
+        ("ftp://example.com", None),
+        ("data:text/html,x", None),
+        ("file:///etc/passwd", None),
+        ("//example.com", None),
+        ("example.com", None),
+        ("https://a.example;script-src *", None),
+        ("https://a.example https://b.example", None),
+        ("https://example.com:0", None),
+        ("https://1.2.3.4", "https://1.2.3.4"),
+        ("https://999.1.1.1", None),  # browsers read numeric hosts as IPv4: these are not valid
+        ("https://1.2.3", None),
+        ("https://0x7f.1", None),
+        ("https://x.123", None),
     ],
 )
 def test_normalise_origin(text, expected):
     assert normalise_origin(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", [None, "", "x" * 4001, "[" * 3000 + "]" * 3000, '{"a":' * 2000, "{", "NaN"]
+)
+def test_loads_bounded_never_raises(text):
+    value = loads_bounded(text)
+    assert value is None or math.isnan(value)
+
+
+def test_loads_bounded_reads_small_json():
+    assert loads_bounded('{"a": [1]}') == {"a": [1]}
+    assert loads_bounded('{"a": 1}', limit=3) is None
 
 
 def test_parse_allowlist_reports_each_bad_line_and_drops_duplicates():
@@ -198,6 +228,19 @@ def test_clean_decision():
     assert result.host_origin == "https://www.example.com" and result.language == "de-AT"
     assert result.notice_hash == notice_hash("tcf:7:3:4") and result.purposes == ("attribution",)
     assert decision(language=None)[0].language == "und"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("en_US", "en-US"), ("de-AT", "de-AT"), ("EN", "EN")]
+)
+def test_clean_decision_reads_common_language_spellings(language, expected):
+    """A page's lang="en_US" must not make the whole decision (and its proof) fail."""
+    assert decision(language=language)[0].language == expected
+
+
+@pytest.mark.parametrize("language", ["<script>", "e", "en-", "-en", "x" * 40, "en US", 5])
+def test_clean_decision_refuses_what_is_no_language_tag(language):
+    assert "language" in decision(language=language)[1]
 
 
 def test_clean_decision_names_every_bad_field():
@@ -249,6 +292,77 @@ def test_prob_beats_control():
     same = prob_beats_control((50, 1000), (50, 1000), draws=20000)
     assert 0.45 < same < 0.55
     assert prob_beats_control((3, 40), (9, 40)) == prob_beats_control((3, 40), (9, 40))
+
+
+def _wilson_by_bisection(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Independent Wilson bounds: the p where the score test |k/n - p| = z sqrt(p(1-p)/n)."""
+    rate = k / n
+
+    def outside(p: float) -> bool:
+        return (rate - p) ** 2 > z * z * p * (1 - p) / n
+
+    def root(inside: float, out: float) -> float:
+        for _ in range(200):
+            mid = (inside + out) / 2
+            if outside(mid):
+                out = mid
+            else:
+                inside = mid
+        return (inside + out) / 2
+
+    low = 0.0 if k == 0 else root(rate, 0.0)
+    high = 1.0 if k == n else root(rate, 1.0)
+    return low, high
+
+
+@given(st.integers(1, 5000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
+def test_wilson_interval_matches_an_independent_computation(pair):
+    k, n = pair
+    low, high = wilson_interval(k, n)
+    expected_low, expected_high = _wilson_by_bisection(k, n)
+    assert math.isclose(low, expected_low, abs_tol=1e-9)
+    assert math.isclose(high, expected_high, abs_tol=1e-9)
+
+
+def _exact_prob_beats(control: tuple[int, int], variant: tuple[int, int]) -> float:
+    """P(Beta(1+kv, 1+nv-kv) > Beta(1+kc, 1+nc-kc)) in closed form (Evan Miller's sum)."""
+
+    def lbeta(a: float, b: float) -> float:
+        return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+
+    (kc, nc), (kv, nv) = control, variant
+    ac, bc, av, bv = 1 + kc, 1 + nc - kc, 1 + kv, 1 + nv - kv
+    return sum(
+        math.exp(lbeta(ac + i, bc + bv) - math.log(bv + i) - lbeta(1 + i, bv) - lbeta(ac, bc))
+        for i in range(av)
+    )
+
+
+@pytest.mark.parametrize(
+    ("control", "variant"),
+    [
+        ((10, 100), (15, 100)),
+        ((3, 40), (9, 40)),
+        ((0, 0), (0, 0)),
+        ((0, 10), (1, 10)),
+        ((50, 1000), (50, 1000)),
+        ((120, 1000), (140, 1000)),
+        ((5, 20), (2, 30)),
+        ((200, 2000), (230, 2000)),
+        ((0, 300), (4, 300)),
+    ],
+)
+def test_prob_beats_control_matches_the_closed_form(control, variant):
+    # 20 000 draws: standard error at most 0.0035; 0.015 is more than four of them.
+    assert abs(prob_beats_control(control, variant) - _exact_prob_beats(control, variant)) < 0.015
+
+
+def test_variant_stats_match_independent_computations():
+    stats = {s.key: s for s in variant_stats([("A", 200, 20), ("B", 180, 30)], control="A")}
+    assert math.isclose(stats["B"].low, _wilson_by_bisection(30, 180)[0], abs_tol=1e-9)
+    assert math.isclose(stats["B"].high, _wilson_by_bisection(30, 180)[1], abs_tol=1e-9)
+    exact = _exact_prob_beats((20, 200), (30, 180))
+    assert abs(stats["B"].beats_control - exact) < 0.015
 
 
 @given(st.integers(0, 50), st.integers(0, 50), st.integers(0, 50), st.integers(0, 50))

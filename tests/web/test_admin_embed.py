@@ -76,6 +76,36 @@ def test_bad_embed_settings_are_refused_per_field(client, login_as, changes, mes
     assert saved_settings(admin.organisation_id) is None
 
 
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "null",
+        "javascript:alert(1)",
+        "data:text/html,x",
+        "ftp://files.example.com",
+        "file:///etc/passwd",
+        "https://*.example.com",
+        "*",
+        "https://example.com/landing",
+        "https://example.com?x=1",
+        "//example.com",
+        "example.com",
+        "'self'",
+        "https://a.example; script-src *",
+        "https://999.1.1.1",
+    ],
+)
+def test_allowlist_editor_names_the_bad_line(client, login_as, origin):
+    admin = login_as("admin")
+    response = post_form(
+        client, "/admin/embed", settings_data(allowed_origins=f"https://ok.example\n{origin}")
+    )
+    assert response.status_code == 400
+    page = text(response)
+    assert f"Line 2: {origin[:80]!r} is not an origin such as https://www.example.com" in page
+    assert saved_settings(admin.organisation_id) is None
+
+
 def test_only_admins_edit_embed_settings(client, login_as):
     login_as("manager")
     assert client.get("/admin/embed").status_code == 403
@@ -162,10 +192,17 @@ def test_funnel_is_scoped_to_the_organisation(client, login_as, funnel_data, mak
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("event_type=999", "Choose the event_type filter"),
+        ("event_type=999", "Choose the event type filter"),
+        ("event_type=%D9%A1", "Choose the event type filter"),
         ("host=abc", "Choose the host filter"),
+        ("variant=-1", "Choose the variant filter"),
         ("touch=middle", "Choose first or last touch."),
         ("from=2030-02-01&to=2030-01-01", "must not be before"),
+        ("from=2030-13-01", "from"),
+        ("from=" + "1" * 5000, "from"),
+        ("from=9999-12-31&to=9999-12-31", "9999"),
+        ("from=0001-01-01&to=0001-01-01", "0001"),
+        ("from=2000-01-01&to=2030-01-01", "at most"),
     ],
 )
 def test_funnel_bad_filters(client, login_as, query, message, frozen_now):
@@ -173,6 +210,19 @@ def test_funnel_bad_filters(client, login_as, query, message, frozen_now):
     response = client.get(f"/admin/funnel?{query}")
     assert response.status_code == 400
     assert message in text(response)
+    export = client.get(f"/admin/funnel/export.csv?{query}")
+    assert export.status_code == 400 and export.mimetype == "text/html"
+
+
+def test_funnel_filters_of_another_organisation_are_refused(
+    client, login_as, funnel_data, make_org, frozen_now
+):
+    login_as("manager")
+    theirs = funnel_data(make_org(name="Other"))
+    response = client.get(f"/admin/funnel?event_type={theirs.id}")
+    assert response.status_code == 400 and "Choose the event type filter" in text(response)
+    host_id = theirs.hosts[0].id
+    assert client.get(f"/admin/funnel/export.csv?host={host_id}").status_code == 400
 
 
 def test_reps_do_not_see_the_funnel(client, login_as):
@@ -228,12 +278,35 @@ def test_manager_runs_a_test_and_promotes_the_winner(client, login_as, make_even
     assert event_type.description == "Twenty minutes, no slides."
     test = db.session.get(AbTest, test.id)
     assert test.status == "stopped" and test.variants[1].is_winner
+    control = test.variants[0]
+    control.headline = "Back to the old one"
+    db.session.commit()
+    twice = client.post(
+        f"/admin/ab-tests/{test.id}/stop",
+        data={"winner": str(control.id), "csrf_token": csrf_from(detail_page(client, test))},
+    )
+    assert twice.status_code == 400 and "already stopped" in text(twice)
+    db.session.rollback()
+    assert db.session.get(EventType, event_type.id).title == "Talk to an expert"
+    assert not db.session.get(AbTest, test.id).variants[0].is_winner
+
+
+def detail_page(client, test) -> str:
+    return client.get(f"/admin/ab-tests/{test.id}").text
 
 
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"variants-1-name": ""}, "A test needs a control and 1 to 4 variants."),
+        (
+            {"variants-1-name": "", "variants-1-headline": "", "variants-1-intro": ""},
+            "A test needs a control and 1 to 4 variants.",
+        ),
+        ({"variants-1-name": ""}, "Give variant 1 a name, or clear its texts."),
+        ({"variants-1-question_order": "budget"}, "No such question on this event type"),
+        ({"variants-0-weight": "-1"}, "Between 0 and 100."),
+        ({"variants-1-weight": "1e2"}, "Enter a whole number from 0 to 100."),
+        ({"variants-1-layout": "wide"}, "Choose a layout."),
         (
             {"variants-0-weight": "0", "variants-1-weight": "0"},
             "Give at least one variant some traffic.",
@@ -265,6 +338,7 @@ def test_tests_of_other_organisations_are_invisible(
     db.session.add(test)
     db.session.commit()
     assert client.get(f"/admin/ab-tests/{test.id}").status_code == 404
+    assert client.get("/admin/ab-tests/99999999999").status_code == 404  # not a PG integer
     page = client.get("/admin/ab-tests")
     token = csrf_from(page.text)
     response = client.post(
@@ -273,3 +347,4 @@ def test_tests_of_other_organisations_are_invisible(
     assert response.status_code == 404
     foreign = post_form(client, "/admin/ab-tests", new_test_data(event_type))
     assert foreign.status_code == 400
+    assert "Choose an event type from the list." in text(foreign)

@@ -195,6 +195,55 @@ def test_consent_log_refuses_bad_input(client, event_type, allow, change, status
     assert db.session.scalar(select(func.count()).select_from(ConsentRecord)) == 0
 
 
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("[" * 5000, "application/json"),  # the decoder's RecursionError, not a ValueError
+        ('{"slug":' * 3000, "application/json"),
+        (json.dumps({"decision": "granted", "notice": "x" * 40_000}), "application/json"),
+        (json.dumps({"decision": "granted", "source": "api", "notice": "x"}), "text/plain"),
+        ("\ufffe\x00", "application/json"),
+    ],
+)
+def test_consent_log_answers_unreadable_bodies_with_400(
+    client, event_type, allow, body, content_type
+):
+    allow(HOST)
+    response = client.post(
+        "/embed/consent",
+        data=body.encode("utf-8", "surrogatepass"),
+        headers={"Sec-Fetch-Site": "same-origin", "Content-Type": content_type},
+    )
+    assert response.status_code == 400, response.text
+    assert response.json["error"] == "invalid_request"
+    assert response.json["fields"]["_"]
+    assert "Set-Cookie" not in response.headers
+    fresh()
+    assert db.session.scalar(select(func.count()).select_from(ConsentRecord)) == 0
+
+
+def test_consent_log_refuses_an_origin_of_another_organisation(
+    client, event_type, allow, make_event_type
+):
+    allow(HOST)
+    other = make_event_type(title="Theirs")
+    db.session.add(
+        EmbedSettings(
+            organisation_id=other.organisation_id,
+            allowed_origins=["https://other.example"],
+            own_prompt=False,
+            prompt_text="",
+            cookie_days=30,
+            updated_at=FROZEN_NOW,
+        )
+    )
+    db.session.commit()
+    response = log_consent(client, event_type, origin="https://other.example")
+    assert response.status_code == 400 and "origin" in response.json["fields"]
+    fresh()
+    assert db.session.scalar(select(func.count()).select_from(ConsentRecord)) == 0
+
+
 def test_consent_log_refuses_cross_site_posts(client, event_type, allow):
     allow(HOST)
     body = {
@@ -247,6 +296,110 @@ def test_booking_without_valid_consent_stores_no_attribution(client, event_type,
     row = stored()
     assert row.booking_id is not None
     assert row.first_touch is None and row.last_touch is None and row.visitor_id is None
+
+
+@pytest.mark.parametrize("case", ["other_organisation", "withdrawn", "deep", "oversized"])
+def test_booking_with_forged_attribution_stores_none(
+    client, event_type, allow, make_event_type, case
+):
+    allow(HOST)
+    if case == "other_organisation":
+        other = make_event_type(title="Theirs")
+        db.session.add(
+            EmbedSettings(
+                organisation_id=other.organisation_id,
+                allowed_origins=[HOST],
+                own_prompt=False,
+                prompt_text="",
+                cookie_days=30,
+                updated_at=FROZEN_NOW,
+            )
+        )
+        db.session.commit()
+        payload = attribution(log_consent(client, other).json["consent"])
+    elif case == "withdrawn":
+        payload = attribution(log_consent(client, event_type, "withdrawn").json["consent"])
+    elif case == "oversized":
+        consent_id = log_consent(client, event_type).json["consent"]
+        payload = attribution(consent_id, first={**TOUCH, "utm_term": "x" * 5000})
+    if case == "deep":  # the decoder's RecursionError must read as "no attribution"
+        page = client.get(
+            f"/book/{event_type.slug}/confirm?embed=1&start={quote(SLOT)}&tz=Europe/Berlin"
+        )
+        token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page.text).group(1)
+        response = client.post(
+            f"/book/{event_type.slug}/confirm?embed=1",
+            data={
+                "start": SLOT,
+                "tz": "Europe/Berlin",
+                "form_token": token,
+                "name": "Ada",
+                "email": "ada@example.com",
+                "attribution": "[" * 3900,
+            },
+        )
+        assert response.status_code == 303, response.text
+    else:
+        book(client, event_type, payload)
+    row = stored()
+    assert row.booking_id is not None
+    assert row.first_touch is None and row.last_touch is None and row.visitor_id is None
+    assert row.consent_record_id is None
+
+
+def test_entry_ignores_unreadable_or_oversized_touches(client, event_type, allow):
+    allow(HOST)
+    deep = "[" * 3000 + "]" * 3000
+    huge = json.dumps({**TOUCH, "utm_source": "x" * 5000})
+    for ft, lt in ((deep, deep), (json.dumps(TOUCH), deep), (huge, huge)):
+        response = client.get(
+            f"/book/{event_type.slug}",
+            query_string={"embed": "1", "entry": "1", "ft": ft, "lt": lt},
+        )
+        assert response.status_code == 303, response.text
+    fresh()
+    views = db.session.scalars(select(WidgetView)).all()
+    assert len(views) == 3
+    assert all(v.first_touch is None and v.last_touch is None for v in views)
+
+
+@pytest.mark.parametrize("value", ["", "0", "2", "true", "1 ", "١", "1" * 500])
+def test_only_embed_1_switches_embed_mode(client, event_type, allow, value):
+    allow(HOST)
+    response = client.get(f"/book/{event_type.slug}", query_string={"embed": value})
+    assert response.status_code == 200
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert "embed-frame.js" not in response.text
+
+
+@pytest.mark.parametrize(
+    "ab",
+    [
+        "",
+        "x",
+        "1",
+        "1.",
+        ".1",
+        "-1.-1",
+        "1.2.3",
+        "99999999999.1",
+        "1.99999999999",  # beyond PostgreSQL's integer: must not reach the database
+        "1." + "9" * 22,
+        "9" * 30,
+        "١.١",
+        "1.1e3",
+    ],
+)
+def test_odd_ab_values_show_the_plain_page(client, event_type, allow, ab_test, ab):
+    allow(HOST)
+    page = client.get(f"/book/{event_type.slug}", query_string={"embed": "1", "ab": ab})
+    assert page.status_code == 200
+    assert "Talk to an expert today" not in page.text
+    assert "Set-Cookie" not in page.headers
+    entry = client.get(
+        f"/book/{event_type.slug}", query_string={"embed": "1", "entry": "1", "ab": ab}
+    )
+    assert entry.status_code == 303
 
 
 def test_booking_outside_the_widget_stores_nothing_of_the_widget(client, event_type, allow):
