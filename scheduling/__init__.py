@@ -37,6 +37,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_relative_config=True,
     )
     load_config(app, test_config)
+    from .hardening import install as install_input_guards
+
+    install_input_guards(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config.get("TRUSTED_PROXIES"):
         count = int(app.config["TRUSTED_PROXIES"])

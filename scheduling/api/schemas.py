@@ -42,7 +42,7 @@ def parse_answers_arg(value: str | None, fields: dict[str, str]) -> dict | None:
         return None
     try:
         answers = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):  # deep nesting raises RecursionError
         answers = None
     if not isinstance(answers, dict):
         fields["answers"] = 'must be a JSON object, e.g. {"budget": "50k+"}'

@@ -1,0 +1,34 @@
+"""Input guards shared by every blueprint: hostile JSON and out-of-range ids are a 400 / 404.
+
+Deeply nested JSON makes Python's decoder raise RecursionError, which Flask does not treat as bad
+JSON; an id above PostgreSQL's integer range makes the database raise instead of finding nothing.
+"""
+
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.routing import IntegerConverter
+
+# Primary keys are 32-bit integers on PostgreSQL (and fit SQLite's 64-bit ones).
+MAX_ID = 2**31 - 1
+
+
+class SafeJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, where undecodable nesting counts as invalid JSON (a ValueError)."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in URLs: ids beyond the database's range do not match (404, not 500)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def install(app) -> None:
+    """Call before any blueprint is registered: rules pick their converter when added."""
+    app.json = SafeJSONProvider(app)
+    app.url_map.converters["int"] = IdConverter
