@@ -91,7 +91,11 @@ def busy_by_host(
     db.session.flush()
     connection = db.session.connection()
     for query_ in (query, blocks, imported):
-        for host_id, busy_from, busy_until in connection.execute(query_).all():
+        result = connection.execute(query_)
+        # The driver's plain tuples: the columns need no processing, so Row objects are waste.
+        rows = result.cursor.fetchall()
+        result.close()
+        for host_id, busy_from, busy_until in rows:
             busy[host_id].append(interval(as_utc(busy_from), as_utc(busy_until)))
     return busy
 
