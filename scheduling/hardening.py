@@ -1,11 +1,17 @@
-"""Input guards shared by every blueprint: hostile JSON and out-of-range ids are a 400 / 404.
+"""Input guards shared by every blueprint: hostile input is a 400 / 404, never a 500.
 
 Deeply nested JSON makes Python's decoder raise RecursionError, which Flask does not treat as bad
-JSON; an id above PostgreSQL's integer range makes the database raise instead of finding nothing.
+JSON; an id above PostgreSQL's integer range, or text with a NUL character, makes PostgreSQL
+raise instead of finding nothing or storing it.
 """
 
+from itertools import chain
+
+from flask import request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
+
+from .errors import InvalidRequest
 
 # Primary keys are 32-bit integers on PostgreSQL (and fit SQLite's 64-bit ones).
 MAX_ID = 2**31 - 1
@@ -28,7 +34,17 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+def refuse_nul_characters() -> None:
+    """No query, form or JSON text may carry NUL: PostgreSQL cannot store it in text columns."""
+    values = chain(*request.args.listvalues(), *request.form.listvalues())
+    if any("\x00" in value for value in values) or (
+        request.is_json and b"\\u0000" in request.get_data(cache=True)
+    ):
+        raise InvalidRequest("Text may not contain NUL characters (\\0).")
+
+
 def install(app) -> None:
     """Call before any blueprint is registered: rules pick their converter when added."""
     app.json = SafeJSONProvider(app)
     app.url_map.converters["int"] = IdConverter
+    app.before_request(refuse_nul_characters)
