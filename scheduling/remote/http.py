@@ -10,6 +10,7 @@ import ipaddress
 import socket
 import ssl
 import time
+import zlib
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -43,7 +44,13 @@ class Response:
 def normalise_url(url: str, allow_http: bool) -> str:
     """webcal:// and webcals:// mean https; plain http only where the operator allows it."""
     url = url.strip()
-    parts = urlsplit(url)
+    if any(ord(char) < 33 or ord(char) == 127 for char in url):
+        raise FetchError("The address contains spaces or control characters.")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a port like 99999 or "abc")
+    except ValueError:
+        raise FetchError("This is not a valid web address.") from None
     scheme = parts.scheme.lower()
     if scheme in ("webcal", "webcals"):
         url = "https" + url[len(parts.scheme) :]
@@ -59,10 +66,30 @@ def normalise_url(url: str, allow_http: bool) -> str:
     return url
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _embedded(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries (mapped, 6to4, Teredo, NAT64): it is checked too."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def _allowed(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = _embedded(ip)
+        if inner is not None and not (inner.is_global and not inner.is_multicast):
+            return False
+        if ip.ipv4_mapped is not None:
+            return True
     return ip.is_global and not ip.is_multicast
 
 
@@ -102,6 +129,22 @@ def _connection(url: str, policy: Policy, deadline: float):
     return conn
 
 
+def _too_large(policy: Policy) -> FetchError:
+    return FetchError(f"The calendar is larger than {policy.max_bytes // (1024 * 1024)} MB.")
+
+
+def _gunzip(body: bytes, policy: Policy) -> bytes:
+    """Content-Encoding: gzip, unpacked with the same size limit (a small bomb stays small)."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        data = inflater.decompress(body, policy.max_bytes + 1)
+    except zlib.error:
+        raise FetchError("The server sent a damaged compressed answer (gzip).") from None
+    if len(data) > policy.max_bytes or inflater.unconsumed_tail:
+        raise _too_large(policy)
+    return data
+
+
 def _read(response, policy: Policy, deadline: float) -> bytes:
     declared = response.getheader("Content-Length")
     if declared and declared.isdigit() and int(declared) > policy.max_bytes:
@@ -128,7 +171,7 @@ def request(
 ) -> Response:
     """One request (GETs follow redirects, each one checked again); raise FetchError."""
     deadline = time.monotonic() + policy.timeout
-    headers = {"User-Agent": USER_AGENT, **(headers or {})}
+    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip", **(headers or {})}
     for _ in range(REDIRECTS + 1):
         url = normalise_url(url, allow_http=policy.allow_private)
         conn = _connection(url, policy, deadline)
@@ -150,6 +193,8 @@ def request(
                 url = urljoin(url, location)
                 continue
             answer.body = _read(response, policy, deadline)
+            if answer.headers.get("content-encoding", "").strip().lower() in ("gzip", "x-gzip"):
+                answer.body = _gunzip(answer.body, policy)
             return answer
         except ssl.SSLCertVerificationError as exc:
             raise FetchError(
