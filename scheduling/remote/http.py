@@ -5,10 +5,12 @@ addresses (unless the operator allows them), and connects to exactly the address
 a DNS answer that changes between check and connect (rebinding) cannot slip through.
 """
 
+import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -123,10 +125,42 @@ def _connection(url: str, policy: Policy, deadline: float):
         conn = http.client.HTTPConnection(parts.hostname, port, timeout=timeout)
 
     def connect_checked(_address, timeout=timeout, source_address=None):
-        return socket.create_connection((address, port), timeout, source_address)
+        sock = socket.create_connection((address, port), timeout, source_address)
+        conn.raw_socket = sock  # for the deadline watchdog
+        return sock
 
     conn._create_connection = connect_checked  # connect to the address we checked, not a re-resolve
+    conn.raw_socket = None
     return conn
+
+
+class _Watchdog:
+    """Cuts the connection at the deadline.
+
+    Socket timeouts bound each read, not the whole answer: a server dribbling one byte of its
+    TLS handshake or headers every few seconds would otherwise hold a worker thread for hours.
+    shutdown() wakes a read blocked in another thread (close() would not).
+    """
+
+    def __init__(self, conn, deadline: float):
+        self.fired = False
+        self._conn = conn
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._cut)
+        self._timer.daemon = True
+
+    def _cut(self) -> None:
+        self.fired = True
+        sock = self._conn.raw_socket
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self):
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
 
 
 def _too_large(policy: Policy) -> FetchError:
@@ -177,40 +211,57 @@ def request(
         conn = _connection(url, policy, deadline)
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        watchdog = _Watchdog(conn, deadline)
         try:
-            conn.request(method, target, body=body, headers=headers)
-            response = conn.getresponse()
-            answer = Response(
-                response.status,
-                {key.lower(): value for key, value in response.getheaders()},
-                b"",
-                url,
-            )
-            if method == "GET" and response.status in (301, 302, 303, 307, 308):
-                location = answer.headers.get("location")
-                if not location:
-                    raise FetchError(f"The server redirected (HTTP {response.status}) nowhere.")
-                url = urljoin(url, location)
-                continue
-            answer.body = _read(response, policy, deadline)
-            if answer.headers.get("content-encoding", "").strip().lower() in ("gzip", "x-gzip"):
-                answer.body = _gunzip(answer.body, policy)
-            return answer
-        except ssl.SSLCertVerificationError as exc:
-            raise FetchError(
-                f"The server's certificate could not be verified ({exc.verify_message})."
-            ) from None
-        except ssl.SSLError as exc:
-            raise FetchError(f"The secure connection failed ({exc.reason}).") from None
-        except TimeoutError:
-            raise FetchError(f"The server did not answer within {policy.timeout:g} s.") from None
-        except ConnectionRefusedError:
-            raise FetchError("The server refused the connection.") from None
-        except (OSError, http.client.HTTPException) as exc:
-            raise FetchError(f"The connection failed ({type(exc).__name__}: {exc}).") from None
+            with watchdog:
+                conn.request(method, target, body=body, headers=headers)
+                response = conn.getresponse()
+                answer = Response(
+                    response.status,
+                    {key.lower(): value for key, value in response.getheaders()},
+                    b"",
+                    url,
+                )
+                redirect = method == "GET" and response.status in (301, 302, 303, 307, 308)
+                if not redirect:
+                    answer.body = _read(response, policy, deadline)
+            if watchdog.fired:
+                raise _late(policy)
+        except FetchError:
+            raise
+        except Exception as exc:
+            raise _late(policy) if watchdog.fired else _explain(exc, policy) from None
         finally:
             conn.close()
+        if redirect:
+            location = answer.headers.get("location")
+            if not location:
+                raise FetchError(f"The server redirected (HTTP {answer.status}) nowhere.")
+            url = urljoin(url, location)
+            continue
+        if answer.headers.get("content-encoding", "").strip().lower() in ("gzip", "x-gzip"):
+            answer.body = _gunzip(answer.body, policy)
+        return answer
     raise FetchError("The server redirected too many times.")
+
+
+def _late(policy: Policy) -> FetchError:
+    return FetchError(f"The server did not answer within {policy.timeout:g} s.")
+
+
+def _explain(exc: Exception, policy: Policy) -> FetchError:
+    """A host-readable message for a network failure."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return FetchError(f"The server's certificate could not be verified ({exc.verify_message}).")
+    if isinstance(exc, ssl.SSLError):
+        return FetchError(f"The secure connection failed ({exc.reason}).")
+    if isinstance(exc, TimeoutError):
+        return FetchError(f"The server did not answer within {policy.timeout:g} s.")
+    if isinstance(exc, ConnectionRefusedError):
+        return FetchError("The server refused the connection.")
+    if isinstance(exc, OSError | http.client.HTTPException | ValueError):
+        return FetchError(f"The connection failed ({type(exc).__name__}: {exc}).")
+    raise exc
 
 
 def explain_status(status: int) -> str:

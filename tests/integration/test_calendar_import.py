@@ -173,6 +173,7 @@ def test_failures_keep_last_good_data_and_back_off(private_ok, make_host, ics_se
     ("route", "message"),
     [
         (Route(behaviour="hang"), "did not answer within 1 s"),
+        (Route(behaviour="drip"), "answering within 1 s"),
         (Route(behaviour="stream"), "larger than 1 MB"),
         (Route(b"this is <html> not ics"), "not a valid iCalendar file"),
         (Route(b"", status=500), "HTTP 500"),
