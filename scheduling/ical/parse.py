@@ -69,6 +69,19 @@ def _calendars(data: bytes) -> list[Calendar]:
     return calendars
 
 
+def _all_calendars(parts: list[bytes]) -> list[Calendar]:
+    """CalDAV resources one by one: a broken one is skipped unless none can be read."""
+    calendars, errors = [], []
+    for part in parts:
+        try:
+            calendars.extend(_calendars(part))
+        except ParseError as exc:
+            errors.append(exc)
+    if errors and not calendars:
+        raise errors[0]
+    return calendars
+
+
 def parse_busy(
     data: bytes | list[bytes],
     window_start: datetime,
@@ -91,7 +104,7 @@ def parse_busy(
     if sum(len(part) for part in parts) > limits.max_bytes:
         raise ParseError(f"The calendar is larger than {limits.max_bytes // (1024 * 1024)} MB.")
     zone = ZoneInfo(tz)
-    calendars = [cal for part in parts for cal in _calendars(part)]
+    calendars = _all_calendars(parts) if isinstance(data, list) else _calendars(data)
     events = sum(len(cal.walk("VEVENT")) for cal in calendars)
     if events > limits.max_events:
         raise ParseError(f"The calendar has {events} events; at most {limits.max_events} are read.")

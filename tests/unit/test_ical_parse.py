@@ -302,3 +302,11 @@ def test_odd_but_readable_calendars():
 def test_a_web_page_is_named_as_such():
     with pytest.raises(ParseError, match="web page, not a calendar"):
         busy(b"\r\n  <!DOCTYPE html><html><body>Sign in</body></html>")
+
+
+def test_one_unreadable_caldav_resource_does_not_block_the_others():
+    good = cal(GOOD)
+    assert busy([b"<html>oops</html>", good, b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n"]) == GOOD_BUSY
+    with pytest.raises(ParseError, match="web page"):
+        busy([b"<html>oops</html>"])
+    assert busy([]) == []
