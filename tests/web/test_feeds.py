@@ -393,3 +393,18 @@ def test_busy_only_feed_leaks_nothing_personal(client, host, event_type):
         "UID", "SEQUENCE", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "LAST-MODIFIED",
         "STATUS", "TRANSP", "CLASS",
     }  # fmt: skip
+
+
+def test_rep_cannot_regenerate_a_team_feed_and_the_url_keeps_working(client, make_user, host):
+    pool = Pool(organisation_id=host.organisation_id, name="EMEA", created_at=FROZEN_NOW)
+    db.session.add(pool)
+    db.session.commit()
+    token = regenerate_feed(pool, TEST_SECRET, FROZEN_NOW)
+    db.session.commit()
+    rep = make_user(role="rep", host=host)
+    assert login(client, rep.email).status_code == 302
+    csrf = csrf_from(client.get(f"/admin/hosts/{host.id}/calendars").text)
+    assert client.post(f"/admin/teams/{pool.id}/feed", data={"csrf_token": csrf}).status_code == 403
+    assert client.post("/admin/teams/feeds/privacy", data={"csrf_token": csrf}).status_code == 403
+    assert client.get(f"/feeds/team/{token}.ics").status_code == 200
+    assert client.get(f"/feeds/host/{token}.ics").status_code == 404
