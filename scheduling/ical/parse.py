@@ -3,8 +3,10 @@
 Pure: no Flask, no DB, no clock.
 """
 
+import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as time_of_day
 from zoneinfo import ZoneInfo
 
 import recurring_ical_events
@@ -26,6 +28,9 @@ class Limits:
     # Recurrence periods walked from each series' DTSTART (the rule engine steps through every
     # one, even those before the window): FREQ=HOURLY since the year 1 is refused, not run.
     max_steps: int = 1_000_000
+    # Wall time for expanding, checked between series: a rule that never matches (e.g. every
+    # 30 February) makes the engine search up to the year 9999, several seconds each.
+    max_seconds: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,7 @@ def _instant(value, zone: ZoneInfo) -> datetime:
             value = value.replace(tzinfo=zone)
         return value.astimezone(UTC)
     if isinstance(value, date):
-        return datetime.combine(value, time(0), tzinfo=zone).astimezone(UTC)
+        return datetime.combine(value, time_of_day(0), tzinfo=zone).astimezone(UTC)
     raise ParseError("An event has a start or end that is not a date or time.")
 
 
@@ -123,10 +128,16 @@ def parse_busy(
         )
     intervals: list[tuple[datetime, datetime]] = []
     occurrences = 0
-    for calendar in calendars:
+    deadline = time.monotonic() + limits.max_seconds
+    groups = [group for calendar in calendars for group in _groups(_repaired(calendar))]
+    for group in groups:
+        if time.monotonic() > deadline:
+            raise ParseError(
+                f"The calendar took longer than {limits.max_seconds:g} s to read (repeat rules "
+                "that never or rarely match?)."
+            )
         try:
-            calendar = _repaired(calendar)
-            query = recurring_ical_events.of(calendar, skip_bad_series=True)
+            query = recurring_ical_events.of(group, skip_bad_series=True)
             for event in query.between(window_start, window_end):
                 occurrences += 1
                 if occurrences > limits.max_occurrences:
@@ -145,6 +156,37 @@ def parse_busy(
                 f"The calendar could not be read ({type(exc).__name__}: {exc})."
             ) from None
     return merge(intervals)
+
+
+# Rule parts that can filter out every candidate (30 February, BYSETPOS=5 of a daily set ...).
+_FILTERS = ("BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYSETPOS", "BYMONTH", "BYHOUR", "BYMINUTE")
+
+
+def _groups(calendar: Calendar) -> list[Calendar]:
+    """The calendar as one part with the plain events, and one part per filtering series.
+
+    So the expansion deadline is checked after each series that may search for a long time.
+    A series keeps its overrides (same UID) and every part keeps the time zones.
+    """
+    suspicious: dict[str, list] = {}
+    for event in calendar.walk("VEVENT"):
+        rule = _rule(event)
+        if rule is not None and any(rule.get(part) for part in _FILTERS):
+            suspicious.setdefault(str(event.get("uid")), [])
+    if not suspicious:
+        return [calendar]
+    rest = []
+    for component in calendar.subcomponents:
+        uid = str(component.get("uid")) if component.name == "VEVENT" else None
+        suspicious.get(uid, rest).append(component)
+    zones = [c for c in calendar.subcomponents if c.name == "VTIMEZONE"]
+    parts = []
+    for components in [rest, *(zones + events for events in suspicious.values())]:
+        part = Calendar()
+        part.update(calendar)
+        part.subcomponents = components
+        parts.append(part)
+    return parts
 
 
 def _repaired(calendar: Calendar) -> Calendar:

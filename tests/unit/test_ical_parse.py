@@ -310,3 +310,35 @@ def test_one_unreadable_caldav_resource_does_not_block_the_others():
     with pytest.raises(ParseError, match="web page"):
         busy([b"<html>oops</html>"])
     assert busy([]) == []
+
+
+def test_rules_that_never_match_are_cut_off_by_the_time_limit():
+    """Every 30 February: the rule engine searches up to the year 9999 for each such series."""
+    never = [
+        f"UID:n{i}\nDTSTART:20300101T080000Z\nDURATION:PT1H\n"
+        "RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"
+        for i in range(40)
+    ]
+    data = cal(GOOD, *never)
+    started = datetime.now(UTC)
+    with pytest.raises(ParseError, match=r"took longer than 0\.1 s"):
+        busy(data, limits=Limits(max_seconds=0.1))
+    assert datetime.now(UTC) - started < timedelta(seconds=3)
+    # With time enough, the same calendar reads (the series' first date lies before the window).
+    assert busy(cal(GOOD, never[0])) == GOOD_BUSY
+
+
+def test_series_split_for_the_time_limit_keep_overrides_and_zones():
+    data = cal(
+        "UID:s\nDTSTART;TZID=Europe/Berlin:20300304T100000\nDURATION:PT1H\n"
+        "RRULE:FREQ=MONTHLY;BYMONTHDAY=4;COUNT=3",
+        "UID:s\nRECURRENCE-ID;TZID=Europe/Berlin:20300404T100000\n"
+        "DTSTART;TZID=Europe/Berlin:20300405T150000\nDURATION:PT1H",
+        GOOD,
+        extra=BERLIN_TZ,
+    )
+    assert busy(data) == [
+        Busy(utc(2030, 3, 4, 9), utc(2030, 3, 4, 10)),  # CET
+        Busy(utc(2030, 4, 5, 13), utc(2030, 4, 5, 14)),  # moved, CEST
+        GOOD_BUSY[0],
+    ]
