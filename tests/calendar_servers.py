@@ -25,7 +25,8 @@ class Route:
     body: bytes = b""
     status: int = 200
     etag: str = ""
-    # "hang": accept and never answer; "stream": send body forever (no Content-Length).
+    # "hang": accept and never answer; "stream": send body forever (no Content-Length);
+    # "drip": send the status line, then one header byte every 0.2 s (each read is quick).
     behaviour: str = ""
     headers: dict = field(default_factory=dict)
 
@@ -51,6 +52,16 @@ class IcsServer:
                     return
                 if route.behaviour == "hang":
                     server.release.wait(30)
+                    return
+                if route.behaviour == "drip":
+                    try:
+                        self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                        self.wfile.flush()
+                        while not server.release.wait(0.2):
+                            self.wfile.write(b"a")
+                            self.wfile.flush()
+                    except OSError:
+                        pass
                     return
                 if route.behaviour == "stream":
                     self.send_response(200)

@@ -3,8 +3,10 @@
 Pure: no Flask, no DB, no clock.
 """
 
+import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as time_of_day
 from zoneinfo import ZoneInfo
 
 import recurring_ical_events
@@ -23,6 +25,12 @@ class Limits:
     max_bytes: int = 10 * 1024 * 1024
     max_events: int = 20_000
     max_occurrences: int = 50_000
+    # Recurrence periods walked from each series' DTSTART (the rule engine steps through every
+    # one, even those before the window): FREQ=HOURLY since the year 1 is refused, not run.
+    max_steps: int = 1_000_000
+    # Wall time for expanding, checked between series: a rule that never matches (e.g. every
+    # 30 February) makes the engine search up to the year 9999, several seconds each.
+    max_seconds: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -38,7 +46,7 @@ def _instant(value, zone: ZoneInfo) -> datetime:
             value = value.replace(tzinfo=zone)
         return value.astimezone(UTC)
     if isinstance(value, date):
-        return datetime.combine(value, time(0), tzinfo=zone).astimezone(UTC)
+        return datetime.combine(value, time_of_day(0), tzinfo=zone).astimezone(UTC)
     raise ParseError("An event has a start or end that is not a date or time.")
 
 
@@ -52,6 +60,10 @@ def _blocks(event, include_tentative: bool) -> bool:
 
 
 def _calendars(data: bytes) -> list[Calendar]:
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
+        raise ParseError(
+            "The address returned a web page, not a calendar (a login page or a wrong link?)."
+        )
     try:
         calendars = Calendar.from_ical(data, multiple=True)
     except (ValueError, IndexError, KeyError, TypeError) as exc:
@@ -59,6 +71,19 @@ def _calendars(data: bytes) -> list[Calendar]:
     calendars = [c for c in calendars if c.name == "VCALENDAR"]
     if not calendars:
         raise ParseError("This is not an iCalendar file (no VCALENDAR found).")
+    return calendars
+
+
+def _all_calendars(parts: list[bytes]) -> list[Calendar]:
+    """CalDAV resources one by one: a broken one is skipped unless none can be read."""
+    calendars, errors = [], []
+    for part in parts:
+        try:
+            calendars.extend(_calendars(part))
+        except ParseError as exc:
+            errors.append(exc)
+    if errors and not calendars:
+        raise errors[0]
     return calendars
 
 
@@ -84,20 +109,35 @@ def parse_busy(
     if sum(len(part) for part in parts) > limits.max_bytes:
         raise ParseError(f"The calendar is larger than {limits.max_bytes // (1024 * 1024)} MB.")
     zone = ZoneInfo(tz)
-    calendars = [cal for part in parts for cal in _calendars(part)]
+    calendars = _all_calendars(parts) if isinstance(data, list) else _calendars(data)
     events = sum(len(cal.walk("VEVENT")) for cal in calendars)
     if events > limits.max_events:
         raise ParseError(f"The calendar has {events} events; at most {limits.max_events} are read.")
-    days = max(1.0, (window_end - window_start).total_seconds() / 86400)
-    estimate = sum(_estimate(event, days) for cal in calendars for event in cal.walk("VEVENT"))
+    estimate = steps = 0.0
+    for calendar in calendars:
+        for event in _usable_events(calendar, window_end, zone):
+            occurrences, walked = _estimate(event, window_start, window_end, zone)
+            estimate += occurrences
+            steps += walked
     if estimate > limits.max_occurrences:
         raise ParseError(_too_many(limits))
+    if steps > limits.max_steps:
+        raise ParseError(
+            "The calendar has events that repeat too often for too long (for example every "
+            "hour since many years); it cannot be read."
+        )
     intervals: list[tuple[datetime, datetime]] = []
     occurrences = 0
-    for calendar in calendars:
+    deadline = time.monotonic() + limits.max_seconds
+    groups = [group for calendar in calendars for group in _groups(_repaired(calendar))]
+    for group in groups:
+        if time.monotonic() > deadline:
+            raise ParseError(
+                f"The calendar took longer than {limits.max_seconds:g} s to read (repeat rules "
+                "that never or rarely match?)."
+            )
         try:
-            calendar = x_wr_timezone.to_standard(calendar)
-            query = recurring_ical_events.of(calendar, skip_bad_series=True)
+            query = recurring_ical_events.of(group, skip_bad_series=True)
             for event in query.between(window_start, window_end):
                 occurrences += 1
                 if occurrences > limits.max_occurrences:
@@ -118,6 +158,46 @@ def parse_busy(
     return merge(intervals)
 
 
+# Rule parts that can filter out every candidate (30 February, BYSETPOS=5 of a daily set ...).
+_FILTERS = ("BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYSETPOS", "BYMONTH", "BYHOUR", "BYMINUTE")
+
+
+def _groups(calendar: Calendar) -> list[Calendar]:
+    """The calendar as one part with the plain events, and one part per filtering series.
+
+    So the expansion deadline is checked after each series that may search for a long time.
+    A series keeps its overrides (same UID) and every part keeps the time zones.
+    """
+    suspicious: dict[str, list] = {}
+    for event in calendar.walk("VEVENT"):
+        rule = _rule(event)
+        if rule is not None and any(rule.get(part) for part in _FILTERS):
+            suspicious.setdefault(str(event.get("uid")), [])
+    if not suspicious:
+        return [calendar]
+    rest = []
+    for component in calendar.subcomponents:
+        uid = str(component.get("uid")) if component.name == "VEVENT" else None
+        suspicious.get(uid, rest).append(component)
+    zones = [c for c in calendar.subcomponents if c.name == "VTIMEZONE"]
+    parts = []
+    for components in [rest, *(zones + events for events in suspicious.values())]:
+        part = Calendar()
+        part.update(calendar)
+        part.subcomponents = components
+        parts.append(part)
+    return parts
+
+
+def _repaired(calendar: Calendar) -> Calendar:
+    """Apply X-WR-TIMEZONE; an unknown zone name there is ignored rather than fatal."""
+    try:
+        return x_wr_timezone.to_standard(calendar)
+    except Exception:  # e.g. ZoneInfoNotFoundError for "Mars/Olympus"
+        calendar.pop("X-WR-TIMEZONE", None)  # recurring_ical_events would apply it again
+        return calendar
+
+
 def _too_many(limits: Limits) -> str:
     return f"The calendar repeats more than {limits.max_occurrences} times in the imported range."
 
@@ -136,24 +216,102 @@ _ORDER = list(_RATE)
 _EXPANDS = {"BYSECOND": "SECONDLY", "BYMINUTE": "MINUTELY", "BYHOUR": "HOURLY"}
 
 
-def _estimate(event, days: float) -> float:
-    """An upper bound of a series' occurrences in the range, without expanding it.
+def _usable_events(calendar: Calendar, window_end: datetime, zone: ZoneInfo) -> list:
+    """Drop the VEVENTs no engine can expand, so one broken event does not hide the others.
+
+    Gone: no readable DTSTART, an unreadable RRULE (e.g. FREQ=FOO, COUNT beyond 32 bits) or one
+    with INTERVAL below 1 (which makes the rule engine loop forever), and single events that
+    start after the window (such as the year 9999, which would overflow the expansion).
+    """
+    kept, usable = [], []
+    for component in calendar.subcomponents:
+        if component.name != "VEVENT":
+            kept.append(component)
+            continue
+        try:
+            start_value = component.decoded("dtstart")
+            start = _instant(start_value, zone)
+            _end(component, start_value, zone)  # e.g. DURATION:P99999999W overflows
+            rule = _rule(component)
+            if rule is not None and not _sane_rule(rule):
+                continue
+            if rule is None and "rdate" not in component and start >= window_end:
+                continue
+            _estimate(component, window_end, window_end, zone)
+        except Exception:  # noqa: S112 (any defect in one event only drops that event)
+            continue
+        kept.append(component)
+        usable.append(component)
+    calendar.subcomponents = kept
+    return usable
+
+
+# Allowed values of the BY parts (RFC 5545 3.3.10); others make the rule engine fail or spin.
+_RANGES = {
+    "BYSECOND": (0, 60),
+    "BYMINUTE": (0, 59),
+    "BYHOUR": (0, 23),
+    "BYMONTHDAY": (-31, 31),
+    "BYYEARDAY": (-366, 366),
+    "BYWEEKNO": (-53, 53),
+    "BYMONTH": (1, 12),
+    "BYSETPOS": (-366, 366),
+}
+
+
+def _sane_rule(rule) -> bool:
+    """INTERVAL of at least 1 (0 loops forever) and BY values within their ranges."""
+    if int((rule.get("INTERVAL") or [1])[0]) < 1:
+        return False
+    for part, (low, high) in _RANGES.items():
+        for value in rule.get(part) or []:
+            if not low <= int(value) <= high or (value == 0 and part not in _ZERO_OK):
+                return False
+    for day in rule.get("BYDAY") or []:
+        ordinal = str(day)[:-2]
+        if ordinal not in ("", "+", "-") and not 1 <= abs(int(ordinal)) <= 53:
+            return False
+    return True
+
+
+_ZERO_OK = {"BYSECOND", "BYMINUTE", "BYHOUR"}
+
+
+def _rule(event):
+    rule = event.get("rrule")
+    if rule is None:
+        return None
+    rule = rule[0] if isinstance(rule, list) else rule
+    rule.get("FREQ")  # a broken property (vBroken) raises here
+    return rule
+
+
+def _estimate(
+    event, window_start: datetime, window_end: datetime, zone: ZoneInfo
+) -> tuple[float, float]:
+    """Upper bounds of a series' occurrences in the range, and of the periods walked to get there.
 
     Expanding first and counting later would let one FREQ=SECONDLY rule take minutes of CPU;
-    this bound refuses such a calendar at once.
+    these bounds refuse such a calendar at once. The rule engine steps through every period from
+    DTSTART on (also those before the window), so that walk is bounded separately.
     """
     rdates = event.get("rdate") or []
     extra = sum(len(item.dts) for item in (rdates if isinstance(rdates, list) else [rdates]))
-    rule = event.get("rrule")
+    rule = _rule(event)
     if rule is None:
-        return 1 + extra
-    rule = rule[0] if isinstance(rule, list) else rule
+        return 1 + extra, 0
     freq = str((rule.get("FREQ") or ["DAILY"])[0]).upper()
     if freq not in _RATE:
-        return 1
+        return 1, 0
     interval = max(1, int((rule.get("INTERVAL") or [1])[0]))
     count = rule.get("COUNT")
     rate = _RATE[freq] / interval
+    first = _instant(event.decoded("dtstart"), zone)
+    walk_end = window_end
+    until = rule.get("UNTIL")
+    if until:
+        walk_end = min(walk_end, _instant(until[0], zone))
+    steps = rate * max(0.0, (walk_end - first).total_seconds() / 86400) + 1
     level = _ORDER.index(freq)
     for part, finest in _EXPANDS.items():
         if rule.get(part) and level > _ORDER.index(finest):
@@ -166,10 +324,13 @@ def _estimate(event, days: float) -> float:
         for part in ("BYMONTH", "BYYEARDAY", "BYWEEKNO"):
             if rule.get(part):
                 rate *= len(rule[part]) * (7 if part == "BYWEEKNO" else 1)
+    days = max(1.0, (window_end - window_start).total_seconds() / 86400)
     bound = rate * days + 1 + extra
     if count:
         bound = min(bound, int(count[0]))
-    return bound
+        if not any(part.startswith("BY") for part in rule):
+            steps = min(steps, int(count[0]))  # every period is an occurrence: COUNT ends it
+    return bound, steps
 
 
 def _end(event, start_value, zone: ZoneInfo) -> datetime:

@@ -5,11 +5,14 @@ addresses (unless the operator allows them), and connects to exactly the address
 a DNS answer that changes between check and connect (rebinding) cannot slip through.
 """
 
+import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -43,7 +46,13 @@ class Response:
 def normalise_url(url: str, allow_http: bool) -> str:
     """webcal:// and webcals:// mean https; plain http only where the operator allows it."""
     url = url.strip()
-    parts = urlsplit(url)
+    if any(ord(char) < 33 or ord(char) == 127 for char in url):
+        raise FetchError("The address contains spaces or control characters.")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a port like 99999 or "abc")
+    except ValueError:
+        raise FetchError("This is not a valid web address.") from None
     scheme = parts.scheme.lower()
     if scheme in ("webcal", "webcals"):
         url = "https" + url[len(parts.scheme) :]
@@ -59,10 +68,30 @@ def normalise_url(url: str, allow_http: bool) -> str:
     return url
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _embedded(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries (mapped, 6to4, Teredo, NAT64): it is checked too."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def _allowed(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = _embedded(ip)
+        if inner is not None and not (inner.is_global and not inner.is_multicast):
+            return False
+        if ip.ipv4_mapped is not None:
+            return True
     return ip.is_global and not ip.is_multicast
 
 
@@ -96,10 +125,58 @@ def _connection(url: str, policy: Policy, deadline: float):
         conn = http.client.HTTPConnection(parts.hostname, port, timeout=timeout)
 
     def connect_checked(_address, timeout=timeout, source_address=None):
-        return socket.create_connection((address, port), timeout, source_address)
+        sock = socket.create_connection((address, port), timeout, source_address)
+        conn.raw_socket = sock  # for the deadline watchdog
+        return sock
 
     conn._create_connection = connect_checked  # connect to the address we checked, not a re-resolve
+    conn.raw_socket = None
     return conn
+
+
+class _Watchdog:
+    """Cuts the connection at the deadline.
+
+    Socket timeouts bound each read, not the whole answer: a server dribbling one byte of its
+    TLS handshake or headers every few seconds would otherwise hold a worker thread for hours.
+    shutdown() wakes a read blocked in another thread (close() would not).
+    """
+
+    def __init__(self, conn, deadline: float):
+        self.fired = False
+        self._conn = conn
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._cut)
+        self._timer.daemon = True
+
+    def _cut(self) -> None:
+        self.fired = True
+        sock = self._conn.raw_socket
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self):
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+
+
+def _too_large(policy: Policy) -> FetchError:
+    return FetchError(f"The calendar is larger than {policy.max_bytes // (1024 * 1024)} MB.")
+
+
+def _gunzip(body: bytes, policy: Policy) -> bytes:
+    """Content-Encoding: gzip, unpacked with the same size limit (a small bomb stays small)."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        data = inflater.decompress(body, policy.max_bytes + 1)
+    except zlib.error:
+        raise FetchError("The server sent a damaged compressed answer (gzip).") from None
+    if len(data) > policy.max_bytes or inflater.unconsumed_tail:
+        raise _too_large(policy)
+    return data
 
 
 def _read(response, policy: Policy, deadline: float) -> bytes:
@@ -128,44 +205,63 @@ def request(
 ) -> Response:
     """One request (GETs follow redirects, each one checked again); raise FetchError."""
     deadline = time.monotonic() + policy.timeout
-    headers = {"User-Agent": USER_AGENT, **(headers or {})}
+    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip", **(headers or {})}
     for _ in range(REDIRECTS + 1):
         url = normalise_url(url, allow_http=policy.allow_private)
         conn = _connection(url, policy, deadline)
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        watchdog = _Watchdog(conn, deadline)
         try:
-            conn.request(method, target, body=body, headers=headers)
-            response = conn.getresponse()
-            answer = Response(
-                response.status,
-                {key.lower(): value for key, value in response.getheaders()},
-                b"",
-                url,
-            )
-            if method == "GET" and response.status in (301, 302, 303, 307, 308):
-                location = answer.headers.get("location")
-                if not location:
-                    raise FetchError(f"The server redirected (HTTP {response.status}) nowhere.")
-                url = urljoin(url, location)
-                continue
-            answer.body = _read(response, policy, deadline)
-            return answer
-        except ssl.SSLCertVerificationError as exc:
-            raise FetchError(
-                f"The server's certificate could not be verified ({exc.verify_message})."
-            ) from None
-        except ssl.SSLError as exc:
-            raise FetchError(f"The secure connection failed ({exc.reason}).") from None
-        except TimeoutError:
-            raise FetchError(f"The server did not answer within {policy.timeout:g} s.") from None
-        except ConnectionRefusedError:
-            raise FetchError("The server refused the connection.") from None
-        except (OSError, http.client.HTTPException) as exc:
-            raise FetchError(f"The connection failed ({type(exc).__name__}: {exc}).") from None
+            with watchdog:
+                conn.request(method, target, body=body, headers=headers)
+                response = conn.getresponse()
+                answer = Response(
+                    response.status,
+                    {key.lower(): value for key, value in response.getheaders()},
+                    b"",
+                    url,
+                )
+                redirect = method == "GET" and response.status in (301, 302, 303, 307, 308)
+                if not redirect:
+                    answer.body = _read(response, policy, deadline)
+            if watchdog.fired:
+                raise _late(policy)
+        except FetchError:
+            raise
+        except Exception as exc:
+            raise _late(policy) if watchdog.fired else _explain(exc, policy) from None
         finally:
             conn.close()
+        if redirect:
+            location = answer.headers.get("location")
+            if not location:
+                raise FetchError(f"The server redirected (HTTP {answer.status}) nowhere.")
+            url = urljoin(url, location)
+            continue
+        if answer.headers.get("content-encoding", "").strip().lower() in ("gzip", "x-gzip"):
+            answer.body = _gunzip(answer.body, policy)
+        return answer
     raise FetchError("The server redirected too many times.")
+
+
+def _late(policy: Policy) -> FetchError:
+    return FetchError(f"The server did not answer within {policy.timeout:g} s.")
+
+
+def _explain(exc: Exception, policy: Policy) -> FetchError:
+    """A host-readable message for a network failure."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return FetchError(f"The server's certificate could not be verified ({exc.verify_message}).")
+    if isinstance(exc, ssl.SSLError):
+        return FetchError(f"The secure connection failed ({exc.reason}).")
+    if isinstance(exc, TimeoutError):
+        return FetchError(f"The server did not answer within {policy.timeout:g} s.")
+    if isinstance(exc, ConnectionRefusedError):
+        return FetchError("The server refused the connection.")
+    if isinstance(exc, OSError | http.client.HTTPException | ValueError):
+        return FetchError(f"The connection failed ({type(exc).__name__}: {exc}).")
+    raise exc
 
 
 def explain_status(status: int) -> str:

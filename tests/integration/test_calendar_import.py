@@ -115,6 +115,16 @@ def test_imported_busy_time_removes_public_slots(
         "100.64.0.1",
         "0.0.0.0",
         "fc00::1",
+        "2130706433",  # 127.0.0.1 in decimal
+        "0177.0.0.1",  # octal
+        "0x7f.1",
+        "::",
+        "fe80::1",
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254
+        "2002:7f00:1::",  # 6to4 of 127.0.0.1
+        "2002:a9fe:a9fe::1",  # 6to4 of 169.254.169.254
+        "224.0.0.1",
     ],
 )
 def test_private_addresses_are_refused_by_default(address):
@@ -163,6 +173,7 @@ def test_failures_keep_last_good_data_and_back_off(private_ok, make_host, ics_se
     ("route", "message"),
     [
         (Route(behaviour="hang"), "did not answer within 1 s"),
+        (Route(behaviour="drip"), "answering within 1 s"),
         (Route(behaviour="stream"), "larger than 1 MB"),
         (Route(b"this is <html> not ics"), "not a valid iCalendar file"),
         (Route(b"", status=500), "HTTP 500"),
@@ -353,3 +364,52 @@ def test_redirects_are_checked_again(tls_server, monkeypatch):
     assert http.request("GET", tls_server.url + "/cal.ics", policy).status == 200
     with pytest.raises(FetchError, match="private or local"):
         http.request("GET", tls_server.url + "/jump.ics", policy)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://[::1",
+        "https://example.com:99999/x.ics",
+        "https://example.com:abc/x.ics",
+        "https://example.com/a b.ics",
+        "https://example.com/\x00.ics",
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "ftp://example.com/x.ics",
+        "https:///x.ics",
+    ],
+)
+def test_unusable_addresses_are_field_errors(app, make_host, url):
+    """Invalid ports and IPv6 brackets used to escape as ValueError (a 500 in the admin)."""
+    host = make_host()
+    with pytest.raises(InvalidRequest) as refused:
+        add_source(host, url)
+    assert refused.value.fields["url"]
+    db.session.rollback()
+    assert db.session.query(CalendarSource).count() == 0
+
+
+def test_gzip_answers_are_unpacked_within_the_size_limit(private_ok, make_host, ics_server):
+    import gzip
+
+    host = make_host()
+    ics_server.routes["/cal.ics"] = Route(
+        gzip.compress(MEETING), headers={"Content-Encoding": "gzip"}
+    )
+    source = add_source(host, ics_server.url + "/cal.ics")
+    assert imports.refresh_source(source, NOW).error == ""
+    assert stored(source) == [
+        (datetime(2030, 1, 8, 9, tzinfo=UTC), datetime(2030, 1, 8, 10, tzinfo=UTC))
+    ]
+    assert ics_server.requests[-1][1].get("Accept-Encoding") == "gzip"
+    good = stored(source)
+    # A small "bomb" that unpacks beyond the limit is refused; the last good data stays.
+    private_ok.config["CALENDAR_MAX_BYTES"] = 1024 * 1024
+    ics_server.routes["/cal.ics"] = Route(
+        gzip.compress(b"X" * (3 * 1024 * 1024)), headers={"Content-Encoding": "gzip"}
+    )
+    assert "larger than 1 MB" in imports.refresh_source(source, NOW).error
+    ics_server.routes["/cal.ics"] = Route(b"not gzip", headers={"Content-Encoding": "gzip"})
+    assert "damaged compressed answer" in imports.refresh_source(source, NOW).error
+    assert stored(source) == good

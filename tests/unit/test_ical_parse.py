@@ -231,3 +231,114 @@ def test_own_booking_copies_are_ignored():
     assert busy(data, ignore_uids=frozenset({"ours@rendezvous"})) == [
         Busy(utc(2030, 4, 11, 8), utc(2030, 4, 11, 9))
     ]
+
+
+# -- hostile and broken calendars (review of issue 6) -------------------------------------------
+
+GOOD = "UID:good\nDTSTART:20300411T080000Z\nDTEND:20300411T090000Z"
+GOOD_BUSY = [Busy(utc(2030, 4, 11, 8), utc(2030, 4, 11, 9))]
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        "UID:b\nDTEND:20300410T090000Z",  # no DTSTART
+        "UID:b\nDTSTART:20300410T080000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY;INTERVAL=0",
+        "UID:b\nDTSTART:20300410T080000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY;INTERVAL=-2",
+        "UID:b\nDTSTART:20300410T080000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY;INTERVAL=x",
+        "UID:b\nDTSTART:20300410T080000Z\nDURATION:PT1H\nRRULE:FREQ=FOO",
+        "UID:b\nDTSTART:20300410T080000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY;COUNT=99999999999",
+        "UID:b\nDTSTART:20300410T080000Z\nDURATION:PT1H\nRRULE:FREQ=MONTHLY;BYDAY=99MO",
+        "UID:b\nDTSTART:20300410T080000Z\nDURATION:PT1H\nRRULE:FREQ=YEARLY;BYMONTH=13",
+        "UID:b\nDTSTART:99991231T230000Z\nDURATION:PT2H",  # would overflow the expansion
+        "UID:b\nDTSTART:20300410T080000Z\nDURATION:P99999999W",
+    ],
+)
+def test_a_broken_event_is_dropped_and_the_rest_read_at_once(broken):
+    """INTERVAL=0 used to hang the worker forever; the others failed the whole calendar."""
+    started = datetime.now(UTC)
+    assert busy(cal(broken, GOOD)) == GOOD_BUSY
+    assert datetime.now(UTC) - started < timedelta(seconds=2)
+
+
+def test_a_fine_grained_series_walked_from_long_ago_is_refused_at_once():
+    """The rule engine steps from DTSTART: FREQ=HOURLY since the year 1 used to run for ever."""
+    ancient = cal("UID:h\nDTSTART:00010101T000000Z\nDURATION:PT1M\nRRULE:FREQ=HOURLY", GOOD)
+    started = datetime.now(UTC)
+    with pytest.raises(ParseError, match="repeat too often for too long"):
+        busy(ancient)
+    assert datetime.now(UTC) - started < timedelta(seconds=2)
+    # A daily series from 1950 and an ended minutely one are fine.
+    fine = cal(
+        "UID:d\nDTSTART:19500101T120000Z\nDURATION:PT30M\nRRULE:FREQ=DAILY",
+        "UID:m\nDTSTART:19900101T000000Z\nDURATION:PT1M\nRRULE:FREQ=MINUTELY;COUNT=10",
+    )
+    assert len(busy(fine)) == (WINDOW[1] - WINDOW[0]).days
+
+
+def test_odd_but_readable_calendars():
+    event = "UID:a\nDTSTART:20300410T080000Z\nDTEND:20300410T090000Z\nSUMMARY:caf\u00e9"
+    expected = [Busy(utc(2030, 4, 10, 8), utc(2030, 4, 10, 9))]
+    data = cal(event)
+    assert busy(b"\xef\xbb\xbf" + data) == expected  # byte-order mark
+    assert busy(data.replace(b"\r\n", b"\n")) == expected  # bare LF
+    assert busy(data.replace("é".encode(), b"\xe9")) == expected  # Latin-1, not UTF-8
+    folded = data.replace(b"DTEND:20300410T090000Z", b"DTEND:2030041\r\n 0T090000Z")
+    assert busy(folded) == expected
+    # An unknown X-WR-TIMEZONE is ignored, not fatal; an unknown TZID reads as local time.
+    assert busy(cal(event, extra="X-WR-TIMEZONE:Mars/Olympus\r\n")) == expected
+    unknown = cal("UID:u\nDTSTART;TZID=Mars/Olympus:20300410T100000\nDURATION:PT1H")
+    assert busy(unknown) == expected  # 10:00 in Berlin (the host's zone) is 08:00 UTC
+    ten_thousand_exdates = cal(
+        "UID:x\nDTSTART:20300301T080000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY\n"
+        + "\n".join(
+            f"EXDATE:{(datetime(2030, 3, 1, 8) + timedelta(days=i)):%Y%m%dT%H%M%SZ}"
+            for i in range(10_000)
+        )
+    )
+    assert busy(ten_thousand_exdates) == []
+
+
+def test_a_web_page_is_named_as_such():
+    with pytest.raises(ParseError, match="web page, not a calendar"):
+        busy(b"\r\n  <!DOCTYPE html><html><body>Sign in</body></html>")
+
+
+def test_one_unreadable_caldav_resource_does_not_block_the_others():
+    good = cal(GOOD)
+    assert busy([b"<html>oops</html>", good, b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n"]) == GOOD_BUSY
+    with pytest.raises(ParseError, match="web page"):
+        busy([b"<html>oops</html>"])
+    assert busy([]) == []
+
+
+def test_rules_that_never_match_are_cut_off_by_the_time_limit():
+    """Every 30 February: the rule engine searches up to the year 9999 for each such series."""
+    never = [
+        f"UID:n{i}\nDTSTART:20300101T080000Z\nDURATION:PT1H\n"
+        "RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"
+        for i in range(40)
+    ]
+    data = cal(GOOD, *never)
+    started = datetime.now(UTC)
+    with pytest.raises(ParseError, match=r"took longer than 0\.1 s"):
+        busy(data, limits=Limits(max_seconds=0.1))
+    assert datetime.now(UTC) - started < timedelta(seconds=3)
+    # With time enough, the same calendar reads (the series' first date lies before the window).
+    assert busy(cal(GOOD, never[0])) == GOOD_BUSY
+
+
+def test_series_split_for_the_time_limit_keep_overrides_and_zones():
+    data = cal(
+        "UID:s\nDTSTART;TZID=Europe/Berlin:20300304T100000\nDURATION:PT1H\n"
+        "RRULE:FREQ=MONTHLY;BYMONTHDAY=4;COUNT=3",
+        "UID:s\nRECURRENCE-ID;TZID=Europe/Berlin:20300404T100000\n"
+        "DTSTART;TZID=Europe/Berlin:20300405T150000\nDURATION:PT1H",
+        GOOD,
+        extra=BERLIN_TZ,
+    )
+    assert busy(data) == [
+        Busy(utc(2030, 3, 4, 9), utc(2030, 3, 4, 10)),  # CET
+        Busy(utc(2030, 4, 5, 13), utc(2030, 4, 5, 14)),  # moved, CEST
+        GOOD_BUSY[0],
+    ]

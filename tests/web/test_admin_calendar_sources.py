@@ -110,3 +110,38 @@ def test_rep_cannot_touch_another_hosts_sources(client, make_user, make_host, fr
         url = f"{page_of(host)}/sources/{source.id}{suffix}"
         assert client.post(url, data={"csrf_token": token}).status_code == 404
     assert db.session.query(CalendarSource).count() == 1
+
+
+def test_bad_input_on_the_form_is_a_400_and_stores_nothing(
+    client, make_user, make_host, make_org, frozen_now
+):
+    """Broken URLs used to raise ValueError (500); huge fields, other organisations' hosts too."""
+    host = make_host()
+    rep = make_user(role="rep", host=host)
+    assert login(client, rep.email).status_code == 302
+    for url in (
+        "https://[::1",
+        "https://example.com:99999/x.ics",
+        "https://example.com/a b.ics",
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "https://example.com/" + "x" * 5000,
+    ):
+        response = add(client, host, url=url)
+        assert response.status_code == 400, url
+    assert add(client, host, url="https://example.com/x.ics", name="n" * 5000).status_code == 400
+    response = add(client, host, url="https://example.com/x.ics", password="p" * 5000)
+    assert response.status_code == 400
+    assert add(client, host, url="https://example.com/x.ics", kind="smtp").status_code == 400
+    assert db.session.query(CalendarSource).count() == 0
+    # CalDAV without a password (e.g. a server with no authentication) is allowed.
+    assert add(client, host, url="https://example.com/dav/cal/", kind="caldav").status_code == 302
+    # Another organisation's host, and a host id that does not exist: the same 404.
+    stranger = make_host(org=make_org())
+    token = csrf_from(client.get(page_of(host)).text)
+    form = {"csrf_token": token, "kind": "ics", "name": "x", "url": "https://example.com/x.ics"}
+    assert client.get(page_of(stranger)).status_code == 404
+    assert client.post(page_of(stranger) + "/sources", data=form).status_code == 404
+    assert client.post("/admin/hosts/999999/calendars/sources", data=form).status_code == 404
+    assert client.post(page_of(stranger) + "/feed", data=form).status_code == 404
+    assert db.session.query(CalendarSource).count() == 1

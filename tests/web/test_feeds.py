@@ -266,3 +266,145 @@ def test_feed_clock_is_the_app_clock(client, host, event_type, monkeypatch):
     later = TUESDAY + timedelta(days=91)
     monkeypatch.setattr(clock, "utcnow", lambda: later)
     assert booking.ical_uid not in events(client.get(url).data)
+
+
+# -- review of issue 6: RFC 5545 text, hostile requests ------------------------------------------
+
+NASTY = 'Zoë, "Ann"; O\'Brien\\n \u00e9\u00e9\u00e9\u00e9 \u65e5\u672c\u8a9e' * 3 + "\nsecond line"
+
+
+def test_feed_text_is_rfc5545_folded_escaped_and_round_trips(client, host, event_type):
+    host.name = "Anna; Closer, Ltd\\ " + "\u00fc" * 60
+    db.session.commit()
+    booking = book(event_type, TUESDAY, host, name=NASTY, email="zoe@example.com")
+    db.session.add(
+        Lead(
+            uid="lead-nasty",
+            organisation_id=host.organisation_id,
+            event_type_id=event_type.id,
+            status="booked",
+            answers={"why": NASTY, "list": ["a,b", "c;d"]},
+            booking_id=booking.id,
+            created_at=FROZEN_NOW,
+            updated_at=FROZEN_NOW,
+        )
+    )
+    db.session.commit()
+    body = client.get(host_feed_url(host)).data
+    assert body.endswith(b"\r\n")
+    lines = body.split(b"\r\n")[:-1]
+    for line in lines:
+        assert b"\n" not in line and b"\r" not in line
+        assert len(line) <= 75, line  # octets, not characters (RFC 5545 3.1)
+        line.decode("utf-8")  # folding never splits a UTF-8 sequence
+    unfolded = re.sub(rb"\r\n[ \t]", b"", body).decode()
+    # Escaped as TEXT requires (3.3.11): backslash, semicolon, comma, newline.
+    summary = next(line for line in unfolded.split("\r\n") if line.startswith("SUMMARY"))
+    assert 'Zoë\\, "Ann"\\; O\'Brien\\\\n' in summary
+    assert "\\nsecond line" in summary
+    event = events(body)[booking.ical_uid]
+    assert str(event["summary"]) == f"Discovery call: {NASTY}"
+    description = str(event["description"])
+    assert f"why: {NASTY}" in description and "list: a,b, c;d" in description
+    calendar = Calendar.from_ical(body)
+    assert str(calendar["x-wr-calname"]) == f"{host.name}: bookings"
+
+
+def test_hostile_feed_requests_are_plain_404s_or_well_formed(client, host, event_type):
+    book(event_type, TUESDAY, host)
+    url = host_feed_url(host)
+    token = url.rsplit("/", 1)[1].removesuffix(".ics")
+    for bad in (
+        "/feeds/host/" + "A" * 5000 + ".ics",
+        "/feeds/host/%00.ics",
+        "/feeds/host/..%2F..%2Fetc%2Fpasswd",
+        f"/feeds/host/{token}.txt",
+        f"/feeds/host/{token[:-1]}.ics",
+        f"/feeds/host/{token.upper()}.ics",
+        f"/feeds/team/{token}.ics",
+        "/feeds/host/.ics",
+        "/feeds/other/" + token + ".ics",
+    ):
+        response = client.get(bad)
+        assert response.status_code == 404, bad
+        assert "Set-Cookie" not in response.headers
+    ok = client.get(url)
+    # Malformed validators are ignored (a full answer), never a 500.
+    for headers in (
+        {"If-Modified-Since": "garbage"},
+        {"If-Modified-Since": "Tue, 99 Foo 2030 99:99:99 GMT"},
+        {"If-Modified-Since": ""},
+        {"If-None-Match": ""},
+        {"If-None-Match": '"unterminated'},
+        {"If-None-Match": "," * 1000},
+    ):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200, headers
+        assert response.data == ok.data
+    # "*" matches any current representation (RFC 9110 13.1.2): nothing new to send.
+    assert client.get(url, headers={"If-None-Match": "*"}).status_code == 304
+    future = "Fri, 01 Jan 2100 00:00:00 GMT"
+    assert client.get(url, headers={"If-Modified-Since": future}).status_code == 304
+    head = client.head(url)
+    assert head.status_code == 200 and head.headers["ETag"] == ok.headers["ETag"]
+
+
+def test_feeds_set_no_cookie_even_for_a_logged_in_browser(client, make_user, host, event_type):
+    book(event_type, TUESDAY, host)
+    rep = make_user(role="rep", host=host)
+    assert login(client, rep.email).status_code == 302
+    response = client.get(host_feed_url(host))
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    assert response.headers["Cache-Control"] == "private, no-cache"
+
+
+def test_busy_only_feed_leaks_nothing_personal(client, host, event_type):
+    host.organisation.feed_busy_only = True
+    db.session.commit()
+    booking = book(event_type, TUESDAY, host, name="Grace Hopper", email="grace@example.com")
+    db.session.add(
+        Lead(
+            uid="lead-private",
+            organisation_id=host.organisation_id,
+            event_type_id=event_type.id,
+            status="booked",
+            answers={"budget": "secret-budget-answer"},
+            booking_id=booking.id,
+            created_at=FROZEN_NOW,
+            updated_at=FROZEN_NOW,
+        )
+    )
+    db.session.commit()
+    body = client.get(host_feed_url(host)).data
+    unfolded = re.sub(rb"\r\n[ \t]", b"", body)
+    for secret in (
+        b"Grace",
+        b"Hopper",
+        b"grace@",
+        b"secret-budget",
+        b"Bring numbers",
+        b"meet.test",
+    ):
+        assert secret not in unfolded, secret
+    assert b"Discovery call" not in unfolded  # the event type says what the meeting is about
+    event = events(body)[booking.ical_uid]
+    assert set(event) <= {
+        "UID", "SEQUENCE", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "LAST-MODIFIED",
+        "STATUS", "TRANSP", "CLASS",
+    }  # fmt: skip
+
+
+def test_rep_cannot_regenerate_a_team_feed_and_the_url_keeps_working(client, make_user, host):
+    pool = Pool(organisation_id=host.organisation_id, name="EMEA", created_at=FROZEN_NOW)
+    db.session.add(pool)
+    db.session.commit()
+    token = regenerate_feed(pool, TEST_SECRET, FROZEN_NOW)
+    db.session.commit()
+    rep = make_user(role="rep", host=host)
+    assert login(client, rep.email).status_code == 302
+    csrf = csrf_from(client.get(f"/admin/hosts/{host.id}/calendars").text)
+    assert client.post(f"/admin/teams/{pool.id}/feed", data={"csrf_token": csrf}).status_code == 403
+    assert client.post("/admin/teams/feeds/privacy", data={"csrf_token": csrf}).status_code == 403
+    assert client.get(f"/feeds/team/{token}.ics").status_code == 200
+    assert client.get(f"/feeds/host/{token}.ics").status_code == 404
