@@ -20,10 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import insert, select, text  # noqa: E402
 
 from scheduling import clock, create_app  # noqa: E402
 from scheduling.extensions import db  # noqa: E402
+from scheduling.ical import event_bytes  # noqa: E402
 from scheduling.models import Booking, EventType, Host, ImportedBusy, Organisation  # noqa: E402
 from scheduling.operations import calendar_import as imports  # noqa: E402
 from scheduling.operations.calendar_feeds import regenerate_feed  # noqa: E402
@@ -199,9 +200,21 @@ def main() -> None:
         assert first.status_code == 200
         size = len(first.data)
         etag = first.headers["ETag"]
-        full = timed(lambda: client.get(path), 5)
+
+        def cold():
+            event_bytes.cache_clear()  # every VEVENT rendered again, as after a restart
+            return client.get(path)
+
+        full = timed(cold, 5)
         not_modified = timed(lambda: client.get(path, headers={"If-None-Match": etag}), 20)
         assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+        changed = []
+        for minute in range(1, 6):  # one booking changed: only its event is rendered again
+            booking = db.session.scalars(select(Booking).order_by(Booking.id).limit(1)).one()
+            booking.updated_at = NOW + timedelta(minutes=minute)
+            booking.sequence += 1
+            db.session.commit()
+            changed += timed(lambda: client.get(path), 1)
 
         body = calendar(args.events, args.recurring)
         server, cal_url = serve(body)
@@ -219,7 +232,8 @@ def main() -> None:
         print(f"feed: {args.bookings} bookings, {size / 1024:.0f} KiB")
         print("| case | requests | median ms | p95 ms |")
         print("| --- | --- | --- | --- |")
-        print(row(f"feed of {args.bookings} bookings, full answer (200)", full))
+        print(row(f"feed of {args.bookings} bookings, full answer, nothing cached (200)", full))
+        print(row(f"feed of {args.bookings} bookings, after one booking changed (200)", changed))
         print(row(f"feed of {args.bookings} bookings, If-None-Match (304)", not_modified))
         print(
             f"| import {args.events} events ({args.recurring} recurring, "

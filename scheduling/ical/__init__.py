@@ -6,6 +6,7 @@ Pure: no Flask, no DB, no clock.
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
@@ -133,6 +134,17 @@ def render_calendar(
         calendar["refresh-interval"] = vText(interval)
         calendar["refresh-interval"].params["VALUE"] = "DURATION"
         calendar["x-published-ttl"] = vText(interval)
-    for item in items:
-        calendar.add_component(build_event(item))
-    return calendar.to_ical()
+    # Components follow the calendar's own properties, so splicing cached VEVENT text in before
+    # END:VCALENDAR gives the very bytes icalendar would write. A feed that changed in one booking
+    # then renders one event, not thousands (folding and escaping dominate the cost).
+    head = calendar.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    if not head.endswith(end):  # icalendar changed how it writes a calendar
+        raise RuntimeError("unexpected VCALENDAR serialisation")
+    return b"".join([head[: -len(end)], *map(event_bytes, items), end])
+
+
+@lru_cache(maxsize=20_000)
+def event_bytes(item: CalendarEvent) -> bytes:
+    """One VEVENT as RFC 5545 text; remembered, since an event's text depends only on item."""
+    return build_event(item).to_ical()

@@ -58,3 +58,44 @@ def test_cancel_must_carry_a_cancelled_event_and_request_a_live_one():
     )
     event = Calendar.from_ical(body).walk("VEVENT")[0]
     assert (str(event["status"]), int(event["sequence"])) == ("CANCELLED", 3)
+
+
+def test_cached_events_splice_into_the_exact_bytes_icalendar_writes():
+    """render_calendar reuses each VEVENT's text; the result must equal a plain to_ical()."""
+    from datetime import UTC, datetime, timedelta
+
+    from icalendar import Calendar
+
+    from scheduling.ical import (
+        PRODID,
+        CalendarEvent,
+        FeedInfo,
+        build_event,
+        event_bytes,
+        render_calendar,
+    )
+
+    start = datetime(2030, 3, 30, 23, 30, tzinfo=UTC)
+    items = [
+        CalendarEvent(
+            uid=f"{n}@test",
+            sequence=n % 3,
+            start=start + timedelta(hours=n),
+            end=start + timedelta(hours=n, minutes=45),
+            summary=f"Call, with; Ünïcode {n} " + "long " * 20,
+            stamp=start,
+            description="Budget: 50k+\nNotes: a, b; c",
+            last_modified=start,
+        )
+        for n in range(5)
+    ]
+    feed = FeedInfo("Anna's bookings", timedelta(minutes=15))
+    render_calendar(items[:2], "PUBLISH", feed=feed)  # warm the cache for some events
+    assert event_bytes.cache_info().currsize >= 2
+    spliced = render_calendar(items, "PUBLISH", feed=feed)
+
+    plain = Calendar.from_ical(render_calendar([], "PUBLISH", feed=feed))
+    for item in items:
+        plain.add_component(build_event(item))
+    assert spliced == plain.to_ical()
+    assert PRODID.encode() in spliced
