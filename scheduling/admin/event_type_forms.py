@@ -20,6 +20,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
     InputRequired,
     Length,
@@ -30,7 +31,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..operations.event_types import DETAIL_REQUIRED, EventTypeData
+from ..models import LAYOUTS
+from ..operations.event_types import BUTTON_LABEL_MAX, DETAIL_REQUIRED, EventTypeData
 
 PHONE_RE = re.compile(r"\+?[0-9 ()./-]{5,40}")
 
@@ -169,6 +171,33 @@ class EventTypeForm(FlaskForm):
             "not used for video calls."
         ),
     )
+    button_label = StringField(
+        _l("Button label (optional)"),
+        filters=[strip],
+        validators=[
+            Length(
+                max=BUTTON_LABEL_MAX,
+                message=_l(
+                    "Use at most %(max)d characters for the button label.", max=BUTTON_LABEL_MAX
+                ),
+            )
+        ],
+        description=_l(
+            "The text of the booking page's main button; empty shows "
+            '"Continue to the calendar" or "Book this time".'
+        ),
+    )
+    # Missing from a post keeps the current layout; anything else is refused with one message.
+    layout = RadioField(
+        _l("Page layout"),
+        choices=[
+            SelectChoice("standard", _l("Standard")),
+            SelectChoice("compact", _l("Compact: less spacing, smaller headline")),
+        ],
+        default="standard",
+        validate_choice=False,
+        validators=[AnyOf(LAYOUTS, message=_l("Choose a layout from the list."))],
+    )
     active = BooleanField(_l("Active: visitors can book it"), default=True)
     routing_form_id = IdSelectField(
         _l("Qualification form"),
@@ -238,4 +267,6 @@ class EventTypeForm(FlaskForm):
             host_ids=tuple(self.host_ids.data or ()),
             routing_form_id=self.routing_form_id.data,
             pool_id=self.pool_id.data,
+            button_label=self.button_label.data or "",
+            layout=self.layout.data,
         )

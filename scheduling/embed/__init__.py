@@ -9,6 +9,7 @@ A/B variant and stores what the widget's hidden form field carries. Still no coo
 import random
 
 from flask import Blueprint, g, jsonify, redirect, request, url_for
+from jinja2 import pass_context
 
 from .. import clock
 from ..attribution import clean_decision, clean_touch, loads_bounded
@@ -124,6 +125,21 @@ def variant_text(field: str, default: str) -> str:
     return (getattr(variant, field) or default) if variant is not None else default
 
 
+@pass_context
+def page_layout(context) -> str | None:
+    """The booking page's layout: the A/B variant's, else its event type's; None off the flow.
+
+    Direct and embedded pages alike, so a promoted winner's layout reaches every visitor.
+    """
+    if request.blueprint != "public":
+        return None
+    variant = g.get("variant")
+    if variant is not None:
+        return variant.layout
+    event_type = context.get("event_type") or getattr(context.get("booking"), "event_type", None)
+    return getattr(event_type, "layout", None) or "standard"
+
+
 def note_result(*, lead: Lead | None = None, booking: Booking | None = None) -> None:
     """In embed mode, keep the variant and the consented attribution with the lead or booking."""
     if not g.get("embed"):
@@ -160,6 +176,7 @@ def install_embed_mode(public_bp: Blueprint) -> None:
     public_bp.after_request(_after)
     public_bp.context_processor(_frame_context)
     public_bp.app_template_global("variant_text")(variant_text)
+    public_bp.app_template_global("page_layout")(page_layout)
 
 
 def _check_same_origin() -> None:

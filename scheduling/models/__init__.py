@@ -18,7 +18,7 @@ from .embedding import (
     WidgetAttribution,
     WidgetView,
 )
-from .event_types import LOCATION_KINDS, EventType, event_type_hosts
+from .event_types import LAYOUTS, LOCATION_KINDS, EventType, event_type_hosts
 from .hosts import DateOverride, Host, WeeklyHours
 from .organisations import Holiday, Organisation
 from .outbox import OUTBOX_STATUSES, EventTypeNotification, OutboxMessage
@@ -39,6 +39,7 @@ from .webhooks import WEBHOOK_EVENTS, WebhookDelivery, WebhookSubscription
 __all__ = [
     "ACTION_KINDS",
     "API_SCOPES",
+    "LAYOUTS",
     "LOCATION_KINDS",
     "OUTBOX_STATUSES",
     "OUTCOMES",

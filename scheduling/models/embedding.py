@@ -13,7 +13,6 @@ from .routing import Lead
 from .types import UTCDateTime
 
 AB_STATUSES = ("running", "stopped")
-LAYOUTS = ("standard", "compact")
 
 
 class EmbedSettings(db.Model):

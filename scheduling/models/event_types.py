@@ -11,6 +11,8 @@ from .organisations import Organisation
 from .types import UTCDateTime
 
 LOCATION_KINDS = ("in_person", "phone", "video")
+# Booking page layouts; an A/B variant picks from the same ones (promotion copies its choice).
+LAYOUTS = ("standard", "compact")
 
 event_type_hosts = Table(
     "event_type_hosts",
@@ -32,6 +34,7 @@ class EventType(db.Model):
         CheckConstraint(
             "location_kind IN ('in_person', 'phone', 'video')", name="location_kind_known"
         ),
+        CheckConstraint("layout IN ('standard', 'compact')", name="layout_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,6 +62,9 @@ class EventType(db.Model):
     )
     # With a team, its active members host the event type by round-robin (instead of `hosts`).
     pool_id: Mapped[int | None] = mapped_column(ForeignKey("pools.id", ondelete="SET NULL"))
+    # The booking page's button text (empty: the page's default label) and layout.
+    button_label: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    layout: Mapped[str] = mapped_column(String(10), default="standard", server_default="standard")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation] = relationship(back_populates="event_types")

@@ -370,7 +370,11 @@ def create_test(
 
 
 def stop_test(test: AbTest, winner_id: int | None, actor: User, now: datetime) -> AbVariant | None:
-    """Stop a running test; promoting a winner copies its texts to the event type's page."""
+    """Stop a running test; promoting a winner copies its page to the event type.
+
+    Its headline, intro, button label, layout and question order: after the test, every visitor
+    sees what won. Empty texts keep the page's own (as they did during the test).
+    """
     if test.status != "running":
         raise InvalidRequest("This test is already stopped.", {"test": "stopped"})
     winner = None
@@ -390,6 +394,13 @@ def stop_test(test: AbTest, winner_id: int | None, actor: User, now: datetime) -
         if winner.intro:
             changes["description"] = [event_type.description, winner.intro]
             event_type.description = winner.intro
+        if winner.button_label:
+            changes["button_label"] = [event_type.button_label, winner.button_label]
+            event_type.button_label = winner.button_label
+        # Every variant has a layout (the control's is the page's own): the winner's is the page's.
+        if winner.layout != event_type.layout:
+            changes["layout"] = [event_type.layout, winner.layout]
+            event_type.layout = winner.layout
         form = event_type.routing_form
         if winner.question_order and form is not None:
             rank = {key: i for i, key in enumerate(winner.question_order)}

@@ -13,11 +13,12 @@ from sqlalchemy import select
 
 from ..errors import InvalidRequest
 from ..extensions import db
-from ..models import LOCATION_KINDS, EventType, Host, Organisation, Pool, RoutingForm, User
+from ..models import LAYOUTS, LOCATION_KINDS, EventType, Host, Organisation, Pool, RoutingForm, User
 from .audit import diff, record
 from .hosts import flush_unique
 
 SLUG_RE = re.compile(r"[a-z0-9-]{3,80}")
+BUTTON_LABEL_MAX = 60  # the column's length, and an A/B variant's
 SLUG_TAKEN = "This address is taken. Choose another one."
 # Kinds whose detail a visitor needs: the address to go to, the number to call.
 DETAIL_REQUIRED = {
@@ -46,6 +47,8 @@ class EventTypeData:
     host_ids: tuple[int, ...]
     routing_form_id: int | None = None
     pool_id: int | None = None
+    button_label: str = ""  # empty: the booking page's default label
+    layout: str = "standard"
 
 
 def slugify(text: str) -> str:
@@ -112,6 +115,13 @@ def _checked_values(
             "Leave the daily limit empty for no limit, or enter 1 or more.",
             {"daily_limit": "too small"},
         )
+    if len(data.button_label.strip()) > BUTTON_LABEL_MAX:
+        raise InvalidRequest(
+            f"Use at most {BUTTON_LABEL_MAX} characters for the button label.",
+            {"button_label": "too long"},
+        )
+    if data.layout not in LAYOUTS:
+        raise InvalidRequest("Choose a layout from the list.", {"layout": "unknown"})
     _check_owned(RoutingForm, data.routing_form_id, organisation, "routing_form_id")
     _check_owned(Pool, data.pool_id, organisation, "pool_id")
     if not data.host_ids and data.pool_id is None:
@@ -132,6 +142,7 @@ def _checked_values(
         title=data.title.strip(),
         description=data.description.strip(),
         location_detail=detail,
+        button_label=data.button_label.strip(),
     )
     return values, hosts
 

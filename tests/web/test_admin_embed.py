@@ -3,6 +3,7 @@
 import csv
 import html
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -16,6 +17,8 @@ from scheduling.models import (
     EmbedSettings,
     EventType,
     Outcome,
+    Question,
+    RoutingForm,
     WidgetAttribution,
     WidgetView,
 )
@@ -348,3 +351,125 @@ def test_tests_of_other_organisations_are_invisible(
     foreign = post_form(client, "/admin/ab-tests", new_test_data(event_type))
     assert foreign.status_code == 400
     assert "Choose an event type from the list." in text(foreign)
+
+
+@pytest.fixture
+def asking(login_as, make_host, make_event_type, frozen_now):
+    """A manager's event type that asks two questions (name first), and a host to book."""
+    manager = login_as("manager")
+    host = make_host(org=manager.organisation)
+    event_type = make_event_type(hosts=[host], title="Intro", description="Old intro.")
+    form = RoutingForm(organisation_id=manager.organisation_id, name="Fit", created_at=FROZEN_NOW)
+    form.questions = [
+        Question(key="full_name", label="Your name", kind="short_text", position=1),
+        Question(key="budget", label="Budget in euros", kind="short_text", position=2),
+    ]
+    event_type.routing_form = form
+    db.session.commit()
+    return event_type
+
+
+def body_class(page: str) -> str:
+    return re.search(r'<body class="([^"]*)"', page).group(1)
+
+
+def test_promotion_copies_all_five_properties_and_every_visitor_sees_them(client, asking):
+    data = new_test_data(
+        asking,
+        **{
+            "variants-1-button_label": "Show me times",
+            "variants-1-question_order": "budget, full_name",
+        },
+    )
+    assert post_form(client, "/admin/ab-tests", data).status_code == 302
+    db.session.rollback()
+    test = db.session.scalars(select(AbTest)).one()
+    bold = test.variants[1]
+    # While the test runs, the direct page is still the event type's own.
+    plain = client.get(f"/book/{asking.slug}").text
+    assert "Continue to the calendar" in plain and "Show me times" not in plain
+    assert body_class(plain) == "public layout-standard" and "page-layout.css" not in plain
+    assert plain.index("Your name") < plain.index("Budget in euros")
+    stop = post_form(
+        client,
+        f"/admin/ab-tests/{test.id}/stop",
+        {"winner": str(bold.id)},
+        f"/admin/ab-tests/{test.id}",
+    )
+    assert stop.status_code == 302
+    db.session.rollback()
+    event_type = db.session.get(EventType, asking.id)
+    assert (event_type.title, event_type.description) == (
+        "Talk to an expert",
+        "Twenty minutes, no slides.",
+    )
+    assert (event_type.button_label, event_type.layout) == ("Show me times", "compact")
+    assert [q.key for q in sorted(event_type.routing_form.questions, key=lambda q: q.position)] == [
+        "budget",
+        "full_name",
+    ]
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "ab_test.stop")).one()
+    assert entry.changes["button_label"] == ["", "Show me times"]
+    assert entry.changes["layout"] == ["standard", "compact"]
+    # No test runs now: the direct page and the widget both show what won, to every visitor.
+    direct = client.get(f"/book/{asking.slug}").text
+    entered = client.get(f"/book/{asking.slug}?embed=1&entry=1")
+    assert entered.status_code == 303 and "ab=" not in entered.headers["Location"]
+    embedded = client.get(entered.headers["Location"]).text
+    for page, classes in (
+        (direct, "public layout-compact"),
+        (embedded, "public embedded layout-compact"),
+    ):
+        assert body_class(page) == classes
+        assert "/static/css/page-layout.css" in page
+        assert "<h1>Talk to an expert</h1>" in page and "Twenty minutes, no slides." in page
+        assert ">Show me times</button>" in page and "Continue to the calendar" not in page
+        assert page.index("Budget in euros") < page.index("Your name")
+    css = client.get("/static/css/page-layout.css")
+    assert css.status_code == 200 and b"body.layout-compact" in css.data
+    css.close()
+
+
+def test_promoting_a_variant_without_a_label_keeps_the_pages_own(client, asking):
+    asking.button_label, asking.layout = "Pick a time", "compact"
+    db.session.commit()
+    assert post_form(client, "/admin/ab-tests", new_test_data(asking)).status_code == 302
+    db.session.rollback()
+    test = db.session.scalars(select(AbTest)).one()
+    control = test.variants[0]  # no texts, the standard layout
+    stop = post_form(
+        client,
+        f"/admin/ab-tests/{test.id}/stop",
+        {"winner": str(control.id)},
+        f"/admin/ab-tests/{test.id}",
+    )
+    assert stop.status_code == 302
+    db.session.rollback()
+    event_type = db.session.get(EventType, asking.id)
+    assert (event_type.title, event_type.button_label) == ("Intro", "Pick a time")
+    assert event_type.layout == "standard"  # what the control's visitors saw
+    page = client.get(f"/book/{asking.slug}").text
+    assert ">Pick a time</button>" in page and body_class(page) == "public layout-standard"
+
+
+def test_a_running_variant_overrides_the_event_types_label_and_layout(client, asking):
+    asking.button_label, asking.layout = "Pick a time", "compact"
+    db.session.commit()
+    data = new_test_data(
+        asking,
+        **{
+            "variants-0-weight": "0",
+            "variants-1-weight": "100",
+            "variants-1-layout": "standard",
+            "variants-1-button_label": "Variant label",
+        },
+    )
+    assert post_form(client, "/admin/ab-tests", data).status_code == 302
+    entered = client.get(f"/book/{asking.slug}?embed=1&entry=1")
+    assert "ab=" in entered.headers["Location"]
+    in_test = client.get(entered.headers["Location"]).text
+    assert ">Variant label</button>" in in_test and "Pick a time" not in in_test
+    assert body_class(in_test) == "public embedded layout-standard"
+    assert "page-layout.css" not in in_test
+    direct = client.get(f"/book/{asking.slug}").text  # outside the widget: no variant
+    assert ">Pick a time</button>" in direct and body_class(direct) == "public layout-compact"

@@ -5,6 +5,7 @@ Includes the qualification form and the team (round-robin) an event type may use
 
 import re
 from types import SimpleNamespace
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +13,8 @@ from sqlalchemy import func, select
 from scheduling.extensions import db
 from scheduling.models import AuditEntry, EventType, Pool, PoolMember, RoutingForm
 from tests.conftest import FROZEN_NOW, csrf_from, login, post_form
+
+SLOT = "2030-01-08T09:00:00+00:00"  # a Tuesday, 10:00 in Berlin: inside the hosts' hours
 
 
 def audit(action: str) -> list[AuditEntry]:
@@ -228,6 +231,9 @@ def test_a_phone_event_type_keeps_its_number(client, team):
         ({"pool_id": "999999", "host_ids": []}, "Pick a team from the list."),
         ({"host_ids": ["999999"]}, "Pick hosts from the list."),
         ({"description": "x" * 5001}, "5000 characters"),
+        ({"button_label": "x" * 61}, "Use at most 60 characters for the button label."),
+        ({"layout": "wide"}, "Choose a layout from the list."),
+        ({"layout": ""}, "Choose a layout from the list."),
     ],
 )
 def test_bad_input_is_refused_with_a_message(client, team, changes, message):
@@ -526,3 +532,86 @@ def test_the_operation_refuses_another_organisations_team_too(team, routing):
     with pytest.raises(InvalidRequest, match=r"Pick a team from the list\."):
         create_event_type(team.org, data, FROZEN_NOW, team.manager)
     db.session.rollback()
+
+
+# -- booking page: button label and layout ------------------------------------------------------
+
+
+def test_the_booking_page_label_and_layout_are_created_edited_and_shown(client, team):
+    new = client.get("/admin/event-types/new").text
+    assert "<h2>Booking page</h2>" in new and 'name="button_label"' in new
+    assert re.search(
+        r'<input checked id="layout-0" name="layout" type="radio" value="standard"', new
+    )
+    response = create(client, form_data(team, button_label="  Book a demo  ", layout="compact"))
+    assert response.status_code == 302, response.text
+    event_type = db.session.scalar(select(EventType).where(EventType.slug == "product-demo"))
+    assert (event_type.button_label, event_type.layout) == ("Book a demo", "compact")
+    assert audit("event_type.create")[-1].changes["layout"] == [None, "compact"]
+    url = f"/admin/event-types/{event_type.id}/edit"
+    page = client.get(url).text
+    assert 'value="Book a demo"' in page
+    assert re.search(
+        r'<input checked id="layout-1" name="layout" type="radio" value="compact"', page
+    )
+    # The direct booking page uses them without any A/B test.
+    confirm = client.get(f"/book/product-demo/confirm?start={quote(SLOT)}&tz=Europe/Berlin")
+    assert confirm.status_code == 200, confirm.text
+    assert ">Book a demo</button>" in confirm.text and "Book this time" not in confirm.text
+    assert '<body class="public layout-compact">' in confirm.text
+    assert "/static/css/page-layout.css" in confirm.text
+    # Clearing the label brings back the default; the standard layout drops the compact CSS.
+    edited = post_form(client, url, form_data(team, button_label="", layout="standard"))
+    assert edited.status_code == 302, edited.text
+    db.session.expire_all()
+    event_type = db.session.get(EventType, event_type.id)
+    assert (event_type.button_label, event_type.layout) == ("", "standard")
+    assert audit("event_type.update")[-1].changes == {
+        "button_label": ["Book a demo", ""],
+        "layout": ["compact", "standard"],
+    }
+    confirm = client.get(f"/book/product-demo/confirm?start={quote(SLOT)}&tz=Europe/Berlin").text
+    assert (
+        ">Book this time</button>" in confirm and '<body class="public layout-standard">' in confirm
+    )
+    assert "page-layout.css" not in confirm
+
+
+def test_a_bad_label_or_layout_on_edit_changes_nothing(client, team):
+    team.call.button_label, team.call.layout = "Pick a time", "compact"
+    db.session.commit()
+    url = f"/admin/event-types/{team.call.id}/edit"
+    for changes, message in (
+        ({"button_label": "y" * 61}, "Use at most 60 characters for the button label."),
+        ({"layout": "wide"}, "Choose a layout from the list."),
+    ):
+        data = form_data(team, slug="anna-intro", **changes)
+        response = post_form(client, url, data)
+        assert response.status_code == 400 and message in response.text
+        assert 'aria-invalid="true"' in response.text or 'class="has-error"' in response.text
+    db.session.expire_all()
+    event_type = db.session.get(EventType, team.call.id)
+    assert (event_type.button_label, event_type.layout) == ("Pick a time", "compact")
+    assert audit("event_type.update") == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"layout": "wide"}, r"Choose a layout from the list\."),
+        ({"button_label": "z" * 61}, r"Use at most 60 characters for the button label\."),
+    ],
+)
+def test_the_operation_checks_label_and_layout_too(team, changes, message):
+    from scheduling.errors import InvalidRequest
+    from scheduling.operations.event_types import EventTypeData, create_event_type
+
+    data = EventTypeData(
+        title="Direct", slug="direct", description="", duration=30, step=30, buffer_before=0,
+        buffer_after=0, min_notice=0, horizon_days=30, daily_limit=None, location_kind="video",
+        location_detail="", active=True, host_ids=(team.anna.id,), **changes,
+    )  # fmt: skip
+    with pytest.raises(InvalidRequest, match=message):
+        create_event_type(team.org, data, FROZEN_NOW, team.manager)
+    db.session.rollback()
+    assert count_event_types() == 2
