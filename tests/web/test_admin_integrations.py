@@ -3,6 +3,7 @@
 import hashlib
 import re
 
+import pytest
 from sqlalchemy import select
 
 from scheduling.extensions import db
@@ -49,6 +50,27 @@ def test_webhook_form_errors_per_field(client, login_as):
     response = create_webhook(client, url="http://127.0.0.1:8080/x")
     assert response.status_code == 400
     assert "not a public address" in response.text
+    assert db.session.scalar(select(WebhookSubscription)) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://hooks.example.com/x", "Only http:// and https:// URLs"),
+        ("javascript:alert(1)", "Only http:// and https:// URLs"),
+        ("https://user:pw@hooks.example.com/x", "user name or password"),
+        ("http://[::1/x", "not a valid URL"),
+        ("http://2130706433/x", "four decimal numbers"),
+        ("http://[fe80::1%25eth0]/x", "zone ids"),
+        ("https://hooks.example.com:0/x", "The port must be a number"),
+        ("https://hooks.example.com/" + "a" * 2001, "at most 2000 characters"),
+    ],
+)
+def test_webhook_form_refuses_bad_urls_with_a_message(client, login_as, url, message):
+    login_as("admin")
+    response = create_webhook(client, url=url)
+    assert response.status_code == 400
+    assert message in response.text
     assert db.session.scalar(select(WebhookSubscription)) is None
 
 
