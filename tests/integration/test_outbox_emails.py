@@ -171,6 +171,7 @@ def test_cancel_drops_reminders_and_sends_a_cancellation(
     assert cal["METHOD"] == "CANCEL"
     event = cal.walk("VEVENT")[0]
     assert str(event["STATUS"]) == "CANCELLED" and int(event["SEQUENCE"]) == 1
+    assert str(event["UID"]) == booking.ical_uid  # the same event, withdrawn
     assert "Conflict" in notice.get_body(("plain",)).get_content()
 
 

@@ -32,6 +32,7 @@ def test_admin_creates_a_webhook_and_sees_the_secret_once(client, login_as, monk
     admin = login_as("admin")
     response = create_webhook(client)
     assert response.status_code == 201
+    assert response.headers["Cache-Control"] == "no-store"  # not kept in the browser
     secret = re.search(r'<code id="secret">(whsec_[^<]+)</code>', response.text).group(1)
     sub = db.session.scalar(select(WebhookSubscription))
     assert sub.organisation_id == admin.organisation_id
@@ -109,6 +110,7 @@ def test_rotate_shows_the_new_secret_and_keeps_the_old_one_for_a_while(
         client, f"/admin/webhooks/{sub.id}/rotate", {}, f"/admin/webhooks/{sub.id}"
     )
     assert response.status_code == 200 and "whsec_" in response.text
+    assert response.headers["Cache-Control"] == "no-store"
     db.session.refresh(sub)
     assert sub.previous_secret_enc == old and sub.previous_valid_until is not None
 
@@ -175,6 +177,7 @@ def test_api_key_shown_once_stored_hashed_and_revocable(client, login_as):
     login_as("admin")
     response = post_form(client, "/admin/api-keys", {"name": "HubSpot", "scope": "write"})
     assert response.status_code == 201
+    assert response.headers["Cache-Control"] == "no-store"
     token = re.search(r'<code id="api-key">(rdv_[^<]+)</code>', response.text).group(1)
     key = db.session.scalar(select(ApiKey))
     assert key.key_hash == hashlib.sha256(token.encode()).hexdigest()
