@@ -100,6 +100,20 @@ class Worker:
         if not self._still_ours(message_id):
             return "lost"
         message = db.session.get(OutboxMessage, message_id)
+        limit = int(self.config["OUTBOX_MAX_ATTEMPTS"])
+        if message.attempts > limit:
+            # Only claims that ran out count past the limit: workers died during the attempts
+            # (a message that crashes the worker, say). Stop instead of crashing them forever.
+            outbox.finish(
+                message_id,
+                self.id,
+                "failed",
+                clock.utcnow(),
+                last_error=f"Gave up after {limit} attempts: the worker stopped during the "
+                "last ones (killed or crashed while delivering this message).",
+            )
+            db.session.commit()
+            return "failed"
         handler = HANDLERS.get(message.kind)
         try:
             if handler is None:
