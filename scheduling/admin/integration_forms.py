@@ -75,7 +75,7 @@ def parse_minutes(text: str) -> tuple[list[int], str | None]:
         part = part.strip()
         if not part:
             continue
-        if not part.isdigit() or not 1 <= int(part) <= 60 * 24 * 30:
+        if not (part.isascii() and part.isdigit()) or not 1 <= int(part) <= 60 * 24 * 30:
             return [], str(_l("Use whole minutes between 1 and 43200 (30 days), e.g. 1440, 60."))
         values.append(int(part))
     if len(values) > 5:

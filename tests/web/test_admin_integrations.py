@@ -199,8 +199,9 @@ def test_event_type_notification_settings(client, login_as, make_event_type, mak
     url = f"/admin/event-types/{event_type.id}/notifications"
     page = client.get(url)
     assert 'value="1440, 60"' in page.text
-    response = post_form(client, url, {"reminders": "60, abc"})
-    assert response.status_code == 400 and "whole minutes" in response.text
+    for bad in ("60, abc", "\u00b2", "-5", "0", "43201"):  # "²".isdigit(), but int() refuses it
+        response = post_form(client, url, {"reminders": bad})
+        assert response.status_code == 400 and "whole minutes" in response.text
     response = post_form(client, url, {"reminders": "30, 120", "no_show_followup": "y"})
     assert response.status_code == 302
     row = db.session.get(EventTypeNotification, event_type.id)
