@@ -167,6 +167,7 @@ def test_the_documented_receiver_check_accepts_a_real_delivery_and_rejects_repla
     assert not verify_as_documented(header, body, "whsec_other")
     assert not documented_verify(sent_at + 301)(header, body, new)  # a replay, later
     assert not documented_verify(sent_at - 301)(header, body, new)  # from the future
+    assert not verify_as_documented("t=\u00b2,v1=00", body, new)  # an answer, not a crash
 
 
 def test_a_garbled_answer_is_a_logged_failed_attempt(app, manager, moving_clock):

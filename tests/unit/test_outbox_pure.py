@@ -54,6 +54,13 @@ def test_old_or_future_timestamps_are_refused(secret, body, t, skew):
     assert not verify(header, secret, body, t - skew)
 
 
+@given(st.text(max_size=80), secrets_, bodies, instants)
+def test_any_header_is_an_answer_never_an_error(header, secret, body, t):
+    """A forged header (t=\u00b2 is isdigit() but not int()) is refused, not an exception."""
+    assert verify(header, secret, body, t) in (True, False)
+    assert verify(f"t=\u00b2,{header}", secret, body, t) is False
+
+
 @given(secrets_, bodies, bodies, instants)
 def test_another_body_does_not_verify(secret, body, other, t):
     if body != other:
