@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import click
 from flask import current_app
@@ -119,9 +120,10 @@ class Worker:
             if handler is None:
                 raise LookupError(f"no handler for outbox kind {message.kind!r}")
             # Links in emails need url_for, hence a request context: a synthetic one whose
-            # origin is PUBLIC_URL (no request is served through it).
-            base = self.config["PUBLIC_URL"] or "http://127.0.0.1:5000"
-            with self.app.test_request_context(base_url=base):
+            # origin is PUBLIC_URL's (no request is served through it). Only the origin: link
+            # builders prepend PUBLIC_URL itself, so a path in it would appear twice.
+            public = urlsplit(self.config["PUBLIC_URL"] or "http://127.0.0.1:5000")
+            with self.app.test_request_context(base_url=f"{public.scheme}://{public.netloc}"):
                 result = handler(message)
         except Exception as exc:
             if isinstance(exc, SQLAlchemyError):
