@@ -78,6 +78,21 @@ def test_keys_are_required_checked_and_scoped(client, world):
     assert db.session.get(Booking, world["bookings"][0].id).status == "confirmed"
 
 
+@pytest.mark.parametrize(
+    "token",
+    [
+        "rdv_" + "\x00" * 12 + "_x",
+        "rdv_" + "\u00e9" * 12 + "_x",
+        "rdv__x",
+        "x" * 10000,
+        "rdv_a_b_c",
+    ],
+)
+def test_malformed_keys_are_a_401_on_every_database(client, world, token):
+    response = client.get("/api/v1/bookings", headers={"Authorization": f"Bearer {token}"})
+    assert conforms(response, "/bookings", "get")["error"] == "unauthorized"
+
+
 def test_revoked_key_stops_working_and_last_use_is_recorded(client, world):
     from scheduling.models import ApiKey
 
