@@ -75,6 +75,20 @@ def test_webhook_form_refuses_bad_urls_with_a_message(client, login_as, url, mes
     assert db.session.scalar(select(WebhookSubscription)) is None
 
 
+def test_control_characters_in_names_are_a_form_error_on_every_database(client, login_as):
+    login_as("admin")
+    response = post_form(
+        client,
+        "/admin/webhooks",
+        {"url": "https://hooks.example.com/x", "description": "a\x00b", "events": ALL_EVENTS},
+    )
+    assert response.status_code == 400 and "control characters" in response.text
+    response = post_form(client, "/admin/api-keys", {"name": "CRM\x00", "scope": "read"})
+    assert response.status_code == 400 and "control characters" in response.text
+    assert db.session.scalar(select(WebhookSubscription)) is None
+    assert db.session.scalar(select(ApiKey)) is None
+
+
 def test_only_admins_and_only_their_organisation(app, client, login_as, make_org, make_user):
     other_admin = make_user(role="admin", org=make_org())
     foreign = WebhookSubscription(
