@@ -6,9 +6,11 @@ dropped instead of sent. No remote images, fonts or styles: the HTML is self-con
 """
 
 import hashlib
+import unicodedata
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, url_for
@@ -39,6 +41,14 @@ ICS_METHODS = {
 
 class Skip(Exception):
     """The message is no longer wanted (booking gone, reminder for a moved booking)."""
+
+
+def header_text(text: str) -> str:
+    """Text safe for a header: names and titles are typed by visitors and admins, and a line
+    break in one would make the header invalid (the message could never be sent) or, with a
+    laxer library, start a new header. Control characters become spaces."""
+    cleaned = "".join(" " if unicodedata.category(char)[0] in "CZ" else char for char in text)
+    return " ".join(cleaned.split())
 
 
 def local_time(moment: datetime, tz: str) -> str:
@@ -92,24 +102,27 @@ def build_email(message: OutboxMessage, now: datetime) -> EmailMessage:
     }
     if to_invitee and booking.status == "confirmed":
         context["links"] = {
-            "view": booking_link(booking, "view"),
-            "reschedule": booking_link(booking, "reschedule"),
-            "cancel": booking_link(booking, "cancel"),
+            purpose: mail_link(booking_link(booking, purpose))
+            for purpose in ("view", "reschedule", "cancel")
         }
     if not to_invitee:
-        context["admin_link"] = _external(url_for("admin.bookings_detail", booking_id=booking.id))
+        context["admin_link"] = mail_link(
+            _external(url_for("admin.bookings_detail", booking_id=booking.id))
+        )
     if template == "booking.no_show":
-        context["book_again"] = _external(url_for("public.book", slug=booking.event_type.slug))
+        context["book_again"] = mail_link(
+            _external(url_for("public.book", slug=booking.event_type.slug))
+        )
     name = template.removeprefix("booking.")
     email = EmailMessage()
     email["Subject"] = SUBJECTS[template].format(
-        title=booking.event_type.title, other=other, when=when
+        title=header_text(booking.event_type.title), other=header_text(other), when=when
     )
     email["From"] = current_app.config["MAIL_FROM"]
     if to_invitee:
-        email["To"] = formataddr((booking.invitee_name, booking.invitee_email))
+        email["To"] = formataddr((header_text(booking.invitee_name), booking.invitee_email))
     else:
-        email["To"] = formataddr((booking.host.name, booking.host.email))
+        email["To"] = formataddr((header_text(booking.host.name), booking.host.email))
     email["Date"] = formatdate(now.timestamp(), usegmt=True)
     email["Message-ID"] = message_id_header(message.idempotency_key)
     email["X-Rendezvous-Idempotency-Key"] = message.idempotency_key
@@ -127,6 +140,17 @@ def build_email(message: OutboxMessage, now: datetime) -> EmailMessage:
             params={"method": method},
         )
     return email
+
+
+def mail_link(url: str) -> str:
+    """The link without the embed mode's parameters: url_for adds `embed` and `ab` while an
+    embedded page is being served, and a link in an email opens as a full page, not a widget."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _EMBED]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+_EMBED = ("embed", "ab")
 
 
 def _external(path: str) -> str:

@@ -26,43 +26,98 @@ class HttpAnswer:
     duration_ms: int
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # well-known prefix: the last 32 bits are IPv4
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # local-use translation (RFC 8215)
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ::a.b.c.d
+_CONTROL = {chr(c) for c in range(0x21)} | {chr(c) for c in range(0x7F, 0xA0)}
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries (mapped, 6to4, NAT64, IPv4-compatible)."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in _NAT64 or ip in _IPV4_COMPATIBLE:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def is_public(address: str) -> bool:
-    """False for loopback, private, link-local, multicast, reserved and unspecified addresses."""
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    """False for loopback, private, link-local, multicast, reserved and unspecified addresses.
+
+    An IPv6 address that carries an IPv4 one (::ffff:a.b.c.d, 6to4 2002::/16, NAT64
+    64:ff9b::/96) is public only if the IPv4 address is: a translator would deliver to it.
+    """
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _NAT64_LOCAL:
+            return False
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None and not (embedded.is_global and not embedded.is_multicast):
+            return False
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
     return ip.is_global and not ip.is_multicast
+
+
+def _is_odd_ipv4(host: str) -> bool:
+    """True for IPv4 written other than as a.b.c.d (2130706433, 0x7f.1, 0177.0.0.1, 127.1)."""
+    try:
+        ipaddress.IPv4Address(host)
+        return False
+    except ValueError:
+        pass
+    try:
+        socket.inet_aton(host)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def check_url(url: str) -> tuple[str, str, int, str]:
     """(scheme, host, port, path-with-query) of an http(s) URL, or RefusedAddress."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise RefusedAddress("Only http:// and https:// URLs with a host name are allowed.")
-    if parts.username or parts.password:
-        raise RefusedAddress("URLs with a user name or password are not allowed.")
+    if any(char in _CONTROL for char in url):
+        raise RefusedAddress("The URL may not contain spaces or control characters.")
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        parts = urlsplit(url)
+        hostname = parts.hostname
     except ValueError:
-        raise RefusedAddress("The port is not valid.") from None
+        raise RefusedAddress("This is not a valid URL.") from None
+    if parts.scheme not in ("http", "https") or not hostname:
+        raise RefusedAddress("Only http:// and https:// URLs with a host name are allowed.")
+    if parts.username or parts.password or "@" in parts.netloc:
+        raise RefusedAddress("URLs with a user name or password are not allowed.")
+    if "%" in hostname:
+        raise RefusedAddress("IPv6 zone ids (such as %eth0) are not allowed in the URL.")
+    if _is_odd_ipv4(hostname):
+        raise RefusedAddress("Write an IPv4 address as four decimal numbers (a.b.c.d).")
+    try:
+        port = parts.port
+    except ValueError:
+        raise RefusedAddress("The port must be a number from 1 to 65535.") from None
+    if port is None:
+        port = 443 if parts.scheme == "https" else 80
+    elif port == 0:
+        raise RefusedAddress("The port must be a number from 1 to 65535.")
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
-    return parts.scheme, parts.hostname, port, path
+    return parts.scheme, hostname, port, path
 
 
 def resolve(host: str, port: int, allow_private: bool) -> str:
     """One address of `host` to connect to; every address it has must be public."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
+    except (OSError, UnicodeError, ValueError) as exc:
         raise RefusedAddress(f"The host name could not be resolved ({exc}).") from None
     addresses = [info[4][0] for info in infos]
     if not addresses:
         raise RefusedAddress("The host name has no address.")
     if not allow_private:
         for address in addresses:
-            if not is_public(address.split("%")[0]):
+            if not is_public(address):
                 raise RefusedAddress(
                     f"{host} resolves to {address}, which is not a public address."
                 )
@@ -101,7 +156,24 @@ def post(url: str, body: bytes, headers: dict, *, timeout: float, allow_private:
     try:
         connection.request("POST", path, body=body, headers=headers)
         response = connection.getresponse()
-        answer = response.read(MAX_ANSWER)
+        answer = _read_answer(response, started + timeout)
         return HttpAnswer(response.status, answer, int((time.monotonic() - started) * 1000))
+    except http.client.HTTPException as exc:  # a garbled answer is a failed attempt, like a reset
+        raise ConnectionError(f"The receiver's answer is not valid HTTP ({exc!r}).") from None
     finally:
         connection.close()
+
+
+def _read_answer(response, deadline: float) -> bytes:
+    """At most MAX_ANSWER bytes, and no later than the deadline (a receiver that trickles one
+    byte per second would otherwise hold the worker for a long time)."""
+    chunks, size = [], 0
+    while size < MAX_ANSWER:
+        if time.monotonic() > deadline:
+            raise TimeoutError("The receiver did not finish its answer in time.")
+        chunk = response.read1(min(8192, MAX_ANSWER - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import click
 from flask import current_app
@@ -100,14 +101,29 @@ class Worker:
         if not self._still_ours(message_id):
             return "lost"
         message = db.session.get(OutboxMessage, message_id)
+        limit = int(self.config["OUTBOX_MAX_ATTEMPTS"])
+        if message.attempts > limit:
+            # Only claims that ran out count past the limit: workers died during the attempts
+            # (a message that crashes the worker, say). Stop instead of crashing them forever.
+            outbox.finish(
+                message_id,
+                self.id,
+                "failed",
+                clock.utcnow(),
+                last_error=f"Gave up after {limit} attempts: the worker stopped during the "
+                "last ones (killed or crashed while delivering this message).",
+            )
+            db.session.commit()
+            return "failed"
         handler = HANDLERS.get(message.kind)
         try:
             if handler is None:
                 raise LookupError(f"no handler for outbox kind {message.kind!r}")
             # Links in emails need url_for, hence a request context: a synthetic one whose
-            # origin is PUBLIC_URL (no request is served through it).
-            base = self.config["PUBLIC_URL"] or "http://127.0.0.1:5000"
-            with self.app.test_request_context(base_url=base):
+            # origin is PUBLIC_URL's (no request is served through it). Only the origin: link
+            # builders prepend PUBLIC_URL itself, so a path in it would appear twice.
+            public = urlsplit(self.config["PUBLIC_URL"] or "http://127.0.0.1:5000")
+            with self.app.test_request_context(base_url=f"{public.scheme}://{public.netloc}"):
                 result = handler(message)
         except Exception as exc:
             if isinstance(exc, SQLAlchemyError):

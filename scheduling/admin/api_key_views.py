@@ -39,7 +39,9 @@ def api_keys():
                 getattr(form, name).errors.append(message)
         else:
             db.session.commit()
-            return render_template("admin/api_keys/created.html", key=key, token=token), 201
+            page = render_template("admin/api_keys/created.html", key=key, token=token)
+            # Shown once: the browser must not keep it (back button, history, disk cache).
+            return page, 201, {"Cache-Control": "no-store"}
     return _page(admin, form, 400)
 
 

@@ -16,6 +16,8 @@ from .access import current_user, roles_required
 from .integration_forms import WebhookForm
 
 LOG_ROWS = 50
+# Secrets are shown once: the browser must not keep the page (back button, history, disk cache).
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _get_sub(admin: User, sub_id: int) -> WebhookSubscription:
@@ -70,7 +72,8 @@ def webhooks():
             _apply_errors(form, exc)
         else:
             db.session.commit()
-            return render_template("admin/webhooks/secret.html", sub=sub, secret=secret), 201
+            page = render_template("admin/webhooks/secret.html", sub=sub, secret=secret)
+            return page, 201, NO_STORE
     return _list_page(admin, form, 400)
 
 
@@ -131,9 +134,10 @@ def webhooks_rotate(id: int):
         sub, admin, clock.utcnow(), secret_key=current_app.config["SECRET_KEY"], hours=hours
     )
     db.session.commit()
-    return render_template(
+    page = render_template(
         "admin/webhooks/secret.html", sub=sub, secret=secret, rotated=True, hours=hours
     )
+    return page, 200, NO_STORE
 
 
 @bp.post("/webhooks/<int:id>/delete")

@@ -72,7 +72,8 @@ def _int_arg(name: str, fields: dict, low: int, high: int) -> int | None:
     value = request.args.get(name)
     if value is None:
         return None
-    if not value.isdigit() or not low <= int(value) <= high:
+    # isdigit() alone admits "²" (int() refuses it) and other non-ASCII digits.
+    if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
         fields[name] = f"a whole number from {low} to {high}"
         return None
     return int(value)
@@ -94,7 +95,14 @@ def _cursor(fields: dict) -> tuple[datetime, int] | None:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
         moment, _, row_id = raw.partition("|")
         result = datetime.fromisoformat(moment), int(row_id)
-        if result[0].tzinfo is None:
+        # A forged cursor must not reach the database: a naive or far-off time (no UTC
+        # equivalent) or an id beyond the integer column would be a 500, not a 400.
+        if (
+            result[0].tzinfo is None
+            or not 1970 <= result[0].year <= 2200
+            or not (row_id.isascii() and row_id.isdigit())
+            or result[1] > MAX_INT
+        ):
             raise ValueError(raw)
         return result
     except (ValueError, UnicodeDecodeError, binascii.Error):

@@ -6,6 +6,7 @@ compared in constant time. SHA-256 (not a slow password hash) is right for 256-b
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -18,6 +19,7 @@ from .audit import record
 from .locking import acquire_booking_lock
 
 NAME_MAX = 100
+_PREFIX = re.compile(r"[0-9a-f]{12}")
 # last_used_at is written at most this often per key, so reads stay cheap.
 TOUCH_EVERY = timedelta(seconds=60)
 
@@ -82,7 +84,9 @@ def revoke_api_key(key: ApiKey, actor: User, now: datetime) -> None:
 def authenticate(token: str, now: datetime) -> ApiKey | None:
     """The active key for this bearer token (its user still active), or None."""
     parts = token.split("_", 2)
-    if len(parts) != 3 or parts[0] != "rdv" or len(parts[1]) != 12:
+    # The prefix is 12 hex digits; anything else (NUL, which PostgreSQL refuses in a query,
+    # included) cannot match a key and is not looked up.
+    if len(parts) != 3 or parts[0] != "rdv" or not _PREFIX.fullmatch(parts[1]):
         return None
     key = db.session.scalar(select(ApiKey).where(ApiKey.prefix == parts[1]))
     if key is None or not hmac.compare_digest(key.key_hash, _hash(token)):

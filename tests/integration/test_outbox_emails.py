@@ -1,5 +1,6 @@
 """Outbox + worker + emails: rows written with the booking change, delivered over real SMTP."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 
@@ -170,6 +171,7 @@ def test_cancel_drops_reminders_and_sends_a_cancellation(
     assert cal["METHOD"] == "CANCEL"
     event = cal.walk("VEVENT")[0]
     assert str(event["STATUS"]) == "CANCELLED" and int(event["SEQUENCE"]) == 1
+    assert str(event["UID"]) == booking.ical_uid  # the same event, withdrawn
     assert "Conflict" in notice.get_body(("plain",)).get_content()
 
 
@@ -282,3 +284,43 @@ def test_no_show_follow_up_once_when_switched_on(
     assert message["Subject"].startswith("We missed you")
     assert f"/book/{event_type.slug}" in message.get_body(("plain",)).get_content()
     assert sent.recipients == ["ada@example.org"]
+
+
+def test_line_breaks_in_names_cannot_add_headers_and_do_not_block_the_mail(
+    app, make_event_type, moving_clock, smtp_server
+):
+    """A name with CR/LF (the booking API accepts any text) is flattened in headers: the
+    message is sent, to the one recipient, with no extra header (it used to fail forever)."""
+    event_type = make_event_type(title="Call\r\nBcc: evil@example.net")
+    evil = Invitee("Eve\r\nBcc: evil@example.net\nX-Evil: 1", "eve@example.org", "UTC", "")
+    book(event_type, invitee=evil)
+    assert run_worker(app) == 2
+    assert {m.status for m in rows(topic="booking.confirmation")} == {"done"}
+    (received,) = smtp_server.to("eve@example.org")
+    assert received.recipients == ["eve@example.org"]
+    message = received.message
+    assert message["Bcc"] is None and message["X-Evil"] is None
+    assert message["To"] == '"Eve Bcc: evil@example.net X-Evil: 1" <eve@example.org>'
+    assert "\n" not in str(message["Subject"])
+    assert all("evil@example.net" not in r.recipients for r in smtp_server.received)
+
+
+def test_links_follow_public_url_and_never_carry_embed_parameters(
+    app, make_event_type, moving_clock, smtp_server
+):
+    """Even when url_for runs while an embedded page is served (g.embed), mailed links are
+    plain pages under PUBLIC_URL."""
+    from flask import g
+
+    app.config["PUBLIC_URL"] = "https://book.example.com/rdv/"  # a path once, not twice
+    book(make_event_type())
+    g.embed, g.ab_param = True, "3.4"
+    assert run_worker(app) == 2
+    for received in smtp_server.received:
+        for part in ("plain", "html"):
+            text = received.message.get_body((part,)).get_content()
+            links = re.findall(r"https?://[^\s\"<>]+", text)
+            ours = [link for link in links if "meet.test.example" not in link]
+            assert ours and all(link.startswith("https://book.example.com/rdv/") for link in ours)
+            assert not any("/rdv/rdv/" in link for link in ours)
+            assert not any("embed=" in link or "ab=" in link for link in links)

@@ -1,7 +1,11 @@
 """Webhooks end to end: outbox -> worker -> signed POST to a real receiver on loopback."""
 
 import json
+import socket
+import threading
 from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -132,6 +136,64 @@ def test_a_tampered_or_old_signature_does_not_verify(app, manager, receiver, mov
     assert not verify(header, secret, request.body + b" ", sent_at)
     assert not verify(header, "whsec_other", request.body, sent_at)
     assert not verify(header, secret, request.body, sent_at + 301)
+
+
+def documented_verify(now: float):
+    """The receiver check of docs/webhooks.md, run as written, with its clock at `now`."""
+    text = (Path(__file__).parents[2] / "docs" / "webhooks.md").read_text()
+    snippet = text.split("Receiver check (Python, standard library only):", 1)[1]
+    code = snippet.split("```python", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(compile(code, "docs/webhooks.md", "exec"), namespace)
+    namespace["time"] = SimpleNamespace(time=lambda: now)
+    return namespace["verify"]
+
+
+def test_the_documented_receiver_check_accepts_a_real_delivery_and_rejects_replays(
+    app, manager, receiver, moving_clock
+):
+    sub, old = subscribe(manager, receiver.url, ["booking.created"])
+    new = ops.rotate_secret(sub, manager, FROZEN_NOW, secret_key=TEST_SECRET, hours=24)
+    db.session.commit()
+    book(manager.event_type)
+    run(app, moving_clock)
+    (request,) = receiver.requests
+    header, body = request.headers["Rendezvous-Signature"], request.body
+    sent_at = FROZEN_NOW.timestamp()
+    verify_as_documented = documented_verify(sent_at + 10)
+    assert verify_as_documented(header, body, new)
+    assert verify_as_documented(header, body, old)  # rotation window: both secrets
+    assert not verify_as_documented(header, body + b" ", new)
+    assert not verify_as_documented(header, body, "whsec_other")
+    assert not documented_verify(sent_at + 301)(header, body, new)  # a replay, later
+    assert not documented_verify(sent_at - 301)(header, body, new)  # from the future
+    assert not verify_as_documented("t=\u00b2,v1=00", body, new)  # an answer, not a crash
+
+
+def test_a_garbled_answer_is_a_logged_failed_attempt(app, manager, moving_clock):
+    """A receiver that does not speak HTTP: logged and retried, the worker carries on."""
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = True
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def answer_garbage():
+        connection, _ = server.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"this is not HTTP\r\n\r\n")
+
+    thread = threading.Thread(target=answer_garbage, daemon=True)
+    thread.start()
+    try:
+        subscribe(manager, f"http://127.0.0.1:{server.getsockname()[1]}/hook", ["booking.created"])
+        book(manager.event_type)
+        run(app, moving_clock)
+    finally:
+        thread.join(5)
+        server.close()
+    (message,) = webhook_rows()
+    assert message.status == "pending" and "not valid HTTP" in message.last_error
+    (delivery,) = db.session.scalars(select(WebhookDelivery)).all()
+    assert delivery.result == "failed" and "not valid HTTP" in delivery.error
 
 
 def test_rotation_signs_with_both_secrets_until_the_window_ends(

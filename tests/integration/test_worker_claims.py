@@ -87,6 +87,24 @@ def test_unknown_kind_fails_for_good_after_the_attempts(app, org_id, moving_cloc
     assert row.status == "failed" and "no handler" in row.last_error
 
 
+def test_a_message_whose_workers_keep_dying_stops_after_the_attempts(
+    app, org_id, moving_clock, calls
+):
+    """Claims that run out count as attempts: a message that kills every worker that tries
+    it is marked failed (visible, with retry) instead of being tried forever."""
+    app.config["OUTBOX_MAX_ATTEMPTS"] = 2
+    (message_id,) = queue(org_id, 1)
+    for n in range(3):  # three workers claim it and die without a word
+        moving_clock.now = FROZEN_NOW + timedelta(seconds=(LEASE + 1) * n)
+        assert outbox.claim_due(f"dead{n}", moving_clock.now, 10, LEASE) == [message_id]
+        db.session.commit()
+    assert Worker(app, worker_id="dead2").deliver(message_id) == "failed"
+    assert calls == []
+    row = db.session.get(OutboxMessage, message_id)
+    db.session.refresh(row)
+    assert row.status == "failed" and "Gave up after 2 attempts" in row.last_error
+
+
 def test_periodic_tasks_run_on_their_schedule(app, org_id, moving_clock, calls):
     runs = []
     register_periodic("probe", runs.append, 60)

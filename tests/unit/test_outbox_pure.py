@@ -54,6 +54,13 @@ def test_old_or_future_timestamps_are_refused(secret, body, t, skew):
     assert not verify(header, secret, body, t - skew)
 
 
+@given(st.text(max_size=80), secrets_, bodies, instants)
+def test_any_header_is_an_answer_never_an_error(header, secret, body, t):
+    """A forged header (t=\u00b2 is isdigit() but not int()) is refused, not an exception."""
+    assert verify(header, secret, body, t) in (True, False)
+    assert verify(f"t=\u00b2,{header}", secret, body, t) is False
+
+
 @given(secrets_, bodies, bodies, instants)
 def test_another_body_does_not_verify(secret, body, other, t):
     if body != other:
@@ -89,6 +96,15 @@ def test_the_signature_is_hmac_sha256_of_t_dot_body():
         ("fe80::1", False),
         ("::ffff:127.0.0.1", False),  # IPv4-mapped loopback
         ("224.0.0.1", False),
+        ("64:ff9b::7f00:1", False),  # NAT64 of 127.0.0.1
+        ("64:ff9b::a9fe:a9fe", False),  # NAT64 of the metadata address
+        ("64:ff9b::5db8:d822", True),  # NAT64 of a public address
+        ("64:ff9b:1::5db8:d822", False),  # local-use NAT64 prefix
+        ("2002:7f00:1::1", False),  # 6to4 of 127.0.0.1
+        ("2002:c0a8:101::1", False),  # 6to4 of 192.168.1.1
+        ("2002:5db8:d822::1", True),  # 6to4 of a public address
+        ("::127.0.0.1", False),  # IPv4-compatible loopback
+        ("fe80::1%eth0", False),  # zone ids do not hide link-local
     ],
 )
 def test_only_public_addresses(address, public):
@@ -97,11 +113,33 @@ def test_only_public_addresses(address, public):
 
 @pytest.mark.parametrize(
     "url",
-    ["ftp://example.com/", "http:///path", "https://user:pw@example.com/", "https://x.com:99999/"],
+    [
+        "ftp://example.com/",
+        "javascript:alert(1)",
+        "http:///path",
+        "https://user:pw@example.com/",
+        "https://@example.com/",
+        "https://x.com:99999/",
+        "https://x.com:0/",
+        "https://x.com:+80/",
+        "https://x.com:80:80/",
+        "http://[::1/",  # urlsplit itself raises ValueError
+        "http://[fe80::1%25eth0]/hook",  # zone id
+        "http://2130706433/",  # 127.0.0.1 in decimal
+        "http://0x7f.1/",
+        "http://0177.0.0.1/",
+        "http://127.1/",
+        "https://example.com/a b",
+        "https://example.com/\r\nX-Injected: 1",
+        "https://exa\x00mple.com/",
+        "https://example.com/\x85",
+    ],
 )
 def test_urls_refused_by_shape(url):
-    with pytest.raises(RefusedAddress):
+    """Each refusal is a RefusedAddress with a message for the form, never another error."""
+    with pytest.raises(RefusedAddress) as refused:
         check_url(url)
+    assert str(refused.value)
 
 
 def test_url_parts():

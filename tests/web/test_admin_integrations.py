@@ -3,6 +3,7 @@
 import hashlib
 import re
 
+import pytest
 from sqlalchemy import select
 
 from scheduling.extensions import db
@@ -31,6 +32,7 @@ def test_admin_creates_a_webhook_and_sees_the_secret_once(client, login_as, monk
     admin = login_as("admin")
     response = create_webhook(client)
     assert response.status_code == 201
+    assert response.headers["Cache-Control"] == "no-store"  # not kept in the browser
     secret = re.search(r'<code id="secret">(whsec_[^<]+)</code>', response.text).group(1)
     sub = db.session.scalar(select(WebhookSubscription))
     assert sub.organisation_id == admin.organisation_id
@@ -50,6 +52,41 @@ def test_webhook_form_errors_per_field(client, login_as):
     assert response.status_code == 400
     assert "not a public address" in response.text
     assert db.session.scalar(select(WebhookSubscription)) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://hooks.example.com/x", "Only http:// and https:// URLs"),
+        ("javascript:alert(1)", "Only http:// and https:// URLs"),
+        ("https://user:pw@hooks.example.com/x", "user name or password"),
+        ("http://[::1/x", "not a valid URL"),
+        ("http://2130706433/x", "four decimal numbers"),
+        ("http://[fe80::1%25eth0]/x", "zone ids"),
+        ("https://hooks.example.com:0/x", "The port must be a number"),
+        ("https://hooks.example.com/" + "a" * 2001, "at most 2000 characters"),
+    ],
+)
+def test_webhook_form_refuses_bad_urls_with_a_message(client, login_as, url, message):
+    login_as("admin")
+    response = create_webhook(client, url=url)
+    assert response.status_code == 400
+    assert message in response.text
+    assert db.session.scalar(select(WebhookSubscription)) is None
+
+
+def test_control_characters_in_names_are_a_form_error_on_every_database(client, login_as):
+    login_as("admin")
+    response = post_form(
+        client,
+        "/admin/webhooks",
+        {"url": "https://hooks.example.com/x", "description": "a\x00b", "events": ALL_EVENTS},
+    )
+    assert response.status_code == 400 and "control characters" in response.text
+    response = post_form(client, "/admin/api-keys", {"name": "CRM\x00", "scope": "read"})
+    assert response.status_code == 400 and "control characters" in response.text
+    assert db.session.scalar(select(WebhookSubscription)) is None
+    assert db.session.scalar(select(ApiKey)) is None
 
 
 def test_only_admins_and_only_their_organisation(app, client, login_as, make_org, make_user):
@@ -87,6 +124,7 @@ def test_rotate_shows_the_new_secret_and_keeps_the_old_one_for_a_while(
         client, f"/admin/webhooks/{sub.id}/rotate", {}, f"/admin/webhooks/{sub.id}"
     )
     assert response.status_code == 200 and "whsec_" in response.text
+    assert response.headers["Cache-Control"] == "no-store"
     db.session.refresh(sub)
     assert sub.previous_secret_enc == old and sub.previous_valid_until is not None
 
@@ -153,6 +191,7 @@ def test_api_key_shown_once_stored_hashed_and_revocable(client, login_as):
     login_as("admin")
     response = post_form(client, "/admin/api-keys", {"name": "HubSpot", "scope": "write"})
     assert response.status_code == 201
+    assert response.headers["Cache-Control"] == "no-store"
     token = re.search(r'<code id="api-key">(rdv_[^<]+)</code>', response.text).group(1)
     key = db.session.scalar(select(ApiKey))
     assert key.key_hash == hashlib.sha256(token.encode()).hexdigest()
@@ -174,8 +213,9 @@ def test_event_type_notification_settings(client, login_as, make_event_type, mak
     url = f"/admin/event-types/{event_type.id}/notifications"
     page = client.get(url)
     assert 'value="1440, 60"' in page.text
-    response = post_form(client, url, {"reminders": "60, abc"})
-    assert response.status_code == 400 and "whole minutes" in response.text
+    for bad in ("60, abc", "\u00b2", "-5", "0", "43201"):  # "²".isdigit(), but int() refuses it
+        response = post_form(client, url, {"reminders": bad})
+        assert response.status_code == 400 and "whole minutes" in response.text
     response = post_form(client, url, {"reminders": "30, 120", "no_show_followup": "y"})
     assert response.status_code == 302
     row = db.session.get(EventTypeNotification, event_type.id)

@@ -1,6 +1,7 @@
 """The integration API over HTTP: keys and scopes, lists with cursors, changes, and every
 answer checked against the OpenAPI document."""
 
+import base64
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -77,6 +78,21 @@ def test_keys_are_required_checked_and_scoped(client, world):
     assert db.session.get(Booking, world["bookings"][0].id).status == "confirmed"
 
 
+@pytest.mark.parametrize(
+    "token",
+    [
+        "rdv_" + "\x00" * 12 + "_x",
+        "rdv_" + "\u00e9" * 12 + "_x",
+        "rdv__x",
+        "x" * 10000,
+        "rdv_a_b_c",
+    ],
+)
+def test_malformed_keys_are_a_401_on_every_database(client, world, token):
+    response = client.get("/api/v1/bookings", headers={"Authorization": f"Bearer {token}"})
+    assert conforms(response, "/bookings", "get")["error"] == "unauthorized"
+
+
 def test_revoked_key_stops_working_and_last_use_is_recorded(client, world):
     from scheduling.models import ApiKey
 
@@ -126,6 +142,34 @@ def test_bookings_filters_and_bad_queries(client, world):
     )
     body = conforms(response, "/bookings", "get")
     assert set(body["fields"]) == {"limit", "status", "start_from", "cursor"}
+
+
+def _forged_cursor(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "field"),
+    [
+        ("/bookings", {"limit": "\u00b2"}, "limit"),  # isdigit() but not int()
+        ("/bookings", {"host_id": "\u00b9"}, "host_id"),
+        ("/leads", {"limit": "\u00b2"}, "limit"),
+        ("/bookings", {"cursor": _forged_cursor("0001-01-01T00:00:00+14:00|1")}, "cursor"),
+        ("/bookings", {"cursor": _forged_cursor("9999-12-31T23:59:59-14:00|1")}, "cursor"),
+        (
+            "/bookings",
+            {"cursor": _forged_cursor("2030-01-01T00:00:00+00:00|" + "9" * 25)},
+            "cursor",
+        ),
+        ("/bookings", {"cursor": _forged_cursor("2030-01-01T00:00:00+00:00|-5")}, "cursor"),
+        ("/leads", {"cursor": _forged_cursor("0001-01-01T00:00:00+14:00|1")}, "cursor"),
+    ],
+)
+def test_forged_numbers_and_cursors_are_a_400(client, world, path, query, field):
+    response = client.get(f"/api/v1{path}", headers=world["read"], query_string=query)
+    body = conforms(response, path, "get")
+    assert response.status_code == 400
+    assert set(body["fields"]) == {field}
 
 
 def test_other_organisations_bookings_are_not_found(client, world, make_event_type):
