@@ -7,8 +7,6 @@ secretbox, not hashed: every delivery needs it to compute the HMAC.
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-
 from ..errors import InvalidRequest
 from ..extensions import db
 from ..models import WEBHOOK_EVENTS, OutboxMessage, User, WebhookSubscription
@@ -135,17 +133,14 @@ def send_again(message: OutboxMessage, actor: User, now: datetime) -> OutboxMess
     A new key because the receiver may already have recorded the old one as processed; the
     operator asks for it to be processed again. Event ids let a receiver still deduplicate.
     """
-    count = db.session.scalar(
-        select(func.count())
-        .select_from(OutboxMessage)
-        .where(OutboxMessage.idempotency_key.like(f"{message.idempotency_key}:again%"))
-    )
+    # A random suffix on the original key: unique however often, or concurrently, it is resent.
+    original = message.idempotency_key.split(":again:")[0][:170]
     again = outbox.enqueue(
         message.organisation_id,
         message.kind,
         message.topic,
         message.payload,
-        f"{message.idempotency_key}:again{count + 1}",
+        f"{original}:again:{secrets.token_hex(8)}",
         now,
         booking_id=message.booking_id,
         subscription_id=message.subscription_id,

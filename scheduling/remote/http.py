@@ -181,7 +181,7 @@ def _gunzip(body: bytes, policy: Policy) -> bytes:
 
 def _read(response, policy: Policy, deadline: float) -> bytes:
     declared = response.getheader("Content-Length")
-    if declared and declared.isdigit() and int(declared) > policy.max_bytes:
+    if declared and declared.isascii() and declared.isdigit() and int(declared) > policy.max_bytes:
         raise FetchError(f"The calendar is larger than {policy.max_bytes // (1024 * 1024)} MB.")
     chunks, size = [], 0
     while True:

@@ -128,6 +128,9 @@ def test_several_workers_never_deliver_a_message_twice(app, receiver, subscripti
     try:
         done = wait_for(lambda: statuses() == {"done": count}, timeout=60)
         assert done, [log.read_text() for log in logs]
+        # A worker still starting (slow imports on a loaded machine) has no SIGTERM handler yet.
+        started = wait_for(lambda: all(b"started" in log.read_bytes() for log in logs), 60)
+        assert started, [log.read_text() for log in logs]
     finally:
         for worker in workers:
             worker.send_signal(signal.SIGTERM)

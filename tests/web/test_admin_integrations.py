@@ -80,11 +80,14 @@ def test_control_characters_in_names_are_a_form_error_on_every_database(client, 
     response = post_form(
         client,
         "/admin/webhooks",
-        {"url": "https://hooks.example.com/x", "description": "a\x00b", "events": ALL_EVENTS},
+        {"url": "https://hooks.example.com/x", "description": "a\x01b", "events": ALL_EVENTS},
     )
     assert response.status_code == 400 and "control characters" in response.text
-    response = post_form(client, "/admin/api-keys", {"name": "CRM\x00", "scope": "read"})
+    response = post_form(client, "/admin/api-keys", {"name": "CRM\x07", "scope": "read"})
     assert response.status_code == 400 and "control characters" in response.text
+    # NUL is refused before any form sees it (scheduling/hardening.py), also a 400.
+    response = post_form(client, "/admin/api-keys", {"name": "CRM\x00", "scope": "read"})
+    assert response.status_code == 400 and "NUL" in response.text
     assert db.session.scalar(select(WebhookSubscription)) is None
     assert db.session.scalar(select(ApiKey)) is None
 
@@ -183,8 +186,16 @@ def test_delivery_log_and_send_again(client, login_as, monkeypatch):
     )
     assert response.status_code == 302
     again = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()[-1]
-    assert again.idempotency_key == f"{message.idempotency_key}:again1"
+    assert again.idempotency_key.startswith(f"{message.idempotency_key}:again:")
     assert again.payload == message.payload and again.status == "pending"
+    # Sending the copy again keeps one suffix (keys do not grow) and never collides.
+    response = post_form(
+        client, f"/admin/outbox/{again.id}/send-again", {}, f"/admin/webhooks/{sub.id}"
+    )
+    assert response.status_code == 302
+    keys = db.session.scalars(select(OutboxMessage.idempotency_key)).all()
+    assert len(keys) == len(set(keys)) == 3
+    assert keys[-1].count(":again:") == 1
 
 
 def test_api_key_shown_once_stored_hashed_and_revocable(client, login_as):
