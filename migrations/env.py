@@ -106,7 +106,8 @@ def run_migrations_online():
 
 def _sqlite_foreign_keys(connection, on: bool) -> None:
     if connection.in_transaction():
-        connection.commit()
+        # Migrations commit their own work; what is left open here is a failed one.
+        connection.rollback()
     cursor = connection.connection.driver_connection.cursor()
     cursor.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
     cursor.close()
