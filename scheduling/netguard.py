@@ -33,11 +33,13 @@ _CONTROL = {chr(c) for c in range(0x21)} | {chr(c) for c in range(0x7F, 0xA0)}
 
 
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv6 address carries (mapped, 6to4, NAT64, IPv4-compatible)."""
+    """The IPv4 address an IPv6 address carries (mapped, 6to4, Teredo, NAT64, IPv4-compatible)."""
     if ip.ipv4_mapped is not None:
         return ip.ipv4_mapped
     if ip.sixtofour is not None:
         return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
     if ip in _NAT64 or ip in _IPV4_COMPATIBLE:
         return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return None
@@ -46,6 +48,7 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
 def is_public(address: str) -> bool:
     """False for loopback, private, link-local, multicast, reserved and unspecified addresses.
 
+    The one address policy for everything the app fetches or posts (webhooks, calendar imports).
     An IPv6 address that carries an IPv4 one (::ffff:a.b.c.d, 6to4 2002::/16, NAT64
     64:ff9b::/96) is public only if the IPv4 address is: a translator would deliver to it.
     """

@@ -7,7 +7,6 @@ a DNS answer that changes between check and connect (rebinding) cannot slip thro
 
 import contextlib
 import http.client
-import ipaddress
 import socket
 import ssl
 import threading
@@ -15,6 +14,8 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
+
+from ..netguard import is_public
 
 USER_AGENT = "Rendezvous calendar import (+https://rendezvous.invalid)"
 REDIRECTS = 5
@@ -68,33 +69,6 @@ def normalise_url(url: str, allow_http: bool) -> str:
     return url
 
 
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-
-def _embedded(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv6 one carries (mapped, 6to4, Teredo, NAT64): it is checked too."""
-    if ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    if ip.sixtofour is not None:
-        return ip.sixtofour
-    if ip.teredo is not None:
-        return ip.teredo[1]
-    if ip in _NAT64:
-        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    return None
-
-
-def _allowed(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address):
-        inner = _embedded(ip)
-        if inner is not None and not (inner.is_global and not inner.is_multicast):
-            return False
-        if ip.ipv4_mapped is not None:
-            return True
-    return ip.is_global and not ip.is_multicast
-
-
 def resolve(host: str, port: int, policy: Policy) -> str:
     """One address to connect to; every address of the name must pass the check."""
     try:
@@ -104,7 +78,7 @@ def resolve(host: str, port: int, policy: Policy) -> str:
     addresses = [info[4][0] for info in infos]
     if not addresses:
         raise FetchError(f"The host name {host} could not be found.")
-    if not policy.allow_private and not all(_allowed(address) for address in addresses):
+    if not policy.allow_private and not all(is_public(address) for address in addresses):
         raise FetchError(
             f"{host} points to a private or local network address, which calendar imports "
             "may not reach."

@@ -354,7 +354,7 @@ def test_redirects_are_checked_again(tls_server, monkeypatch):
     from scheduling.remote import http
 
     # Treat 127.0.0.1 as a public address for this test; 127.0.0.2 stays private.
-    monkeypatch.setattr(http, "_allowed", lambda address: address == "127.0.0.1")
+    monkeypatch.setattr(http, "is_public", lambda address: address == "127.0.0.1")
     port = tls_server.url.rsplit(":", 1)[1]
     tls_server.routes["/cal.ics"] = Route(MEETING)
     tls_server.routes["/jump.ics"] = Route(

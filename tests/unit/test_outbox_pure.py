@@ -104,6 +104,7 @@ def test_the_signature_is_hmac_sha256_of_t_dot_body():
         ("2002:c0a8:101::1", False),  # 6to4 of 192.168.1.1
         ("2002:5db8:d822::1", True),  # 6to4 of a public address
         ("::127.0.0.1", False),  # IPv4-compatible loopback
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", False),  # Teredo, client 127.0.0.1
         ("fe80::1%eth0", False),  # zone ids do not hide link-local
     ],
 )
