@@ -20,6 +20,7 @@ from ..operations.bookings import cancel_booking, reschedule_booking
 from ..operations.outcomes import NOTE_MAX, OutcomeInput, record_outcome
 from ..operations.payloads import booking_json, event_type_json, host_json, lead_json
 from .auth import api_key_required
+from .schemas import parse_instant
 from .views import bp
 
 DEFAULT_LIMIT = 50
@@ -223,20 +224,7 @@ def bookings_reschedule(uid: str):
     body = _json_body()
     fields: dict[str, str] = {}
     reason = _text(body, "reason", fields, REASON_MAX)
-    raw_start = body.get("start")
-    start = None
-    if not isinstance(raw_start, str) or not raw_start:
-        fields["start"] = "required, ISO 8601 with a UTC offset"
-    else:
-        try:
-            start = datetime.fromisoformat(raw_start)
-        except ValueError:
-            fields["start"] = "not an ISO 8601 date and time"
-        else:
-            if start.tzinfo is None:
-                fields["start"] = "needs a UTC offset, e.g. 2030-01-08T09:00:00Z"
-            elif not 1970 <= start.year <= 2200:
-                fields["start"] = "out of range"
+    start = parse_instant("start", body.get("start"), fields)
     host_id = body.get("host_id")
     if host_id is not None and not _is_id(host_id):
         fields["host_id"] = "a host id (whole number)"

@@ -74,6 +74,25 @@ class BookingRequest:
     lead: str = ""
 
 
+def parse_instant(name: str, raw: object, fields: dict[str, str]) -> datetime | None:
+    """An aware datetime from ISO 8601 text with a UTC offset; a message in fields otherwise."""
+    if not isinstance(raw, str) or not raw:
+        fields[name] = "required, ISO 8601 with a UTC offset"
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        fields[name] = "not an ISO 8601 date and time"
+        return None
+    if moment.tzinfo is None:
+        fields[name] = "needs a UTC offset, e.g. 2030-01-08T09:00:00+01:00"
+    elif not 1970 <= moment.year <= 2200:
+        fields[name] = "out of range"
+    else:
+        return moment
+    return None
+
+
 def parse_booking_request(body: object) -> BookingRequest:
     """The shape-checked content of a POST /bookings body."""
     if not isinstance(body, dict):
@@ -85,15 +104,7 @@ def parse_booking_request(body: object) -> BookingRequest:
     email = _text(body, "email", fields, required=True, max_len=254)
     note = _text(body, "note", fields, required=False, max_len=5000)
     tz = _text(body, "timezone", fields, required=False, max_len=64) or "UTC"
-    start = None
-    if raw_start and "start" not in fields:
-        try:
-            start = datetime.fromisoformat(raw_start)
-        except ValueError:
-            fields["start"] = "not an ISO 8601 date and time"
-        else:
-            if start.tzinfo is None:
-                fields["start"] = "needs a UTC offset, e.g. 2026-12-01T09:00:00+01:00"
+    start = parse_instant("start", raw_start, fields) if raw_start else None
     if email and "email" not in fields:
         try:
             email = validate_email(email, check_deliverability=False).normalized
