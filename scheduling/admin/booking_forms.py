@@ -147,6 +147,24 @@ class BusyBlockForm(FlaskForm):
         return start, end
 
 
+def parse_day_range(
+    raw_from: str, raw_to: str, errors: list[str]
+) -> tuple[date | None, date | None]:
+    """The 'from' and 'to' days of a list filter; problems are appended to errors."""
+    first = last = None
+    try:
+        first = parse_day_arg("from", raw_from)
+    except ValueError as exc:
+        errors.append(str(exc))
+    try:
+        last = parse_day_arg("to", raw_to)
+    except ValueError as exc:
+        errors.append(str(exc))
+    if first and last and last < first:
+        errors.append("The 'from' date must not be after the 'to' date.")
+    return first, last
+
+
 def parse_day_arg(name: str, value: str | None) -> date | None:
     """A local date from the query string, or None when empty; ValueError says what is wrong."""
     if value is None or value == "":
@@ -204,17 +222,7 @@ def parse_booking_filters(
     """Read the list's filters; hosts are the ones the viewer may see, dates are local to tz."""
     values = {key: (args.get(key) or "").strip()[:300] for key in FILTER_KEYS}
     errors: list[str] = []
-    first = last = None
-    try:
-        first = parse_day_arg("from", values["from"])
-    except ValueError as exc:
-        errors.append(str(exc))
-    try:
-        last = parse_day_arg("to", values["to"])
-    except ValueError as exc:
-        errors.append(str(exc))
-    if first and last and last < first:
-        errors.append("The 'from' date must not be after the 'to' date.")
+    first, last = parse_day_range(values["from"], values["to"], errors)
     host_ids = tuple(host.id for host in hosts)
     try:
         host_id = parse_id_arg(values["host"])

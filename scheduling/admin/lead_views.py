@@ -24,7 +24,7 @@ from ..operations import routing_admin as ops
 from ..routing import COUNTRIES
 from . import bp
 from .access import current_user, is_manager, login_required
-from .booking_forms import parse_day_arg, parse_id_arg, parse_page
+from .booking_forms import parse_day_range, parse_id_arg, parse_page
 
 PER_PAGE = 50
 SEARCH_MAX = 200
@@ -73,17 +73,7 @@ def parse_lead_filters(
     """Read the list's filters; dates are UTC calendar days of when the form was answered."""
     values = {key: (args.get(key) or "").strip()[:300] for key in FILTER_KEYS}
     errors: list[str] = []
-    first = last = None
-    try:
-        first = parse_day_arg("from", values["from"])
-    except ValueError as exc:
-        errors.append(str(exc))
-    try:
-        last = parse_day_arg("to", values["to"])
-    except ValueError as exc:
-        errors.append(str(exc))
-    if first and last and last < first:
-        errors.append("The 'from' date must not be after the 'to' date.")
+    first, last = parse_day_range(values["from"], values["to"], errors)
     if values["status"] and values["status"] not in ops.LEAD_STATUSES:
         errors.append("The status must be one of: " + ", ".join(ops.LEAD_STATUSES) + ".")
     try:
