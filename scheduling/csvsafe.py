@@ -6,7 +6,9 @@ which makes the spreadsheet show the text as typed. Quoting of commas, quotes an
 left to the csv module.
 """
 
-from collections.abc import Iterable
+import csv
+import io
+from collections.abc import Iterable, Iterator
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -22,3 +24,19 @@ def safe_cell(value: object) -> str:
 def safe_row(values: Iterable[object]) -> list[str]:
     """Make every cell of a row safe."""
     return [safe_cell(value) for value in values]
+
+
+def csv_chunks(header: Iterable[object], rows: Iterable[Iterable[object]]) -> Iterator[str]:
+    """A UTF-8 BOM (spreadsheet apps then read UTF-8), the header and safe rows, in chunks of
+    200 rows, so a long export streams instead of building in memory."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(safe_row(header))
+    for number, row in enumerate(rows, start=1):
+        writer.writerow(safe_row(row))
+        if number % 200 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

@@ -1,6 +1,6 @@
 """Web concerns shared by blueprints: security headers, cookie-free form tokens, origin checks."""
 
-from flask import current_app, request
+from flask import Response, current_app, request, stream_with_context
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .errors import InvalidRequest, PermissionDenied
@@ -54,3 +54,12 @@ def check_same_origin_post() -> None:
     origin = request.headers.get("Origin")
     if origin is not None and origin.rstrip("/") != request.host_url.rstrip("/"):
         raise PermissionDenied("This form can only be sent from this site.")
+
+
+def csv_download(chunks, filename: str) -> Response:
+    """Stream CSV text chunks (csvsafe.csv_chunks) as an attachment named filename."""
+    return Response(
+        stream_with_context(chunks),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

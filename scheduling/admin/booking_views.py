@@ -1,27 +1,23 @@
 """Bookings on the admin side: list with filters, CSV export, detail, cancel, reschedule, new."""
 
-import csv
-import io
 import math
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from flask import (
-    Response,
     current_app,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import get_locale
 
 from .. import clock
 from ..availability import local_day_range
-from ..csvsafe import safe_row
+from ..csvsafe import csv_chunks
 from ..errors import BookingClosed, InvalidRequest, SlotUnavailable
 from ..extensions import db
 from ..models import OUTCOMES, STATUSES, Booking, EventType, Host, User
@@ -41,6 +37,7 @@ from ..operations.booking_queries import (
 )
 from ..operations.bookings import cancel_booking, create_booking, reschedule_booking
 from ..urls import booking_link
+from ..web import csv_download
 from . import bp
 from .access import current_user, get_booking, is_manager, login_required, visible_hosts
 from .booking_forms import (
@@ -198,24 +195,8 @@ def bookings_export():
     spec = filters.spec
     today = clock.utcnow().astimezone(ZoneInfo(context["tz"])).date().isoformat()
 
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        buffer.write("\ufeff")  # lets spreadsheet apps read the file as UTF-8
-        writer.writerow(CSV_HEADER)
-        for number, booking in enumerate(iter_bookings(spec), start=1):
-            writer.writerow(safe_row(_csv_row(booking)))
-            if number % 200 == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    return Response(
-        stream_with_context(generate()),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="bookings-{today}.csv"'},
-    )
+    rows = (_csv_row(booking) for booking in iter_bookings(spec))
+    return csv_download(csv_chunks(CSV_HEADER, rows), f"bookings-{today}.csv")
 
 
 # ---------------------------------------------------------------- detail

@@ -1,20 +1,18 @@
 """The widget's admin pages: embed settings with the snippet, funnel report, A/B tests."""
 
-import csv
-import io
-
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import clock
 from ..attribution import aggregate_funnel, not_attributed_share, variant_stats
-from ..csvsafe import safe_row
+from ..csvsafe import csv_chunks
 from ..errors import InvalidRequest
 from ..extensions import db
 from ..models import EventType, Host
 from ..operations import embedding as ops
 from ..reports import date_range
+from ..web import csv_download
 from . import bp
 from .access import current_user, roles_required
 from .dashboard_views import money, percent
@@ -170,36 +168,25 @@ def _revenue_text(revenue: dict) -> str:
 def funnel_export():
     user = current_user()
     period, _choices, _filters, touch, groups, total, _share = _funnel(user)
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
     header = ["touch", "source", "medium", "campaign", "views", "qualified", "disqualified"]
-    writer.writerow(safe_row([*header, "booked", "attended", "won", "revenue"]))
-    for (source, medium, campaign), t in [*groups, (("TOTAL", "", ""), total)]:
-        label = source or "not attributed"
-        writer.writerow(
-            safe_row(
-                [
-                    touch,
-                    label,
-                    medium,
-                    campaign,
-                    t.views,
-                    t.qualified,
-                    t.disqualified,
-                    t.booked,
-                    t.attended,
-                    t.won,
-                    _revenue_text(t.revenue),
-                ]
-            )
-        )
+    rows = [
+        [
+            touch,
+            source or "not attributed",
+            medium,
+            campaign,
+            t.views,
+            t.qualified,
+            t.disqualified,
+            t.booked,
+            t.attended,
+            t.won,
+            _revenue_text(t.revenue),
+        ]
+        for (source, medium, campaign), t in [*groups, (("TOTAL", "", ""), total)]
+    ]
     name = f"funnel-{period.first.isoformat()}-{period.last.isoformat()}-{touch}.csv"
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return csv_download(csv_chunks([*header, "booked", "attended", "won", "revenue"], rows), name)
 
 
 def _event_type_choices(organisation_id: int) -> list[tuple[int, str]]:

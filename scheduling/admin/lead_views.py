@@ -5,23 +5,22 @@ booked with their own host: qualified and disqualified leads have no host yet, s
 see them (the list page says so). Another organisation's leads answer 404, guessed ids included.
 """
 
-import csv
-import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
-from flask import Response, current_app, render_template, request, stream_with_context
+from flask import current_app, render_template, request
 from sqlalchemy import select
 
 from .. import clock
-from ..csvsafe import safe_row
+from ..csvsafe import csv_chunks
 from ..errors import InvalidRequest, NotFound
 from ..extensions import db
 from ..models import EventType, Lead, User
 from ..operations import routing_admin as ops
 from ..routing import COUNTRIES
+from ..web import csv_download
 from . import bp
 from .access import current_user, is_manager, login_required
 from .booking_forms import parse_day_range, parse_id_arg, parse_page
@@ -216,15 +215,11 @@ def leads_export():
     keys = ops.answer_keys(spec)
     now = clock.utcnow()
 
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        buffer.write("\ufeff")  # lets spreadsheet apps read the file as UTF-8
-        writer.writerow(safe_row([*CSV_HEADER, *(f"answer:{key}" for key in keys)]))
-        for number, lead in enumerate(ops.iter_leads(spec), start=1):
+    def rows():
+        for lead in ops.iter_leads(spec):
             booking = lead.booking
             answers = lead.answers or {}
-            row = [
+            yield [
                 _iso(lead.created_at),
                 lead.uid,
                 ops.lead_state(lead, now),
@@ -238,17 +233,6 @@ def leads_export():
                 booking.host.name if booking else "",
                 *(_cell(answers.get(key)) for key in keys),
             ]
-            writer.writerow(safe_row(row))
-            if number % 200 == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
 
-    return Response(
-        stream_with_context(generate()),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="leads-{now.date().isoformat()}.csv"'
-        },
-    )
+    header = [*CSV_HEADER, *(f"answer:{key}" for key in keys)]
+    return csv_download(csv_chunks(header, rows()), f"leads-{now.date().isoformat()}.csv")

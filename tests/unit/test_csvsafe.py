@@ -54,3 +54,18 @@ def test_row_round_trips_through_csv_with_prefixes():
         "line\nbreak",
         "",
     ]
+
+
+def test_csv_chunks_stream_a_bom_the_header_and_safe_rows():
+    import csv
+    import io
+
+    from scheduling.csvsafe import csv_chunks
+
+    chunks = list(csv_chunks(["a", "=b"], ([n, "=1+1"] for n in range(450))))
+    assert len(chunks) == 3  # 200, 200, then the rest
+    text = "".join(chunks)
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text[1:])))
+    assert rows[0] == ["a", "'=b"] and len(rows) == 451
+    assert rows[1] == ["0", "'=1+1"]
