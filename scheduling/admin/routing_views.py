@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models import EventType, Host, Pool, Question, RoutingForm, RoutingRule, User
 from ..operations import routing_admin as ops
 from ..operations.routing import evaluate_answers
+from ..public.forms import answers_from_form
 from ..routing import COUNTRIES
 from . import bp
 from .access import current_user, roles_required
@@ -501,18 +502,6 @@ def routing_forms_fallback(form_id: int):
 # -- the test page -----------------------------------------------------------------------------
 
 
-def _raw_answers(routing_form: RoutingForm) -> dict:
-    """The answers as the public questions page posts them (q_<key>)."""
-    raw: dict = {}
-    for question in routing_form.questions:
-        name = f"q_{question.key}"
-        if question.kind == "multiple_choice":
-            raw[question.key] = request.form.getlist(name)
-        elif name in request.form:
-            raw[question.key] = request.form.get(name, "")
-    return raw
-
-
 @bp.route("/routing/<int:form_id>/test", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def routing_forms_test(form_id: int):
@@ -525,7 +514,7 @@ def routing_forms_test(form_id: int):
     result = None
     status = 200
     if request.method == "POST":
-        answers = _raw_answers(routing_form)
+        answers = answers_from_form(routing_form, request.form)
         if not form.validate_on_submit():
             errors, status = {"_form": _("The form expired. Please send it again.")}, 400
         else:

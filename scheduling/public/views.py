@@ -33,7 +33,7 @@ from ..timezones import all_zones
 from ..urls import booking_link
 from ..web import check_form_token, check_same_origin_post, make_form_token
 from .calendar import build_calendar, parse_tz
-from .forms import BookingForm, CancelForm, RescheduleForm
+from .forms import BookingForm, CancelForm, RescheduleForm, answers_from_form
 
 bp = Blueprint("public", __name__)
 
@@ -153,24 +153,13 @@ def _questions_page(event_type: EventType, answers: dict, errors: dict, status: 
     ), status
 
 
-def _raw_answers(event_type: EventType) -> dict:
-    raw: dict = {}
-    for question in event_type.routing_form.questions:
-        name = f"q_{question.key}"
-        if question.kind == "multiple_choice":
-            raw[question.key] = request.form.getlist(name)
-        elif name in request.form:
-            raw[question.key] = request.form.get(name, "")
-    return raw
-
-
 @bp.post("/book/<slug>/qualify")
 def qualify_answers(slug: str):
     event_type = get_event_type(slug)
     if event_type.routing_form is None:
         return redirect(url_for("public.book", slug=slug), code=303)
     check_same_origin_post()
-    raw = _raw_answers(event_type)
+    raw = answers_from_form(event_type.routing_form, request.form)
     try:
         check_form_token(request.form.get("form_token", ""), kind="qualify", event=slug)
     except InvalidRequest as exc:
