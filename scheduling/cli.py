@@ -21,7 +21,7 @@ def register_cli(app) -> None:
     def group():
         """Rendezvous administration."""
 
-    from .worker import register_worker_command
+    from .delivery.worker import register_worker_command
 
     register_worker_command(group)
 

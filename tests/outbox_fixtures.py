@@ -13,7 +13,8 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from scheduling import clock, mail
+from scheduling import clock
+from scheduling.delivery import mail
 
 
 @dataclass

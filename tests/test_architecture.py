@@ -18,7 +18,7 @@ PURE = [
     "secretbox.py",
     "reports.py",
     "csvsafe.py",
-    "backoff.py",
+    "delivery/backoff.py",
     "webhook_signature.py",
     "netguard.py",
 ]

@@ -7,12 +7,12 @@ secretbox, not hashed: every delivery needs it to compute the HMAC.
 import secrets
 from datetime import datetime, timedelta
 
+from ..delivery.webhooks import SECRET_PURPOSE
 from ..errors import InvalidRequest
 from ..extensions import db
 from ..models import WEBHOOK_EVENTS, OutboxMessage, User, WebhookSubscription
 from ..netguard import RefusedAddress, check_url, resolve
 from ..secretbox import encrypt
-from ..webhook_delivery import SECRET_PURPOSE
 from . import outbox
 from .audit import record
 

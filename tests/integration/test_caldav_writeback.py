@@ -139,8 +139,8 @@ def test_written_copies_are_not_imported_back_as_busy_time(setup):
 
 def test_the_worker_writes_moves_and_removes_the_copy(app, setup, smtp_server):
     """Through the outbox: a booking's hooks queue the sync, the worker delivers it."""
+    from scheduling.delivery.worker import Worker
     from scheduling.models import OutboxMessage
-    from scheduling.worker import Worker
 
     event_type, _host, _source, _url = setup
     booking = create_booking(

@@ -241,7 +241,7 @@ def test_refresh_due_sources_honours_schedule_and_backoff(private_ok, make_host,
 
 def test_the_worker_refreshes_due_sources(private_ok, make_host, ics_server, moving_clock):
     """The worker's periodic task reads due calendars; slots then see the imported time."""
-    from scheduling.worker import Worker
+    from scheduling.delivery.worker import Worker
 
     moving_clock.now = NOW
     ics_server.routes["/cal.ics"] = Route(MEETING)

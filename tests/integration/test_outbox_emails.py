@@ -7,7 +7,9 @@ from email import message_from_bytes, policy
 import icalendar
 from sqlalchemy import select
 
-from scheduling import clock, mail
+from scheduling import clock
+from scheduling.delivery import mail
+from scheduling.delivery.worker import Worker
 from scheduling.extensions import db
 from scheduling.models import Booking, EventTypeNotification, OutboxMessage
 from scheduling.operations.bookings import (
@@ -16,7 +18,6 @@ from scheduling.operations.bookings import (
     create_booking,
     reschedule_booking,
 )
-from scheduling.worker import Worker
 from tests import outbox_fixtures
 from tests.conftest import FROZEN_NOW
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from scheduling import clock
+from scheduling.delivery.worker import Worker
 from scheduling.errors import InvalidRequest
 from scheduling.extensions import db
 from scheduling.models import (
@@ -28,7 +29,6 @@ from scheduling.operations.notifications import detect_abandoned_leads
 from scheduling.operations.outcomes import OutcomeInput, record_outcome
 from scheduling.operations.routing import qualify
 from scheduling.webhook_signature import verify
-from scheduling.worker import Worker
 from tests.conftest import FROZEN_NOW, TEST_SECRET
 from tests.integration.test_outbox_emails import START, book
 from tests.webhook_receiver import Receiver
@@ -80,7 +80,7 @@ def run(app, moving_clock):
 @pytest.fixture(autouse=True)
 def _webhooks_only(app, monkeypatch):
     """These tests look at webhooks: email delivery is a no-op here."""
-    from scheduling import worker
+    from scheduling.delivery import worker
 
     monkeypatch.setitem(worker.HANDLERS, "email", lambda message: "dropped")
 

@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from scheduling import worker as worker_module
+from scheduling.delivery import worker as worker_module
+from scheduling.delivery.worker import Worker, register_handler, register_periodic
 from scheduling.extensions import db
 from scheduling.models import OutboxMessage
 from scheduling.operations import outbox
-from scheduling.worker import Worker, register_handler, register_periodic
 from tests.conftest import FROZEN_NOW, USE_PG
 
 LEASE = 300

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduling.backoff import backoff_seconds
+from scheduling.delivery.backoff import backoff_seconds
 from scheduling.netguard import RefusedAddress, check_url, is_public
 from scheduling.webhook_signature import sign, verify
 

@@ -22,18 +22,18 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import clock
+from .. import clock
+from ..extensions import db
+from ..models import OutboxMessage
+from ..operations import outbox
 from .backoff import backoff_seconds
-from .extensions import db
-from .models import OutboxMessage
-from .operations import outbox
 
 log = logging.getLogger(__name__)
 
 # kind -> handler(message) returning None (delivered) or "dropped" (no longer wanted); raising
 # means a failed attempt (an exception with `permanent = True` stops the retries). A handler
 # ends its read transaction before network I/O and takes the write lock
-# (operations.locking.acquire_booking_lock) before writing afterwards, as webhook_delivery does.
+# (operations.locking.acquire_booking_lock) before writing afterwards, as delivery/webhooks.py does.
 HANDLERS: dict[str, Callable[[OutboxMessage], str | None]] = {}
 
 
@@ -224,23 +224,23 @@ class Worker:
 
 
 def _abandoned_leads(now: datetime) -> None:
-    from .operations.notifications import detect_abandoned_leads
+    from ..operations.notifications import detect_abandoned_leads
 
     detect_abandoned_leads(now, int(current_app.config["LEAD_ABANDONED_MINUTES"]))
 
 
 def _refresh_calendars(now: datetime) -> None:
-    from .operations.calendar_import import refresh_due_sources
+    from ..operations.calendar_import import refresh_due_sources
 
     # Each source's own schedule and backoff decide whether it is read; this only looks.
     refresh_due_sources(now)
 
 
 def register_defaults() -> None:
-    from .caldav_delivery import KIND as CALDAV
-    from .caldav_delivery import deliver_caldav
+    from .caldav import KIND as CALDAV
+    from .caldav import deliver_caldav
     from .emails import deliver_email
-    from .webhook_delivery import deliver_webhook
+    from .webhooks import deliver_webhook
 
     register_handler("email", deliver_email)
     register_handler("webhook", deliver_webhook)

@@ -15,14 +15,14 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, url_for
 
-from . import clock
-from .extensions import db
-from .ical import CalendarEvent, Person, render_calendar
+from .. import clock
+from ..extensions import db
+from ..ical import CalendarEvent, Person, render_calendar
+from ..models import Booking, OutboxMessage
+from ..operations.outbox import message_id_header
+from ..operations.payloads import iso
+from ..urls import booking_link
 from .mail import send
-from .models import Booking, OutboxMessage
-from .operations.outbox import message_id_header
-from .operations.payloads import iso
-from .urls import booking_link
 
 SUBJECTS = {
     "booking.confirmation": "Confirmed: {title} with {other} on {when}",
