@@ -12,14 +12,12 @@ PURE = [
     "attribution",
     "ical",
     "errors.py",
-    "links.py",
+    "security",
     "timezones.py",
     "phones.py",
-    "secretbox.py",
     "reports.py",
     "csvsafe.py",
     "delivery/backoff.py",
-    "webhook_signature.py",
     "netguard.py",
 ]
 FORBIDDEN = ("flask", "flask_", "sqlalchemy", "werkzeug")

@@ -10,11 +10,12 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import update
 
-from .. import clock, netguard, secretbox
+from .. import clock, netguard
 from ..extensions import db
 from ..models import OutboxMessage, WebhookDelivery, WebhookSubscription
 from ..operations.locking import acquire_booking_lock
-from ..webhook_signature import HEADER, sign
+from ..security import secretbox
+from ..security.webhook_signature import HEADER, sign
 
 SECRET_PURPOSE = "webhook-secret"  # noqa: S105 (a key-derivation label)
 USER_AGENT = "Rendezvous-Webhooks/1"

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from ..errors import InvalidRequest, PermissionDenied
 from ..extensions import db
 from ..models import ROLES, Host, LoginAttempt, Organisation, User
-from ..secretbox import decrypt, encrypt
+from ..security.secretbox import decrypt, encrypt
 from .audit import record
 
 _hasher = PasswordHasher()

@@ -11,11 +11,11 @@ from datetime import datetime
 
 from sqlalchemy import exists, select
 
-from .. import secretbox
 from ..extensions import db
 from ..ical import render_calendar
 from ..models import Booking, CalendarCopy, CalendarSource
 from ..remote import caldav
+from ..security import secretbox
 from . import outbox
 from .calendar_feeds import answers_by_uid, feed_event, row_of
 from .calendar_import import PASSWORD_PURPOSE, Settings, settings

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, select
 
-from .. import secretbox
 from ..extensions import db
 from ..ical import CalendarEvent, FeedInfo, Person, render_calendar
 from ..models import (
@@ -20,6 +19,7 @@ from ..models import (
     Pool,
     Question,
 )
+from ..security import secretbox
 from .calendar_items import LOCATION_LABELS
 from .rawtime import as_utc, raw
 

@@ -13,13 +13,13 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, insert, select
 
-from .. import secretbox
 from ..errors import InvalidRequest
 from ..extensions import db
 from ..ical.parse import Busy, Limits, ParseError, parse_busy
 from ..models import SOURCE_KINDS, Booking, CalendarSource, Host, ImportedBusy
 from ..remote import caldav
 from ..remote.http import FetchError, Policy, explain_status, normalise_url, request
+from ..security import secretbox
 from .locking import acquire_booking_lock
 
 log = logging.getLogger(__name__)

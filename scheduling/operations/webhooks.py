@@ -12,7 +12,7 @@ from ..errors import InvalidRequest
 from ..extensions import db
 from ..models import WEBHOOK_EVENTS, OutboxMessage, User, WebhookSubscription
 from ..netguard import RefusedAddress, check_url, resolve
-from ..secretbox import encrypt
+from ..security.secretbox import encrypt
 from . import outbox
 from .audit import record
 

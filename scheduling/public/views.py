@@ -11,7 +11,6 @@ from ..embed import install_embed_mode, note_result, ordered_questions, signal
 from ..errors import InvalidRequest, SlotUnavailable
 from ..extensions import db
 from ..ical import render_calendar
-from ..links import check_booking_token
 from ..models import Booking, EventType, Lead
 from ..operations.bookings import (
     cancel_booking,
@@ -29,6 +28,7 @@ from ..operations.routing import (
 )
 from ..operations.slots import compute_event_type_slots
 from ..routing import COUNTRIES
+from ..security.links import check_booking_token
 from ..timezones import all_zones
 from ..urls import booking_link
 from ..web import check_form_token, check_same_origin_post, make_form_token

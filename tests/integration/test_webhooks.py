@@ -28,7 +28,7 @@ from scheduling.operations.bookings import cancel_booking
 from scheduling.operations.notifications import detect_abandoned_leads
 from scheduling.operations.outcomes import OutcomeInput, record_outcome
 from scheduling.operations.routing import qualify
-from scheduling.webhook_signature import verify
+from scheduling.security.webhook_signature import verify
 from tests.conftest import FROZEN_NOW, TEST_SECRET
 from tests.integration.test_outbox_emails import START, book
 from tests.webhook_receiver import Receiver

@@ -1,6 +1,6 @@
 """Booking link tokens: per purpose, per booking, per version, per secret."""
 
-from scheduling.links import booking_token, check_booking_token
+from scheduling.security.links import booking_token, check_booking_token
 
 
 def test_tokens_differ_by_every_input_and_check():

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from scheduling.delivery.backoff import backoff_seconds
 from scheduling.netguard import RefusedAddress, check_url, is_public
-from scheduling.webhook_signature import sign, verify
+from scheduling.security.webhook_signature import sign, verify
 
 secrets_ = st.text(min_size=1, max_size=40)
 bodies = st.binary(max_size=200)

@@ -2,10 +2,10 @@
 
 from sqlalchemy import select
 
-from scheduling import secretbox
 from scheduling.extensions import db
 from scheduling.models import CalendarSource, ImportedBusy
 from scheduling.operations.calendar_import import PASSWORD_PURPOSE
+from scheduling.security import secretbox
 from tests.calendar_servers import Route
 from tests.conftest import TEST_SECRET, csrf_from, login, post_form
 
