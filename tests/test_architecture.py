@@ -18,7 +18,7 @@ PURE = [
     "reports.py",
     "csvsafe.py",
     "delivery/backoff.py",
-    "netguard.py",
+    "remote/netguard.py",
 ]
 FORBIDDEN = ("flask", "flask_", "sqlalchemy", "werkzeug")
 FORBIDDEN_LOCAL = ("models", "operations", "clock", "extensions", "public", "api", "web")

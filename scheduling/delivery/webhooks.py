@@ -10,10 +10,11 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import update
 
-from .. import clock, netguard
+from .. import clock
 from ..extensions import db
 from ..models import OutboxMessage, WebhookDelivery, WebhookSubscription
 from ..operations.locking import acquire_booking_lock
+from ..remote import netguard
 from ..security import secretbox
 from ..security.webhook_signature import HEADER, sign
 

@@ -11,7 +11,7 @@ from ..delivery.webhooks import SECRET_PURPOSE
 from ..errors import InvalidRequest
 from ..extensions import db
 from ..models import WEBHOOK_EVENTS, OutboxMessage, User, WebhookSubscription
-from ..netguard import RefusedAddress, check_url, resolve
+from ..remote.netguard import RefusedAddress, check_url, resolve
 from ..security.secretbox import encrypt
 from . import outbox
 from .audit import record

@@ -15,7 +15,7 @@ import zlib
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-from ..netguard import is_public
+from .netguard import is_public
 
 USER_AGENT = "Rendezvous calendar import (+https://rendezvous.invalid)"
 REDIRECTS = 5

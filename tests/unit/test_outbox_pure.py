@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scheduling.delivery.backoff import backoff_seconds
-from scheduling.netguard import RefusedAddress, check_url, is_public
+from scheduling.remote.netguard import RefusedAddress, check_url, is_public
 from scheduling.security.webhook_signature import sign, verify
 
 secrets_ = st.text(min_size=1, max_size=40)
