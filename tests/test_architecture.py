@@ -13,7 +13,6 @@ PURE = [
     "ical",
     "errors.py",
     "security",
-    "timezones.py",
     "phones.py",
     "reports.py",
     "csvsafe.py",

@@ -14,11 +14,11 @@ from wtforms import DateField, RadioField, SelectField, StringField, TextAreaFie
 from wtforms.validators import DataRequired, Email, Length, Optional, StopValidation
 
 from ..availability import local_day_range
-from ..calendar_week import FIRST_DAY, LAST_DAY
+from ..availability.calendar_week import FIRST_DAY, LAST_DAY
+from ..availability.timezones import all_zones
 from ..models import OUTCOMES, STATUSES, EventType, Host
 from ..operations.booking_queries import BookingFilter
 from ..operations.bookings import Invitee
-from ..timezones import all_zones
 
 SEARCH_MAX = 200
 OUTCOME_FILTERS = ("none", *OUTCOMES)

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from flask import flash, redirect, render_template, request, url_for
 
 from .. import clock
-from ..calendar_week import Entry, build_team_week, build_week, monday_of, week_range
+from ..availability.calendar_week import Entry, build_team_week, build_week, monday_of, week_range
 from ..errors import InvalidRequest, PermissionDenied
 from ..extensions import db
 from ..models import Host, User

@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import availability as av
+from ..availability.timezones import is_valid_zone
 from ..errors import InvalidRequest, NotFound
 from ..extensions import db
 from ..models import DateOverride, EventType, Holiday, Host, Organisation, User, WeeklyHours
-from ..timezones import is_valid_zone
 from .audit import diff, record
 from .slots import load_calendars, settings_for
 

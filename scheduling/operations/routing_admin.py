@@ -14,6 +14,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from .. import routing as rt
+from ..availability.timezones import is_valid_zone
 from ..errors import InvalidRequest
 from ..extensions import db
 from ..models import (
@@ -32,7 +33,6 @@ from ..models import (
     User,
 )
 from ..routing.operators import to_number
-from ..timezones import is_valid_zone
 from .audit import diff, record
 from .hosts import flush_unique
 from .routing import member_stats

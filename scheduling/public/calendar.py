@@ -6,10 +6,10 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ..availability import group_by_local_date, local_day_range
+from ..availability.timezones import is_valid_zone
 from ..errors import InvalidRequest
 from ..models import EventType
 from ..operations.slots import compute_event_type_slots
-from ..timezones import is_valid_zone
 
 
 @dataclass

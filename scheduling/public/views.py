@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from sqlalchemy import select
 
 from .. import clock
+from ..availability.timezones import all_zones
 from ..embed import install_embed_mode, note_result, ordered_questions, signal
 from ..errors import InvalidRequest, SlotUnavailable
 from ..extensions import db
@@ -29,7 +30,6 @@ from ..operations.routing import (
 from ..operations.slots import compute_event_type_slots
 from ..routing import COUNTRIES
 from ..security.links import check_booking_token
-from ..timezones import all_zones
 from ..urls import booking_link
 from ..web import check_form_token, check_same_origin_post, make_form_token
 from .calendar import build_calendar, parse_tz

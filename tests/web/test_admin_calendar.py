@@ -6,7 +6,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from scheduling.calendar_week import Entry, build_team_week, build_week, monday_of, week_range
+from scheduling.availability.calendar_week import (
+    Entry,
+    build_team_week,
+    build_week,
+    monday_of,
+    week_range,
+)
 from scheduling.extensions import db
 from scheduling.models import AuditEntry, Booking, BusyBlock
 from scheduling.operations.bookings import Invitee, create_booking

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .availability import local_day_range
+from . import local_day_range
 
 KINDS = ("booking", "block", "free")
 BUSY_KINDS = ("booking", "block")
