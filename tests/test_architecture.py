@@ -13,8 +13,6 @@ PURE = [
     "ical",
     "errors.py",
     "security",
-    "phones.py",
-    "reports.py",
     "csvsafe.py",
     "delivery/backoff.py",
     "remote/netguard.py",

@@ -8,10 +8,10 @@ from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from ..attribution.dashboard import parse_day
 from ..errors import InvalidRequest
 from ..extensions import db
 from ..models import AuditEntry, User
-from ..reports import parse_day
 from . import bp
 from .access import current_user, roles_required
 

@@ -6,10 +6,10 @@ from flask_babel import get_locale
 from sqlalchemy import select
 
 from .. import clock
+from ..attribution.dashboard import CallRow, date_range, summarise
 from ..errors import InvalidRequest
 from ..extensions import db
 from ..models import Booking, LostReason, Outcome
-from ..reports import CallRow, date_range, summarise
 from . import bp
 from .access import current_user, login_required, visible_hosts
 

@@ -23,7 +23,7 @@ from ..models import (
     PoolMember,
     RoutingForm,
 )
-from ..phones import normalise_phone
+from ..routing.phones import normalise_phone
 from . import notifications
 from .bookings import Invitee, create_booking, new_uid
 from .locking import acquire_booking_lock

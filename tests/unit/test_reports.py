@@ -9,8 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from scheduling.attribution.dashboard import (
+    CallRow,
+    DateRange,
+    Figures,
+    date_range,
+    parse_day,
+    summarise,
+)
 from scheduling.errors import InvalidRequest
-from scheduling.reports import CallRow, DateRange, Figures, date_range, parse_day, summarise
 
 TODAY = date(2030, 1, 14)
 
