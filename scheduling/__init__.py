@@ -37,7 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_relative_config=True,
     )
     load_config(app, test_config)
-    from .hardening import install as install_input_guards
+    from .web.guards import install as install_input_guards
 
     install_input_guards(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -68,11 +68,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(embed_bp)  # the widget's cookie-free consent log: same-origin checks instead
     app.register_blueprint(embed_bp)
 
-    from .formatting import register_filters
-    from .web import add_security_headers
+    from .web.formatting import register_filters
+    from .web.security import add_security_headers
 
     register_filters(app)
-    from .weberrors import register_error_handlers
+    from .web.errors import register_error_handlers
 
     app.before_request(_serialise_sqlite_writes)
     app.after_request(add_security_headers)

@@ -13,7 +13,7 @@ PURE = [
     "ical",
     "errors.py",
     "security",
-    "csvsafe.py",
+    "web/csvsafe.py",
     "delivery/backoff.py",
     "remote/netguard.py",
 ]

@@ -17,7 +17,6 @@ from flask_babel import get_locale
 
 from .. import clock
 from ..availability import local_day_range
-from ..csvsafe import csv_chunks
 from ..errors import BookingClosed, InvalidRequest, SlotUnavailable
 from ..extensions import db
 from ..models import OUTCOMES, STATUSES, Booking, EventType, Host, User
@@ -36,8 +35,9 @@ from ..operations.booking_queries import (
     viewer_zone,
 )
 from ..operations.bookings import cancel_booking, create_booking, reschedule_booking
-from ..urls import booking_link
-from ..web import csv_download
+from ..web.csvsafe import csv_chunks
+from ..web.security import csv_download
+from ..web.urls import booking_link
 from . import bp
 from .access import current_user, get_booking, is_manager, login_required, visible_hosts
 from .booking_forms import (

@@ -7,12 +7,12 @@ from sqlalchemy import select
 from .. import clock
 from ..attribution import aggregate_funnel, not_attributed_share, variant_stats
 from ..attribution.dashboard import date_range
-from ..csvsafe import csv_chunks
 from ..errors import InvalidRequest
 from ..extensions import db
 from ..models import EventType, Host
 from ..operations import embedding as ops
-from ..web import csv_download
+from ..web.csvsafe import csv_chunks
+from ..web.security import csv_download
 from . import bp
 from .access import current_user, roles_required
 from .dashboard_views import money, percent

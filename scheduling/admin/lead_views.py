@@ -14,13 +14,13 @@ from flask import current_app, render_template, request
 from sqlalchemy import select
 
 from .. import clock
-from ..csvsafe import csv_chunks
 from ..errors import InvalidRequest, NotFound
 from ..extensions import db
 from ..models import EventType, Lead, User
 from ..operations import routing_admin as ops
 from ..routing import COUNTRIES
-from ..web import csv_download
+from ..web.csvsafe import csv_chunks
+from ..web.security import csv_download
 from . import bp
 from .access import current_user, is_manager, login_required
 from .booking_forms import parse_day_range, parse_id_arg, parse_page

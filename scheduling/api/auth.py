@@ -7,7 +7,7 @@ from flask import g, request
 from .. import clock
 from ..errors import PermissionDenied
 from ..operations.api_keys import authenticate, touch
-from ..weberrors import error_response
+from ..web.errors import error_response
 
 
 def _unauthorized(message: str):

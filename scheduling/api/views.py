@@ -18,7 +18,7 @@ from ..operations.routing import (
     qualify,
 )
 from ..operations.slots import compute_event_type_slots
-from ..urls import booking_link
+from ..web.urls import booking_link
 from .schemas import parse_answers_arg, parse_booking_request, parse_date_arg, parse_zone_arg
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -21,7 +21,7 @@ from ..ical import CalendarEvent, Person, render_calendar
 from ..models import Booking, OutboxMessage
 from ..operations.outbox import message_id_header
 from ..operations.payloads import iso
-from ..urls import booking_link
+from ..web.urls import booking_link
 from .mail import send
 
 SUBJECTS = {

@@ -18,7 +18,7 @@ from ..extensions import db
 from ..models import Booking, EventType, Lead
 from ..operations import embedding as ops
 from ..operations.bookings import get_event_type
-from ..web import CSP
+from ..web.security import CSP
 
 bp = Blueprint("embed", __name__, url_prefix="/embed")
 _random = random.SystemRandom()

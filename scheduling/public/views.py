@@ -30,8 +30,8 @@ from ..operations.routing import (
 from ..operations.slots import compute_event_type_slots
 from ..routing import COUNTRIES
 from ..security.links import check_booking_token
-from ..urls import booking_link
-from ..web import check_form_token, check_same_origin_post, make_form_token
+from ..web.security import check_form_token, check_same_origin_post, make_form_token
+from ..web.urls import booking_link
 from .calendar import build_calendar, parse_tz
 from .forms import BookingForm, CancelForm, RescheduleForm, answers_from_form
 

@@ -5,8 +5,7 @@ import io
 from decimal import Decimal
 
 import pytest
-
-from scheduling.csvsafe import safe_cell, safe_row
+from scheduling.web.csvsafe import safe_cell, safe_row
 
 
 @pytest.mark.parametrize(
@@ -60,7 +59,7 @@ def test_csv_chunks_stream_a_bom_the_header_and_safe_rows():
     import csv
     import io
 
-    from scheduling.csvsafe import csv_chunks
+    from scheduling.web.csvsafe import csv_chunks
 
     chunks = list(csv_chunks(["a", "=b"], ([n, "=1+1"] for n in range(450))))
     assert len(chunks) == 3  # 200, 200, then the rest

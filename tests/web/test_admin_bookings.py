@@ -559,7 +559,7 @@ def test_manager_cancels_with_a_reason(client, team):
 
 
 def test_the_public_cancel_records_the_invitee(client, team, app):
-    from scheduling.urls import booking_link
+    from scheduling.web.urls import booking_link
 
     booking = book(team.event_type, TUE_10, team.host_a)
     with app.test_request_context():

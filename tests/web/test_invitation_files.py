@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar
+from scheduling.web.urls import booking_link
 
 from scheduling.extensions import db
 from scheduling.operations.bookings import (
@@ -11,7 +12,6 @@ from scheduling.operations.bookings import (
     create_booking,
     reschedule_booking,
 )
-from scheduling.urls import booking_link
 from tests.conftest import FROZEN_NOW
 
 VIDEO = "https://meet.test.example"
