@@ -52,11 +52,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
 
-    from .admin import bp as admin_bp
-    from .api.views import bp as api_bp
-    from .embed import bp as embed_bp
-    from .feeds.views import bp as feeds_bp
-    from .public.views import bp as public_bp
+    from .web.admin import bp as admin_bp
+    from .web.api.views import bp as api_bp
+    from .web.embed import bp as embed_bp
+    from .web.feeds.views import bp as feeds_bp
+    from .web.public.views import bp as public_bp
 
     csrf.exempt(public_bp)  # cookie-free flow: signed form tokens instead (web.py)
     csrf.exempt(api_bp)  # no cookies, no ambient authority

@@ -5,6 +5,7 @@ import io
 from decimal import Decimal
 
 import pytest
+
 from scheduling.web.csvsafe import safe_cell, safe_row
 
 

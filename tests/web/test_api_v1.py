@@ -9,11 +9,11 @@ from jsonschema_rs import Draft202012Validator
 from sqlalchemy import select
 
 from scheduling import clock
-from scheduling.api.openapi import document
 from scheduling.extensions import db
 from scheduling.models import AuditEntry, Booking, Lead, LostReason, OutboxMessage
 from scheduling.operations.api_keys import create_api_key, revoke_api_key
 from scheduling.operations.bookings import Invitee, create_booking
+from scheduling.web.api.openapi import document
 from tests.conftest import FROZEN_NOW
 
 DAY = datetime(2030, 1, 8, 9, 0, tzinfo=UTC)

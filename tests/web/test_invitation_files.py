@@ -3,7 +3,6 @@
 from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar
-from scheduling.web.urls import booking_link
 
 from scheduling.extensions import db
 from scheduling.operations.bookings import (
@@ -12,6 +11,7 @@ from scheduling.operations.bookings import (
     create_booking,
     reschedule_booking,
 )
+from scheduling.web.urls import booking_link
 from tests.conftest import FROZEN_NOW
 
 VIDEO = "https://meet.test.example"

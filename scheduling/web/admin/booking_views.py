@@ -1,0 +1,514 @@
+"""Bookings on the admin side: list with filters, CSV export, detail, cancel, reschedule, new."""
+
+import math
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from flask import (
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+
+from ... import clock
+from ...availability import local_day_range
+from ...errors import BookingClosed, InvalidRequest, SlotUnavailable
+from ...extensions import db
+from ...models import OUTCOMES, STATUSES, Booking, EventType, Host, User
+from ...operations.booking_queries import (
+    bookable_event_types,
+    booking_history,
+    count_bookings,
+    creator_of,
+    event_type_host_ids,
+    free_slots_for_host,
+    iter_bookings,
+    last_change_by,
+    list_bookings,
+    organisation_event_types,
+    successor_of,
+    viewer_zone,
+)
+from ...operations.bookings import cancel_booking, create_booking, reschedule_booking
+from ..csvsafe import csv_chunks
+from ..security import csv_download
+from ..urls import booking_link
+from . import bp
+from .access import current_user, get_booking, is_manager, login_required, visible_hosts
+from .booking_forms import (
+    CancelForm,
+    NewBookingForm,
+    RescheduleForm,
+    parse_booking_filters,
+    parse_day_arg,
+    parse_id_arg,
+    parse_instant,
+    parse_page,
+)
+
+PER_PAGE = 50
+JUST_TAKEN = "This time was just taken, pick another."
+SOURCES = {"public": "Public booking page", "api": "API", "admin": "Entered by a team member"}
+CSV_HEADER = (
+    "id",
+    "start",
+    "end",
+    "host",
+    "host email",
+    "event type",
+    "invitee name",
+    "invitee email",
+    "invitee time zone",
+    "status",
+    "source",
+    "note",
+    "outcome",
+    "deal value",
+    "currency",
+    "lost reason",
+    "outcome note",
+    "cancel reason",
+    "created at",
+)
+
+
+@bp.app_template_filter("when_short")
+def when_short(moment: datetime, tz: str) -> str:
+    """A compact local date and time for tables: 'Tue 8 Jan 2030, 10:00'."""
+    return format_datetime(moment, "EEE d MMM y, HH:mm", tzinfo=ZoneInfo(tz), locale=get_locale())
+
+
+def _video_base() -> str:
+    return current_app.config["JITSI_BASE_URL"]
+
+
+def closed_message(booking: Booking, now: datetime) -> str | None:
+    """Why a booking can no longer be cancelled or moved, or None if it still can."""
+    if booking.status == "cancelled":
+        return "This booking is cancelled, so it can no longer be changed."
+    if booking.status == "rescheduled":
+        return "This booking was moved to another time; change the new booking instead."
+    if booking.start_at <= now:
+        return "This meeting has already started or taken place, so it can no longer be changed."
+    return None
+
+
+def _list_context(user: User) -> dict:
+    tz, tz_source = viewer_zone(user)
+    return {
+        "hosts": visible_hosts(user),
+        "event_types": organisation_event_types(user.organisation_id),
+        "tz": tz,
+        "tz_source": tz_source,
+    }
+
+
+# ---------------------------------------------------------------- list and export
+
+
+@bp.get("/bookings")
+@login_required
+def bookings():
+    user = current_user()
+    context = _list_context(user)
+    filters = parse_booking_filters(
+        request.args, context["hosts"], context["event_types"], context["tz"]
+    )
+    try:
+        page = parse_page(request.args.get("page"))
+    except ValueError as exc:
+        filters.errors.append(str(exc))
+    if filters.errors:
+        return render_template(
+            "admin/bookings/list.html",
+            filters=filters,
+            rows=[],
+            total=0,
+            page=1,
+            pages=1,
+            statuses=STATUSES,
+            outcomes=OUTCOMES,
+            **context,
+        ), 400
+    total = count_bookings(filters.spec)
+    pages = max(1, math.ceil(total / PER_PAGE))
+    page = min(page, pages)
+    return render_template(
+        "admin/bookings/list.html",
+        filters=filters,
+        rows=list_bookings(filters.spec, page, PER_PAGE),
+        total=total,
+        page=page,
+        pages=pages,
+        statuses=STATUSES,
+        outcomes=OUTCOMES,
+        **context,
+    )
+
+
+def _iso(moment: datetime | None, tz: str) -> str:
+    return moment.astimezone(ZoneInfo(tz)).isoformat() if moment is not None else ""
+
+
+def _csv_row(booking: Booking) -> list:
+    tz = booking.host.tz
+    outcome = booking.outcome
+    return [
+        booking.uid,
+        _iso(booking.start_at, tz),
+        _iso(booking.end_at, tz),
+        booking.host.name,
+        booking.host.email,
+        booking.event_type.title,
+        booking.invitee_name,
+        booking.invitee_email,
+        booking.invitee_tz,
+        booking.status,
+        booking.source,
+        booking.note,
+        outcome.status if outcome else "",
+        outcome.deal_value if outcome and outcome.deal_value is not None else "",
+        (outcome.currency or "") if outcome else "",
+        outcome.lost_reason.label if outcome and outcome.lost_reason else "",
+        outcome.note if outcome else "",
+        booking.cancel_reason,
+        _iso(booking.created_at, tz),
+    ]
+
+
+@bp.get("/bookings/export.csv")
+@login_required
+def bookings_export():
+    """Every booking the list's filters match (all pages), as a spreadsheet-safe CSV."""
+    user = current_user()
+    context = _list_context(user)
+    filters = parse_booking_filters(
+        request.args, context["hosts"], context["event_types"], context["tz"]
+    )
+    if filters.errors:
+        raise InvalidRequest(" ".join(filters.errors))
+    spec = filters.spec
+    today = clock.utcnow().astimezone(ZoneInfo(context["tz"])).date().isoformat()
+
+    rows = (_csv_row(booking) for booking in iter_bookings(spec))
+    return csv_download(csv_chunks(CSV_HEADER, rows), f"bookings-{today}.csv")
+
+
+# ---------------------------------------------------------------- detail
+
+
+@bp.get("/bookings/<int:booking_id>")
+@login_required
+def bookings_detail(booking_id: int):
+    user = current_user()
+    booking = get_booking(user, booking_id)
+    now = clock.utcnow()
+    visible = {host.id for host in visible_hosts(user)}
+    earlier = booking.rescheduled_from
+    later = successor_of(booking)
+    changer = None
+    if booking.cancelled_by == "user":
+        action = "booking.cancel" if booking.status == "cancelled" else "booking.reschedule"
+        changer = last_change_by(booking, action)
+    return render_template(
+        "admin/bookings/detail.html",
+        booking=booking,
+        earlier=earlier,
+        earlier_visible=earlier is not None and earlier.host_id in visible,
+        later=later,
+        later_visible=later is not None and later.host_id in visible,
+        changer=changer,
+        creator=creator_of(booking),
+        history=booking_history(booking),
+        source_label=SOURCES.get(booking.source, booking.source),
+        closed=closed_message(booking, now),
+        viewer_tz=viewer_zone(user)[0],
+        host_names={host.id: host.name for host in visible_hosts(user)},
+        invitee_link=booking_link(booking, "view"),
+        outcome_url=(
+            url_for("admin.outcome_edit", booking_id=booking.id)
+            if "admin.outcome_edit" in current_app.view_functions
+            else None
+        ),
+    )
+
+
+# ---------------------------------------------------------------- cancel
+
+
+@bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
+@login_required
+def bookings_cancel(booking_id: int):
+    user = current_user()
+    booking = get_booking(user, booking_id)
+    now = clock.utcnow()
+    form = CancelForm()
+    closed = closed_message(booking, now)
+    status = 200
+    if closed is not None:
+        status = 409 if request.method == "POST" else 200
+    elif form.validate_on_submit():
+        reason = form.reason.data.strip()
+        try:
+            cancel_booking(booking, reason, now, by="user", actor=user)
+        except BookingClosed as exc:
+            db.session.rollback()
+            closed, status = exc.message, 409
+        else:
+            db.session.commit()
+            flash("The booking was cancelled.", "ok")
+            return redirect(url_for("admin.bookings_detail", booking_id=booking.id), code=303)
+    elif request.method == "POST":
+        status = 400
+    return render_template(
+        "admin/bookings/cancel.html", booking=booking, form=form, closed=closed
+    ), status
+
+
+# ---------------------------------------------------------------- reschedule
+
+
+def _slot_choices(slots: list[datetime], tz: str, invitee_tz: str | None) -> list[tuple]:
+    zone = ZoneInfo(tz)
+    other = ZoneInfo(invitee_tz) if invitee_tz and invitee_tz != tz else None
+    choices = []
+    for slot in slots:
+        label = slot.astimezone(zone).strftime("%H:%M")
+        if other is not None:
+            label += " (" + slot.astimezone(other).strftime("%H:%M") + " " + invitee_tz + ")"
+        choices.append((slot.isoformat(), label))
+    return choices
+
+
+def _pick_day(value: str | None, default: date) -> date:
+    try:
+        day = parse_day_arg("date", value)
+    except ValueError as exc:
+        raise InvalidRequest(str(exc)) from None
+    return day or default
+
+
+@bp.route("/bookings/<int:booking_id>/reschedule", methods=["GET", "POST"])
+@login_required
+def bookings_reschedule(booking_id: int):
+    user = current_user()
+    booking = get_booking(user, booking_id)
+    now = clock.utcnow()
+    form = RescheduleForm()
+    closed = closed_message(booking, now)
+    if closed is not None:
+        return render_template(
+            "admin/bookings/reschedule.html", booking=booking, form=form, closed=closed
+        ), (409 if request.method == "POST" else 200)
+
+    takers = event_type_host_ids(booking.event_type)
+    hosts = [h for h in visible_hosts(user) if h.active and h.id in takers]
+    try:
+        host_id = parse_id_arg(request.args.get("host"))
+    except ValueError:
+        raise InvalidRequest("Choose a host from the list.") from None
+    if host_id is None:
+        host = next((h for h in hosts if h.id == booking.host_id), hosts[0] if hosts else None)
+    else:
+        host = next((h for h in hosts if h.id == host_id), None)
+        if host is None:
+            raise InvalidRequest("Choose a host from the list.")
+    if host is None:
+        return render_template(
+            "admin/bookings/reschedule.html",
+            booking=booking,
+            form=form,
+            closed="No active host you can book takes this event type, so it cannot be moved.",
+        ), 200
+    today = now.astimezone(ZoneInfo(host.tz)).date()
+    current_day = booking.start_at.astimezone(ZoneInfo(host.tz)).date()
+    day = _pick_day(request.args.get("date"), max(today, current_day))
+
+    def free_times() -> list[datetime]:
+        start, end = local_day_range(host.tz, day, day)
+        slots = free_slots_for_host(
+            booking.event_type, host.id, start, end, now, exclude_booking_id=booking.id
+        )
+        if host.id == booking.host_id:
+            slots = [slot for slot in slots if slot != booking.start_at]
+        return slots
+
+    form.start.choices = _slot_choices(free_times(), host.tz, booking.invitee_tz)
+    notice = None
+    status = 200
+    if form.validate_on_submit():
+        new_start = parse_instant(form.start.data)
+        if new_start is None:
+            form.start.errors.append("Pick one of the free times.")
+            status = 400
+        else:
+            try:
+                new = reschedule_booking(
+                    booking,
+                    new_start,
+                    now,
+                    video_base_url=_video_base(),
+                    host_id=host.id,
+                    reason=form.reason.data.strip(),
+                    by="user",
+                    actor=user,
+                )
+            except SlotUnavailable:
+                db.session.rollback()
+                notice, status = JUST_TAKEN, 409
+            except BookingClosed as exc:
+                db.session.rollback()
+                return render_template(
+                    "admin/bookings/reschedule.html", booking=booking, form=form, closed=exc.message
+                ), 409
+            except InvalidRequest as exc:
+                db.session.rollback()
+                notice, status = exc.message, 400
+            else:
+                db.session.commit()
+                flash("The booking was moved.", "ok")
+                return redirect(url_for("admin.bookings_detail", booking_id=new.id), code=303)
+            form.start.choices = _slot_choices(free_times(), host.tz, booking.invitee_tz)
+    elif request.method == "POST":
+        status = 400
+    return render_template(
+        "admin/bookings/reschedule.html",
+        booking=booking,
+        form=form,
+        closed=None,
+        hosts=hosts,
+        host=host,
+        day=day,
+        today=today,
+        previous_day=day - timedelta(days=1) if day > today else None,
+        next_day=day + timedelta(days=1),
+        notice=notice,
+    ), status
+
+
+# ---------------------------------------------------------------- new booking
+
+
+def _new_booking_choice(user: User, args) -> dict:
+    """Read event type, host and date for a manual booking; errors are per field."""
+    hosts = [host for host in visible_hosts(user) if host.active]
+    event_types = bookable_event_types(user.organisation_id, [host.id for host in hosts])
+    errors: dict[str, str] = {}
+    event_type: EventType | None = None
+    host: Host | None = None
+    day = None
+    try:
+        event_type_id = parse_id_arg(args.get("event_type"))
+    except ValueError:
+        event_type_id = -1
+    if event_type_id is not None:
+        event_type = next((et for et in event_types if et.id == event_type_id), None)
+        if event_type is None:
+            errors["event_type"] = "Choose an event type from the list."
+    takers = (
+        event_type_host_ids(event_type)
+        if event_type is not None
+        else set().union(*(event_type_host_ids(et) for et in event_types))
+    )
+    host_choices = [host for host in hosts if host.id in takers]
+    try:
+        host_id = parse_id_arg(args.get("host"))
+    except ValueError:
+        host_id = -1
+    if host_id is not None:
+        host = next((h for h in host_choices if h.id == host_id), None)
+        if host is None:
+            errors["host"] = (
+                "That host does not take this event type; choose one from the list."
+                if event_type is not None and any(h.id == host_id for h in hosts)
+                else "Choose a host from the list."
+            )
+    elif len(host_choices) == 1:
+        host = host_choices[0]  # a rep, or the event type's only host
+    try:
+        day = parse_day_arg("date", args.get("date"))
+    except ValueError as exc:
+        errors["date"] = str(exc)
+    if day is None and host is not None and "date" not in errors:
+        day = clock.utcnow().astimezone(ZoneInfo(host.tz)).date()
+    return {
+        "event_types": event_types,
+        "host_choices": host_choices,
+        "event_type": event_type,
+        "host": host,
+        "day": day,
+        "errors": errors,
+        "ready": event_type is not None and host is not None and day is not None and not errors,
+    }
+
+
+@bp.route("/bookings/new", methods=["GET", "POST"])
+@login_required
+def bookings_new():
+    """Book a lead with a host by hand: a free slot of that host, source 'admin'."""
+    user = current_user()
+    now = clock.utcnow()
+    choice = _new_booking_choice(user, request.args)
+    status = 400 if choice["errors"] else 200
+    form = NewBookingForm()
+    notice = None
+    slots: list[datetime] = []
+    event_type, host, day = choice["event_type"], choice["host"], choice["day"]
+
+    def free_times() -> list[datetime]:
+        start, end = local_day_range(host.tz, day, day)
+        return free_slots_for_host(event_type, host.id, start, end, now)
+
+    if choice["ready"]:
+        if request.method == "GET":
+            form.tz.data = host.tz
+        slots = free_times()
+        form.start.choices = _slot_choices(slots, host.tz, None)
+        if form.validate_on_submit():
+            start = parse_instant(form.start.data)
+            if start is None:
+                form.start.errors.append("Pick one of the free times.")
+                status = 400
+            else:
+                try:
+                    booking = create_booking(
+                        event_type,
+                        start,
+                        form.invitee(),
+                        now,
+                        video_base_url=_video_base(),
+                        only_host_id=host.id,
+                        source="admin",
+                        actor=user,
+                    )
+                except SlotUnavailable:
+                    db.session.rollback()
+                    notice, status = JUST_TAKEN, 409
+                except InvalidRequest as exc:
+                    db.session.rollback()
+                    notice, status = exc.message, 400
+                else:
+                    db.session.commit()
+                    flash("The booking was made.", "ok")
+                    return redirect(
+                        url_for("admin.bookings_detail", booking_id=booking.id), code=303
+                    )
+                slots = free_times()
+                form.start.choices = _slot_choices(slots, host.tz, None)
+        elif request.method == "POST":
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    return render_template(
+        "admin/bookings/new.html",
+        form=form,
+        notice=notice,
+        slots=slots,
+        is_manager=is_manager(user),
+        **choice,
+    ), status

@@ -1,0 +1,272 @@
+"""The event type form: every field of an event type, shape-checked with per-field messages.
+
+Also the small field types the routing and team forms share (whole numbers, id selects).
+"""
+
+import re
+from contextlib import suppress
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ...models import LAYOUTS
+from ...operations.event_types import BUTTON_LABEL_MAX, DETAIL_REQUIRED, EventTypeData
+
+PHONE_RE = re.compile(r"\+?[0-9 ()./-]{5,40}")
+
+
+class WholeNumberField(IntegerField):
+    """An integer field whose range validator alone explains bad input (no second message)."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and valuelist[0].strip():
+            # Unreadable input leaves None: the field's NumberRange says what to enter.
+            with suppress(ValueError):
+                self.data = int(valuelist[0])
+
+
+def optional_id(value) -> int | None:
+    """An id from a select: None for the empty option, -1 for anything that is no id."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value).strip()
+    if text.isascii() and text.isdigit() and len(text) < 19:
+        return int(text)
+    return -1
+
+
+class IdSelectField(SelectField):
+    """A select of ids with an optional empty first option; data is an int or None."""
+
+    def __init__(self, label=None, validators=None, message=None, **kwargs):
+        super().__init__(label, validators, coerce=optional_id, validate_choice=False, **kwargs)
+        self.message = message
+
+    def pre_validate(self, form) -> None:
+        allowed = {optional_id(choice.value) for choice in self.choices or []}
+        if self.data is not None and self.data not in allowed:
+            raise ValidationError(self.message or _("Choose from the list."))
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _number(label, low: int, high: int, message, description=None):
+    return WholeNumberField(
+        label,
+        validators=[InputRequired(message), NumberRange(low, high, message)],
+        description=description,
+    )
+
+
+class EventTypeForm(FlaskForm):
+    title = StringField(
+        _l("Title"),
+        validators=[DataRequired(_l("Enter a title, e.g. Intro call.")), Length(max=200)],
+    )
+    slug = StringField(
+        _l("Address (slug)"),
+        filters=[strip],
+        validators=[
+            Optional(),
+            Regexp(
+                r"^[a-z0-9-]{3,80}$",
+                message=_l("Use 3 to 80 lowercase letters, digits and hyphens."),
+            ),
+        ],
+        description=_l("The end of the booking link. Leave empty to make one from the title."),
+    )
+    description = TextAreaField(
+        _l("Description (shown on the booking page)"), validators=[Length(max=5000)]
+    )
+    duration = _number(
+        _l("Duration (minutes)"),
+        5,
+        720,
+        _l("Enter the duration in whole minutes, from 5 to 720."),
+    )
+    step = _number(
+        _l("Start times every (minutes)"),
+        5,
+        720,
+        _l("Enter the step in whole minutes, from 5 to 720."),
+        _l("e.g. 30 offers 09:00, 09:30, 10:00 ..."),
+    )
+    buffer_before = _number(
+        _l("Buffer before (minutes)"),
+        0,
+        240,
+        _l("Enter the buffer in whole minutes, from 0 to 240."),
+    )
+    buffer_after = _number(
+        _l("Buffer after (minutes)"),
+        0,
+        240,
+        _l("Enter the buffer in whole minutes, from 0 to 240."),
+    )
+    min_notice = _number(
+        _l("Minimum notice (minutes)"),
+        0,
+        43200,
+        _l("Enter the notice in whole minutes, from 0 to 43200 (30 days)."),
+        _l("How long before a meeting it can still be booked; 1440 is one day."),
+    )
+    horizon_days = _number(
+        _l("Bookable up to (days ahead)"),
+        1,
+        730,
+        _l("Enter a number of days from 1 to 730."),
+    )
+    daily_limit = WholeNumberField(
+        _l("Daily limit per host (optional)"),
+        validators=[
+            Optional(),
+            NumberRange(
+                1, 1000, _l("Leave the daily limit empty for no limit, or enter 1 to 1000.")
+            ),
+        ],
+        description=_l("Most meetings of this type one host takes per day; empty means no limit."),
+    )
+    location_kind = RadioField(
+        _l("Where the meeting happens"),
+        choices=[
+            SelectChoice("video", _l("Video call (a room link is made for each booking)")),
+            SelectChoice("phone", _l("Phone call")),
+            SelectChoice("in_person", _l("In person")),
+        ],
+        default="video",
+        validators=[InputRequired(_l("Pick where the meeting happens."))],
+    )
+    location_detail = StringField(
+        _l("Address or phone number"),
+        validators=[Length(max=500)],
+        description=_l(
+            "The address for in-person meetings, the number to call for phone calls; "
+            "not used for video calls."
+        ),
+    )
+    button_label = StringField(
+        _l("Button label (optional)"),
+        filters=[strip],
+        validators=[
+            Length(
+                max=BUTTON_LABEL_MAX,
+                message=_l(
+                    "Use at most %(max)d characters for the button label.", max=BUTTON_LABEL_MAX
+                ),
+            )
+        ],
+        description=_l(
+            "The text of the booking page's main button; empty shows "
+            '"Continue to the calendar" or "Book this time".'
+        ),
+    )
+    # Missing from a post keeps the current layout; anything else is refused with one message.
+    layout = RadioField(
+        _l("Page layout"),
+        choices=[
+            SelectChoice("standard", _l("Standard")),
+            SelectChoice("compact", _l("Compact: less spacing, smaller headline")),
+        ],
+        default="standard",
+        validate_choice=False,
+        validators=[AnyOf(LAYOUTS, message=_l("Choose a layout from the list."))],
+    )
+    active = BooleanField(_l("Active: visitors can book it"), default=True)
+    routing_form_id = IdSelectField(
+        _l("Qualification form"),
+        message=_l("Pick a qualification form from the list."),
+        description=_l(
+            "Questions visitors answer before the calendar; its rules may route or disqualify."
+        ),
+    )
+    pool_id = IdSelectField(
+        _l("Team (round-robin)"),
+        message=_l("Pick a team from the list."),
+        description=_l(
+            "With a team, its active members host this event type by fair round-robin, "
+            "instead of the hosts below."
+        ),
+    )
+    host_ids = SelectMultipleField(
+        _l("Hosts"),
+        coerce=int,
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+
+    def set_routing_choices(self, routing_forms, pools) -> None:
+        """Offer the organisation's qualification forms and teams, each with a "none" option."""
+        self.routing_form_id.choices = [SelectChoice("", _("None: no questions"))] + [
+            SelectChoice(str(form.id), form.name) for form in routing_forms
+        ]
+        self.pool_id.choices = [SelectChoice("", _("None: the hosts below"))] + [
+            SelectChoice(str(pool.id), pool.name) for pool in pools
+        ]
+
+    def validate_location_detail(self, field) -> None:
+        kind = self.location_kind.data
+        value = (field.data or "").strip()
+        if kind in DETAIL_REQUIRED and not value:
+            raise ValidationError(DETAIL_REQUIRED[kind])
+        if kind == "phone" and (
+            not PHONE_RE.fullmatch(value) or sum(c.isdigit() for c in value) < 5
+        ):
+            raise ValidationError(_l("Enter a phone number, e.g. +49 30 1234567."))
+
+    def validate_host_ids(self, field) -> None:
+        if not field.data and self.pool_id.data is None:
+            raise ValidationError(_l("Pick at least one host, or a team."))
+        known = {int(choice.value) for choice in field.choices}
+        if any(value not in known for value in field.data):
+            raise ValidationError(_l("Pick hosts from the list."))
+
+    def to_data(self) -> EventTypeData:
+        """The checked values as the operation takes them."""
+        return EventTypeData(
+            title=self.title.data.strip(),
+            slug=(self.slug.data or "").strip(),
+            description=self.description.data or "",
+            duration=self.duration.data,
+            step=self.step.data,
+            buffer_before=self.buffer_before.data,
+            buffer_after=self.buffer_after.data,
+            min_notice=self.min_notice.data,
+            horizon_days=self.horizon_days.data,
+            daily_limit=self.daily_limit.data,
+            location_kind=self.location_kind.data,
+            location_detail=self.location_detail.data or "",
+            active=bool(self.active.data),
+            host_ids=tuple(self.host_ids.data or ()),
+            routing_form_id=self.routing_form_id.data,
+            pool_id=self.pool_id.data,
+            button_label=self.button_label.data or "",
+            layout=self.layout.data,
+        )

@@ -1,0 +1,31 @@
+"""The admin start page: what is coming up for the people you look after."""
+
+from datetime import timedelta
+
+from flask import render_template
+from sqlalchemy import select
+
+from ... import clock
+from ...extensions import db
+from ...models import Booking
+from . import bp
+from .access import current_user, login_required, visible_host_ids
+
+
+@bp.get("/")
+@login_required
+def home():
+    user = current_user()
+    now = clock.utcnow()
+    upcoming = db.session.scalars(
+        select(Booking)
+        .where(
+            Booking.host_id.in_(visible_host_ids(user)),
+            Booking.status == "confirmed",
+            Booking.end_at > now,
+            Booking.start_at < now + timedelta(days=7),
+        )
+        .order_by(Booking.start_at)
+        .limit(50)
+    ).all()
+    return render_template("admin/home.html", upcoming=upcoming, user=user)

@@ -1,0 +1,69 @@
+"""Public forms: shape checks only; the slot rules live in the availability engine."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from ...operations.bookings import Invitee
+
+
+class PublicForm(FlaskForm):
+    """No session CSRF here: the flow sets no cookie and carries a signed form token instead."""
+
+    class Meta:
+        csrf = False
+
+    form_token = HiddenField()
+
+
+class BookingForm(PublicForm):
+    name = StringField(
+        _l("Your name"),
+        validators=[DataRequired(_l("Please enter your name.")), Length(max=200)],
+    )
+    email = StringField(
+        _l("Email"),
+        validators=[
+            DataRequired(_l("Please enter your email address.")),
+            Length(max=254),
+            Email(_l("Please enter a valid email address."), check_deliverability=False),
+        ],
+    )
+    note = TextAreaField(
+        _l("Anything we should know? (optional)"),
+        validators=[Optional(), Length(max=5000)],
+    )
+
+    def invitee(self, tz: str) -> Invitee:
+        return Invitee(
+            name=self.name.data.strip(),
+            email=self.email.data.strip(),
+            tz=tz,
+            note=(self.note.data or "").strip(),
+        )
+
+
+class CancelForm(PublicForm):
+    reason = TextAreaField(
+        _l("Reason for cancelling (optional)"), validators=[Optional(), Length(max=2000)]
+    )
+
+
+class RescheduleForm(PublicForm):
+    pass
+
+
+def answers_from_form(routing_form, form) -> dict:
+    """The raw answers a questions page posts (fields q_<key>), for the routing operations.
+
+    Shared by the public questions page and the admin test page, which posts the same fields.
+    """
+    raw: dict = {}
+    for question in routing_form.questions:
+        name = f"q_{question.key}"
+        if question.kind == "multiple_choice":
+            raw[question.key] = form.getlist(name)
+        elif name in form:
+            raw[question.key] = form.get(name, "")
+    return raw

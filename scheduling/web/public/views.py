@@ -1,0 +1,393 @@
+"""Public pages: pick a time, book, see the confirmation, cancel, reschedule. No cookies."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from ... import clock
+from ...availability.timezones import all_zones
+from ...errors import InvalidRequest, SlotUnavailable
+from ...extensions import db
+from ...ical import render_calendar
+from ...models import Booking, EventType, Lead
+from ...operations.bookings import cancel_booking, get_booking, get_event_type, reschedule_booking
+from ...operations.calendar_items import calendar_event_for
+from ...operations.routing import (
+    book_for_route,
+    bookable_host_ids,
+    get_lead,
+    lead_for_event_type,
+    qualify,
+)
+from ...operations.slots import compute_event_type_slots
+from ...routing import COUNTRIES
+from ...security.links import check_booking_token
+from ..embed import install_embed_mode, note_result, ordered_questions, signal
+from ..security import check_form_token, check_same_origin_post, make_form_token
+from ..urls import booking_link
+from .calendar import build_calendar, parse_tz
+from .forms import BookingForm, CancelForm, RescheduleForm, answers_from_form
+
+bp = Blueprint("public", __name__)
+
+NOTICES = {
+    "taken": "This time was just taken, pick another.",
+    "unavailable": "That time is no longer available, pick another.",
+    "expired": "The form expired before it was sent. Please pick a time again.",
+}
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+def _video_base() -> str:
+    return current_app.config["JITSI_BASE_URL"]
+
+
+def _load_booking(uid: str, token: str, purpose: str) -> Booking:
+    booking = get_booking(uid)
+    if not check_booking_token(_secret(), booking.uid, booking.token_version, purpose, token):
+        abort(404)
+    return booking
+
+
+def _parse_start(value: str | None) -> datetime:
+    try:
+        start = datetime.fromisoformat(value or "")
+    except ValueError:
+        raise InvalidRequest("The chosen time could not be read. Please pick it again.") from None
+    if start.tzinfo is None:
+        raise InvalidRequest("The chosen time has no UTC offset. Please pick it again.")
+    return start
+
+
+def _is_offered(
+    event_type: EventType,
+    start: datetime,
+    exclude_booking_id: int | None = None,
+    host_ids: list[int] | None = None,
+):
+    """Whether the time is a free slot right now (the grid does not depend on the range asked)."""
+    slots = compute_event_type_slots(
+        event_type,
+        start,
+        start + timedelta(minutes=1),
+        clock.utcnow(),
+        exclude_booking_id,
+        host_ids,
+    )
+    return start in slots
+
+
+def _default_tz(event_type: EventType) -> str:
+    hosts = [host for host in event_type.hosts if host.active]
+    return hosts[0].tz if hosts else "UTC"
+
+
+@bp.get("/")
+def index():
+    event_types = db.session.scalars(
+        select(EventType).where(EventType.active.is_(True)).order_by(EventType.id)
+    ).all()
+    return render_template("public/index.html", event_types=event_types)
+
+
+def _route(event_type: EventType, lead_uid: str | None) -> tuple[Lead | None, list[int]]:
+    """The lead (when the event type asks questions) and the hosts the visitor may book."""
+    lead = lead_for_event_type(event_type, lead_uid) if lead_uid else None
+    if lead is not None and lead.status == "disqualified":
+        raise InvalidRequest("These answers do not qualify for a call.")
+    return lead, bookable_host_ids(event_type, lead, clock.utcnow())
+
+
+@bp.get("/book/<slug>")
+def book(slug: str):
+    event_type = get_event_type(slug)
+    lead_uid = request.args.get("lead") or None
+    if event_type.routing_form is not None and lead_uid is None:
+        return _questions_page(event_type, {}, {})
+    lead, host_ids = _route(event_type, lead_uid)
+    if lead is not None:
+        signal("qualified", lead.uid, lead=lead.uid)
+    tz = parse_tz(request.args.get("tz"), _default_tz(event_type))
+    view = build_calendar(
+        event_type,
+        tz,
+        request.args.get("month"),
+        request.args.get("date"),
+        clock.utcnow(),
+        host_ids=host_ids,
+    )
+    args = {"slug": slug, "lead": lead.uid} if lead else {"slug": slug}
+    return render_template(
+        "public/book.html",
+        event_type=event_type,
+        view=view,
+        zones=all_zones(),
+        notice=NOTICES.get(request.args.get("notice", "")),
+        page_endpoint="public.book",
+        page_args=args,
+        confirm_endpoint="public.confirm",
+        rescheduling=None,
+    )
+
+
+def _questions_page(event_type: EventType, answers: dict, errors: dict, status: int = 200):
+    form = event_type.routing_form
+    return render_template(
+        "public/qualify.html",
+        event_type=event_type,
+        questions=ordered_questions(form.questions),
+        answers=answers,
+        errors=errors,
+        countries=sorted(COUNTRIES.items(), key=lambda item: item[1]),
+        form_token=make_form_token(kind="qualify", event=event_type.slug),
+    ), status
+
+
+@bp.post("/book/<slug>/qualify")
+def qualify_answers(slug: str):
+    event_type = get_event_type(slug)
+    if event_type.routing_form is None:
+        return redirect(url_for("public.book", slug=slug), code=303)
+    check_same_origin_post()
+    raw = answers_from_form(event_type.routing_form, request.form)
+    try:
+        check_form_token(request.form.get("form_token", ""), kind="qualify", event=slug)
+    except InvalidRequest as exc:
+        return _questions_page(event_type, raw, {"_form": exc.message}, 400)
+    try:
+        lead = qualify(event_type, raw, clock.utcnow())
+    except InvalidRequest as exc:
+        db.session.rollback()
+        return _questions_page(event_type, raw, exc.fields or {"_form": exc.message}, 400)
+    note_result(lead=lead)
+    db.session.commit()
+    if lead.status == "disqualified":
+        return redirect(url_for("public.not_a_fit", slug=slug, lead=lead.uid), code=303)
+    return redirect(url_for("public.book", slug=lead.event_type.slug, lead=lead.uid), code=303)
+
+
+@bp.get("/book/<slug>/not-a-fit/<lead>")
+def not_a_fit(slug: str, lead: str):
+    event_type = get_event_type(slug)
+    row = get_lead(lead)
+    if row.organisation_id != event_type.organisation_id or row.status != "disqualified":
+        abort(404)
+    decision = row.decision or {}
+    signal("disqualified", row.uid, lead=row.uid)
+    url = decision.get("redirect_url") or ""
+    seconds = int(decision.get("redirect_seconds") or 0)
+    return render_template(
+        "public/not_a_fit.html",
+        event_type=event_type,
+        message=decision.get("message") or "Thank you for your answers.",
+        redirect_url=url if url.startswith(("https://", "http://")) else "",
+        redirect_seconds=max(0, min(seconds, 60)),
+    )
+
+
+def _back_to_day(endpoint: str, notice: str, start: datetime | None, tz: str, **args):
+    if start is not None:
+        args["date"] = start.astimezone(ZoneInfo(tz)).date().isoformat()
+    return redirect(url_for(endpoint, tz=tz, notice=notice, **args), code=303)
+
+
+@bp.route("/book/<slug>/confirm", methods=["GET", "POST"])
+def confirm(slug: str):
+    event_type = get_event_type(slug)
+    values = request.form if request.method == "POST" else request.args
+    lead_uid = values.get("lead") or None
+    if event_type.routing_form is not None and lead_uid is None:
+        return redirect(url_for("public.book", slug=slug), code=303)
+    lead, host_ids = _route(event_type, lead_uid)
+    day_args = {"slug": slug, "lead": lead_uid} if lead_uid else {"slug": slug}
+    tz = parse_tz(values.get("tz"), _default_tz(event_type))
+    start = _parse_start(values.get("start"))
+    claims = {"kind": "book", "event": slug, "start": start.isoformat(), "lead": lead_uid or ""}
+    form = BookingForm()
+    status = 200
+    if request.method == "POST":
+        check_same_origin_post()
+        try:
+            check_form_token(form.form_token.data, **claims)
+        except InvalidRequest:
+            return _back_to_day("public.book", "expired", start, tz, **day_args)
+        if form.validate():
+            try:
+                booking = book_for_route(
+                    event_type,
+                    start,
+                    form.invitee(tz),
+                    clock.utcnow(),
+                    lead=lead,
+                    video_base_url=_video_base(),
+                )
+            except SlotUnavailable:
+                return _back_to_day("public.book", "taken", start, tz, **day_args)
+            except InvalidRequest:
+                return _back_to_day("public.book", "unavailable", start, tz, **day_args)
+            note_result(lead=lead, booking=booking)
+            db.session.commit()
+            return redirect(booking_link(booking, "view"), code=303)
+        status = 400
+    else:
+        if not _is_offered(event_type, start, host_ids=host_ids):
+            return _back_to_day("public.book", "unavailable", start, tz, **day_args)
+        if lead is not None:
+            form.name.data = form.name.data or lead.name
+            form.email.data = form.email.data or lead.email
+        signal("slot_selected", start.isoformat(), start=start.isoformat())
+    form.form_token.data = make_form_token(**claims)
+    return render_template(
+        "public/confirm.html",
+        event_type=event_type,
+        start=start,
+        tz=tz,
+        form=form,
+        lead=lead,
+        action=url_for("public.confirm", slug=slug),
+        back=url_for("public.book", tz=tz, date=_local_day(start, tz), **day_args),
+        rescheduling=None,
+    ), status
+
+
+def _local_day(start: datetime, tz: str) -> str:
+    return start.astimezone(ZoneInfo(tz)).date().isoformat()
+
+
+@bp.get("/booking/<uid>/<token>")
+def booking(uid: str, token: str):
+    booking = _load_booking(uid, token, "view")
+    successor = db.session.scalars(
+        select(Booking).where(Booking.rescheduled_from_id == booking.id)
+    ).first()
+    now = clock.utcnow()
+    changeable = booking.is_confirmed and booking.start_at > now
+    if booking.is_confirmed:
+        signal(
+            "booked",
+            booking.uid,
+            id=booking.uid,
+            start=booking.start_at.isoformat(),
+            host=booking.host.name,
+        )
+    return render_template(
+        "public/booking.html",
+        booking=booking,
+        successor_link=booking_link(successor, "view") if successor else None,
+        ics_link=url_for("public.booking_ics", uid=uid, token=token),
+        cancel_link=booking_link(booking, "cancel") if changeable else None,
+        reschedule_link=booking_link(booking, "reschedule") if changeable else None,
+    )
+
+
+@bp.get("/booking/<uid>/<token>/invite.ics")
+def booking_ics(uid: str, token: str):
+    booking = _load_booking(uid, token, "view")
+    if booking.status == "rescheduled":
+        # The old time's file would carry a stale SEQUENCE: give the latest state of this UID.
+        booking = db.session.scalars(
+            select(Booking)
+            .where(Booking.ical_uid == booking.ical_uid)
+            .order_by(Booking.sequence.desc(), Booking.id.desc())
+        ).first()
+    item = calendar_event_for(booking, clock.utcnow(), url=booking_link(booking, "view"))
+    # An invitation (host organises, invitee attends) or its withdrawal with the same UID and a
+    # higher SEQUENCE, so calendars update or remove the event they already have.
+    method = "REQUEST" if booking.is_confirmed else "CANCEL"
+    body = render_calendar([item], method=method)
+    return current_app.response_class(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="booking-{booking.uid[:8]}.ics"'},
+    )
+
+
+@bp.route("/booking/<uid>/cancel/<token>", methods=["GET", "POST"])
+def cancel(uid: str, token: str):
+    booking = _load_booking(uid, token, "cancel")
+    form = CancelForm()
+    status = 200
+    if request.method == "POST":
+        check_same_origin_post()
+        check_form_token(form.form_token.data, kind="cancel", booking=uid)
+        if form.validate():
+            cancel_booking(booking, (form.reason.data or "").strip(), clock.utcnow())
+            db.session.commit()
+            return redirect(booking_link(booking, "view"), code=303)
+        status = 400
+    form.form_token.data = make_form_token(kind="cancel", booking=uid)
+    return render_template(
+        "public/cancel.html", booking=booking, form=form, view_link=booking_link(booking, "view")
+    ), status
+
+
+@bp.get("/booking/<uid>/reschedule/<token>")
+def reschedule(uid: str, token: str):
+    booking = _load_booking(uid, token, "reschedule")
+    if not booking.is_confirmed or booking.start_at <= clock.utcnow():
+        return redirect(booking_link(booking, "view"), code=303)
+    tz = parse_tz(request.args.get("tz"), booking.invitee_tz)
+    view = build_calendar(
+        booking.event_type,
+        tz,
+        request.args.get("month"),
+        request.args.get("date"),
+        clock.utcnow(),
+        exclude_booking_id=booking.id,
+    )
+    return render_template(
+        "public/book.html",
+        event_type=booking.event_type,
+        view=view,
+        zones=all_zones(),
+        notice=NOTICES.get(request.args.get("notice", "")),
+        page_endpoint="public.reschedule",
+        page_args={"uid": uid, "token": token},
+        confirm_endpoint="public.reschedule_confirm",
+        rescheduling=booking,
+    )
+
+
+@bp.route("/booking/<uid>/reschedule/<token>/confirm", methods=["GET", "POST"])
+def reschedule_confirm(uid: str, token: str):
+    booking = _load_booking(uid, token, "reschedule")
+    values = request.form if request.method == "POST" else request.args
+    tz = parse_tz(values.get("tz"), booking.invitee_tz)
+    start = _parse_start(values.get("start"))
+    start_key = start.isoformat()
+    form = RescheduleForm()
+    if request.method == "POST":
+        check_same_origin_post()
+        try:
+            check_form_token(form.form_token.data, kind="reschedule", booking=uid, start=start_key)
+        except InvalidRequest:
+            return _back_to_day("public.reschedule", "expired", start, tz, uid=uid, token=token)
+        try:
+            new = reschedule_booking(booking, start, clock.utcnow(), video_base_url=_video_base())
+        except SlotUnavailable:
+            return _back_to_day("public.reschedule", "taken", start, tz, uid=uid, token=token)
+        except InvalidRequest:
+            return _back_to_day("public.reschedule", "unavailable", start, tz, uid=uid, token=token)
+        db.session.commit()
+        return redirect(booking_link(new, "view"), code=303)
+    if not _is_offered(booking.event_type, start, exclude_booking_id=booking.id):
+        return _back_to_day("public.reschedule", "unavailable", start, tz, uid=uid, token=token)
+    form.form_token.data = make_form_token(kind="reschedule", booking=uid, start=start_key)
+    return render_template(
+        "public/confirm.html",
+        event_type=booking.event_type,
+        start=start,
+        tz=tz,
+        form=form,
+        action=url_for("public.reschedule_confirm", uid=uid, token=token),
+        back=url_for("public.reschedule", uid=uid, token=token, tz=tz, date=_local_day(start, tz)),
+        rescheduling=booking,
+    )
+
+
+install_embed_mode(bp)
