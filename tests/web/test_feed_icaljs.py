@@ -15,7 +15,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from scheduling.demo import load_demo
+from scheduling.cli.demo import load_demo
 from scheduling.extensions import db
 from scheduling.models import Booking, Host, Pool
 from scheduling.operations.bookings import Invitee, create_booking, reschedule_booking

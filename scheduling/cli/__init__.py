@@ -1,15 +1,19 @@
-"""`flask rendezvous ...` commands. Each commits once, at the end."""
+"""`flask rendezvous ...` commands (demo data, users, worker, calendars); each commits once, last.
+
+Commands live here and in modules beside this one (demo.py: the demo organisation); they may
+import anything below the web layer, and nothing imports them but the app factory.
+"""
 
 import click
 from flask import current_app
 from sqlalchemy import select
 
-from . import clock
+from .. import clock
+from ..errors import InvalidRequest
+from ..extensions import db
+from ..models import ROLES, EventType, Host, Organisation, User
+from ..operations import accounts
 from .demo import DEMO_LOGINS
-from .errors import InvalidRequest
-from .extensions import db
-from .models import ROLES, EventType, Host, Organisation, User
-from .operations import accounts
 
 
 def _base_url() -> str:
@@ -21,7 +25,7 @@ def register_cli(app) -> None:
     def group():
         """Rendezvous administration."""
 
-    from .delivery.worker import register_worker_command
+    from ..delivery.worker import register_worker_command
 
     register_worker_command(group)
 
@@ -86,7 +90,7 @@ def register_cli(app) -> None:
     @group.command("sync-calendars")
     def sync_calendars():
         """Read every due imported calendar once (the worker does this on a schedule)."""
-        from .operations.calendar_import import refresh_due_sources
+        from ..operations.calendar_import import refresh_due_sources
 
         count = refresh_due_sources(clock.utcnow())
         db.session.commit()

@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from .extensions import db
-from .models import (
+from ..extensions import db
+from ..models import (
     DateOverride,
     EmbedSettings,
     EventType,
@@ -23,10 +23,10 @@ from .models import (
     RoutingRule,
     WeeklyHours,
 )
-from .operations.accounts import create_user
-from .operations.bookings import Invitee
-from .operations.routing import book_for_route
-from .operations.slots import compute_event_type_slots
+from ..operations.accounts import create_user
+from ..operations.bookings import Invitee
+from ..operations.routing import book_for_route
+from ..operations.slots import compute_event_type_slots
 
 ORG_SLUG = "northwind"
 
