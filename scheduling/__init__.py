@@ -53,7 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
 
     from .web.admin import bp as admin_bp
-    from .web.api.views import bp as api_bp
+    from .web.api import bp as api_bp
     from .web.embed import bp as embed_bp
     from .web.feeds.views import bp as feeds_bp
     from .web.public.views import bp as public_bp

@@ -1,18 +1,10 @@
 """The admin side for sales teams: accounts, availability, event types, bookings, outcomes.
 
-One blueprint `bp`; each area registers its views from its own module, imported at the bottom.
+One blueprint `bp` (blueprint.py); each area registers its views on it from its own modules,
+imported here so that importing the package registers every route.
 """
 
-from flask import Blueprint
-
-from .access import load_current_user
-from .nav import nav_context
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-bp.before_request(load_current_user)
-bp.context_processor(nav_context)
-
-from . import (  # noqa: E402, F401  (modules register their routes on bp)
+from . import (  # noqa: F401  (modules register their routes on bp)
     api_key_views,
     audit_views,
     auth_views,
@@ -33,3 +25,6 @@ from . import (  # noqa: E402, F401  (modules register their routes on bp)
     user_views,
     webhook_views,
 )
+from .blueprint import bp
+
+__all__ = ["bp"]

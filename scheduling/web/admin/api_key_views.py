@@ -9,8 +9,8 @@ from ...errors import InvalidRequest, NotFound
 from ...extensions import db
 from ...models import ApiKey
 from ...operations import api_keys as ops
-from . import bp
 from .access import current_user, roles_required
+from .blueprint import bp
 from .integration_forms import ApiKeyForm
 
 

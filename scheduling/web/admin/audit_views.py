@@ -12,8 +12,8 @@ from ...attribution.dashboard import parse_day
 from ...errors import InvalidRequest
 from ...extensions import db
 from ...models import AuditEntry, User
-from . import bp
 from .access import current_user, roles_required
+from .blueprint import bp
 
 PER_PAGE = 50
 MAX_PAGE = 100_000

@@ -10,9 +10,9 @@ from ...errors import InvalidRequest, PermissionDenied
 from ...extensions import db
 from ...models import User
 from ...operations import accounts
-from . import bp
 from .access import client_address, current_user, login_required, login_user, secret_key
 from .auth_forms import ChangePasswordForm, ConfirmForm, EnableTotpForm, LoginForm, TotpForm
+from .blueprint import bp
 
 PENDING_2FA = "pending_2fa"
 PENDING_TOTP_SECRET = "pending_totp_secret"  # noqa: S105 (a session key, not a secret)

@@ -38,8 +38,8 @@ from ...operations.bookings import cancel_booking, create_booking, reschedule_bo
 from ..csvsafe import csv_chunks
 from ..security import csv_download
 from ..urls import booking_link
-from . import bp
 from .access import current_user, get_booking, is_manager, login_required, visible_hosts
+from .blueprint import bp
 from .booking_forms import (
     CancelForm,
     NewBookingForm,

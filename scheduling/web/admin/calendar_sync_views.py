@@ -17,8 +17,8 @@ from ...models import CalendarSource, Host, Pool
 from ...operations import calendar_feeds as feeds
 from ...operations import calendar_import as imports
 from ...operations.locking import acquire_booking_lock
-from . import bp
 from .access import current_user, get_host, login_required, roles_required, secret_key
+from .blueprint import bp
 from .calendar_sync_forms import FeedPrivacyForm, SourceForm
 from .nav import MANAGERS
 from .pool_views import get_pool

@@ -22,9 +22,9 @@ from ...operations.busy_blocks import (
     delete_busy_block,
     upcoming_blocks,
 )
-from . import bp
 from .access import current_user, get_busy_block, is_manager, login_required, visible_hosts
 from .auth_forms import ConfirmForm
+from .blueprint import bp
 from .booking_forms import BusyBlockForm, parse_day_arg, parse_id_arg
 
 TEAM = "team"

@@ -10,8 +10,8 @@ from ...attribution.dashboard import CallRow, date_range, summarise
 from ...errors import InvalidRequest
 from ...extensions import db
 from ...models import Booking, LostReason, Outcome
-from . import bp
 from .access import current_user, login_required, visible_hosts
+from .blueprint import bp
 
 
 def money(amount, currency: str) -> str:

@@ -13,8 +13,8 @@ from ...models import EventType, Host
 from ...operations import embedding as ops
 from ..csvsafe import csv_chunks
 from ..security import csv_download
-from . import bp
 from .access import current_user, roles_required
+from .blueprint import bp
 from .dashboard_views import money, percent
 from .embed_forms import AbTestForm, EmbedSettingsForm, StopForm
 

@@ -15,8 +15,8 @@ from ...errors import InvalidRequest
 from ...extensions import db
 from ...models import EventType, Host, Pool, RoutingForm
 from ...operations import event_types as ops
-from . import bp
 from .access import current_user, get_event_type, roles_required
+from .blueprint import bp
 from .event_type_forms import EventTypeForm
 from .host_forms import attach_error
 from .nav import MANAGERS

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from ... import clock
 from ...extensions import db
 from ...models import Booking
-from . import bp
 from .access import current_user, login_required, visible_host_ids
+from .blueprint import bp
 
 
 @bp.get("/")

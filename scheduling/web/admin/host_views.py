@@ -18,7 +18,6 @@ from ...errors import InvalidRequest, NotFound
 from ...extensions import db
 from ...models import EventType, Holiday, Host, event_type_hosts
 from ...operations import hosts as ops
-from . import bp
 from .access import (
     current_user,
     get_host,
@@ -27,6 +26,7 @@ from .access import (
     roles_required,
     visible_hosts,
 )
+from .blueprint import bp
 from .host_forms import AvailabilityForm, HolidayForm, HostForm, OverrideForm, attach_error
 from .nav import MANAGERS
 

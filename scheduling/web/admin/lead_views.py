@@ -21,8 +21,8 @@ from ...operations import routing_admin as ops
 from ...routing import COUNTRIES
 from ..csvsafe import csv_chunks
 from ..security import csv_download
-from . import bp
 from .access import current_user, is_manager, login_required
+from .blueprint import bp
 from .booking_forms import parse_day_range, parse_id_arg, parse_page
 
 PER_PAGE = 50

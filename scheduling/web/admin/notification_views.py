@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 from ... import clock
 from ...extensions import db
 from ...operations import notifications as ops
-from . import bp
 from .access import current_user, get_event_type, roles_required
+from .blueprint import bp
 from .integration_forms import NotificationForm, parse_minutes
 
 

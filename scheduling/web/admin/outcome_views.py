@@ -8,8 +8,8 @@ from ... import clock
 from ...errors import InvalidRequest
 from ...extensions import db
 from ...operations.outcomes import lost_reason_choices, outcome_blocker, record_outcome
-from . import bp
 from .access import current_user, get_booking, login_required
+from .blueprint import bp
 from .outcome_forms import OutcomeForm
 
 BOOKING_DETAIL = "admin.bookings_detail"

@@ -14,8 +14,8 @@ from ...errors import InvalidRequest, NotFound
 from ...extensions import db
 from ...models import EventType, Host, Pool, PoolMember, User
 from ...operations import routing_admin as ops
-from . import bp
 from .access import current_user, roles_required
+from .blueprint import bp
 from .nav import MANAGERS
 from .pool_forms import PERIOD_LABELS, AddMemberForm, AdjustForm, MemberForm, PoolForm
 from .routing_views import show_problems

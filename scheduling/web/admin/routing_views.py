@@ -22,8 +22,8 @@ from ...operations import routing_admin as ops
 from ...operations.routing import evaluate_answers
 from ...routing import COUNTRIES
 from ..public.forms import answers_from_form
-from . import bp
 from .access import current_user, roles_required
+from .blueprint import bp
 from .nav import MANAGERS
 from .routing_forms import (
     KIND_LABELS,

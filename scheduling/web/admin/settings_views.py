@@ -8,8 +8,8 @@ from ...errors import InvalidRequest, NotFound
 from ...extensions import db
 from ...models import LostReason, User
 from ...operations import settings as ops
-from . import bp
 from .access import current_user, roles_required
+from .blueprint import bp
 from .settings_forms import MAX_POSITION, ActiveForm, MoveForm, OrganisationForm, ReasonForm
 
 

@@ -11,9 +11,9 @@ from ...extensions import db
 from ...models import Host, User
 from ...operations import accounts
 from ...operations.users import check_host_link, update_user
-from . import bp
 from .access import current_user, get_user, login_user, roles_required
 from .auth_forms import ConfirmForm
+from .blueprint import bp
 from .user_forms import NO_HOST, ResetPasswordForm, UserCreateForm, UserEditForm
 
 

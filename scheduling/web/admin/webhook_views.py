@@ -11,8 +11,8 @@ from ...extensions import db
 from ...models import OutboxMessage, User, WebhookDelivery, WebhookSubscription
 from ...operations import outbox as outbox_ops
 from ...operations import webhooks as ops
-from . import bp
 from .access import current_user, roles_required
+from .blueprint import bp
 from .integration_forms import WebhookForm
 
 LOG_ROWS = 50

@@ -20,8 +20,8 @@ from ...operations.bookings import cancel_booking, reschedule_booking
 from ...operations.outcomes import NOTE_MAX, OutcomeInput, record_outcome
 from ...operations.payloads import booking_json, event_type_json, host_json, lead_json
 from .auth import api_key_required
+from .blueprint import bp
 from .schemas import parse_instant
-from .views import bp
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100

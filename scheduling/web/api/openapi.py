@@ -9,7 +9,7 @@ from flask import jsonify
 
 from ...models import OUTCOMES, STATUSES
 from ...operations.notifications import API_VERSION
-from .views import bp
+from .blueprint import bp
 
 
 def _ref(name: str) -> dict:

@@ -1,8 +1,11 @@
-"""API v1 endpoints. Errors come out in one JSON shape (weberrors.py)."""
+"""API v1 public endpoints: event types, slots, qualification and booking.
+
+Errors come out in one JSON shape (web/errors.py).
+"""
 
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import current_app, jsonify, request
 
 from ... import clock
 from ...availability import local_day_range
@@ -19,9 +22,8 @@ from ...operations.routing import (
 )
 from ...operations.slots import compute_event_type_slots
 from ..urls import booking_link
+from .blueprint import bp
 from .schemas import parse_answers_arg, parse_booking_request, parse_date_arg, parse_zone_arg
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def _iso(moment, tz: str) -> str:
@@ -172,6 +174,3 @@ def create():
     response = jsonify(body)
     response.status_code = 201
     return response
-
-
-from . import integration, openapi  # noqa: E402, F401  (register their routes on bp)
