@@ -15,7 +15,7 @@ from scheduling.extensions import db
 from scheduling.models import AuditEntry, Booking, LostReason, Outcome
 from scheduling.operations.bookings import Invitee, cancel_booking, create_booking
 from scheduling.operations.outcomes import OutcomeInput, record_outcome
-from scheduling.web.admin.outcome_views import booking_page_url
+from scheduling.web.admin.bookings.outcome_views import booking_page_url
 from tests.conftest import FROZEN_NOW, csrf_from, post_form
 
 VIDEO = "https://meet.test.example"

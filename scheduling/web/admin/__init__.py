@@ -1,14 +1,15 @@
-"""The admin side for sales teams: accounts, availability, event types, bookings, outcomes.
+"""The admin side for sales teams, one sub-package per area (bookings, calendars, routing ...).
 
-One blueprint `bp` (blueprint.py); each area registers its views on it from its own modules,
-imported here so that importing the package registers every route.
+One blueprint `bp` (blueprint.py), on which each area's view modules register their routes;
+importing this package imports them all. Areas share access.py (who may see what) and nav.py;
+they import operations, models and web plumbing, never another blueprint.
 """
 
-from . import (  # noqa: F401  (modules register their routes on bp)
+# Importing the view modules registers their routes on bp.
+from . import (  # noqa: F401
     api_key_views,
     audit_views,
     auth_views,
-    booking_views,
     calendar_sync_views,
     calendar_views,
     dashboard_views,
@@ -16,9 +17,7 @@ from . import (  # noqa: F401  (modules register their routes on bp)
     event_type_views,
     home_views,
     host_views,
-    lead_views,
     notification_views,
-    outcome_views,
     pool_views,
     routing_views,
     settings_views,
@@ -26,5 +25,6 @@ from . import (  # noqa: F401  (modules register their routes on bp)
     webhook_views,
 )
 from .blueprint import bp
+from .bookings import booking_views, lead_views, outcome_views  # noqa: F401
 
 __all__ = ["bp"]

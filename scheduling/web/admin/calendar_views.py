@@ -25,7 +25,7 @@ from ...operations.busy_blocks import (
 from .access import current_user, get_busy_block, is_manager, login_required, visible_hosts
 from .auth_forms import ConfirmForm
 from .blueprint import bp
-from .booking_forms import BusyBlockForm, parse_day_arg, parse_id_arg
+from .bookings.booking_forms import BusyBlockForm, parse_day_arg, parse_id_arg
 
 TEAM = "team"
 BLOCKS_SHOWN = 200

@@ -1,0 +1,1 @@
+"""Admin: bookings (list, detail, new, cancel, reschedule, CSV), leads and call outcomes."""
