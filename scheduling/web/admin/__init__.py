@@ -8,14 +8,11 @@ they import operations, models and web plumbing, never another blueprint.
 # Importing the view modules registers their routes on bp.
 from . import (  # noqa: F401
     api_key_views,
-    audit_views,
     auth_views,
     calendar_sync_views,
     calendar_views,
-    dashboard_views,
     embed_views,
     event_type_views,
-    home_views,
     host_views,
     notification_views,
     pool_views,
@@ -26,5 +23,6 @@ from . import (  # noqa: F401
 )
 from .blueprint import bp
 from .bookings import booking_views, lead_views, outcome_views  # noqa: F401
+from .overview import audit_views, dashboard_views, home_views  # noqa: F401
 
 __all__ = ["bp"]

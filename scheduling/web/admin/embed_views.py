@@ -15,8 +15,8 @@ from ..csvsafe import csv_chunks
 from ..security import csv_download
 from .access import current_user, roles_required
 from .blueprint import bp
-from .dashboard_views import money, percent
 from .embed_forms import AbTestForm, EmbedSettingsForm, StopForm
+from .overview.dashboard_views import money, percent
 
 CONVERSIONS = ("qualified", "booked", "won")
 
