@@ -9,8 +9,6 @@ they import operations, models and web plumbing, never another blueprint.
 from . import (  # noqa: F401
     api_key_views,
     auth_views,
-    calendar_sync_views,
-    calendar_views,
     embed_views,
     event_type_views,
     host_views,
@@ -23,6 +21,7 @@ from . import (  # noqa: F401
 )
 from .blueprint import bp
 from .bookings import booking_views, lead_views, outcome_views  # noqa: F401
+from .calendars import calendar_sync_views, calendar_views  # noqa: F401
 from .overview import audit_views, dashboard_views, home_views  # noqa: F401
 
 __all__ = ["bp"]

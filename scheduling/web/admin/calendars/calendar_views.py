@@ -5,27 +5,27 @@ from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
 
-from ... import clock
-from ...availability.calendar_week import Entry, build_team_week, build_week, monday_of, week_range
-from ...errors import InvalidRequest, PermissionDenied
-from ...extensions import db
-from ...models import Host, User
-from ...operations.booking_queries import (
+from .... import clock
+from ....availability.calendar_week import Entry, build_team_week, build_week, monday_of, week_range
+from ....errors import InvalidRequest, PermissionDenied
+from ....extensions import db
+from ....models import Host, User
+from ....operations.booking_queries import (
     confirmed_bookings_between,
     free_slots_by_host,
     viewer_zone,
 )
-from ...operations.busy_blocks import (
+from ....operations.busy_blocks import (
     blocks_between,
     bookings_inside,
     create_busy_block,
     delete_busy_block,
     upcoming_blocks,
 )
-from .access import current_user, get_busy_block, is_manager, login_required, visible_hosts
-from .auth_forms import ConfirmForm
-from .blueprint import bp
-from .bookings.booking_forms import BusyBlockForm, parse_day_arg, parse_id_arg
+from ..access import current_user, get_busy_block, is_manager, login_required, visible_hosts
+from ..auth_forms import ConfirmForm
+from ..blueprint import bp
+from ..bookings.booking_forms import BusyBlockForm, parse_day_arg, parse_id_arg
 
 TEAM = "team"
 BLOCKS_SHOWN = 200

@@ -10,18 +10,18 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ... import clock
-from ...errors import InvalidRequest, NotFound, PermissionDenied
-from ...extensions import db
-from ...models import CalendarSource, Host, Pool
-from ...operations import calendar_feeds as feeds
-from ...operations import calendar_import as imports
-from ...operations.locking import acquire_booking_lock
-from .access import current_user, get_host, login_required, roles_required, secret_key
-from .blueprint import bp
+from .... import clock
+from ....errors import InvalidRequest, NotFound, PermissionDenied
+from ....extensions import db
+from ....models import CalendarSource, Host, Pool
+from ....operations import calendar_feeds as feeds
+from ....operations import calendar_import as imports
+from ....operations.locking import acquire_booking_lock
+from ..access import current_user, get_host, login_required, roles_required, secret_key
+from ..blueprint import bp
+from ..nav import MANAGERS
+from ..pool_views import get_pool
 from .calendar_sync_forms import FeedPrivacyForm, SourceForm
-from .nav import MANAGERS
-from .pool_views import get_pool
 
 
 def feed_links(kind: str, token: str | None) -> dict | None:

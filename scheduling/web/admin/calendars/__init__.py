@@ -1,0 +1,1 @@
+"""Admin: the week calendar, busy blocks, calendar feeds (subscriptions) and imported calendars."""
