@@ -18,7 +18,7 @@ from ...operations import event_types as ops
 from .access import current_user, get_event_type, roles_required
 from .blueprint import bp
 from .event_type_forms import EventTypeForm
-from .host_forms import attach_error
+from .hosts.host_forms import attach_error
 from .nav import MANAGERS
 
 

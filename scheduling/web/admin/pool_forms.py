@@ -15,7 +15,7 @@ from wtforms.validators import (
 
 from ...operations.routing_admin import ADJUST_LIMIT, MemberData, PoolData
 from .event_type_forms import IdSelectField, WholeNumberField
-from .host_forms import check_zone, zone_choices
+from .hosts.host_forms import check_zone, zone_choices
 from .routing_forms import strip
 
 CAP_MESSAGE = _l("Leave the cap empty for no cap, or enter 1 to 1000.")

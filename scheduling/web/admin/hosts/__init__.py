@@ -1,0 +1,1 @@
+"""Admin: hosts and their availability (weekly hours, date overrides, holidays)."""
