@@ -10,7 +10,6 @@ from . import (  # noqa: F401
     api_key_views,
     auth_views,
     embed_views,
-    event_type_views,
     notification_views,
     pool_views,
     routing_views,
@@ -21,6 +20,7 @@ from . import (  # noqa: F401
 from .blueprint import bp
 from .bookings import booking_views, lead_views, outcome_views  # noqa: F401
 from .calendars import calendar_sync_views, calendar_views  # noqa: F401
+from .event_types import event_type_views  # noqa: F401
 from .hosts import host_views  # noqa: F401
 from .overview import audit_views, dashboard_views, home_views  # noqa: F401
 

@@ -14,7 +14,7 @@ from wtforms.validators import (
 )
 
 from ...operations.routing_admin import ADJUST_LIMIT, MemberData, PoolData
-from .event_type_forms import IdSelectField, WholeNumberField
+from .event_types.event_type_forms import IdSelectField, WholeNumberField
 from .hosts.host_forms import check_zone, zone_choices
 from .routing_forms import strip
 

@@ -30,7 +30,7 @@ from ...operations.routing_admin import (
     value_text,
 )
 from ...routing.operators import to_number
-from .event_type_forms import IdSelectField, WholeNumberField
+from .event_types.event_type_forms import IdSelectField, WholeNumberField
 
 KIND_LABELS = {
     "short_text": _l("Short text"),

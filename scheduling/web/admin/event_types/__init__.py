@@ -1,0 +1,1 @@
+"""Admin: event types (duration, buffers, notice, limits, questions, locations)."""
