@@ -11,8 +11,6 @@ from . import (  # noqa: F401
     auth_views,
     embed_views,
     notification_views,
-    pool_views,
-    routing_views,
     settings_views,
     user_views,
     webhook_views,
@@ -23,5 +21,6 @@ from .calendars import calendar_sync_views, calendar_views  # noqa: F401
 from .event_types import event_type_views  # noqa: F401
 from .hosts import host_views  # noqa: F401
 from .overview import audit_views, dashboard_views, home_views  # noqa: F401
+from .routing import pool_views, routing_views  # noqa: F401
 
 __all__ = ["bp"]

@@ -20,7 +20,7 @@ from ....operations.locking import acquire_booking_lock
 from ..access import current_user, get_host, login_required, roles_required, secret_key
 from ..blueprint import bp
 from ..nav import MANAGERS
-from ..pool_views import get_pool
+from ..routing.pool_views import get_pool
 from .calendar_sync_forms import FeedPrivacyForm, SourceForm
 
 
