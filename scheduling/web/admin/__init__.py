@@ -9,7 +9,6 @@ they import operations, models and web plumbing, never another blueprint.
 from . import (  # noqa: F401
     api_key_views,
     auth_views,
-    embed_views,
     notification_views,
     settings_views,
     user_views,
@@ -18,6 +17,7 @@ from . import (  # noqa: F401
 from .blueprint import bp
 from .bookings import booking_views, lead_views, outcome_views  # noqa: F401
 from .calendars import calendar_sync_views, calendar_views  # noqa: F401
+from .embed import embed_views  # noqa: F401
 from .event_types import event_type_views  # noqa: F401
 from .hosts import host_views  # noqa: F401
 from .overview import audit_views, dashboard_views, home_views  # noqa: F401

@@ -4,19 +4,19 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ... import clock
-from ...attribution import aggregate_funnel, not_attributed_share, variant_stats
-from ...attribution.dashboard import date_range
-from ...errors import InvalidRequest
-from ...extensions import db
-from ...models import EventType, Host
-from ...operations import embedding as ops
-from ..csvsafe import csv_chunks
-from ..security import csv_download
-from .access import current_user, roles_required
-from .blueprint import bp
+from .... import clock
+from ....attribution import aggregate_funnel, not_attributed_share, variant_stats
+from ....attribution.dashboard import date_range
+from ....errors import InvalidRequest
+from ....extensions import db
+from ....models import EventType, Host
+from ....operations import embedding as ops
+from ...csvsafe import csv_chunks
+from ...security import csv_download
+from ..access import current_user, roles_required
+from ..blueprint import bp
+from ..overview.dashboard_views import money, percent
 from .embed_forms import AbTestForm, EmbedSettingsForm, StopForm
-from .overview.dashboard_views import money, percent
 
 CONVERSIONS = ("qualified", "booked", "won")
 
