@@ -8,12 +8,11 @@ they import operations, models and web plumbing, never another blueprint.
 # Importing the view modules registers their routes on bp.
 from . import (  # noqa: F401
     api_key_views,
-    auth_views,
     notification_views,
     settings_views,
-    user_views,
     webhook_views,
 )
+from .accounts import auth_views, user_views  # noqa: F401
 from .blueprint import bp
 from .bookings import booking_views, lead_views, outcome_views  # noqa: F401
 from .calendars import calendar_sync_views, calendar_views  # noqa: F401

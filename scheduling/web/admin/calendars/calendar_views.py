@@ -23,7 +23,7 @@ from ....operations.busy_blocks import (
     upcoming_blocks,
 )
 from ..access import current_user, get_busy_block, is_manager, login_required, visible_hosts
-from ..auth_forms import ConfirmForm
+from ..accounts.auth_forms import ConfirmForm
 from ..blueprint import bp
 from ..bookings.booking_forms import BusyBlockForm, parse_day_arg, parse_id_arg
 

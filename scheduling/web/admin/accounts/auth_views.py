@@ -5,14 +5,14 @@ from urllib.parse import urlsplit
 import segno
 from flask import flash, redirect, render_template, request, session, url_for
 
-from ... import clock
-from ...errors import InvalidRequest, PermissionDenied
-from ...extensions import db
-from ...models import User
-from ...operations import accounts
-from .access import client_address, current_user, login_required, login_user, secret_key
+from .... import clock
+from ....errors import InvalidRequest, PermissionDenied
+from ....extensions import db
+from ....models import User
+from ....operations import accounts
+from ..access import client_address, current_user, login_required, login_user, secret_key
+from ..blueprint import bp
 from .auth_forms import ChangePasswordForm, ConfirmForm, EnableTotpForm, LoginForm, TotpForm
-from .blueprint import bp
 
 PENDING_2FA = "pending_2fa"
 PENDING_TOTP_SECRET = "pending_totp_secret"  # noqa: S105 (a session key, not a secret)

@@ -5,15 +5,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from ... import clock
-from ...errors import InvalidRequest
-from ...extensions import db
-from ...models import Host, User
-from ...operations import accounts
-from ...operations.users import check_host_link, update_user
-from .access import current_user, get_user, login_user, roles_required
+from .... import clock
+from ....errors import InvalidRequest
+from ....extensions import db
+from ....models import Host, User
+from ....operations import accounts
+from ....operations.users import check_host_link, update_user
+from ..access import current_user, get_user, login_user, roles_required
+from ..blueprint import bp
 from .auth_forms import ConfirmForm
-from .blueprint import bp
 from .user_forms import NO_HOST, ResetPasswordForm, UserCreateForm, UserEditForm
 
 
