@@ -8,8 +8,6 @@ they import operations, models and web plumbing, never another blueprint.
 # Importing the view modules registers their routes on bp.
 from . import (  # noqa: F401
     api_key_views,
-    notification_views,
-    settings_views,
     webhook_views,
 )
 from .accounts import auth_views, user_views  # noqa: F401
@@ -21,5 +19,6 @@ from .event_types import event_type_views  # noqa: F401
 from .hosts import host_views  # noqa: F401
 from .overview import audit_views, dashboard_views, home_views  # noqa: F401
 from .routing import pool_views, routing_views  # noqa: F401
+from .settings import notification_views, settings_views  # noqa: F401
 
 __all__ = ["bp"]

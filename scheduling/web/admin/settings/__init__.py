@@ -1,0 +1,1 @@
+"""Admin: organisation settings and the outbox of notifications (emails, reminders)."""
