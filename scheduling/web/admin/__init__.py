@@ -6,10 +6,6 @@ they import operations, models and web plumbing, never another blueprint.
 """
 
 # Importing the view modules registers their routes on bp.
-from . import (  # noqa: F401
-    api_key_views,
-    webhook_views,
-)
 from .accounts import auth_views, user_views  # noqa: F401
 from .blueprint import bp
 from .bookings import booking_views, lead_views, outcome_views  # noqa: F401
@@ -17,6 +13,7 @@ from .calendars import calendar_sync_views, calendar_views  # noqa: F401
 from .embed import embed_views  # noqa: F401
 from .event_types import event_type_views  # noqa: F401
 from .hosts import host_views  # noqa: F401
+from .integrations import api_key_views, webhook_views  # noqa: F401
 from .overview import audit_views, dashboard_views, home_views  # noqa: F401
 from .routing import pool_views, routing_views  # noqa: F401
 from .settings import notification_views, settings_views  # noqa: F401

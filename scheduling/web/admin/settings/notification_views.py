@@ -8,7 +8,7 @@ from ....extensions import db
 from ....operations import notifications as ops
 from ..access import current_user, get_event_type, roles_required
 from ..blueprint import bp
-from ..integration_forms import NotificationForm, parse_minutes
+from ..integrations.integration_forms import NotificationForm, parse_minutes
 
 
 @bp.route("/event-types/<int:event_type_id>/notifications", methods=["GET", "POST"])

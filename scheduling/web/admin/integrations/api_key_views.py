@@ -4,13 +4,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ... import clock
-from ...errors import InvalidRequest, NotFound
-from ...extensions import db
-from ...models import ApiKey
-from ...operations import api_keys as ops
-from .access import current_user, roles_required
-from .blueprint import bp
+from .... import clock
+from ....errors import InvalidRequest, NotFound
+from ....extensions import db
+from ....models import ApiKey
+from ....operations import api_keys as ops
+from ..access import current_user, roles_required
+from ..blueprint import bp
 from .integration_forms import ApiKeyForm
 
 

@@ -1,0 +1,1 @@
+"""Admin: integrations with other systems: webhook subscriptions and API keys."""
