@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from ..errors import InvalidRequest
+from scheduling.errors import InvalidRequest
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366

@@ -8,11 +8,12 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from .. import clock
-from ..errors import InvalidRequest
-from ..extensions import db
-from ..models import ROLES, EventType, Host, Organisation, User
-from ..operations import accounts
+from scheduling import clock
+from scheduling.errors import InvalidRequest
+from scheduling.extensions import db
+from scheduling.models import ROLES, EventType, Host, Organisation, User
+from scheduling.operations import accounts
+
 from .demo import DEMO_LOGINS
 
 
@@ -25,7 +26,7 @@ def register_cli(app) -> None:
     def group():
         """Rendezvous administration."""
 
-    from ..delivery.worker import register_worker_command
+    from scheduling.delivery.worker import register_worker_command
 
     register_worker_command(group)
 
@@ -90,7 +91,7 @@ def register_cli(app) -> None:
     @group.command("sync-calendars")
     def sync_calendars():
         """Read every due imported calendar once (the worker does this on a schedule)."""
-        from ..operations.calendar_import import refresh_due_sources
+        from scheduling.operations.calendar_import import refresh_due_sources
 
         count = refresh_due_sources(clock.utcnow())
         db.session.commit()

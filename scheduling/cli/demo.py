@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import (
+from scheduling.extensions import db
+from scheduling.models import (
     DateOverride,
     EmbedSettings,
     EventType,
@@ -23,10 +23,10 @@ from ..models import (
     RoutingRule,
     WeeklyHours,
 )
-from ..operations.accounts import create_user
-from ..operations.bookings import Invitee
-from ..operations.routing import book_for_route
-from ..operations.slots import compute_event_type_slots
+from scheduling.operations.accounts import create_user
+from scheduling.operations.bookings import Invitee
+from scheduling.operations.routing import book_for_route
+from scheduling.operations.slots import compute_event_type_slots
 
 ORG_SLUG = "northwind"
 

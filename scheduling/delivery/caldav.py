@@ -6,11 +6,11 @@ harmless. On SQLite the write lock is taken first: the sync reads, calls the ser
 the copy, and a deferred read transaction could not write after another worker's commit.
 """
 
-from .. import clock
-from ..extensions import db
-from ..models import OutboxMessage
-from ..operations.caldav_writeback import KIND, push_booking
-from ..operations.locking import acquire_booking_lock
+from scheduling import clock
+from scheduling.extensions import db
+from scheduling.models import OutboxMessage
+from scheduling.operations.caldav_writeback import KIND, push_booking
+from scheduling.operations.locking import acquire_booking_lock
 
 __all__ = ["KIND", "deliver_caldav"]
 

@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, url_for
 
-from .. import clock
-from ..extensions import db
-from ..ical import CalendarEvent, Person, render_calendar
-from ..models import Booking, OutboxMessage
-from ..operations.outbox import message_id_header
-from ..operations.payloads import iso
-from ..web.urls import booking_link
+from scheduling import clock
+from scheduling.extensions import db
+from scheduling.ical import CalendarEvent, Person, render_calendar
+from scheduling.models import Booking, OutboxMessage
+from scheduling.operations.outbox import message_id_header
+from scheduling.operations.payloads import iso
+from scheduling.web.urls import booking_link
+
 from .mail import send
 
 SUBJECTS = {

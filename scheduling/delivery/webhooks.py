@@ -10,13 +10,13 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import update
 
-from .. import clock
-from ..extensions import db
-from ..models import OutboxMessage, WebhookDelivery, WebhookSubscription
-from ..operations.locking import acquire_booking_lock
-from ..remote import netguard
-from ..security import secretbox
-from ..security.webhook_signature import HEADER, sign
+from scheduling import clock
+from scheduling.extensions import db
+from scheduling.models import OutboxMessage, WebhookDelivery, WebhookSubscription
+from scheduling.operations.locking import acquire_booking_lock
+from scheduling.remote import netguard
+from scheduling.security import secretbox
+from scheduling.security.webhook_signature import HEADER, sign
 
 SECRET_PURPOSE = "webhook-secret"  # noqa: S105 (a key-derivation label)
 USER_AGENT = "Rendezvous-Webhooks/1"

@@ -22,10 +22,11 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import clock
-from ..extensions import db
-from ..models import OutboxMessage
-from ..operations import outbox
+from scheduling import clock
+from scheduling.extensions import db
+from scheduling.models import OutboxMessage
+from scheduling.operations import outbox
+
 from .backoff import backoff_seconds
 
 log = logging.getLogger(__name__)
@@ -224,13 +225,13 @@ class Worker:
 
 
 def _abandoned_leads(now: datetime) -> None:
-    from ..operations.notifications import detect_abandoned_leads
+    from scheduling.operations.notifications import detect_abandoned_leads
 
     detect_abandoned_leads(now, int(current_app.config["LEAD_ABANDONED_MINUTES"]))
 
 
 def _refresh_calendars(now: datetime) -> None:
-    from ..operations.calendar_import import refresh_due_sources
+    from scheduling.operations.calendar_import import refresh_due_sources
 
     # Each source's own schedule and backoff decide whether it is read; this only looks.
     refresh_due_sources(now)

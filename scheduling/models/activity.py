@@ -6,7 +6,8 @@ from decimal import Decimal
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from scheduling.extensions import db
+
 from .bookings import Booking
 from .hosts import Host
 from .organisations import Organisation

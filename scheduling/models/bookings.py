@@ -6,7 +6,8 @@ from sqlalchemy import DDL, CheckConstraint, ForeignKey, Index, String, Text, ev
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from scheduling.extensions import db
+
 from .event_types import EventType
 from .hosts import Host
 from .organisations import Organisation

@@ -5,7 +5,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from scheduling.extensions import db
+
 from .hosts import Host
 from .organisations import Organisation
 from .types import UTCDateTime

@@ -6,7 +6,8 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from scheduling.extensions import db
+
 from .types import UTCDateTime
 
 OUTBOX_STATUSES = ("pending", "sending", "done", "failed", "dropped")

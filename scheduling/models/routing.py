@@ -14,7 +14,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from scheduling.extensions import db
+
 from .bookings import Booking
 from .event_types import EventType
 from .hosts import Host

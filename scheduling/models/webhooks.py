@@ -5,7 +5,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from scheduling.extensions import db
+
 from .types import UTCDateTime
 
 WEBHOOK_EVENTS = (

@@ -8,10 +8,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
 
-from ..errors import InvalidRequest, PermissionDenied
-from ..extensions import db
-from ..models import ROLES, Host, LoginAttempt, Organisation, User
-from ..security.secretbox import decrypt, encrypt
+from scheduling.errors import InvalidRequest, PermissionDenied
+from scheduling.extensions import db
+from scheduling.models import ROLES, Host, LoginAttempt, Organisation, User
+from scheduling.security.secretbox import decrypt, encrypt
+
 from .audit import record
 
 _hasher = PasswordHasher()

@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from ..errors import InvalidRequest
-from ..extensions import db
-from ..models import API_SCOPES, ApiKey, User
+from scheduling.errors import InvalidRequest
+from scheduling.extensions import db
+from scheduling.models import API_SCOPES, ApiKey, User
+
 from .audit import record
 from .locking import acquire_booking_lock
 

@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
-from ..extensions import db
-from ..models import AuditEntry, User
+from scheduling.extensions import db
+from scheduling.models import AuditEntry, User
 
 
 def record(

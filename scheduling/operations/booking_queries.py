@@ -9,17 +9,10 @@ from itertools import groupby
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from .. import availability as av
-from ..extensions import db
-from ..models import (
-    AuditEntry,
-    Booking,
-    EventType,
-    Holiday,
-    Host,
-    Outcome,
-    User,
-)
+from scheduling import availability as av
+from scheduling.extensions import db
+from scheduling.models import AuditEntry, Booking, EventType, Holiday, Host, Outcome, User
+
 from .slots import (
     booked_starts_by_host,
     busy_by_host,

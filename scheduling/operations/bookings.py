@@ -12,10 +12,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import availability as av
-from ..errors import BookingClosed, InvalidRequest, NotFound, SlotUnavailable
-from ..extensions import db
-from ..models import Booking, EventType, Host, Lead, User
+from scheduling import availability as av
+from scheduling.errors import BookingClosed, InvalidRequest, NotFound, SlotUnavailable
+from scheduling.extensions import db
+from scheduling.models import Booking, EventType, Host, Lead, User
+
 from . import notifications
 from .audit import record
 from .locking import acquire_booking_lock

@@ -6,9 +6,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ..errors import InvalidRequest
-from ..extensions import db
-from ..models import Booking, BusyBlock, Host, User
+from scheduling.errors import InvalidRequest
+from scheduling.extensions import db
+from scheduling.models import Booking, BusyBlock, Host, User
+
 from .audit import record
 
 # Longer absences are days off (date overrides), not blocks.

@@ -11,11 +11,12 @@ from datetime import datetime
 
 from sqlalchemy import exists, select
 
-from ..extensions import db
-from ..ical import render_calendar
-from ..models import Booking, CalendarCopy, CalendarSource
-from ..remote import caldav
-from ..security import secretbox
+from scheduling.extensions import db
+from scheduling.ical import render_calendar
+from scheduling.models import Booking, CalendarCopy, CalendarSource
+from scheduling.remote import caldav
+from scheduling.security import secretbox
+
 from . import outbox
 from .calendar_feeds import answers_by_uid, feed_event, row_of
 from .calendar_import import PASSWORD_PURPOSE, Settings, settings

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, select
 
-from ..extensions import db
-from ..ical import CalendarEvent, FeedInfo, Person, render_calendar
-from ..models import (
+from scheduling.extensions import db
+from scheduling.ical import CalendarEvent, FeedInfo, Person, render_calendar
+from scheduling.models import (
     Booking,
     CalendarFeed,
     EventType,
@@ -19,7 +19,8 @@ from ..models import (
     Pool,
     Question,
 )
-from ..security import secretbox
+from scheduling.security import secretbox
+
 from .calendar_items import LOCATION_LABELS
 from .rawtime import as_utc, raw
 

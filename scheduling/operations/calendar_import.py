@@ -13,13 +13,14 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, insert, select
 
-from ..errors import InvalidRequest
-from ..extensions import db
-from ..ical.parse import Busy, Limits, ParseError, parse_busy
-from ..models import SOURCE_KINDS, Booking, CalendarSource, Host, ImportedBusy
-from ..remote import caldav
-from ..remote.http import FetchError, Policy, explain_status, normalise_url, request
-from ..security import secretbox
+from scheduling.errors import InvalidRequest
+from scheduling.extensions import db
+from scheduling.ical.parse import Busy, Limits, ParseError, parse_busy
+from scheduling.models import SOURCE_KINDS, Booking, CalendarSource, Host, ImportedBusy
+from scheduling.remote import caldav
+from scheduling.remote.http import FetchError, Policy, explain_status, normalise_url, request
+from scheduling.security import secretbox
+
 from .locking import acquire_booking_lock
 
 log = logging.getLogger(__name__)

@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
-from ..ical import CalendarEvent, Person
-from ..models import Booking
+from scheduling.ical import CalendarEvent, Person
+from scheduling.models import Booking
 
 LOCATION_LABELS = {"in_person": "In person", "phone": "Phone call", "video": "Video call"}
 

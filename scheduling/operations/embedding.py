@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from ..attribution import (
+from scheduling.attribution import (
     MAX_COOKIE_DAYS,
     ConsentDecision,
     FunnelRow,
@@ -16,9 +16,9 @@ from ..attribution import (
     parse_allowlist,
     pick_variant,
 )
-from ..errors import InvalidRequest, NotFound
-from ..extensions import db
-from ..models import (
+from scheduling.errors import InvalidRequest, NotFound
+from scheduling.extensions import db
+from scheduling.models import (
     AbTest,
     AbVariant,
     Booking,
@@ -32,6 +32,7 @@ from ..models import (
     WidgetAttribution,
     WidgetView,
 )
+
 from .audit import diff, record
 
 DEFAULT_PROMPT = (

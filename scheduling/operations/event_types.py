@@ -11,9 +11,19 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from ..errors import InvalidRequest
-from ..extensions import db
-from ..models import LAYOUTS, LOCATION_KINDS, EventType, Host, Organisation, Pool, RoutingForm, User
+from scheduling.errors import InvalidRequest
+from scheduling.extensions import db
+from scheduling.models import (
+    LAYOUTS,
+    LOCATION_KINDS,
+    EventType,
+    Host,
+    Organisation,
+    Pool,
+    RoutingForm,
+    User,
+)
+
 from .audit import diff, record
 from .hosts import flush_unique
 

@@ -13,11 +13,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import availability as av
-from ..availability.timezones import is_valid_zone
-from ..errors import InvalidRequest, NotFound
-from ..extensions import db
-from ..models import DateOverride, EventType, Holiday, Host, Organisation, User, WeeklyHours
+from scheduling import availability as av
+from scheduling.availability.timezones import is_valid_zone
+from scheduling.errors import InvalidRequest, NotFound
+from scheduling.extensions import db
+from scheduling.models import (
+    DateOverride,
+    EventType,
+    Holiday,
+    Host,
+    Organisation,
+    User,
+    WeeklyHours,
+)
+
 from .audit import diff, record
 from .slots import load_calendars, settings_for
 

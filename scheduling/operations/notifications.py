@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Booking, EventTypeNotification, Lead, WebhookSubscription
+from scheduling.extensions import db
+from scheduling.models import Booking, EventTypeNotification, Lead, WebhookSubscription
+
 from . import outbox
 from .caldav_writeback import enqueue_writeback
 from .payloads import booking_json, iso, lead_json

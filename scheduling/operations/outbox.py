@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import OutboxMessage
+from scheduling.extensions import db
+from scheduling.models import OutboxMessage
+
 from .audit import record
 from .locking import acquire_booking_lock
 

@@ -8,9 +8,10 @@ from babel.numbers import list_currencies
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import InvalidRequest
-from ..extensions import db
-from ..models import OUTCOMES, Booking, LostReason, Outcome, User
+from scheduling.errors import InvalidRequest
+from scheduling.extensions import db
+from scheduling.models import OUTCOMES, Booking, LostReason, Outcome, User
+
 from . import notifications
 from .audit import diff, record
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from ..models import Booking, EventType, Host, Lead
+from scheduling.models import Booking, EventType, Host, Lead
 
 
 def iso(moment: datetime | None) -> str | None:

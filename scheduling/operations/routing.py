@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
-from .. import routing as rt
-from ..errors import InvalidRequest, NotFound
-from ..extensions import db
-from ..models import (
+from scheduling import routing as rt
+from scheduling.errors import InvalidRequest, NotFound
+from scheduling.extensions import db
+from scheduling.models import (
     Assignment,
     Booking,
     CreditAdjustment,
@@ -23,7 +23,8 @@ from ..models import (
     PoolMember,
     RoutingForm,
 )
-from ..routing.phones import normalise_phone
+from scheduling.routing.phones import normalise_phone
+
 from . import notifications
 from .bookings import Invitee, create_booking, new_uid
 from .locking import acquire_booking_lock

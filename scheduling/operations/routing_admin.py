@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from .. import routing as rt
-from ..availability.timezones import is_valid_zone
-from ..errors import InvalidRequest
-from ..extensions import db
-from ..models import (
+from scheduling import routing as rt
+from scheduling.availability.timezones import is_valid_zone
+from scheduling.errors import InvalidRequest
+from scheduling.extensions import db
+from scheduling.models import (
     Assignment,
     Booking,
     CreditAdjustment,
@@ -32,7 +32,8 @@ from ..models import (
     RoutingRule,
     User,
 )
-from ..routing.operators import to_number
+from scheduling.routing.operators import to_number
+
 from .audit import diff, record
 from .hosts import flush_unique
 from .routing import member_stats

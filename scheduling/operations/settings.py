@@ -6,9 +6,10 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
-from ..errors import InvalidRequest
-from ..extensions import db
-from ..models import LostReason, Organisation, User
+from scheduling.errors import InvalidRequest
+from scheduling.extensions import db
+from scheduling.models import LostReason, Organisation, User
+
 from .audit import diff, record
 from .outcomes import is_currency
 

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from .. import availability as av
-from ..extensions import db
-from ..models import (
+from scheduling import availability as av
+from scheduling.extensions import db
+from scheduling.models import (
     Booking,
     BusyBlock,
     DateOverride,
@@ -20,6 +20,7 @@ from ..models import (
     WeeklyHours,
     event_type_hosts,
 )
+
 from .rawtime import as_utc, raw
 
 # Longest buffer or meeting we look around a range for, so bookings just outside still count.

@@ -4,9 +4,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from ..errors import InvalidRequest
-from ..extensions import db
-from ..models import ROLES, Host, User
+from scheduling.errors import InvalidRequest
+from scheduling.extensions import db
+from scheduling.models import ROLES, Host, User
+
 from .audit import diff, record
 
 

@@ -3,8 +3,8 @@
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..errors import SchedulingError
-from ..extensions import db
+from scheduling.errors import SchedulingError
+from scheduling.extensions import db
 
 
 def wants_json() -> bool:

@@ -11,7 +11,7 @@ from flask import request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 
-from ..errors import InvalidRequest
+from scheduling.errors import InvalidRequest
 
 # Primary keys are 32-bit integers on PostgreSQL (and fit SQLite's 64-bit ones).
 MAX_ID = 2**31 - 1

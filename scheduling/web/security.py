@@ -3,7 +3,7 @@
 from flask import Response, current_app, request, stream_with_context
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from ..errors import InvalidRequest, PermissionDenied
+from scheduling.errors import InvalidRequest, PermissionDenied
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -2,8 +2,8 @@
 
 from flask import current_app, url_for
 
-from ..models import Booking
-from ..security.links import booking_token
+from scheduling.models import Booking
+from scheduling.security.links import booking_token
 
 _ENDPOINTS = {
     "view": "public.booking",

@@ -9,9 +9,9 @@ from functools import wraps
 from flask import current_app, g, redirect, request, session, url_for
 from sqlalchemy import select
 
-from ...errors import NotFound, PermissionDenied
-from ...extensions import db
-from ...models import Booking, BusyBlock, EventType, Host, User
+from scheduling.errors import NotFound, PermissionDenied
+from scheduling.extensions import db
+from scheduling.models import Booking, BusyBlock, EventType, Host, User
 
 SESSION_USER = "uid"
 SESSION_VERSION = "sv"

@@ -4,10 +4,10 @@ from functools import wraps
 
 from flask import g, request
 
-from ... import clock
-from ...errors import PermissionDenied
-from ...operations.api_keys import authenticate, touch
-from ..errors import error_response
+from scheduling import clock
+from scheduling.errors import PermissionDenied
+from scheduling.operations.api_keys import authenticate, touch
+from scheduling.web.errors import error_response
 
 
 def _unauthorized(message: str):

@@ -12,13 +12,14 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app, g, jsonify, request
 from sqlalchemy import and_, or_, select
 
-from ... import clock
-from ...errors import InvalidRequest, NotFound
-from ...extensions import db
-from ...models import OUTCOMES, STATUSES, Booking, EventType, Host, Lead
-from ...operations.bookings import cancel_booking, reschedule_booking
-from ...operations.outcomes import NOTE_MAX, OutcomeInput, record_outcome
-from ...operations.payloads import booking_json, event_type_json, host_json, lead_json
+from scheduling import clock
+from scheduling.errors import InvalidRequest, NotFound
+from scheduling.extensions import db
+from scheduling.models import OUTCOMES, STATUSES, Booking, EventType, Host, Lead
+from scheduling.operations.bookings import cancel_booking, reschedule_booking
+from scheduling.operations.outcomes import NOTE_MAX, OutcomeInput, record_outcome
+from scheduling.operations.payloads import booking_json, event_type_json, host_json, lead_json
+
 from .auth import api_key_required
 from .blueprint import bp
 from .schemas import parse_instant

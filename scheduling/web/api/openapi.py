@@ -7,8 +7,9 @@ Written by hand next to the code it describes; tests check real responses agains
 
 from flask import jsonify
 
-from ...models import OUTCOMES, STATUSES
-from ...operations.notifications import API_VERSION
+from scheduling.models import OUTCOMES, STATUSES
+from scheduling.operations.notifications import API_VERSION
+
 from .blueprint import bp
 
 

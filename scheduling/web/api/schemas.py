@@ -7,9 +7,9 @@ from datetime import date, datetime
 
 from email_validator import EmailNotValidError, validate_email
 
-from ...availability.timezones import is_valid_zone
-from ...errors import InvalidRequest
-from ...operations.bookings import Invitee
+from scheduling.availability.timezones import is_valid_zone
+from scheduling.errors import InvalidRequest
+from scheduling.operations.bookings import Invitee
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

@@ -7,21 +7,22 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, jsonify, request
 
-from ... import clock
-from ...availability import local_day_range
-from ...errors import InvalidRequest, SchedulingError
-from ...extensions import db
-from ...models import Booking, Lead
-from ...operations.bookings import get_event_type
-from ...operations.routing import (
+from scheduling import clock
+from scheduling.availability import local_day_range
+from scheduling.errors import InvalidRequest, SchedulingError
+from scheduling.extensions import db
+from scheduling.models import Booking, Lead
+from scheduling.operations.bookings import get_event_type
+from scheduling.operations.routing import (
     book_for_route,
     bookable_host_ids,
     evaluate_answers,
     lead_for_event_type,
     qualify,
 )
-from ...operations.slots import compute_event_type_slots
-from ..urls import booking_link
+from scheduling.operations.slots import compute_event_type_slots
+from scheduling.web.urls import booking_link
+
 from .blueprint import bp
 from .schemas import parse_answers_arg, parse_booking_request, parse_date_arg, parse_zone_arg
 

@@ -11,14 +11,14 @@ import random
 from flask import Blueprint, g, jsonify, redirect, request, url_for
 from jinja2 import pass_context
 
-from ... import clock
-from ...attribution import clean_decision, clean_touch, loads_bounded
-from ...errors import InvalidRequest, PermissionDenied
-from ...extensions import db
-from ...models import Booking, EventType, Lead
-from ...operations import embedding as ops
-from ...operations.bookings import get_event_type
-from ..security import CSP
+from scheduling import clock
+from scheduling.attribution import clean_decision, clean_touch, loads_bounded
+from scheduling.errors import InvalidRequest, PermissionDenied
+from scheduling.extensions import db
+from scheduling.models import Booking, EventType, Lead
+from scheduling.operations import embedding as ops
+from scheduling.operations.bookings import get_event_type
+from scheduling.web.security import CSP
 
 bp = Blueprint("embed", __name__, url_prefix="/embed")
 _random = random.SystemRandom()

@@ -9,9 +9,9 @@ from datetime import timedelta
 from flask import Blueprint, current_app, request
 from werkzeug.http import http_date, parse_date
 
-from ... import clock
-from ...errors import NotFound
-from ...operations.calendar_feeds import build_feed, find_feed
+from scheduling import clock
+from scheduling.errors import NotFound
+from scheduling.operations.calendar_feeds import build_feed, find_feed
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 

@@ -5,11 +5,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from ...availability import group_by_local_date, local_day_range
-from ...availability.timezones import is_valid_zone
-from ...errors import InvalidRequest
-from ...models import EventType
-from ...operations.slots import compute_event_type_slots
+from scheduling.availability import group_by_local_date, local_day_range
+from scheduling.availability.timezones import is_valid_zone
+from scheduling.errors import InvalidRequest
+from scheduling.models import EventType
+from scheduling.operations.slots import compute_event_type_slots
 
 
 @dataclass

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from ...operations.bookings import Invitee
+from scheduling.operations.bookings import Invitee
 
 
 class PublicForm(FlaskForm):

@@ -6,27 +6,33 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from ... import clock
-from ...availability.timezones import all_zones
-from ...errors import InvalidRequest, SlotUnavailable
-from ...extensions import db
-from ...ical import render_calendar
-from ...models import Booking, EventType, Lead
-from ...operations.bookings import cancel_booking, get_booking, get_event_type, reschedule_booking
-from ...operations.calendar_items import calendar_event_for
-from ...operations.routing import (
+from scheduling import clock
+from scheduling.availability.timezones import all_zones
+from scheduling.errors import InvalidRequest, SlotUnavailable
+from scheduling.extensions import db
+from scheduling.ical import render_calendar
+from scheduling.models import Booking, EventType, Lead
+from scheduling.operations.bookings import (
+    cancel_booking,
+    get_booking,
+    get_event_type,
+    reschedule_booking,
+)
+from scheduling.operations.calendar_items import calendar_event_for
+from scheduling.operations.routing import (
     book_for_route,
     bookable_host_ids,
     get_lead,
     lead_for_event_type,
     qualify,
 )
-from ...operations.slots import compute_event_type_slots
-from ...routing import COUNTRIES
-from ...security.links import check_booking_token
-from ..embed import install_embed_mode, note_result, ordered_questions, signal
-from ..security import check_form_token, check_same_origin_post, make_form_token
-from ..urls import booking_link
+from scheduling.operations.slots import compute_event_type_slots
+from scheduling.routing import COUNTRIES
+from scheduling.security.links import check_booking_token
+from scheduling.web.embed import install_embed_mode, note_result, ordered_questions, signal
+from scheduling.web.security import check_form_token, check_same_origin_post, make_form_token
+from scheduling.web.urls import booking_link
+
 from .calendar import build_calendar, parse_tz
 from .forms import BookingForm, CancelForm, RescheduleForm, answers_from_form
 

@@ -5,13 +5,20 @@ from urllib.parse import urlsplit
 import segno
 from flask import flash, redirect, render_template, request, session, url_for
 
-from .... import clock
-from ....errors import InvalidRequest, PermissionDenied
-from ....extensions import db
-from ....models import User
-from ....operations import accounts
-from ..access import client_address, current_user, login_required, login_user, secret_key
-from ..blueprint import bp
+from scheduling import clock
+from scheduling.errors import InvalidRequest, PermissionDenied
+from scheduling.extensions import db
+from scheduling.models import User
+from scheduling.operations import accounts
+from scheduling.web.admin.access import (
+    client_address,
+    current_user,
+    login_required,
+    login_user,
+    secret_key,
+)
+from scheduling.web.admin.blueprint import bp
+
 from .auth_forms import ChangePasswordForm, ConfirmForm, EnableTotpForm, LoginForm, TotpForm
 
 PENDING_2FA = "pending_2fa"

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-from ....operations.accounts import MIN_PASSWORD_LENGTH
+from scheduling.operations.accounts import MIN_PASSWORD_LENGTH
 
 NO_HOST = ""
 ROLE_CHOICES = [

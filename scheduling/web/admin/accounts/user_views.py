@@ -5,14 +5,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from .... import clock
-from ....errors import InvalidRequest
-from ....extensions import db
-from ....models import Host, User
-from ....operations import accounts
-from ....operations.users import check_host_link, update_user
-from ..access import current_user, get_user, login_user, roles_required
-from ..blueprint import bp
+from scheduling import clock
+from scheduling.errors import InvalidRequest
+from scheduling.extensions import db
+from scheduling.models import Host, User
+from scheduling.operations import accounts
+from scheduling.operations.users import check_host_link, update_user
+from scheduling.web.admin.access import current_user, get_user, login_user, roles_required
+from scheduling.web.admin.blueprint import bp
+
 from .auth_forms import ConfirmForm
 from .user_forms import NO_HOST, ResetPasswordForm, UserCreateForm, UserEditForm
 

@@ -13,12 +13,12 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Email, Length, Optional, StopValidation
 
-from ....availability import local_day_range
-from ....availability.calendar_week import FIRST_DAY, LAST_DAY
-from ....availability.timezones import all_zones
-from ....models import OUTCOMES, STATUSES, EventType, Host
-from ....operations.booking_queries import BookingFilter
-from ....operations.bookings import Invitee
+from scheduling.availability import local_day_range
+from scheduling.availability.calendar_week import FIRST_DAY, LAST_DAY
+from scheduling.availability.timezones import all_zones
+from scheduling.models import OUTCOMES, STATUSES, EventType, Host
+from scheduling.operations.booking_queries import BookingFilter
+from scheduling.operations.bookings import Invitee
 
 SEARCH_MAX = 200
 OUTCOME_FILTERS = ("none", *OUTCOMES)

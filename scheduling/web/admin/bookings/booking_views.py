@@ -15,12 +15,12 @@ from flask import (
 )
 from flask_babel import get_locale
 
-from .... import clock
-from ....availability import local_day_range
-from ....errors import BookingClosed, InvalidRequest, SlotUnavailable
-from ....extensions import db
-from ....models import OUTCOMES, STATUSES, Booking, EventType, Host, User
-from ....operations.booking_queries import (
+from scheduling import clock
+from scheduling.availability import local_day_range
+from scheduling.errors import BookingClosed, InvalidRequest, SlotUnavailable
+from scheduling.extensions import db
+from scheduling.models import OUTCOMES, STATUSES, Booking, EventType, Host, User
+from scheduling.operations.booking_queries import (
     bookable_event_types,
     booking_history,
     count_bookings,
@@ -34,12 +34,19 @@ from ....operations.booking_queries import (
     successor_of,
     viewer_zone,
 )
-from ....operations.bookings import cancel_booking, create_booking, reschedule_booking
-from ...csvsafe import csv_chunks
-from ...security import csv_download
-from ...urls import booking_link
-from ..access import current_user, get_booking, is_manager, login_required, visible_hosts
-from ..blueprint import bp
+from scheduling.operations.bookings import cancel_booking, create_booking, reschedule_booking
+from scheduling.web.admin.access import (
+    current_user,
+    get_booking,
+    is_manager,
+    login_required,
+    visible_hosts,
+)
+from scheduling.web.admin.blueprint import bp
+from scheduling.web.csvsafe import csv_chunks
+from scheduling.web.security import csv_download
+from scheduling.web.urls import booking_link
+
 from .booking_forms import (
     CancelForm,
     NewBookingForm,

@@ -13,16 +13,17 @@ from datetime import UTC, datetime, time, timedelta
 from flask import current_app, render_template, request
 from sqlalchemy import select
 
-from .... import clock
-from ....errors import InvalidRequest, NotFound
-from ....extensions import db
-from ....models import EventType, Lead, User
-from ....operations import routing_admin as ops
-from ....routing import COUNTRIES
-from ...csvsafe import csv_chunks
-from ...security import csv_download
-from ..access import current_user, is_manager, login_required
-from ..blueprint import bp
+from scheduling import clock
+from scheduling.errors import InvalidRequest, NotFound
+from scheduling.extensions import db
+from scheduling.models import EventType, Lead, User
+from scheduling.operations import routing_admin as ops
+from scheduling.routing import COUNTRIES
+from scheduling.web.admin.access import current_user, is_manager, login_required
+from scheduling.web.admin.blueprint import bp
+from scheduling.web.csvsafe import csv_chunks
+from scheduling.web.security import csv_download
+
 from .booking_forms import parse_day_range, parse_id_arg, parse_page
 
 PER_PAGE = 50

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from ....operations.outcomes import NOTE_MAX, OutcomeInput
+from scheduling.operations.outcomes import NOTE_MAX, OutcomeInput
 
 # Digits with an optional decimal point or comma and up to two decimals: 1500, 1500.5, 1500,50.
 _AMOUNT_RE = re.compile(r"[0-9]{1,12}(?:[.,][0-9]{1,2})?")

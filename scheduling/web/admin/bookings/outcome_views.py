@@ -4,12 +4,13 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
-from .... import clock
-from ....errors import InvalidRequest
-from ....extensions import db
-from ....operations.outcomes import lost_reason_choices, outcome_blocker, record_outcome
-from ..access import current_user, get_booking, login_required
-from ..blueprint import bp
+from scheduling import clock
+from scheduling.errors import InvalidRequest
+from scheduling.extensions import db
+from scheduling.operations.outcomes import lost_reason_choices, outcome_blocker, record_outcome
+from scheduling.web.admin.access import current_user, get_booking, login_required
+from scheduling.web.admin.blueprint import bp
+
 from .outcome_forms import OutcomeForm
 
 BOOKING_DETAIL = "admin.bookings_detail"

@@ -5,8 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ....errors import InvalidRequest
-from ....operations.calendar_import import SourceInput
+from scheduling.errors import InvalidRequest
+from scheduling.operations.calendar_import import SourceInput
 
 
 class SourceForm(FlaskForm):

@@ -10,17 +10,24 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .... import clock
-from ....errors import InvalidRequest, NotFound, PermissionDenied
-from ....extensions import db
-from ....models import CalendarSource, Host, Pool
-from ....operations import calendar_feeds as feeds
-from ....operations import calendar_import as imports
-from ....operations.locking import acquire_booking_lock
-from ..access import current_user, get_host, login_required, roles_required, secret_key
-from ..blueprint import bp
-from ..nav import MANAGERS
-from ..routing.pool_views import get_pool
+from scheduling import clock
+from scheduling.errors import InvalidRequest, NotFound, PermissionDenied
+from scheduling.extensions import db
+from scheduling.models import CalendarSource, Host, Pool
+from scheduling.operations import calendar_feeds as feeds
+from scheduling.operations import calendar_import as imports
+from scheduling.operations.locking import acquire_booking_lock
+from scheduling.web.admin.access import (
+    current_user,
+    get_host,
+    login_required,
+    roles_required,
+    secret_key,
+)
+from scheduling.web.admin.blueprint import bp
+from scheduling.web.admin.nav import MANAGERS
+from scheduling.web.admin.routing.pool_views import get_pool
+
 from .calendar_sync_forms import FeedPrivacyForm, SourceForm
 
 

@@ -5,27 +5,39 @@ from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
 
-from .... import clock
-from ....availability.calendar_week import Entry, build_team_week, build_week, monday_of, week_range
-from ....errors import InvalidRequest, PermissionDenied
-from ....extensions import db
-from ....models import Host, User
-from ....operations.booking_queries import (
+from scheduling import clock
+from scheduling.availability.calendar_week import (
+    Entry,
+    build_team_week,
+    build_week,
+    monday_of,
+    week_range,
+)
+from scheduling.errors import InvalidRequest, PermissionDenied
+from scheduling.extensions import db
+from scheduling.models import Host, User
+from scheduling.operations.booking_queries import (
     confirmed_bookings_between,
     free_slots_by_host,
     viewer_zone,
 )
-from ....operations.busy_blocks import (
+from scheduling.operations.busy_blocks import (
     blocks_between,
     bookings_inside,
     create_busy_block,
     delete_busy_block,
     upcoming_blocks,
 )
-from ..access import current_user, get_busy_block, is_manager, login_required, visible_hosts
-from ..accounts.auth_forms import ConfirmForm
-from ..blueprint import bp
-from ..bookings.booking_forms import BusyBlockForm, parse_day_arg, parse_id_arg
+from scheduling.web.admin.access import (
+    current_user,
+    get_busy_block,
+    is_manager,
+    login_required,
+    visible_hosts,
+)
+from scheduling.web.admin.accounts.auth_forms import ConfirmForm
+from scheduling.web.admin.blueprint import bp
+from scheduling.web.admin.bookings.booking_forms import BusyBlockForm, parse_day_arg, parse_id_arg
 
 TEAM = "team"
 BLOCKS_SHOWN = 200

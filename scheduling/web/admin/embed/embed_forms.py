@@ -14,8 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ....attribution import MAX_COOKIE_DAYS
-from ....operations.embedding import MAX_VARIANTS, PROMPT_MAX
+from scheduling.attribution import MAX_COOKIE_DAYS
+from scheduling.operations.embedding import MAX_VARIANTS, PROMPT_MAX
 
 
 def _strip(value):

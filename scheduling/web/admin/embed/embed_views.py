@@ -4,18 +4,19 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .... import clock
-from ....attribution import aggregate_funnel, not_attributed_share, variant_stats
-from ....attribution.dashboard import date_range
-from ....errors import InvalidRequest
-from ....extensions import db
-from ....models import EventType, Host
-from ....operations import embedding as ops
-from ...csvsafe import csv_chunks
-from ...security import csv_download
-from ..access import current_user, roles_required
-from ..blueprint import bp
-from ..overview.dashboard_views import money, percent
+from scheduling import clock
+from scheduling.attribution import aggregate_funnel, not_attributed_share, variant_stats
+from scheduling.attribution.dashboard import date_range
+from scheduling.errors import InvalidRequest
+from scheduling.extensions import db
+from scheduling.models import EventType, Host
+from scheduling.operations import embedding as ops
+from scheduling.web.admin.access import current_user, roles_required
+from scheduling.web.admin.blueprint import bp
+from scheduling.web.admin.overview.dashboard_views import money, percent
+from scheduling.web.csvsafe import csv_chunks
+from scheduling.web.security import csv_download
+
 from .embed_forms import AbTestForm, EmbedSettingsForm, StopForm
 
 CONVERSIONS = ("qualified", "booked", "won")

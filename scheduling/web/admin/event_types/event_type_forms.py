@@ -31,8 +31,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ....models import LAYOUTS
-from ....operations.event_types import BUTTON_LABEL_MAX, DETAIL_REQUIRED, EventTypeData
+from scheduling.models import LAYOUTS
+from scheduling.operations.event_types import BUTTON_LABEL_MAX, DETAIL_REQUIRED, EventTypeData
 
 PHONE_RE = re.compile(r"\+?[0-9 ()./-]{5,40}")
 

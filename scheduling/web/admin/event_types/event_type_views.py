@@ -10,15 +10,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from .... import clock
-from ....errors import InvalidRequest
-from ....extensions import db
-from ....models import EventType, Host, Pool, RoutingForm
-from ....operations import event_types as ops
-from ..access import current_user, get_event_type, roles_required
-from ..blueprint import bp
-from ..hosts.host_forms import attach_error
-from ..nav import MANAGERS
+from scheduling import clock
+from scheduling.errors import InvalidRequest
+from scheduling.extensions import db
+from scheduling.models import EventType, Host, Pool, RoutingForm
+from scheduling.operations import event_types as ops
+from scheduling.web.admin.access import current_user, get_event_type, roles_required
+from scheduling.web.admin.blueprint import bp
+from scheduling.web.admin.hosts.host_forms import attach_error
+from scheduling.web.admin.nav import MANAGERS
+
 from .event_type_forms import EventTypeForm
 
 

@@ -5,9 +5,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
-from ....availability.timezones import all_zones, is_valid_zone
-from ....errors import InvalidRequest
-from ....operations.hosts import WEEKDAY_KEYS, parse_intervals
+from scheduling.availability.timezones import all_zones, is_valid_zone
+from scheduling.errors import InvalidRequest
+from scheduling.operations.hosts import WEEKDAY_KEYS, parse_intervals
 
 HOURS_HINT = _l(
     'Several intervals separated by commas, e.g. "09:00-12:00, 13:00-17:30"; '

@@ -13,12 +13,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .... import clock
-from ....errors import InvalidRequest, NotFound
-from ....extensions import db
-from ....models import EventType, Holiday, Host, event_type_hosts
-from ....operations import hosts as ops
-from ..access import (
+from scheduling import clock
+from scheduling.errors import InvalidRequest, NotFound
+from scheduling.extensions import db
+from scheduling.models import EventType, Holiday, Host, event_type_hosts
+from scheduling.operations import hosts as ops
+from scheduling.web.admin.access import (
     current_user,
     get_host,
     is_manager,
@@ -26,8 +26,9 @@ from ..access import (
     roles_required,
     visible_hosts,
 )
-from ..blueprint import bp
-from ..nav import MANAGERS
+from scheduling.web.admin.blueprint import bp
+from scheduling.web.admin.nav import MANAGERS
+
 from .host_forms import AvailabilityForm, HolidayForm, HostForm, OverrideForm, attach_error
 
 

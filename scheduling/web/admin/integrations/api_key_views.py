@@ -4,13 +4,14 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .... import clock
-from ....errors import InvalidRequest, NotFound
-from ....extensions import db
-from ....models import ApiKey
-from ....operations import api_keys as ops
-from ..access import current_user, roles_required
-from ..blueprint import bp
+from scheduling import clock
+from scheduling.errors import InvalidRequest, NotFound
+from scheduling.extensions import db
+from scheduling.models import ApiKey
+from scheduling.operations import api_keys as ops
+from scheduling.web.admin.access import current_user, roles_required
+from scheduling.web.admin.blueprint import bp
+
 from .integration_forms import ApiKeyForm
 
 

@@ -8,7 +8,7 @@ from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ....models import WEBHOOK_EVENTS
+from scheduling.models import WEBHOOK_EVENTS
 
 
 def _strip(value):

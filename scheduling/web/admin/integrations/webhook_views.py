@@ -5,14 +5,15 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from .... import clock
-from ....errors import InvalidRequest, NotFound
-from ....extensions import db
-from ....models import OutboxMessage, User, WebhookDelivery, WebhookSubscription
-from ....operations import outbox as outbox_ops
-from ....operations import webhooks as ops
-from ..access import current_user, roles_required
-from ..blueprint import bp
+from scheduling import clock
+from scheduling.errors import InvalidRequest, NotFound
+from scheduling.extensions import db
+from scheduling.models import OutboxMessage, User, WebhookDelivery, WebhookSubscription
+from scheduling.operations import outbox as outbox_ops
+from scheduling.operations import webhooks as ops
+from scheduling.web.admin.access import current_user, roles_required
+from scheduling.web.admin.blueprint import bp
+
 from .integration_forms import WebhookForm
 
 LOG_ROWS = 50

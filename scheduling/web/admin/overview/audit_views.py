@@ -8,12 +8,12 @@ from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from ....attribution.dashboard import parse_day
-from ....errors import InvalidRequest
-from ....extensions import db
-from ....models import AuditEntry, User
-from ..access import current_user, roles_required
-from ..blueprint import bp
+from scheduling.attribution.dashboard import parse_day
+from scheduling.errors import InvalidRequest
+from scheduling.extensions import db
+from scheduling.models import AuditEntry, User
+from scheduling.web.admin.access import current_user, roles_required
+from scheduling.web.admin.blueprint import bp
 
 PER_PAGE = 50
 MAX_PAGE = 100_000

@@ -5,13 +5,13 @@ from flask import render_template, request
 from flask_babel import get_locale
 from sqlalchemy import select
 
-from .... import clock
-from ....attribution.dashboard import CallRow, date_range, summarise
-from ....errors import InvalidRequest
-from ....extensions import db
-from ....models import Booking, LostReason, Outcome
-from ..access import current_user, login_required, visible_hosts
-from ..blueprint import bp
+from scheduling import clock
+from scheduling.attribution.dashboard import CallRow, date_range, summarise
+from scheduling.errors import InvalidRequest
+from scheduling.extensions import db
+from scheduling.models import Booking, LostReason, Outcome
+from scheduling.web.admin.access import current_user, login_required, visible_hosts
+from scheduling.web.admin.blueprint import bp
 
 
 def money(amount, currency: str) -> str:

@@ -5,11 +5,11 @@ from datetime import timedelta
 from flask import render_template
 from sqlalchemy import select
 
-from .... import clock
-from ....extensions import db
-from ....models import Booking
-from ..access import current_user, login_required, visible_host_ids
-from ..blueprint import bp
+from scheduling import clock
+from scheduling.extensions import db
+from scheduling.models import Booking
+from scheduling.web.admin.access import current_user, login_required, visible_host_ids
+from scheduling.web.admin.blueprint import bp
 
 
 @bp.get("/")

@@ -13,9 +13,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ....operations.routing_admin import ADJUST_LIMIT, MemberData, PoolData
-from ..event_types.event_type_forms import IdSelectField, WholeNumberField
-from ..hosts.host_forms import check_zone, zone_choices
+from scheduling.operations.routing_admin import ADJUST_LIMIT, MemberData, PoolData
+from scheduling.web.admin.event_types.event_type_forms import IdSelectField, WholeNumberField
+from scheduling.web.admin.hosts.host_forms import check_zone, zone_choices
+
 from .routing_forms import strip
 
 CAP_MESSAGE = _l("Leave the cap empty for no cap, or enter 1 to 1000.")

@@ -9,14 +9,15 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from .... import clock
-from ....errors import InvalidRequest, NotFound
-from ....extensions import db
-from ....models import EventType, Host, Pool, PoolMember, User
-from ....operations import routing_admin as ops
-from ..access import current_user, roles_required
-from ..blueprint import bp
-from ..nav import MANAGERS
+from scheduling import clock
+from scheduling.errors import InvalidRequest, NotFound
+from scheduling.extensions import db
+from scheduling.models import EventType, Host, Pool, PoolMember, User
+from scheduling.operations import routing_admin as ops
+from scheduling.web.admin.access import current_user, roles_required
+from scheduling.web.admin.blueprint import bp
+from scheduling.web.admin.nav import MANAGERS
+
 from .pool_forms import PERIOD_LABELS, AddMemberForm, AdjustForm, MemberForm, PoolForm
 from .routing_views import show_problems
 

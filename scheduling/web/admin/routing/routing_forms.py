@@ -20,8 +20,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from .... import routing as rt
-from ....operations.routing_admin import (
+from scheduling import routing as rt
+from scheduling.operations.routing_admin import (
     CHOICE_KINDS,
     MAX_CONDITIONS,
     QuestionData,
@@ -29,8 +29,8 @@ from ....operations.routing_admin import (
     parse_value,
     value_text,
 )
-from ....routing.operators import to_number
-from ..event_types.event_type_forms import IdSelectField, WholeNumberField
+from scheduling.routing.operators import to_number
+from scheduling.web.admin.event_types.event_type_forms import IdSelectField, WholeNumberField
 
 KIND_LABELS = {
     "short_text": _l("Short text"),

@@ -14,17 +14,18 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .... import clock
-from ....errors import InvalidRequest, NotFound
-from ....extensions import db
-from ....models import EventType, Host, Pool, Question, RoutingForm, RoutingRule, User
-from ....operations import routing_admin as ops
-from ....operations.routing import evaluate_answers
-from ....routing import COUNTRIES
-from ...public.forms import answers_from_form
-from ..access import current_user, roles_required
-from ..blueprint import bp
-from ..nav import MANAGERS
+from scheduling import clock
+from scheduling.errors import InvalidRequest, NotFound
+from scheduling.extensions import db
+from scheduling.models import EventType, Host, Pool, Question, RoutingForm, RoutingRule, User
+from scheduling.operations import routing_admin as ops
+from scheduling.operations.routing import evaluate_answers
+from scheduling.routing import COUNTRIES
+from scheduling.web.admin.access import current_user, roles_required
+from scheduling.web.admin.blueprint import bp
+from scheduling.web.admin.nav import MANAGERS
+from scheduling.web.public.forms import answers_from_form
+
 from .routing_forms import (
     KIND_LABELS,
     OPERATOR_LABELS,

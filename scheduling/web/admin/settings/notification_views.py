@@ -3,12 +3,12 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .... import clock
-from ....extensions import db
-from ....operations import notifications as ops
-from ..access import current_user, get_event_type, roles_required
-from ..blueprint import bp
-from ..integrations.integration_forms import NotificationForm, parse_minutes
+from scheduling import clock
+from scheduling.extensions import db
+from scheduling.operations import notifications as ops
+from scheduling.web.admin.access import current_user, get_event_type, roles_required
+from scheduling.web.admin.blueprint import bp
+from scheduling.web.admin.integrations.integration_forms import NotificationForm, parse_minutes
 
 
 @bp.route("/event-types/<int:event_type_id>/notifications", methods=["GET", "POST"])

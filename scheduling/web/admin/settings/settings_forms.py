@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, Regexp
 
-from ....operations.settings import LABEL_MAX, URL_MAX
+from scheduling.operations.settings import LABEL_MAX, URL_MAX
 
 MAX_POSITION = 999
 

@@ -3,13 +3,14 @@
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .... import clock
-from ....errors import InvalidRequest, NotFound
-from ....extensions import db
-from ....models import LostReason, User
-from ....operations import settings as ops
-from ..access import current_user, roles_required
-from ..blueprint import bp
+from scheduling import clock
+from scheduling.errors import InvalidRequest, NotFound
+from scheduling.extensions import db
+from scheduling.models import LostReason, User
+from scheduling.operations import settings as ops
+from scheduling.web.admin.access import current_user, roles_required
+from scheduling.web.admin.blueprint import bp
+
 from .settings_forms import MAX_POSITION, ActiveForm, MoveForm, OrganisationForm, ReasonForm
 
 
