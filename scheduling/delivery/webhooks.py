@@ -16,9 +16,8 @@ from scheduling.models import OutboxMessage, WebhookDelivery, WebhookSubscriptio
 from scheduling.operations.locking import acquire_booking_lock
 from scheduling.remote import netguard
 from scheduling.security import secretbox
-from scheduling.security.webhook_signature import HEADER, sign
+from scheduling.security.webhook_signature import HEADER, SECRET_PURPOSE, sign
 
-SECRET_PURPOSE = "webhook-secret"  # noqa: S105 (a key-derivation label)
 USER_AGENT = "Rendezvous-Webhooks/1"
 
 

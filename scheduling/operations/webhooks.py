@@ -7,12 +7,12 @@ secretbox, not hashed: every delivery needs it to compute the HMAC.
 import secrets
 from datetime import datetime, timedelta
 
-from scheduling.delivery.webhooks import SECRET_PURPOSE
 from scheduling.errors import InvalidRequest
 from scheduling.extensions import db
 from scheduling.models import WEBHOOK_EVENTS, OutboxMessage, User, WebhookSubscription
 from scheduling.remote.netguard import RefusedAddress, check_url, resolve
 from scheduling.security.secretbox import encrypt
+from scheduling.security.webhook_signature import SECRET_PURPOSE
 
 from . import outbox
 from .audit import record

@@ -10,6 +10,9 @@ import hashlib
 import hmac
 
 HEADER = "Rendezvous-Signature"
+# The secretbox purpose under which subscription secrets are stored: operations encrypt with it,
+# the worker decrypts with it to sign.
+SECRET_PURPOSE = "webhook-secret"  # noqa: S105 (a key-derivation label)
 DEFAULT_TOLERANCE = 300  # seconds
 
 
