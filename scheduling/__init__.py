@@ -1,4 +1,7 @@
-"""Rendezvous: a self-hosted booking app. `create_app` wires config, extensions, blueprints, CLI."""
+"""Rendezvous: a self-hosted booking app. `create_app` wires config, extensions, blueprints, CLI.
+
+The layers and where to find things: docs/architecture.md.
+"""
 
 from pathlib import Path
 

@@ -2,7 +2,8 @@
 
 Touches come from the visitor's browser (only after consent) and are treated as untrusted input:
 `clean_touch` keeps known keys with bounded, printable values. The report and the A/B statistics
-work on plain rows so the web layer only loads data and renders.
+work on plain rows so the web layer only loads data and renders; so does the dashboard
+arithmetic (dashboard.py). Imports only the standard library and the other pure packages.
 """
 
 from .consent import (

@@ -1,6 +1,8 @@
 """Slot engine: hours, event rules and busy time to free slots. Pure: no Flask, no DB, no clock.
 
-The rules it implements are DESIGN.md section 4 ("Slot rules, decided").
+The rules it implements are DESIGN.md section 4 ("Slot rules, decided"). Also here: zone names
+people choose from (timezones) and the week grid of the admin calendar (calendar_week). Imports
+only the standard library, zoneinfo and the other pure packages.
 """
 
 from .model import (

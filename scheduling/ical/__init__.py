@@ -1,7 +1,7 @@
 """RFC 5545 text for bookings: add-to-calendar files, invitations and cancellations.
 
 Times are written in UTC (the form every client reads the same way, with no VTIMEZONE to trust).
-Pure: no Flask, no DB, no clock.
+Pure: no Flask, no DB, no clock; imports only the standard library, icalendar and pure packages.
 """
 
 from dataclasses import dataclass

@@ -1,4 +1,8 @@
-"""The data model, one module per aggregate; importing this registers every table."""
+"""The data model, one module per aggregate; importing this registers every table.
+
+Models are thin (columns, relationships, named constraints) and import only extensions and the
+pure packages; state changes that touch several rows live in operations.
+"""
 
 from .activity import OUTCOMES, AuditEntry, BusyBlock, LostReason, Outcome
 from .api_keys import API_SCOPES, ApiKey

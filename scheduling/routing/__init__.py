@@ -1,7 +1,8 @@
 """Lead routing: questions, first-match rules, round-robin. Pure: no Flask, no DB, no clock.
 
 questions cleans and scores answers, rules turns answers and score into an action (team,
-host, event type or disqualification), round_robin picks a fair host from a team and says why.
+host, event type or disqualification), round_robin picks a fair host from a team and says why;
+phones checks phone answers. Imports only the standard library, phonenumbers and pure packages.
 """
 
 from .countries import COUNTRIES
