@@ -17,7 +17,7 @@ from scheduling import clock
 from scheduling.errors import InvalidRequest, NotFound
 from scheduling.extensions import db
 from scheduling.models import EventType, Lead, User
-from scheduling.operations import routing_admin as ops
+from scheduling.operations import pools as ops
 from scheduling.routing import COUNTRIES
 from scheduling.web.admin.access import current_user, is_manager, login_required
 from scheduling.web.admin.blueprint import bp

@@ -1,7 +1,7 @@
 """Forms for routing forms, questions, rules, the fallback and the test page (shape checks only).
 
 Whether a key is unique, a show-if looks at an earlier question, or a rule's target belongs to
-the organisation is decided by operations.routing_admin and the pure routing package.
+the organisation is decided by operations.pools and the pure routing package.
 """
 
 from flask_babel import gettext as _
@@ -21,7 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from scheduling import routing as rt
-from scheduling.operations.routing_admin import (
+from scheduling.operations.pools import (
     CHOICE_KINDS,
     MAX_CONDITIONS,
     QuestionData,

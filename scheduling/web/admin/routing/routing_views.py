@@ -18,7 +18,7 @@ from scheduling import clock
 from scheduling.errors import InvalidRequest, NotFound
 from scheduling.extensions import db
 from scheduling.models import EventType, Host, Pool, Question, RoutingForm, RoutingRule, User
-from scheduling.operations import routing_admin as ops
+from scheduling.operations import pools as ops
 from scheduling.operations.routing import evaluate_answers
 from scheduling.routing import COUNTRIES
 from scheduling.web.admin.access import current_user, roles_required
