@@ -18,8 +18,29 @@ from scheduling import clock
 from scheduling.errors import InvalidRequest, NotFound
 from scheduling.extensions import db
 from scheduling.models import EventType, Host, Pool, Question, RoutingForm, RoutingRule, User
-from scheduling.operations import pools as ops
 from scheduling.operations.routing import evaluate_answers
+from scheduling.operations.routing_forms import (
+    create_routing_form,
+    delete_routing_form,
+    event_types_using_form,
+    rename_routing_form,
+    value_text,
+)
+from scheduling.operations.routing_questions import (
+    create_question,
+    delete_question,
+    move_question,
+    update_question,
+)
+from scheduling.operations.routing_rules import (
+    create_rule,
+    delete_rule,
+    move_rule,
+    set_rule_active,
+    targets_of,
+    update_fallback,
+    update_rule,
+)
 from scheduling.routing import COUNTRIES
 from scheduling.web.admin.access import current_user, roles_required
 from scheduling.web.admin.blueprint import bp
@@ -155,7 +176,7 @@ def routing_forms_new():
     if not form.validate_on_submit():
         return _list_page(form, 400)
     try:
-        created = ops.create_routing_form(user.organisation, form.name.data, clock.utcnow(), user)
+        created = create_routing_form(user.organisation, form.name.data, clock.utcnow(), user)
     except InvalidRequest as exc:
         db.session.rollback()
         show_problems(form, exc)
@@ -173,11 +194,11 @@ def _detail_page(routing_form: RoutingForm, status: int = 200, rename_form=None,
         routing_form=routing_form,
         rename_form=rename_form,
         notice=notice,
-        used_by=ops.event_types_using_form(routing_form),
-        targets=ops.targets_of(user.organisation_id),
+        used_by=event_types_using_form(routing_form),
+        targets=targets_of(user.organisation_id),
         kind_labels=KIND_LABELS,
         operator_labels=OPERATOR_LABELS,
-        value_text=ops.value_text,
+        value_text=value_text,
     ), status
 
 
@@ -196,7 +217,7 @@ def routing_forms_rename(form_id: int):
     if not form.validate_on_submit():
         return _detail_page(routing_form, 400, rename_form=form)
     try:
-        changed = ops.rename_routing_form(routing_form, form.name.data, clock.utcnow(), user)
+        changed = rename_routing_form(routing_form, form.name.data, clock.utcnow(), user)
     except InvalidRequest as exc:
         db.session.rollback()
         show_problems(form, exc)
@@ -213,7 +234,7 @@ def routing_forms_delete(form_id: int):
     routing_form = get_routing_form(user, form_id)
     name = routing_form.name
     try:
-        ops.delete_routing_form(routing_form, clock.utcnow(), user)
+        delete_routing_form(routing_form, clock.utcnow(), user)
     except InvalidRequest as exc:
         db.session.rollback()
         return _detail_page(routing_form, 400, notice=exc.message)
@@ -253,10 +274,10 @@ def _save_question(routing_form: RoutingForm, question: Question | None):
     now = clock.utcnow()
     try:
         if question is None:
-            saved = ops.create_question(routing_form, form.to_data(), now, user)
+            saved = create_question(routing_form, form.to_data(), now, user)
             message = _("Question %(key)s was added.", key=saved.key)
         else:
-            changed = ops.update_question(question, form.to_data(), now, user)
+            changed = update_question(question, form.to_data(), now, user)
             message = _("Question saved.") if changed else _("Nothing changed.")
     except InvalidRequest as exc:
         db.session.rollback()
@@ -297,7 +318,7 @@ def routing_forms_question_delete(form_id: int, question_id: int):
     question = _question_of(routing_form, question_id)
     key = question.key
     try:
-        ops.delete_question(question, clock.utcnow(), user)
+        delete_question(question, clock.utcnow(), user)
     except InvalidRequest as exc:
         db.session.rollback()
         return _detail_page(routing_form, 400, notice=exc.message)
@@ -313,7 +334,7 @@ def routing_forms_question_move(form_id: int, question_id: int):
     routing_form = get_routing_form(user, form_id)
     question = _question_of(routing_form, question_id)
     try:
-        ops.move_question(question, _direction(), clock.utcnow(), user)
+        move_question(question, _direction(), clock.utcnow(), user)
     except InvalidRequest as exc:
         db.session.rollback()
         return _detail_page(routing_form, 400, notice=exc.message)
@@ -353,7 +374,7 @@ def _rule_form(routing_form: RoutingForm, rule: RoutingRule | None) -> RuleForm:
                     {
                         "field": cond.get("field", ""),
                         "operator": cond.get("operator", "equals"),
-                        "value": ops.value_text(cond.get("value")),
+                        "value": value_text(cond.get("value")),
                     }
                 )
             form.fill_action(
@@ -377,10 +398,10 @@ def _save_rule(routing_form: RoutingForm, rule: RoutingRule | None):
     now = clock.utcnow()
     try:
         if rule is None:
-            saved = ops.create_rule(routing_form, form.to_data(), now, user)
+            saved = create_rule(routing_form, form.to_data(), now, user)
             message = _("Rule %(name)s was added.", name=saved.name)
         else:
-            changed = ops.update_rule(rule, form.to_data(), now, user)
+            changed = update_rule(rule, form.to_data(), now, user)
             message = _("Rule saved.") if changed else _("Nothing changed.")
     except InvalidRequest as exc:
         db.session.rollback()
@@ -418,7 +439,7 @@ def routing_forms_rule_delete(form_id: int, rule_id: int):
     routing_form = get_routing_form(user, form_id)
     rule = _rule_of(routing_form, rule_id)
     name = rule.name
-    ops.delete_rule(rule, clock.utcnow(), user)
+    delete_rule(rule, clock.utcnow(), user)
     db.session.commit()
     flash(_("Rule %(name)s was deleted.", name=name), "ok")
     return _to_detail(routing_form, "rules")
@@ -431,7 +452,7 @@ def routing_forms_rule_move(form_id: int, rule_id: int):
     routing_form = get_routing_form(user, form_id)
     rule = _rule_of(routing_form, rule_id)
     try:
-        ops.move_rule(rule, _direction(), clock.utcnow(), user)
+        move_rule(rule, _direction(), clock.utcnow(), user)
     except InvalidRequest as exc:
         return _detail_page(routing_form, 400, notice=exc.message)
     db.session.commit()
@@ -442,7 +463,7 @@ def _set_rule_active(form_id: int, rule_id: int, active: bool):
     user = current_user()
     routing_form = get_routing_form(user, form_id)
     rule = _rule_of(routing_form, rule_id)
-    if ops.set_rule_active(rule, active, clock.utcnow(), user):
+    if set_rule_active(rule, active, clock.utcnow(), user):
         db.session.commit()
         if active:
             flash(_("Rule %(name)s is on again.", name=rule.name), "ok")
@@ -486,7 +507,7 @@ def routing_forms_fallback(form_id: int):
         status = 400
     else:
         try:
-            changed = ops.update_fallback(routing_form, form.action(), clock.utcnow(), user)
+            changed = update_fallback(routing_form, form.action(), clock.utcnow(), user)
         except InvalidRequest as exc:
             db.session.rollback()
             aliases = {"target": TARGET_FIELDS.get(form.action_kind.data, "")}
@@ -532,9 +553,9 @@ def routing_forms_test(form_id: int):
         answers=answers,
         errors=errors,
         result=result,
-        targets=ops.targets_of(user.organisation_id),
+        targets=targets_of(user.organisation_id),
         countries=sorted(COUNTRIES.items(), key=lambda item: item[1]),
         country_names=COUNTRIES,
         operator_labels=OPERATOR_LABELS,
-        value_text=ops.value_text,
+        value_text=value_text,
     ), status
