@@ -19,7 +19,7 @@ from scheduling.web.admin.blueprint import bp
 from scheduling.web.admin.nav import MANAGERS
 
 from .pool_forms import PERIOD_LABELS, AddMemberForm, AdjustForm, MemberForm, PoolForm
-from .routing_views import show_problems
+from .routing_form_views import show_problems
 
 RECENT = 20
 
