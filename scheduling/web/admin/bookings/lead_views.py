@@ -17,7 +17,8 @@ from scheduling import clock
 from scheduling.errors import InvalidRequest, NotFound
 from scheduling.extensions import db
 from scheduling.models import EventType, Lead, User
-from scheduling.operations import routing_admin as ops
+from scheduling.operations import leads as ops
+from scheduling.operations.routing_rules import targets_of
 from scheduling.routing import COUNTRIES
 from scheduling.web.admin.access import current_user, is_manager, login_required
 from scheduling.web.admin.blueprint import bp
@@ -185,7 +186,7 @@ def leads_detail(lead_id: int):
         answers=_answer_rows(lead),
         decision=decision,
         trace=[str(line) for line in decision.get("trace") or []],
-        targets=ops.targets_of(user.organisation_id),
+        targets=targets_of(user.organisation_id),
         booking_pages=_booking_pages(),
     )
 

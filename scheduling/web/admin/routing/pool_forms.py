@@ -13,7 +13,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from scheduling.operations.routing_admin import ADJUST_LIMIT, MemberData, PoolData
+from scheduling.operations.pools import ADJUST_LIMIT, MemberData, PoolData
 from scheduling.web.admin.event_types.event_type_forms import IdSelectField, WholeNumberField
 from scheduling.web.admin.hosts.host_forms import check_zone, zone_choices
 

@@ -13,13 +13,13 @@ from scheduling import clock
 from scheduling.errors import InvalidRequest, NotFound
 from scheduling.extensions import db
 from scheduling.models import EventType, Host, Pool, PoolMember, User
-from scheduling.operations import routing_admin as ops
+from scheduling.operations import pools as ops
 from scheduling.web.admin.access import current_user, roles_required
 from scheduling.web.admin.blueprint import bp
 from scheduling.web.admin.nav import MANAGERS
 
 from .pool_forms import PERIOD_LABELS, AddMemberForm, AdjustForm, MemberForm, PoolForm
-from .routing_views import show_problems
+from .routing_form_views import show_problems
 
 RECENT = 20
 

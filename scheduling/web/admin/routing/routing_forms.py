@@ -1,7 +1,8 @@
 """Forms for routing forms, questions, rules, the fallback and the test page (shape checks only).
 
 Whether a key is unique, a show-if looks at an earlier question, or a rule's target belongs to
-the organisation is decided by operations.routing_admin and the pure routing package.
+the organisation is decided by operations (routing_questions, routing_rules) and the pure
+routing package.
 """
 
 from flask_babel import gettext as _
@@ -21,14 +22,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from scheduling import routing as rt
-from scheduling.operations.routing_admin import (
-    CHOICE_KINDS,
-    MAX_CONDITIONS,
-    QuestionData,
-    RuleData,
-    parse_value,
-    value_text,
-)
+from scheduling.operations.routing_forms import parse_value, value_text
+from scheduling.operations.routing_questions import CHOICE_KINDS, QuestionData
+from scheduling.operations.routing_rules import MAX_CONDITIONS, RuleData
 from scheduling.routing.operators import to_number
 from scheduling.web.admin.event_types.event_type_forms import IdSelectField, WholeNumberField
 
