@@ -8,7 +8,12 @@ they import operations, models and web plumbing, never another blueprint.
 # Importing the view modules registers their routes on bp.
 from .accounts import auth_views, user_views  # noqa: F401
 from .blueprint import bp
-from .bookings import booking_views, lead_views, outcome_views  # noqa: F401
+from .bookings import (  # noqa: F401
+    booking_action_views,
+    booking_list_views,
+    lead_views,
+    outcome_views,
+)
 from .calendars import calendar_sync_views, calendar_views  # noqa: F401
 from .embed import embed_views  # noqa: F401
 from .event_types import event_type_views  # noqa: F401

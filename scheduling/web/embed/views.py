@@ -6,8 +6,8 @@ from scheduling import clock
 from scheduling.attribution import clean_decision, loads_bounded
 from scheduling.errors import InvalidRequest, PermissionDenied
 from scheduling.extensions import db
-from scheduling.operations import embedding as ops
 from scheduling.operations.bookings import get_event_type
+from scheduling.operations.embed_settings import log_consent
 
 bp = Blueprint("embed", __name__, url_prefix="/embed")
 # A consent notice is at most 20000 characters.
@@ -43,6 +43,6 @@ def consent():
     if decision is None:
         raise InvalidRequest("The consent decision could not be read.", errors)
     event_type = get_event_type(str(raw.get("slug") or ""))
-    row = ops.log_consent(event_type.organisation_id, decision, clock.utcnow())
+    row = log_consent(event_type.organisation_id, decision, clock.utcnow())
     db.session.commit()
     return jsonify({"consent": row.consent_id, "decision": row.decision}), 201

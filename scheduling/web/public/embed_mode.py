@@ -15,8 +15,10 @@ from scheduling import clock
 from scheduling.attribution import clean_touch, loads_bounded
 from scheduling.extensions import db
 from scheduling.models import Booking, EventType, Lead
-from scheduling.operations import embedding as ops
+from scheduling.operations.ab_tests import assign_variant, parse_assignment, variant_for
 from scheduling.operations.bookings import get_event_type
+from scheduling.operations.embed_settings import prompt_text, settings_of
+from scheduling.operations.widget_funnel import record_view, record_widget_result
 from scheduling.web.security import CSP
 
 _random = random.SystemRandom()
@@ -54,14 +56,14 @@ def _before():
     if not g.embed:
         return None
     organisation_id, g.embed_slug = _owner(request.view_args or {})
-    g.embed_settings = ops.settings_of(organisation_id) if organisation_id else None
+    g.embed_settings = settings_of(organisation_id) if organisation_id else None
     slug = (request.view_args or {}).get("slug")
     event_type = None
     if slug:
         event_type = db.session.scalar(db.select(EventType).where(EventType.slug == slug))
-    assignment = ops.parse_assignment(request.args.get("ab"))
+    assignment = parse_assignment(request.args.get("ab"))
     if event_type is not None:
-        g.variant = ops.variant_for(event_type, assignment)
+        g.variant = variant_for(event_type, assignment)
     if request.endpoint == "public.book" and request.args.get("entry") == "1":
         return _enter(slug, assignment)
     if g.variant is not None:
@@ -72,8 +74,8 @@ def _before():
 def _enter(slug: str, kept):
     """The widget's first page: count the view, pick the variant, continue without `entry`."""
     event_type = get_event_type(slug)
-    variant = ops.assign_variant(event_type, kept, _random.random())
-    ops.record_view(event_type, variant, _touch_param("ft"), _touch_param("lt"), clock.utcnow())
+    variant = assign_variant(event_type, kept, _random.random())
+    record_view(event_type, variant, _touch_param("ft"), _touch_param("lt"), clock.utcnow())
     db.session.commit()
     g.variant = variant
     g.ab_param = f"{variant.test_id}.{variant.id}" if variant else None
@@ -142,7 +144,7 @@ def note_result(*, lead: Lead | None = None, booking: Booking | None = None) -> 
     if not g.get("embed"):
         return
     target = booking if booking is not None else lead
-    ops.record_widget_result(
+    record_widget_result(
         target.organisation_id,
         request.form.get("attribution"),
         g.get("variant"),
@@ -159,7 +161,7 @@ def _frame_context() -> dict:
     return {
         "embed_origins": settings.allowed_origins if settings is not None else [],
         "embed_days": settings.cookie_days if settings is not None else 0,
-        "embed_prompt": ops.prompt_text(settings) if settings and settings.own_prompt else "",
+        "embed_prompt": prompt_text(settings) if settings and settings.own_prompt else "",
         "embed_event": g.get("embed_event"),
         "embed_ab": g.get("ab_param") or "",
         "embed_slug": g.get("embed_slug") or "",

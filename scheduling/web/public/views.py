@@ -29,12 +29,13 @@ from scheduling.operations.routing import (
 from scheduling.operations.slots import compute_event_type_slots
 from scheduling.routing import COUNTRIES
 from scheduling.security.links import check_booking_token
+from scheduling.web.answers import answers_from_form
 from scheduling.web.security import check_form_token, check_same_origin_post, make_form_token
 from scheduling.web.urls import booking_link
 
 from .calendar import build_calendar, parse_tz
 from .embed_mode import install_embed_mode, note_result, ordered_questions, signal
-from .forms import BookingForm, CancelForm, RescheduleForm, answers_from_form
+from .forms import BookingForm, CancelForm, RescheduleForm
 
 bp = Blueprint("public", __name__)
 

@@ -15,7 +15,8 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from scheduling.attribution import MAX_COOKIE_DAYS
-from scheduling.operations.embedding import MAX_VARIANTS, PROMPT_MAX
+from scheduling.operations.ab_tests import MAX_VARIANTS
+from scheduling.operations.embed_settings import PROMPT_MAX
 
 
 def _strip(value):

@@ -10,7 +10,16 @@ from scheduling.attribution.dashboard import date_range
 from scheduling.errors import InvalidRequest
 from scheduling.extensions import db
 from scheduling.models import EventType, Host
-from scheduling.operations import embedding as ops
+from scheduling.operations.ab_tests import (
+    VariantInput,
+    ab_counts,
+    create_test,
+    get_test,
+    stop_test,
+    tests_of,
+)
+from scheduling.operations.embed_settings import prompt_text, settings_of, update_embed_settings
+from scheduling.operations.widget_funnel import funnel_rows
 from scheduling.web.admin.access import current_user, roles_required
 from scheduling.web.admin.blueprint import bp
 from scheduling.web.admin.overview.dashboard_views import money, percent
@@ -30,7 +39,7 @@ def _public_base() -> str:
 @roles_required("admin")
 def embed():
     admin = current_user()
-    settings = ops.settings_of(admin.organisation_id)
+    settings = settings_of(admin.organisation_id)
     form = EmbedSettingsForm(
         data=None
         if request.method == "POST"
@@ -45,7 +54,7 @@ def embed():
     if request.method == "POST":
         if form.validate():
             try:
-                changes = ops.update_embed_settings(
+                changes = update_embed_settings(
                     admin.organisation,
                     allowed_origins=form.allowed_origins.data or "",
                     own_prompt=bool(form.own_prompt.data),
@@ -73,7 +82,7 @@ def embed():
         form=form,
         event_types=event_types,
         base=_public_base(),
-        default_prompt=ops.prompt_text(settings),
+        default_prompt=prompt_text(settings),
     ), status
 
 
@@ -97,7 +106,7 @@ def _funnel_choices(organisation_id: int) -> dict:
         select(Host).where(Host.organisation_id == organisation_id).order_by(Host.name)
     ).all()
     variants = []
-    for test in ops.tests_of(organisation_id):
+    for test in tests_of(organisation_id):
         variants += [(v.id, f"{test.name}: {v.name}") for v in test.variants]
     return {
         "event_type": {e.id: e.title for e in event_types},
@@ -115,7 +124,7 @@ def _funnel(user):
     if touch not in ("first", "last"):
         raise InvalidRequest(_("Choose first or last touch."), {"touch": "unknown"})
     start, end = period.bounds()
-    rows = ops.funnel_rows(
+    rows = funnel_rows(
         user.organisation_id,
         start,
         end,
@@ -212,7 +221,7 @@ def _new_test_form(organisation_id: int, formdata=None) -> AbTestForm:
     return form
 
 
-def _variant_inputs(form: AbTestForm) -> list[ops.VariantInput]:
+def _variant_inputs(form: AbTestForm) -> list[VariantInput]:
     inputs = []
     for number, entry in enumerate(form.variants):
         v = entry.form
@@ -226,7 +235,7 @@ def _variant_inputs(form: AbTestForm) -> list[ops.VariantInput]:
             continue
         keys = tuple(k.strip() for k in (v.question_order.data or "").split(",") if k.strip())
         inputs.append(
-            ops.VariantInput(
+            VariantInput(
                 name=v.name.data,
                 weight=v.weight.data or 0,
                 headline=v.headline.data or "",
@@ -250,7 +259,7 @@ def ab_tests():
         if form.validate():
             event_type = db.session.get(EventType, form.event_type.data)
             try:
-                test = ops.create_test(
+                test = create_test(
                     event_type, form.name.data, _variant_inputs(form), user, clock.utcnow()
                 )
             except InvalidRequest as exc:
@@ -265,14 +274,14 @@ def ab_tests():
         form = _new_test_form(user.organisation_id)
     return render_template(
         "admin/embed/ab_tests.html",
-        tests=ops.tests_of(user.organisation_id),
+        tests=tests_of(user.organisation_id),
         form=form,
         error=error,
     ), status
 
 
 def _stats(test) -> dict:
-    counts = ops.ab_counts(test)
+    counts = ab_counts(test)
     control = next((v.id for v in test.variants if v.is_control), None)
     out = {}
     for goal in CONVERSIONS:
@@ -293,7 +302,7 @@ def _stop_form(test, formdata=None) -> StopForm:
 @roles_required("admin", "manager")
 def ab_tests_detail(id: int):
     user = current_user()
-    test = ops.get_test(user.organisation_id, id)
+    test = get_test(user.organisation_id, id)
     return render_template(
         "admin/embed/ab_test.html",
         test=test,
@@ -308,11 +317,11 @@ def ab_tests_detail(id: int):
 @roles_required("admin", "manager")
 def ab_tests_stop(id: int):
     user = current_user()
-    test = ops.get_test(user.organisation_id, id)
+    test = get_test(user.organisation_id, id)
     form = _stop_form(test, request.form)
     if not form.validate():
         raise InvalidRequest(_("Choose a winner from the list, or none."), {"winner": "unknown"})
-    winner = ops.stop_test(test, form.winner.data or None, user, clock.utcnow())
+    winner = stop_test(test, form.winner.data or None, user, clock.utcnow())
     db.session.commit()
     if winner is not None:
         flash(_("Test stopped; %(name)s is now the page.", name=winner.name), "ok")

@@ -12,7 +12,7 @@ from scheduling.routing import COUNTRIES
 from scheduling.web.admin.access import current_user, roles_required
 from scheduling.web.admin.blueprint import bp
 from scheduling.web.admin.nav import MANAGERS
-from scheduling.web.public.forms import answers_from_form
+from scheduling.web.answers import answers_from_form
 
 from .routing_form_views import get_routing_form
 from .routing_forms import OPERATOR_LABELS, RoutingTestForm

@@ -1,10 +1,8 @@
-"""Bookings on the admin side: list with filters, CSV export, detail, cancel, reschedule, new."""
+"""Bookings one at a time on the admin side: detail, and booking, cancelling or moving by hand."""
 
-import math
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from flask import (
     current_app,
     flash,
@@ -13,24 +11,19 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 
 from scheduling import clock
 from scheduling.availability import local_day_range
 from scheduling.errors import BookingClosed, InvalidRequest, SlotUnavailable
 from scheduling.extensions import db
-from scheduling.models import OUTCOMES, STATUSES, Booking, EventType, Host, User
+from scheduling.models import Booking, EventType, Host, User
 from scheduling.operations.booking_queries import (
     bookable_event_types,
     booking_history,
-    count_bookings,
     creator_of,
     event_type_host_ids,
     free_slots_for_host,
-    iter_bookings,
     last_change_by,
-    list_bookings,
-    organisation_event_types,
     successor_of,
     viewer_zone,
 )
@@ -43,51 +36,19 @@ from scheduling.web.admin.access import (
     visible_hosts,
 )
 from scheduling.web.admin.blueprint import bp
-from scheduling.web.csvsafe import csv_chunks
-from scheduling.web.security import csv_download
 from scheduling.web.urls import booking_link
 
 from .booking_forms import (
     CancelForm,
     NewBookingForm,
     RescheduleForm,
-    parse_booking_filters,
     parse_day_arg,
     parse_id_arg,
     parse_instant,
-    parse_page,
 )
 
-PER_PAGE = 50
 JUST_TAKEN = "This time was just taken, pick another."
 SOURCES = {"public": "Public booking page", "api": "API", "admin": "Entered by a team member"}
-CSV_HEADER = (
-    "id",
-    "start",
-    "end",
-    "host",
-    "host email",
-    "event type",
-    "invitee name",
-    "invitee email",
-    "invitee time zone",
-    "status",
-    "source",
-    "note",
-    "outcome",
-    "deal value",
-    "currency",
-    "lost reason",
-    "outcome note",
-    "cancel reason",
-    "created at",
-)
-
-
-@bp.app_template_filter("when_short")
-def when_short(moment: datetime, tz: str) -> str:
-    """A compact local date and time for tables: 'Tue 8 Jan 2030, 10:00'."""
-    return format_datetime(moment, "EEE d MMM y, HH:mm", tzinfo=ZoneInfo(tz), locale=get_locale())
 
 
 def _video_base() -> str:
@@ -103,107 +64,6 @@ def closed_message(booking: Booking, now: datetime) -> str | None:
     if booking.start_at <= now:
         return "This meeting has already started or taken place, so it can no longer be changed."
     return None
-
-
-def _list_context(user: User) -> dict:
-    tz, tz_source = viewer_zone(user)
-    return {
-        "hosts": visible_hosts(user),
-        "event_types": organisation_event_types(user.organisation_id),
-        "tz": tz,
-        "tz_source": tz_source,
-    }
-
-
-# ---------------------------------------------------------------- list and export
-
-
-@bp.get("/bookings")
-@login_required
-def bookings():
-    user = current_user()
-    context = _list_context(user)
-    filters = parse_booking_filters(
-        request.args, context["hosts"], context["event_types"], context["tz"]
-    )
-    try:
-        page = parse_page(request.args.get("page"))
-    except ValueError as exc:
-        filters.errors.append(str(exc))
-    if filters.errors:
-        return render_template(
-            "admin/bookings/list.html",
-            filters=filters,
-            rows=[],
-            total=0,
-            page=1,
-            pages=1,
-            statuses=STATUSES,
-            outcomes=OUTCOMES,
-            **context,
-        ), 400
-    total = count_bookings(filters.spec)
-    pages = max(1, math.ceil(total / PER_PAGE))
-    page = min(page, pages)
-    return render_template(
-        "admin/bookings/list.html",
-        filters=filters,
-        rows=list_bookings(filters.spec, page, PER_PAGE),
-        total=total,
-        page=page,
-        pages=pages,
-        statuses=STATUSES,
-        outcomes=OUTCOMES,
-        **context,
-    )
-
-
-def _iso(moment: datetime | None, tz: str) -> str:
-    return moment.astimezone(ZoneInfo(tz)).isoformat() if moment is not None else ""
-
-
-def _csv_row(booking: Booking) -> list:
-    tz = booking.host.tz
-    outcome = booking.outcome
-    return [
-        booking.uid,
-        _iso(booking.start_at, tz),
-        _iso(booking.end_at, tz),
-        booking.host.name,
-        booking.host.email,
-        booking.event_type.title,
-        booking.invitee_name,
-        booking.invitee_email,
-        booking.invitee_tz,
-        booking.status,
-        booking.source,
-        booking.note,
-        outcome.status if outcome else "",
-        outcome.deal_value if outcome and outcome.deal_value is not None else "",
-        (outcome.currency or "") if outcome else "",
-        outcome.lost_reason.label if outcome and outcome.lost_reason else "",
-        outcome.note if outcome else "",
-        booking.cancel_reason,
-        _iso(booking.created_at, tz),
-    ]
-
-
-@bp.get("/bookings/export.csv")
-@login_required
-def bookings_export():
-    """Every booking the list's filters match (all pages), as a spreadsheet-safe CSV."""
-    user = current_user()
-    context = _list_context(user)
-    filters = parse_booking_filters(
-        request.args, context["hosts"], context["event_types"], context["tz"]
-    )
-    if filters.errors:
-        raise InvalidRequest(" ".join(filters.errors))
-    spec = filters.spec
-    today = clock.utcnow().astimezone(ZoneInfo(context["tz"])).date().isoformat()
-
-    rows = (_csv_row(booking) for booking in iter_bookings(spec))
-    return csv_download(csv_chunks(CSV_HEADER, rows), f"bookings-{today}.csv")
 
 
 # ---------------------------------------------------------------- detail

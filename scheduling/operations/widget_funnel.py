@@ -1,0 +1,184 @@
+"""Use cases of the widget's funnel: views and attribution as they happen, and the report rows."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from scheduling.attribution import FunnelRow, Touch, clean_attribution
+from scheduling.extensions import db
+from scheduling.models import (
+    AbVariant,
+    Booking,
+    ConsentRecord,
+    EventType,
+    Lead,
+    Outcome,
+    WidgetAttribution,
+    WidgetView,
+)
+
+
+def record_view(
+    event_type: EventType,
+    variant: AbVariant | None,
+    first: Touch | None,
+    last: Touch | None,
+    now: datetime,
+) -> WidgetView:
+    """Count one view; touches only when the host page had consent (else nothing identifies it)."""
+    view = WidgetView(
+        organisation_id=event_type.organisation_id,
+        event_type_id=event_type.id,
+        variant_id=variant.id if variant else None,
+        viewed_at=now,
+        first_touch=first.as_json() if first and last else None,
+        last_touch=last.as_json() if first and last else None,
+    )
+    db.session.add(view)
+    db.session.flush()
+    return view
+
+
+def record_widget_result(
+    organisation_id: int,
+    payload: str | None,
+    variant: AbVariant | None,
+    now: datetime,
+    *,
+    lead: Lead | None = None,
+    booking: Booking | None = None,
+) -> WidgetAttribution:
+    """Keep how a lead or booking came through the widget.
+
+    Touches are stored only with a granted consent record of the same organisation; anything
+    else (no consent, a forged or refused consent id) stores the row without attribution.
+    """
+    attribution = clean_attribution(payload)
+    consent = None
+    if attribution is not None:
+        consent = db.session.scalar(
+            select(ConsentRecord).where(ConsentRecord.consent_id == attribution.consent_id)
+        )
+        if (
+            consent is None
+            or consent.organisation_id != organisation_id
+            or consent.decision != "granted"
+        ):
+            attribution, consent = None, None
+    if attribution is None and booking is not None and lead is not None:
+        # A booking after qualification inherits what the lead carried.
+        earlier = db.session.scalar(
+            select(WidgetAttribution).where(WidgetAttribution.lead_id == lead.id)
+        )
+        if earlier is not None and earlier.last_touch:
+            row = WidgetAttribution(
+                organisation_id=organisation_id,
+                booking_id=booking.id,
+                variant_id=variant.id if variant else earlier.variant_id,
+                consent_record_id=earlier.consent_record_id,
+                visitor_id=earlier.visitor_id,
+                first_touch=earlier.first_touch,
+                last_touch=earlier.last_touch,
+                created_at=now,
+            )
+            db.session.add(row)
+            db.session.flush()
+            return row
+    row = WidgetAttribution(
+        organisation_id=organisation_id,
+        lead_id=lead.id if lead is not None and booking is None else None,
+        booking_id=booking.id if booking is not None else None,
+        variant_id=variant.id if variant else None,
+        consent_record_id=consent.id if consent else None,
+        visitor_id=attribution.visitor if attribution else None,
+        first_touch=attribution.first.as_json() if attribution else None,
+        last_touch=attribution.last.as_json() if attribution else None,
+        created_at=now,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def attribution_of_booking(booking_id: int) -> WidgetAttribution | None:
+    return db.session.scalar(
+        select(WidgetAttribution).where(WidgetAttribution.booking_id == booking_id)
+    )
+
+
+def funnel_rows(
+    organisation_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    event_type_id: int | None = None,
+    host_id: int | None = None,
+    variant_id: int | None = None,
+) -> list[FunnelRow]:
+    """Views, leads and bookings of the widget in [start, end), as report rows."""
+    rows: list[FunnelRow] = []
+    # Leads and bookings count in the period by the time their widget row was written.
+    attributed = (
+        WidgetAttribution.organisation_id == organisation_id,
+        WidgetAttribution.created_at >= start,
+        WidgetAttribution.created_at < end,
+    )
+    if host_id is None:
+        views = select(WidgetView).where(
+            WidgetView.organisation_id == organisation_id,
+            WidgetView.viewed_at >= start,
+            WidgetView.viewed_at < end,
+        )
+        if event_type_id is not None:
+            views = views.where(WidgetView.event_type_id == event_type_id)
+        if variant_id is not None:
+            views = views.where(WidgetView.variant_id == variant_id)
+        for view in db.session.scalars(views):
+            rows.append(
+                FunnelRow(views=1, first_touch=view.first_touch, last_touch=view.last_touch)
+            )
+        leads = (
+            select(WidgetAttribution, Lead)
+            .join(Lead, Lead.id == WidgetAttribution.lead_id)
+            .where(*attributed)
+        )
+        if event_type_id is not None:
+            leads = leads.where(Lead.event_type_id == event_type_id)
+        if variant_id is not None:
+            leads = leads.where(WidgetAttribution.variant_id == variant_id)
+        for attribution, lead in db.session.execute(leads):
+            rows.append(
+                FunnelRow(
+                    qualified=int(lead.status != "disqualified"),
+                    disqualified=int(lead.status == "disqualified"),
+                    first_touch=attribution.first_touch,
+                    last_touch=attribution.last_touch,
+                )
+            )
+    bookings = (
+        select(WidgetAttribution, Booking, Outcome)
+        .join(Booking, Booking.id == WidgetAttribution.booking_id)
+        .outerjoin(Outcome, Outcome.booking_id == Booking.id)
+        .where(*attributed)
+    )
+    if event_type_id is not None:
+        bookings = bookings.where(Booking.event_type_id == event_type_id)
+    if host_id is not None:
+        bookings = bookings.where(Booking.host_id == host_id)
+    if variant_id is not None:
+        bookings = bookings.where(WidgetAttribution.variant_id == variant_id)
+    for attribution, _booking, outcome in db.session.execute(bookings):
+        status = outcome.status if outcome else None
+        rows.append(
+            FunnelRow(
+                booked=1,
+                attended=int(status in ("attended", "won", "lost")),
+                won=int(status == "won"),
+                revenue=(outcome.deal_value or Decimal(0)) if status == "won" else Decimal(0),
+                currency=(outcome.currency or "") if status == "won" else "",
+                first_touch=attribution.first_touch,
+                last_touch=attribution.last_touch,
+            )
+        )
+    return rows
