@@ -2,7 +2,9 @@
 
 import json
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_SECRET_KEY = "dev-only-secret-change-me"  # noqa: S105 (refused in production)
 
@@ -74,21 +76,56 @@ class Defaults:
     LEAD_ABANDONED_MINUTES = 60
 
 
-def _coerce(value: str):
-    """Env vars are strings; accept JSON for numbers, booleans and lists."""
+# Settings whose value is a secret: always kept as the exact string given (an all-digit key must
+# not become a number, a "true" password not a boolean).
+_SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|(^|_)KEY$")
+MIN_SECRET_KEY_BYTES = 32
+
+
+def _coerce(key: str, value: str):
+    """Env vars are strings; parse JSON (numbers, booleans, lists) only for non-text settings.
+
+    Secrets and settings whose default is text stay exactly as given.
+    """
+    if _SECRET_NAME.search(key) or isinstance(getattr(Defaults, key, None), str):
+        return value
     try:
         return json.loads(value)
     except ValueError:
         return value
 
 
+def config_problems(config) -> list[str]:
+    """What makes this configuration unfit to serve in production (empty: nothing)."""
+    problems = []
+    key = config.get("SECRET_KEY")
+    raw = key.encode() if isinstance(key, str) else key
+    if not isinstance(raw, bytes) or not raw:
+        problems.append("SECRET_KEY is not set (RENDEZVOUS_SECRET_KEY)")
+    elif key == DEFAULT_SECRET_KEY:
+        problems.append("SECRET_KEY is the built-in default; set RENDEZVOUS_SECRET_KEY")
+    elif len(raw) < MIN_SECRET_KEY_BYTES:
+        problems.append(
+            f"SECRET_KEY has {len(raw)} bytes, at least {MIN_SECRET_KEY_BYTES} are needed"
+            " (e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+    url = config.get("PUBLIC_URL") or ""
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if not url:
+        problems.append("PUBLIC_URL is not set (RENDEZVOUS_PUBLIC_URL=https://book.example.eu)")
+    elif parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        problems.append(f"PUBLIC_URL {url!r} is not an http(s) origin")
+    return problems
+
+
 def load_config(app, test_config: dict | None) -> None:
-    """Apply the four layers in order; refuse the default secret in production."""
+    """Apply the four layers in order (production checks: config_problems, at serving time)."""
     app.config.from_object(Defaults)
     app.config.from_pyfile("config.py", silent=True)
     for key, value in os.environ.items():
         if key.startswith("RENDEZVOUS_"):
-            app.config[key.removeprefix("RENDEZVOUS_")] = _coerce(value)
+            name = key.removeprefix("RENDEZVOUS_")
+            app.config[name] = _coerce(name, value)
     if os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     if test_config:
@@ -98,5 +135,3 @@ def load_config(app, test_config: dict | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_path}"
     if app.debug or app.testing:
         app.config["SESSION_COOKIE_SECURE"] = False
-    if app.config["PRODUCTION"] and app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
-        raise RuntimeError("Set RENDEZVOUS_SECRET_KEY (or SECRET_KEY in instance/config.py).")

@@ -29,6 +29,9 @@ def register_cli(app) -> None:
     from scheduling.delivery.worker import register_worker_command
 
     register_worker_command(group)
+    from .setup import register_setup_commands
+
+    register_setup_commands(group)
 
     @group.command("demo")
     def demo():

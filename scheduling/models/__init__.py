@@ -39,6 +39,7 @@ from .routing import (
 )
 from .users import ROLES, LoginAttempt, User
 from .webhooks import WEBHOOK_EVENTS, WebhookDelivery, WebhookSubscription
+from .workers import WorkerHeartbeat
 
 __all__ = [
     "ACTION_KINDS",
@@ -87,5 +88,6 @@ __all__ = [
     "WeeklyHours",
     "WidgetAttribution",
     "WidgetView",
+    "WorkerHeartbeat",
     "event_type_hosts",
 ]

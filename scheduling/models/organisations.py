@@ -20,6 +20,8 @@ class Organisation(db.Model):
     jitsi_base_url: Mapped[str | None] = mapped_column(String(300))
     # Currency suggested when a rep records a won deal.
     default_currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    # Time zone of the organisation: the default zone of its new hosts (set by `rendezvous init`).
+    tz: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     # Subscription feeds show only "Busy" blocks: no names, answers or links leave the app.
     feed_busy_only: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -32,10 +32,10 @@ def test_secure_cookie_outside_debug_and_testing(app):
 
 
 def test_production_refuses_default_secret():
-    from scheduling import create_app
+    from scheduling.config import DEFAULT_SECRET_KEY, config_problems
 
-    with pytest.raises(RuntimeError):
-        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "PRODUCTION": True})
+    problems = config_problems({"SECRET_KEY": DEFAULT_SECRET_KEY, "PUBLIC_URL": "https://b.eu"})
+    assert problems == ["SECRET_KEY is the built-in default; set RENDEZVOUS_SECRET_KEY"]
 
 
 def test_wrong_password_and_unknown_user_get_the_same_answer(client, make_user, frozen_now):
