@@ -59,6 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .web.api import bp as api_bp
     from .web.embed import bp as embed_bp
     from .web.feeds.views import bp as feeds_bp
+    from .web.health import bp as health_bp
     from .web.public.views import bp as public_bp
 
     csrf.exempt(public_bp)  # cookie-free flow: signed form tokens instead (web.py)
@@ -70,6 +71,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(feeds_bp)
     csrf.exempt(embed_bp)  # the widget's cookie-free consent log: same-origin checks instead
     app.register_blueprint(embed_bp)
+    csrf.exempt(health_bp)  # GET only, no cookies
+    app.register_blueprint(health_bp)
 
     from .web.formatting import register_filters
     from .web.security import add_security_headers

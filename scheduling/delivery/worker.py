@@ -26,6 +26,7 @@ from scheduling import clock
 from scheduling.extensions import db
 from scheduling.models import OutboxMessage
 from scheduling.operations import outbox
+from scheduling.operations.health import record_heartbeat, serving_problems
 
 from .backoff import backoff_seconds
 
@@ -192,8 +193,18 @@ class Worker:
         )
         return "pending"
 
+    def beat(self) -> None:
+        """Record this worker's heartbeat (admin outbox page, `flask rendezvous check`)."""
+        try:
+            record_heartbeat(self.id, socket.gethostname(), os.getpid(), clock.utcnow())
+            db.session.commit()
+        except SQLAlchemyError:
+            db.session.rollback()
+            raise
+
     def run_once(self) -> int:
-        """Periodic tasks, then one batch of due messages; returns how many were attempted."""
+        """Heartbeat, periodic tasks, then one batch of due messages; returns how many were tried."""
+        self.beat()
         self.run_periodic()
         ids = self.claim()
         for message_id in ids:
@@ -259,6 +270,10 @@ def register_worker_command(group) -> None:
     @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
     def worker(once, interval):
         """Deliver outbox messages (emails, webhooks) and run periodic tasks."""
+        if current_app.config["PRODUCTION"]:
+            problems = serving_problems(current_app.config)
+            if problems:  # links in emails would be wrong or forgeable, or nothing works
+                raise click.ClickException("refusing to start: " + "; ".join(problems))
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
         runner = Worker(current_app._get_current_object())
         if once:

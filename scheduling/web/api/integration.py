@@ -215,8 +215,9 @@ def bookings_cancel(uid: str):
         raise InvalidRequest("Some fields are invalid.", fields)
     booking = _booking(uid)
     cancel_booking(booking, reason, clock.utcnow(), by="user", actor=g.api_user)
+    response = jsonify(booking_json(booking))  # built before the commit: nothing fails after it
     db.session.commit()
-    return jsonify(booking_json(booking))
+    return response
 
 
 @bp.post("/bookings/<uid>/reschedule")
@@ -242,9 +243,9 @@ def bookings_reschedule(uid: str):
         by="user",
         actor=g.api_user,
     )
-    db.session.commit()
     response = jsonify(booking_json(new))
     response.status_code = 201
+    db.session.commit()
     return response
 
 
@@ -296,8 +297,9 @@ def bookings_outcome(uid: str):
     data = _outcome_input(_json_body())
     booking = _booking(uid)
     record_outcome(booking, data, g.api_user, clock.utcnow())
+    response = jsonify(booking_json(booking))
     db.session.commit()
-    return jsonify(booking_json(booking))
+    return response
 
 
 @bp.get("/leads")

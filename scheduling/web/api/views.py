@@ -168,10 +168,12 @@ def create():
         video_base_url=current_app.config["JITSI_BASE_URL"],
         source="api",
     )
-    db.session.commit()
+    # Everything that can fail (links are signed with SECRET_KEY) runs before the commit: an
+    # answer that breaks after it would hide a booking that exists.
     body = booking_json(booking)
     if lead is not None:
         body["lead"] = lead.uid
     response = jsonify(body)
     response.status_code = 201
+    db.session.commit()
     return response

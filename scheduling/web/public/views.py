@@ -238,8 +238,9 @@ def confirm(slug: str):
             except InvalidRequest:
                 return _back_to_day("public.book", "unavailable", start, tz, **day_args)
             note_result(lead=lead, booking=booking)
+            response = redirect(booking_link(booking, "view"), code=303)  # built before the commit
             db.session.commit()
-            return redirect(booking_link(booking, "view"), code=303)
+            return response
         status = 400
     else:
         if not _is_offered(event_type, start, host_ids=host_ids):
@@ -324,8 +325,9 @@ def cancel(uid: str, token: str):
         check_form_token(form.form_token.data, kind="cancel", booking=uid)
         if form.validate():
             cancel_booking(booking, (form.reason.data or "").strip(), clock.utcnow())
+            response = redirect(booking_link(booking, "view"), code=303)
             db.session.commit()
-            return redirect(booking_link(booking, "view"), code=303)
+            return response
         status = 400
     form.form_token.data = make_form_token(kind="cancel", booking=uid)
     return render_template(
@@ -380,8 +382,9 @@ def reschedule_confirm(uid: str, token: str):
             return _back_to_day("public.reschedule", "taken", start, tz, uid=uid, token=token)
         except InvalidRequest:
             return _back_to_day("public.reschedule", "unavailable", start, tz, uid=uid, token=token)
+        response = redirect(booking_link(new, "view"), code=303)
         db.session.commit()
-        return redirect(booking_link(new, "view"), code=303)
+        return response
     if not _is_offered(booking.event_type, start, exclude_booking_id=booking.id):
         return _back_to_day("public.reschedule", "unavailable", start, tz, uid=uid, token=token)
     form.form_token.data = make_form_token(kind="reschedule", booking=uid, start=start_key)

@@ -127,9 +127,11 @@ def bookings_cancel(booking_id: int):
             db.session.rollback()
             closed, status = exc.message, 409
         else:
-            db.session.commit()
+            # The answer is built before the commit (reading ids after it would query again).
+            response = redirect(url_for("admin.bookings_detail", booking_id=booking.id), code=303)
             flash("The booking was cancelled.", "ok")
-            return redirect(url_for("admin.bookings_detail", booking_id=booking.id), code=303)
+            db.session.commit()
+            return response
     elif request.method == "POST":
         status = 400
     return render_template(
@@ -237,9 +239,10 @@ def bookings_reschedule(booking_id: int):
                 db.session.rollback()
                 notice, status = exc.message, 400
             else:
-                db.session.commit()
+                response = redirect(url_for("admin.bookings_detail", booking_id=new.id), code=303)
                 flash("The booking was moved.", "ok")
-                return redirect(url_for("admin.bookings_detail", booking_id=new.id), code=303)
+                db.session.commit()
+                return response
             form.start.choices = _slot_choices(free_times(), host.tz, booking.invitee_tz)
     elif request.method == "POST":
         status = 400
@@ -360,11 +363,12 @@ def bookings_new():
                     db.session.rollback()
                     notice, status = exc.message, 400
                 else:
-                    db.session.commit()
-                    flash("The booking was made.", "ok")
-                    return redirect(
+                    response = redirect(
                         url_for("admin.bookings_detail", booking_id=booking.id), code=303
                     )
+                    flash("The booking was made.", "ok")
+                    db.session.commit()
+                    return response
                 slots = free_times()
                 form.start.choices = _slot_choices(slots, host.tz, None)
         elif request.method == "POST":

@@ -79,9 +79,10 @@ def outcome_edit(id: int):
                         field.errors.append(exc.message)
                         error = None
             else:
-                db.session.commit()
+                target = booking_page_url(booking.id) or url_for(".outcome_edit", id=id)
                 flash(_("Outcome saved.") if changes else _("Nothing changed."), "ok")
-                return redirect(booking_page_url(booking.id) or url_for(".outcome_edit", id=id))
+                db.session.commit()  # last: the answer was built before it
+                return redirect(target)
     return render_template(
         "admin/outcomes/edit.html",
         booking=booking,

@@ -74,7 +74,7 @@ def hosts_new():
     user = current_user()
     form = HostForm()
     if request.method == "GET":
-        form.tz.data = user.host.tz if user.host else "Europe/Berlin"
+        form.tz.data = user.host.tz if user.host else user.organisation.tz
     status = 200
     if form.validate_on_submit():
         try:

@@ -11,6 +11,7 @@ from scheduling.extensions import db
 from scheduling.models import OutboxMessage, User, WebhookDelivery, WebhookSubscription
 from scheduling.operations import outbox as outbox_ops
 from scheduling.operations import webhooks as ops
+from scheduling.operations.health import heartbeat_is_stale, latest_heartbeat
 from scheduling.web.admin.access import current_user, roles_required
 from scheduling.web.admin.blueprint import bp
 
@@ -180,7 +181,15 @@ def outbox():
         .order_by(OutboxMessage.next_attempt_at)
         .limit(100)
     ).all()
-    return render_template("admin/outbox/index.html", counts=counts, failed=failed, waiting=waiting)
+    heartbeat = latest_heartbeat()
+    return render_template(
+        "admin/outbox/index.html",
+        counts=counts,
+        failed=failed,
+        waiting=waiting,
+        heartbeat=heartbeat,
+        heartbeat_stale=heartbeat_is_stale(heartbeat, clock.utcnow()),
+    )
 
 
 @bp.post("/outbox/<int:id>/retry")

@@ -1,0 +1,5 @@
+"""Health endpoints for load balancers and orchestrators: /healthz and /readyz, cookie-free."""
+
+from .views import bp
+
+__all__ = ["bp"]
