@@ -203,7 +203,7 @@ class Worker:
             raise
 
     def run_once(self) -> int:
-        """Heartbeat, periodic tasks, then one batch of due messages; returns how many were tried."""
+        """Heartbeat, periodic tasks, then one batch of due messages; returns how many were sent."""
         self.beat()
         self.run_periodic()
         ids = self.claim()
