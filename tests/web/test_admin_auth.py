@@ -3,7 +3,6 @@
 import re
 
 import pyotp
-import pytest
 from sqlalchemy import select
 
 from scheduling.extensions import db
