@@ -34,5 +34,8 @@ def refuse_to_serve_unless_ready(app) -> None:
         problems = serving_problems(app.config)
         db.engine.dispose()  # gunicorn forks after this: no connection crosses a fork
     if problems:
-        print("rendezvous: refusing to serve: " + "; ".join(problems), file=sys.stderr, flush=True)
+        line = "rendezvous: refusing to serve: " + "; ".join(problems) + "\n"
+        # One write: several gunicorn workers refusing at once must not interleave their lines.
+        sys.stderr.flush()
+        os.write(sys.stderr.fileno(), line.encode())
         raise SystemExit(EXIT_NOT_READY)
