@@ -19,7 +19,7 @@ from scheduling.extensions import db
 from scheduling.models import EventType, Host, Organisation, User, WeeklyHours
 
 # Real calendar servers (ICS over HTTP/TLS, Radicale); SMTP server, stray-mail guard, moving clock.
-pytest_plugins = ["tests.calendar_servers", "tests.outbox_fixtures"]
+pytest_plugins = ["tests.calendar_servers", "tests.outbox_fixtures", "tests.migration_stamp"]
 
 PG_URL = os.environ.get("DATABASE_URL", "")
 USE_PG = PG_URL.startswith("postgresql")

@@ -2,30 +2,15 @@
 
 from datetime import timedelta
 
-import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from scheduling import create_app
 from scheduling.delivery.worker import Worker
 from scheduling.extensions import db
 from scheduling.models import WorkerHeartbeat
-from scheduling.operations.health import migration_heads
 from tests.conftest import TEST_SECRET
 
 UNREACHABLE = "postgresql+psycopg://nobody@127.0.0.1:1/nothing?connect_timeout=2"
-
-
-@pytest.fixture
-def stamped(app):
-    """Mark the test schema (built from the models) as migrated to the code's head."""
-    with db.engine.begin() as conn:
-        conn.execute(text("CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32))"))
-        conn.execute(text("DELETE FROM alembic_version"))
-        for head in migration_heads():
-            conn.execute(text("INSERT INTO alembic_version VALUES (:v)"), {"v": head})
-    yield
-    with db.engine.begin() as conn:
-        conn.execute(text("DROP TABLE alembic_version"))
 
 
 def test_healthz_answers_without_a_database_and_without_cookies():
