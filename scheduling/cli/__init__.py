@@ -14,6 +14,7 @@ from scheduling.extensions import db
 from scheduling.models import ROLES, EventType, Host, Organisation, User
 from scheduling.operations import accounts
 
+from .backup import register_backup_commands
 from .demo import DEMO_LOGINS
 
 
@@ -29,6 +30,7 @@ def register_cli(app) -> None:
     from scheduling.delivery.worker import register_worker_command
 
     register_worker_command(group)
+    register_backup_commands(group)
 
     @group.command("demo")
     def demo():
