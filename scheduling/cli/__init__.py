@@ -14,6 +14,7 @@ from scheduling.extensions import db
 from scheduling.models import ROLES, EventType, Host, Organisation, User
 from scheduling.operations import accounts
 
+from .backup import register_backup_commands
 from .demo import DEMO_LOGINS
 
 
@@ -32,6 +33,7 @@ def register_cli(app) -> None:
     from .setup import register_setup_commands
 
     register_setup_commands(group)
+    register_backup_commands(group)
 
     @group.command("demo")
     def demo():

@@ -15,12 +15,13 @@ from sqlalchemy.exc import IntegrityError
 from scheduling import availability as av
 from scheduling.errors import BookingClosed, InvalidRequest, NotFound, SlotUnavailable
 from scheduling.extensions import db
-from scheduling.models import Booking, EventType, Host, Lead, User
+from scheduling.models import Booking, EventType, Host, Lead, PoolMember, User
 
 from . import notifications
 from .audit import record
+from .limits import capped_host_ids, lock_for_booking
 from .locking import acquire_booking_lock
-from .slots import load_calendars, settings_for
+from .slots import default_host_ids, load_calendars, settings_for
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,10 @@ def create_booking(
         raise NotFound("This event type is not available for booking.")
     if start.tzinfo is None:
         raise InvalidRequest("The start time needs a UTC offset.", {"start": "missing offset"})
+    candidates = list(host_ids) if host_ids is not None else default_host_ids(event_type)
+    if only_host_id is not None:
+        candidates = [host_id for host_id in candidates if host_id == only_host_id]
+    lock_for_booking(candidates, start)  # the daily limit is counted below
     settings = settings_for(event_type)
     exclude_id = replaces.id if replaces is not None else None
     calendars = load_calendars(
@@ -209,7 +214,7 @@ def cancel_booking(
     """
     _check_changed_by(by, actor)
     acquire_booking_lock(db.session)
-    db.session.refresh(booking)
+    db.session.refresh(booking, with_for_update=True)  # cancelled once when asked twice at once
     _ensure_changeable(booking, now)
     booking.status = "cancelled"
     booking.cancel_reason = reason
@@ -255,6 +260,13 @@ def reschedule_booking(
     acquire_booking_lock(db.session)
     db.session.refresh(booking)
     _ensure_changeable(booking, now)
+    if new_start.tzinfo is None:
+        raise InvalidRequest("The start time needs a UTC offset.", {"start": "missing offset"})
+    order_hosts = _within_team_caps(booking, new_start, now, choose=host_id is None)
+    # Row lock after the count locks (the order every booking path uses): a booking moved
+    # twice at once is moved once, the other request sees it as moved.
+    db.session.refresh(booking, with_for_update=True)
+    _ensure_changeable(booking, now)
     old_start, old_host_id = booking.start_at, booking.host_id
     booking.status = "rescheduled"
     booking.reschedule_reason = reason
@@ -272,6 +284,7 @@ def reschedule_booking(
         replaces=booking,
         only_host_id=host_id,
         source=booking.source,
+        order_hosts=order_hosts,
     )
     new.token_version = booking.token_version
     new.created_by_id = booking.created_by_id
@@ -298,6 +311,34 @@ def reschedule_booking(
     notifications.booking_rescheduled(booking, new, now)
     db.session.flush()
     return new
+
+
+def _within_team_caps(
+    booking: Booking, new_start: datetime, now: datetime, *, choose: bool
+) -> Callable[[list[Host]], list[Host]] | None:
+    """Lock the counts a move checks; when a team's host is chosen, skip members at their caps.
+
+    The team is the one the booking was assigned in, else the event type's. A host named by
+    the user (choose=False) is taken as asked, as when booking for a host on the admin side.
+    """
+    event_type = booking.event_type
+    pool_id = booking.assignment.pool_id if booking.assignment is not None else event_type.pool_id
+    members = []
+    if pool_id is not None:
+        members = db.session.scalars(
+            select(PoolMember).where(PoolMember.pool_id == pool_id, PoolMember.active.is_(True))
+        ).all()
+    candidates = set(default_host_ids(event_type)) | {m.host_id for m in members}
+    lock_for_booking(sorted(candidates), new_start, members=members)
+    if not choose or not any(m.daily_cap or m.weekly_cap for m in members):
+        return None
+
+    def order(free: list[Host]) -> list[Host]:
+        # Called after the old row is flushed as moved: it no longer counts towards a cap.
+        capped = capped_host_ids(members, new_start)
+        return _host_order(event_type, [h for h in free if h.id not in capped], now)
+
+    return order
 
 
 def _carry_routing(old: Booking, new: Booking) -> None:

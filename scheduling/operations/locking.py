@@ -1,6 +1,9 @@
-"""Serialise booking writes on SQLite, where no exclusion constraint exists."""
+"""Serialise booking writes: the whole write on SQLite, each checked count on PostgreSQL."""
 
-from sqlalchemy import event
+import hashlib
+from collections.abc import Iterable
+
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 _LOCKED = "sqlite_write_lock"
@@ -36,3 +39,38 @@ def _forget_lock(session, transaction):
     if transaction.parent is None:
         session.info.pop(_LOCKED, None)
         session.info.pop(_WROTE, None)
+        session.info.pop(_COUNT_LOCKS, None)
+
+
+_COUNT_LOCKS = "count_locks"
+
+
+def lock_key(name: str) -> int:
+    """A signed 64-bit advisory-lock key for a name, the same in every process."""
+    digest = hashlib.blake2b(f"rendezvous:{name}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def hold_count_locks(session: Session, names: Iterable[str]) -> None:
+    """Hold, until this transaction ends, a lock on each count a booking is about to check.
+
+    Only overlaps have a constraint; a count (bookings of a host on a local day, in a week, a
+    team's fair shares) is read and then acted on, so two transactions could both read the old
+    count. On PostgreSQL each name maps to a transaction-scoped advisory lock, taken in key order
+    so that transactions asking for overlapping sets cannot deadlock; call this once per
+    transaction with every name (later calls should only repeat names already held). SQLite
+    needs nothing more than acquire_booking_lock: BEGIN IMMEDIATE admits one writer at a time.
+    """
+    session = session() if callable(session) else session
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    held = session.info.setdefault(_COUNT_LOCKS, set())
+    keys = sorted({lock_key(name) for name in names} - held)
+    if not keys:
+        return
+    # unnest yields the keys in array order, so the locks are taken in key order.
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k"),
+        {"keys": keys},
+    )
+    held.update(keys)

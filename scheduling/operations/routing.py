@@ -2,8 +2,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
@@ -27,6 +26,7 @@ from scheduling.routing.phones import normalise_phone
 
 from . import notifications
 from .bookings import Invitee, create_booking, new_uid
+from .limits import cap_counts, lock_for_booking
 from .locking import acquire_booking_lock
 
 
@@ -288,7 +288,7 @@ def member_stats(
             .group_by(Booking.host_id)
         ).all()
     )
-    today, this_week = _cap_counts(members, moment)
+    today, this_week = cap_counts(members, moment)
     return {
         host_id: rt.MemberStats(
             host_id=host_id,
@@ -300,35 +300,6 @@ def member_stats(
         )
         for host_id in host_ids
     }
-
-
-def _cap_counts(members: list[PoolMember], moment: datetime) -> tuple[dict, dict]:
-    """Confirmed bookings per member on the slot's local day and ISO week (host's zone)."""
-    capped = [m for m in members if m.daily_cap or m.weekly_cap]
-    today: dict[int, int] = {}
-    week: dict[int, int] = {}
-    for member in capped:
-        zone = ZoneInfo(member.host.tz)
-        local = moment.astimezone(zone)
-        day_start = datetime(local.year, local.month, local.day, tzinfo=zone)
-        week_start = day_start - timedelta(days=local.weekday())
-        bounds = {
-            "day": (day_start, day_start + timedelta(days=1)),
-            "week": (week_start, week_start + timedelta(days=7)),
-        }
-        for key, (lo, hi) in bounds.items():
-            count = db.session.scalar(
-                select(func.count())
-                .select_from(Booking)
-                .where(
-                    Booking.host_id == member.host_id,
-                    Booking.status == "confirmed",
-                    Booking.start_at >= lo,
-                    Booking.start_at < hi,
-                )
-            )
-            (today if key == "day" else week)[member.host_id] = count
-    return today, week
 
 
 def pure_members(members: list[PoolMember]) -> list[rt.Member]:
@@ -427,11 +398,21 @@ def book_for_route(
 ) -> Booking:
     """Book through the lead's route; with a team, round-robin picks the host and says why."""
     acquire_booking_lock(db.session)  # fairness counts and the insert see the same bookings
+    route = route_for(event_type, lead)
+    # Before any count is read: the team's fair shares, members' caps, the daily limit.
+    lock_for_booking(
+        [host.id for host in route.hosts],
+        start,
+        pool_id=route.pool.id if route.pool is not None else None,
+        members=route.members,
+    )
+    if lead is not None:
+        # Row lock: two requests with the same lead link book once (the other sees "booked").
+        db.session.refresh(lead, with_for_update=True)
     if lead is not None and lead.status == "disqualified":
         raise InvalidRequest("These answers do not qualify for a call.")
     if lead is not None and lead.status == "booked":
         raise InvalidRequest("This qualification was already used for a booking.")
-    route = route_for(event_type, lead)
     host_ids = bookable_host_ids(event_type, lead, now)
     order = None
     if route.pool is not None:

@@ -1,0 +1,106 @@
+"""Count-based limits: what a booking locks before it counts, and team members' cap counts.
+
+The event type's daily limit counts a host's bookings on the slot's local day, a team member's
+caps count all the host's bookings on that day and ISO week, and round-robin fairness counts the
+team's assignments. The names below are the lock names (locking.hold_count_locks) that cover
+exactly those counts, so two bookings that could push the same count over its limit wait for
+each other, and all others run in parallel.
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from scheduling.extensions import db
+from scheduling.models import Booking, Host, PoolMember
+
+from .locking import hold_count_locks
+
+
+def _local_day(tz: str, moment: datetime) -> datetime:
+    zone = ZoneInfo(tz)
+    local = moment.astimezone(zone)
+    return datetime(local.year, local.month, local.day, tzinfo=zone)
+
+
+def lock_names(
+    hosts: Iterable[tuple[int, str]],
+    start: datetime,
+    *,
+    pool_id: int | None = None,
+    weekly_host_ids: Iterable[int] = (),
+) -> list[str]:
+    """Lock names for a booking at `start` by one of `hosts` ((id, time zone) pairs)."""
+    weekly = set(weekly_host_ids)
+    names = [f"pool:{pool_id}"] if pool_id is not None else []
+    for host_id, tz in hosts:
+        day = _local_day(tz, start)
+        names.append(f"host-day:{host_id}:{day.date().isoformat()}")
+        if host_id in weekly:
+            year, week, _ = day.isocalendar()
+            names.append(f"host-week:{host_id}:{year}-{week}")
+    return names
+
+
+def host_zones(host_ids: Sequence[int]) -> list[tuple[int, str]]:
+    if not host_ids:
+        return []
+    return list(db.session.execute(select(Host.id, Host.tz).where(Host.id.in_(host_ids))).tuples())
+
+
+def lock_for_booking(
+    host_ids: Sequence[int],
+    start: datetime,
+    *,
+    pool_id: int | None = None,
+    members: Iterable[PoolMember] = (),
+) -> None:
+    """Take the locks over every count a booking of one of these hosts at `start` checks.
+
+    Call before reading any count, once per transaction, with every host the booking may go to.
+    """
+    weekly = [m.host_id for m in members if m.weekly_cap]
+    names = lock_names(host_zones(host_ids), start, pool_id=pool_id, weekly_host_ids=weekly)
+    hold_count_locks(db.session, names)
+
+
+def cap_counts(members: Iterable[PoolMember], moment: datetime) -> tuple[dict, dict]:
+    """Confirmed bookings per capped member on the slot's local day and ISO week (host's zone)."""
+    today: dict[int, int] = {}
+    week: dict[int, int] = {}
+    for member in members:
+        if not (member.daily_cap or member.weekly_cap):
+            continue
+        day_start = _local_day(member.host.tz, moment)
+        week_start = day_start - timedelta(days=day_start.weekday())
+        bounds = {
+            "day": (day_start, day_start + timedelta(days=1)),
+            "week": (week_start, week_start + timedelta(days=7)),
+        }
+        for key, (lo, hi) in bounds.items():
+            count = db.session.scalar(
+                select(func.count())
+                .select_from(Booking)
+                .where(
+                    Booking.host_id == member.host_id,
+                    Booking.status == "confirmed",
+                    Booking.start_at >= lo,
+                    Booking.start_at < hi,
+                )
+            )
+            (today if key == "day" else week)[member.host_id] = count
+    return today, week
+
+
+def capped_host_ids(members: Iterable[PoolMember], moment: datetime) -> set[int]:
+    """Members already at their daily or weekly cap on the slot's day."""
+    members = list(members)
+    today, week = cap_counts(members, moment)
+    return {
+        m.host_id
+        for m in members
+        if (m.daily_cap and today.get(m.host_id, 0) >= m.daily_cap)
+        or (m.weekly_cap and week.get(m.host_id, 0) >= m.weekly_cap)
+    }
