@@ -79,7 +79,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_filters(app)
     from .web.errors import register_error_handlers
+    from .web.rate_limit import install as install_rate_limits
 
+    install_rate_limits(app)  # counts in its own transaction, before the write lock below
     app.before_request(_serialise_sqlite_writes)
     app.after_request(add_security_headers)
     register_error_handlers(app)

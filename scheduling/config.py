@@ -74,6 +74,16 @@ class Defaults:
     WEBHOOK_ROTATION_HOURS = 24
     # A qualified lead with no booking after this many minutes is reported as abandoned.
     LEAD_ABANDONED_MINUTES = 60
+    # Rate limits per client address, counted in the database (COUNT/PERIOD, units s m h d, or
+    # "off"): booking posts (API and form), qualification answers, cancel/reschedule by link,
+    # the widget's consent log, login, and the other API writes. The switch turns them all off.
+    RATE_LIMIT_ENABLED = True
+    RATE_LIMIT_BOOKING = "20/10m"
+    RATE_LIMIT_QUALIFY = "20/10m"
+    RATE_LIMIT_LINKS = "20/10m"
+    RATE_LIMIT_CONSENT = "60/10m"
+    RATE_LIMIT_LOGIN = "30/5m"
+    RATE_LIMIT_API = "300/10m"
 
 
 # Settings whose value is a secret: always kept as the exact string given (an all-digit key must

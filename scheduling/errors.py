@@ -43,3 +43,14 @@ class BookingClosed(SchedulingError):
 
     code = "booking_closed"
     status = 409
+
+
+class RateLimited(SchedulingError):
+    """Too many requests from one client address (or at one account): 429 with Retry-After."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))

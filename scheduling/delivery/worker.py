@@ -248,6 +248,12 @@ def _refresh_calendars(now: datetime) -> None:
     refresh_due_sources(now)
 
 
+def _purge_rate_limits(now: datetime) -> None:
+    from scheduling.operations.rate_limits import purge_rate_limit_counters
+
+    purge_rate_limit_counters(now)
+
+
 def register_defaults() -> None:
     from .caldav import KIND as CALDAV
     from .caldav import deliver_caldav
@@ -259,6 +265,7 @@ def register_defaults() -> None:
     register_handler(CALDAV, deliver_caldav)
     register_periodic("lead.abandoned", _abandoned_leads, 60)
     register_periodic("calendar.refresh", _refresh_calendars, 60)
+    register_periodic("rate_limits.purge", _purge_rate_limits, 300)
 
 
 register_defaults()

@@ -26,6 +26,7 @@ from .event_types import LAYOUTS, LOCATION_KINDS, EventType, event_type_hosts
 from .hosts import DateOverride, Host, WeeklyHours
 from .organisations import Holiday, Organisation
 from .outbox import OUTBOX_STATUSES, EventTypeNotification, OutboxMessage
+from .rate_limits import RateLimitCounter
 from .routing import (
     ACTION_KINDS,
     Assignment,
@@ -80,6 +81,7 @@ __all__ = [
     "Pool",
     "PoolMember",
     "Question",
+    "RateLimitCounter",
     "RoutingForm",
     "RoutingRule",
     "User",

@@ -1,5 +1,6 @@
 """Accounts: create users, check passwords with rate limits, change passwords, two-factor."""
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -8,7 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
 
-from scheduling.errors import InvalidRequest, PermissionDenied
+from scheduling.errors import InvalidRequest, RateLimited
 from scheduling.extensions import db
 from scheduling.models import ROLES, Host, LoginAttempt, Organisation, User
 from scheduling.security.secretbox import decrypt, encrypt
@@ -21,8 +22,17 @@ _DUMMY_HASH = _hasher.hash("rendezvous-no-such-account")
 
 MIN_PASSWORD_LENGTH = 10
 WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_ACCOUNT = 5
+# Failures for one account from one address, and from one address for any accounts.
+MAX_FAILURES_PER_ACCOUNT_ADDRESS = 5
 MAX_FAILURES_PER_ADDRESS = 20
+# Failures for one account from all addresses (a distributed attack): then a right password is
+# only enough with two-factor login on; the code step still lets the owner in.
+MAX_FAILURES_PER_ACCOUNT = 50
+TOO_MANY = "Too many failed attempts. Please wait a few minutes and try again."
+UNDER_ATTACK = (
+    "This account sees too many failed logins right now. Please try again later; "
+    "accounts with two-factor login can still sign in."
+)
 TOTP_PURPOSE = "totp"
 
 
@@ -88,25 +98,40 @@ def create_user(
     return user
 
 
-def _failures(column, value: str, now: datetime) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(
-            column == value, LoginAttempt.success.is_(False), LoginAttempt.created_at > now - WINDOW
+def _failures(now: datetime, **match: str) -> tuple[int, datetime | None]:
+    """Failed attempts in the window matching email and/or address, and the oldest one's time."""
+    conditions = [getattr(LoginAttempt, column) == value for column, value in match.items()]
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(LoginAttempt.created_at)).where(
+            *conditions, LoginAttempt.success.is_(False), LoginAttempt.created_at > now - WINDOW
         )
-    )
+    ).one()
+    return count, oldest
+
+
+def _refuse(oldest: datetime | None, now: datetime, message: str) -> RateLimited:
+    wait = (oldest + WINDOW - now).total_seconds() if oldest is not None else WINDOW.seconds
+    return RateLimited(message, math.ceil(wait))
 
 
 def _check_rate_limit(email: str, address: str, now: datetime) -> None:
-    if (
-        _failures(LoginAttempt.email, email, now) >= MAX_FAILURES_PER_ACCOUNT
-        or _failures(LoginAttempt.address, address, now) >= MAX_FAILURES_PER_ADDRESS
-    ):
-        minutes = int(WINDOW.total_seconds() // 60)
-        raise PermissionDenied(
-            f"Too many failed attempts. Please wait {minutes} minutes and try again."
-        )
+    """Slow guessing down per address: the attacker's address waits, the owner's does not.
+
+    Failures for one account from one address, and failures from one address for any account,
+    are refused after their limit. Nothing here refuses the account for everyone.
+    """
+    count, oldest = _failures(now, email=email, address=address)
+    if count >= MAX_FAILURES_PER_ACCOUNT_ADDRESS:
+        raise _refuse(oldest, now, TOO_MANY)
+    count, oldest = _failures(now, address=address)
+    if count >= MAX_FAILURES_PER_ADDRESS:
+        raise _refuse(oldest, now, TOO_MANY)
+
+
+def _under_attack(email: str, now: datetime) -> tuple[bool, datetime | None]:
+    """Whether failures for this account come from so many addresses that a password won't do."""
+    count, oldest = _failures(now, email=email)
+    return count >= MAX_FAILURES_PER_ACCOUNT, oldest
 
 
 def note_attempt(email: str, address: str, success: bool, now: datetime) -> None:
@@ -116,16 +141,23 @@ def note_attempt(email: str, address: str, success: bool, now: datetime) -> None
 def authenticate(email: str, password: str, address: str, now: datetime) -> LoginResult:
     """Check a password login; every failure is counted, even for unknown accounts.
 
-    The caller commits whether this returns or raises, so failures are kept.
+    The caller commits whether this returns or raises, so failures are kept. Too many
+    failures raise RateLimited (see _check_rate_limit and MAX_FAILURES_PER_ACCOUNT).
     """
     email = normalise_email(email)
     _check_rate_limit(email, address, now)
+    under_attack, oldest = _under_attack(email, now)
     user = db.session.scalar(select(User).where(User.email == email))
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
         ok = user is not None and user.active
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
+    if under_attack and not (ok and user.totp_enabled):
+        # Same answer for a right and a wrong password: the attacker learns nothing.
+        if not ok:
+            note_attempt(email, address, False, now)
+        raise _refuse(oldest, now, UNDER_ATTACK)
     note_attempt(email, address, ok, now)
     if not ok:
         raise InvalidRequest("Wrong email or password.")

@@ -144,8 +144,33 @@ def _contact_from(form: RoutingForm, answers: dict) -> tuple[str, str]:
     return name, email
 
 
-def qualify(event_type: EventType, raw_answers: dict, now: datetime) -> Lead:
-    """Keep a submission as a lead (qualified or disqualified) with its answers, score and route."""
+def open_lead_of(event_type: EventType, form: RoutingForm, email: str) -> Lead | None:
+    """The visitor's latest lead for this event type that has not booked yet, if any."""
+    if not email:
+        return None
+    return db.session.scalars(
+        select(Lead)
+        .where(
+            Lead.organisation_id == event_type.organisation_id,
+            Lead.routing_form_id == form.id,
+            Lead.event_type_id == event_type.id,
+            Lead.booking_id.is_(None),
+            Lead.status.in_(("qualified", "disqualified")),
+            func.lower(Lead.email) == email.strip().lower(),
+        )
+        .order_by(Lead.id.desc())
+        .limit(1)
+    ).first()
+
+
+def qualify(
+    event_type: EventType, raw_answers: dict, now: datetime, *, visitor_email: str = ""
+) -> Lead:
+    """Keep a submission as a lead (qualified or disqualified) with its answers, score and route.
+
+    A visitor (the email among the answers, else `visitor_email`) keeps one open lead per event
+    type: answering again updates it, so retries and failed attempts do not pile up leads.
+    """
     form = event_type.routing_form
     if form is None:
         raise InvalidRequest("This event type asks no questions.")
@@ -157,16 +182,14 @@ def qualify(event_type: EventType, raw_answers: dict, now: datetime) -> Lead:
         if other is not None and other.organisation_id == event_type.organisation_id:
             target_event_type = other
     name, email = _contact_from(form, result.answers)
-    lead = Lead(
-        uid=new_uid(),
-        organisation_id=event_type.organisation_id,
-        routing_form_id=form.id,
-        event_type_id=target_event_type.id,
-        status="disqualified" if action.kind == "disqualify" else "qualified",
-        answers=result.answers,
-        score=result.score,
-        rule_name=result.decision.rule_name,
-        decision={
+    email = email or visitor_email.strip()
+    status = "disqualified" if action.kind == "disqualify" else "qualified"
+    values = {
+        "status": status,
+        "answers": result.answers,
+        "score": result.score,
+        "rule_name": result.decision.rule_name,
+        "decision": {
             "kind": action.kind,
             "target_id": action.target_id,
             "message": action.message,
@@ -174,10 +197,27 @@ def qualify(event_type: EventType, raw_answers: dict, now: datetime) -> Lead:
             "redirect_seconds": action.redirect_seconds,
             "trace": list(result.decision.trace),
         },
+        "updated_at": now,
+    }
+    lead = open_lead_of(target_event_type, form, email)
+    if lead is not None:
+        changed = lead.status != status
+        for key, value in values.items():
+            setattr(lead, key, value)
+        lead.name = name or lead.name
+        db.session.flush()
+        if changed:  # the receiver's view of the lead is stale only when the verdict moved
+            notifications.lead_submitted(lead, now)
+        return lead
+    lead = Lead(
+        uid=new_uid(),
+        organisation_id=event_type.organisation_id,
+        routing_form_id=form.id,
+        event_type_id=target_event_type.id,
         name=name,
         email=email,
         created_at=now,
-        updated_at=now,
+        **values,
     )
     db.session.add(lead)
     db.session.flush()

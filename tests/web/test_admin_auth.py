@@ -45,20 +45,20 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(client, make_user, 
     assert "Wrong email or password." in wrong.text and "Wrong email or password." in unknown.text
 
 
-def test_failed_logins_are_rate_limited_per_account(client, make_user, frozen_now):
+def test_failed_logins_are_rate_limited_per_account_and_address(client, make_user, frozen_now):
     user = make_user()
     for _ in range(5):
         assert login(client, user.email, "nope nope nope").status_code == 400
-    blocked = login(client, user.email)  # even the right password waits now
-    assert blocked.status_code == 403
-    assert "Too many failed attempts" in blocked.text
+    blocked = login(client, user.email)  # even the right password waits, from this address
+    assert blocked.status_code == 429
+    assert "Too many failed attempts" in blocked.text and blocked.headers["Retry-After"]
 
 
 def test_failed_logins_are_rate_limited_per_address(client, make_user, frozen_now):
     user = make_user()
     for number in range(20):
         login(client, f"guess{number}@example.com", "nope nope nope")
-    assert login(client, user.email).status_code == 403
+    assert login(client, user.email).status_code == 429
 
 
 def test_login_needs_csrf(client, make_user):

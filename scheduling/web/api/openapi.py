@@ -11,7 +11,18 @@ from flask import jsonify
 from scheduling.operations.notifications import API_VERSION
 
 from .blueprint import bp
-from .openapi_tables import ACCESS, OPERATIONS, SCHEMAS, STRING, Operation, Query, ref
+from .openapi_tables import (
+    ACCESS,
+    OPERATIONS,
+    RATE_LIMITED,
+    RATE_LIMITED_METHODS,
+    RETRY_AFTER_HEADER,
+    SCHEMAS,
+    STRING,
+    Operation,
+    Query,
+    ref,
+)
 
 PATH_PARAMETER = re.compile(r"\{(\w+)\}")
 
@@ -55,6 +66,12 @@ def _operation(row: Operation) -> dict:
         row.status: _response(row.ok, row.returns),
         **{status: _response(description) for status, description in errors.items()},
     }
+    if row.method in RATE_LIMITED_METHODS:
+        for status, description in RATE_LIMITED.items():
+            operation["responses"][status] = {
+                **_response(description),
+                "headers": RETRY_AFTER_HEADER,
+            }
     return operation
 
 

@@ -229,6 +229,18 @@ ACCESS = {
 }
 
 
+# Writes are rate-limited per client address (web/rate_limit.py): 429 with Retry-After.
+RATE_LIMITED_METHODS = ("post", "put", "patch", "delete")
+RATE_LIMITED = {"429": "Too many requests from this address; retry after Retry-After seconds"}
+RETRY_AFTER_HEADER = {
+    "Retry-After": {
+        "description": "Seconds to wait before the next request from this address",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
+
+
 class Operation(NamedTuple):
     """One method on one path; its path parameters come from the `{names}` in the path."""
 

@@ -148,11 +148,13 @@ def create():
             if lead.status == "disqualified":
                 raise Disqualified(lead.decision.get("message") or "These answers do not qualify.")
         elif request_data.answers is not None:
-            lead = qualify(event_type, request_data.answers, now)
-            # The lead is kept even if the booking then fails: that is the funnel's "abandoned".
-            db.session.commit()
+            lead = qualify(
+                event_type, request_data.answers, now, visitor_email=request_data.invitee.email
+            )
             if lead.status == "disqualified":
+                db.session.commit()  # the answers are kept: the funnel counts disqualified leads
                 raise Disqualified(lead.decision.get("message") or "These answers do not qualify.")
+            # A qualified lead is committed with its booking only: a failed attempt leaves none.
             event_type = lead.event_type
         else:
             raise InvalidRequest(

@@ -6,7 +6,7 @@ import segno
 from flask import flash, redirect, render_template, request, session, url_for
 
 from scheduling import clock
-from scheduling.errors import InvalidRequest, PermissionDenied
+from scheduling.errors import InvalidRequest, PermissionDenied, RateLimited
 from scheduling.extensions import db
 from scheduling.models import User
 from scheduling.operations import accounts
@@ -38,6 +38,12 @@ def _safe_next(target: str | None) -> str:
     return url_for("admin.home")
 
 
+def _answer(page: str, status: int, retry_after: int | None):
+    """The page with its status; a throttled attempt says when to try again (Retry-After)."""
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    return page, status, headers
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user():
@@ -47,15 +53,17 @@ def login():
         form.next.data = request.args.get("next", "")
     error = None
     status = 200
+    retry_after = None
     if form.validate_on_submit():
         now = clock.utcnow()
         try:
             result = accounts.authenticate(
                 form.email.data, form.password.data, client_address(), now
             )
-        except (InvalidRequest, PermissionDenied) as exc:
+        except (InvalidRequest, PermissionDenied, RateLimited) as exc:
             db.session.commit()  # keep the failed attempt for the rate limit
             error, status = exc.message, exc.status
+            retry_after = getattr(exc, "retry_after", None)
         else:
             if result.needs_totp:
                 db.session.commit()
@@ -72,7 +80,7 @@ def login():
             return redirect(_safe_next(form.next.data))
     elif request.method == "POST":
         status = 400
-    return render_template("admin/login.html", form=form, error=error), status
+    return _answer(render_template("admin/login.html", form=form, error=error), status, retry_after)
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
@@ -90,12 +98,14 @@ def login_totp():
     form = TotpForm()
     error = None
     status = 200
+    retry_after = None
     if form.validate_on_submit():
         try:
             accounts.verify_totp(user, form.code.data, secret_key(), client_address(), now)
-        except (InvalidRequest, PermissionDenied) as exc:
+        except (InvalidRequest, PermissionDenied, RateLimited) as exc:
             db.session.commit()
             error, status = exc.message, exc.status
+            retry_after = getattr(exc, "retry_after", None)
         else:
             accounts.finish_login(user, now)
             db.session.commit()
@@ -104,7 +114,8 @@ def login_totp():
             return redirect(_safe_next(target))
     elif request.method == "POST":
         status = 400
-    return render_template("admin/login_totp.html", form=form, error=error), status
+    page = render_template("admin/login_totp.html", form=form, error=error)
+    return _answer(page, status, retry_after)
 
 
 @bp.post("/logout")
