@@ -1,7 +1,7 @@
 """Rate-limit counters shared by every app process (public posts, consent log, login)
 
 Revision ID: de155898dc35
-Revises: e4b8d2a6c1f3
+Revises: 2d81a39ee8c6
 Create Date: 2026-12-05 13:10:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "de155898dc35"
-down_revision = "e4b8d2a6c1f3"
+down_revision = "2d81a39ee8c6"
 branch_labels = None
 depends_on = None
 
