@@ -174,3 +174,10 @@ def test_hsts_only_in_production_over_https(app, client):
     # Development: never, even over https (a browser would remember it for localhost).
     assert _hsts(app, client, False, "https://book.example.eu") is None
     assert _hsts(app, client, False, "", base_url="https://localhost") is None
+
+
+def test_hsts_max_age_setting_changes_or_disables_it(app, client):
+    app.config["HSTS_MAX_AGE"] = 300
+    assert _hsts(app, client, True, "https://book.example.eu") == "max-age=300; includeSubDomains"
+    app.config["HSTS_MAX_AGE"] = 0
+    assert _hsts(app, client, True, "https://book.example.eu") is None
