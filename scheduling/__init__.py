@@ -43,6 +43,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .web.guards import install as install_input_guards
 
     install_input_guards(app)
+    from .web.serving import install as install_serving
+
+    install_serving(app)  # first: its compression hook then runs after every other one
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config.get("TRUSTED_PROXIES"):
         count = int(app.config["TRUSTED_PROXIES"])

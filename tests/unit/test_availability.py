@@ -676,3 +676,13 @@ def test_compute_windows_returns_true_extent():
         Interval(utc("2026-06-01 07:00"), utc("2026-06-01 15:00"))
     ]
     assert compute_windows(schedule, noon + timedelta(hours=5), noon + timedelta(hours=6)) == []
+
+
+def test_common_zones_start_from_the_given_ones_and_stay_short():
+    from scheduling.availability.timezones import EU_ZONES, all_zones, common_zones
+
+    zones = common_zones("America/Anchorage", None, "", "Not/AZone", "Europe/Paris")
+    assert "America/Anchorage" in zones and "Not/AZone" not in zones
+    assert set(EU_ZONES) <= set(zones) <= set(all_zones())
+    assert zones[-1] == "UTC" and list(zones[:-1]) == sorted(zones[:-1])
+    assert len(zones) == len(set(zones)) < 60

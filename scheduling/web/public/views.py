@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from sqlalchemy import select
 
 from scheduling import clock
-from scheduling.availability.timezones import all_zones
+from scheduling.availability.timezones import all_zones, common_zones, is_valid_zone
 from scheduling.errors import InvalidRequest, SlotUnavailable
 from scheduling.extensions import db
 from scheduling.ical import render_calendar
@@ -94,6 +94,27 @@ def _default_tz(event_type: EventType) -> str:
     return hosts[0].tz if hosts else "UTC"
 
 
+def _visitor_tz(default: str) -> str:
+    """The zone asked for (`tz`), else the browser's (`tz_detected`, when we know it), else default.
+
+    timezone.js sends the detected zone as `tz_detected`: a name this server's zone database lacks
+    then falls back to the default instead of an error page.
+    """
+    detected = request.args.get("tz_detected")
+    return parse_tz(request.args.get("tz"), detected if is_valid_zone(detected) else default)
+
+
+def _zone_choices(tz: str, event_type: EventType) -> dict:
+    """The short zone list (visitor's, hosts', EU, a few more), or every zone when asked.
+
+    The full list is 80 % of the page's HTML, so it is sent only to who follows "More time zones".
+    """
+    if request.args.get("zones") == "all":
+        return {"zones": all_zones(), "all_zones_shown": True}
+    host_zones = [host.tz for host in event_type.hosts if host.active]
+    return {"zones": common_zones(tz, *host_zones), "all_zones_shown": False}
+
+
 @bp.get("/")
 def index():
     event_types = db.session.scalars(
@@ -119,7 +140,7 @@ def book(slug: str):
     lead, host_ids = _route(event_type, lead_uid)
     if lead is not None:
         signal("qualified", lead.uid, lead=lead.uid)
-    tz = parse_tz(request.args.get("tz"), _default_tz(event_type))
+    tz = _visitor_tz(_default_tz(event_type))
     view = build_calendar(
         event_type,
         tz,
@@ -133,7 +154,7 @@ def book(slug: str):
         "public/book.html",
         event_type=event_type,
         view=view,
-        zones=all_zones(),
+        **_zone_choices(tz, event_type),
         notice=NOTICES.get(request.args.get("notice", "")),
         page_endpoint="public.book",
         page_args=args,
@@ -340,7 +361,7 @@ def reschedule(uid: str, token: str):
     booking = _load_booking(uid, token, "reschedule")
     if not booking.is_confirmed or booking.start_at <= clock.utcnow():
         return redirect(booking_link(booking, "view"), code=303)
-    tz = parse_tz(request.args.get("tz"), booking.invitee_tz)
+    tz = _visitor_tz(booking.invitee_tz)
     view = build_calendar(
         booking.event_type,
         tz,
@@ -353,7 +374,7 @@ def reschedule(uid: str, token: str):
         "public/book.html",
         event_type=booking.event_type,
         view=view,
-        zones=all_zones(),
+        **_zone_choices(tz, booking.event_type),
         notice=NOTICES.get(request.args.get("notice", "")),
         page_endpoint="public.reschedule",
         page_args={"uid": uid, "token": token},
