@@ -35,8 +35,9 @@ CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 def production_section() -> str:
     text = (ROOT / "README.md").read_text()
     start = text.index("\n## Production\n")
-    end = text.find("\n## ", start + 1)
-    return text[start : end if end != -1 else None]
+    # The walk-through ends at the next heading; subsections (backups ...) are not first-run steps.
+    following = re.compile(r"^##+ ", re.M).search(text, start + len("\n## Production\n"))
+    return text[start : following.start() if following else None]
 
 
 def fenced(section: str, language: str) -> list[str]:

@@ -68,7 +68,7 @@ def run(args: list[str], env: dict, timeout: float = 120) -> subprocess.Complete
 
 def gunicorn(env: dict) -> subprocess.CompletedProcess:
     port = _free_port()
-    args = [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "app:app"]
+    args = [str(BIN / "gunicorn"), "--workers", "4", "--bind", f"127.0.0.1:{port}", "app:app"]
     return run(args, env)
 
 
