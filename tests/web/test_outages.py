@@ -6,65 +6,18 @@ bounded number of log lines however many requests fail. Restored: the app serves
 """
 
 import logging
-import os
-from dataclasses import dataclass
 
 import pytest
-from sqlalchemy.engine import make_url
 
-from scheduling import create_app
-from scheduling.extensions import db
 from scheduling.web.outages import LogThrottle
-from tests.conftest import PG_URL, USE_PG, _config, login
-from tests.tcp_proxy import TcpProxy
-
-
-@dataclass
-class Outage:
-    """An app whose database the test can take away (cut) and give back (restore)."""
-
-    app: object
-    cut: object
-    restore: object
+from tests.conftest import login
+from tests.db_outage import database_outage
 
 
 @pytest.fixture
 def outage(app, tmp_path, frozen_now):
-    settings = {"OUTAGE_LOG_SECONDS": 3600, "OUTAGE_RETRY_AFTER_SECONDS": 7}
-    if USE_PG:
-        url = make_url(PG_URL)
-        with TcpProxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
-            proxied = url.set(host="127.0.0.1", port=proxy.port)
-            uri = proxied.render_as_string(hide_password=False)
-            faulty = create_app(_config(SQLALCHEMY_DATABASE_URI=uri, **settings))
-            yield Outage(faulty, proxy.cut, proxy.restore)
-            _dispose(faulty)
-        return
-    # SQLite: the app opens the test database through a link to its directory; removing the
-    # link makes every new connection fail ("unable to open database file").
-    link = tmp_path / "link"
-    os.symlink(tmp_path, link)
-    faulty = create_app(
-        _config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{link / 'test.db'}", **settings)
-    )
-
-    def cut():
-        link.unlink()
-        _dispose(faulty)  # open SQLite connections would keep reading the file
-
-    def restore():
-        os.symlink(tmp_path, link)
-
-    yield Outage(faulty, cut, restore)
-    if not link.exists():
-        restore()
-    _dispose(faulty)
-
-
-def _dispose(app):
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with database_outage(tmp_path, OUTAGE_LOG_SECONDS=3600, OUTAGE_RETRY_AFTER_SECONDS=7) as cut:
+        yield cut
 
 
 def outage_lines(caplog) -> list[logging.LogRecord]:
