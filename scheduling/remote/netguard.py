@@ -195,12 +195,12 @@ def post(url: str, body: bytes, headers: dict, *, timeout: float, allow_private:
             response = connection.getresponse()
             answer = _read_answer(response, started + timeout)
         if deadline.fired:
-            raise TimeoutError(f"The receiver did not finish answering within {timeout:g} s.")
+            raise TimeoutError(f"The receiver timed out: no complete answer within {timeout:g} s.")
         return HttpAnswer(response.status, answer, int((time.monotonic() - started) * 1000))
     except (http.client.HTTPException, OSError) as exc:
         if deadline.fired:
             raise TimeoutError(
-                f"The receiver did not finish answering within {timeout:g} s."
+                f"The receiver timed out: no complete answer within {timeout:g} s."
             ) from None
         if isinstance(exc, http.client.HTTPException):
             # A garbled or cut-off answer is a failed attempt, like a reset.
