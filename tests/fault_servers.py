@@ -6,6 +6,7 @@ receiver behave again):
   smtp-drop greet, answer EHLO, then close in the middle of the conversation
   http-drop read the request, then close without an answer
   drip      answer a request with a status line and one header byte every `drip_seconds`
+  smtp-drip greet one byte every `drip_seconds`
   http-ok   answer 200 (each request is kept in `requests`)
 """
 
@@ -113,6 +114,13 @@ class FaultServer:
     def _drip(self, conn, reader) -> None:
         self._read_request(reader)
         conn.sendall(b"HTTP/1.1 200 OK\r\nX-Drip: ")
+        self._drip_bytes(conn)
+
+    def _smtp_drip(self, conn, reader) -> None:
+        conn.sendall(b"220 ")
+        self._drip_bytes(conn)
+
+    def _drip_bytes(self, conn) -> None:
         for _ in range(self.drip_bytes):
             if self._stopped.is_set():
                 return

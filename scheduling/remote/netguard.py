@@ -152,15 +152,16 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
 MAX_ANSWER = 64 * 1024
 
 
-class _Deadline:
-    """Shut the connection's socket down when the whole exchange's time is up.
+class Deadline:
+    """Shut the connection's socket (its `.sock`: http.client, smtplib) down when the whole
+    exchange's time is up.
 
     A socket timeout bounds each read only: a receiver that drips its status line or headers a
     byte at a time would otherwise hold the worker for as long as it likes. shutdown() wakes a
     read blocked in another thread (close() would not).
     """
 
-    def __init__(self, connection: http.client.HTTPConnection, seconds: float):
+    def __init__(self, connection, seconds: float):
         self.fired = False
         self._connection = connection
         self._timer = threading.Timer(seconds, self._cut)
@@ -188,7 +189,7 @@ def post(url: str, body: bytes, headers: dict, *, timeout: float, allow_private:
     cls = _PinnedHTTPS if scheme == "https" else _PinnedHTTP
     connection = cls(host, port, address, timeout)
     started = time.monotonic()
-    deadline = _Deadline(connection, timeout)
+    deadline = Deadline(connection, timeout)
     try:
         with deadline:
             connection.request("POST", path, body=body, headers=headers)

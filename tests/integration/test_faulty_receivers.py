@@ -54,7 +54,12 @@ def assert_retried_per_backoff(message: OutboxMessage, error_part: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "mode, error_part", [("hang", "timed out"), ("smtp-drop", "Connection unexpectedly closed")]
+    "mode, error_part",
+    [
+        ("hang", "timed out"),
+        ("smtp-drop", "Connection unexpectedly closed"),
+        ("smtp-drip", "timed out"),
+    ],
 )
 def test_a_faulty_smtp_server_delays_emails_without_blocking_the_batch(
     worker_app, smtp_server, make_event_type, make_user, moving_clock, mode, error_part
@@ -83,6 +88,10 @@ def test_a_faulty_smtp_server_delays_emails_without_blocking_the_batch(
         (hook,) = rows("webhook")
         assert hook.status == "done" and len(hooks.requests) == 1  # not held up by SMTP
         assert smtp_server.received == []
+        if mode == "smtp-drip":
+            # MAIL_TIMEOUT bounds the whole conversation: the worker hung up mid-greeting.
+            fault.settle()
+            assert fault.drips_cut == 2 and fault.drips_finished == 0
 
         # The server behaves again (here: the working one): the next round delivers, once each.
         worker_app.config["MAIL_PORT"] = smtp_server.port
