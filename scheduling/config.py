@@ -58,6 +58,10 @@ class Defaults:
     OUTBOX_BACKOFF_MAX_SECONDS = 3600
     OUTBOX_LEASE_SECONDS = 300
     OUTBOX_BATCH = 20
+    # Database outages: the Retry-After of the 503 answers, and at most one log line per kind
+    # of failure per this many seconds (web/outages.py).
+    OUTAGE_RETRY_AFTER_SECONDS = 10
+    OUTAGE_LOG_SECONDS = 30
     # Outgoing mail. No MAIL_HOST: messages are written to instance/mail/ (offline demo).
     MAIL_HOST = ""
     MAIL_PORT = 587

@@ -10,6 +10,8 @@ import ssl
 from email.message import EmailMessage
 from pathlib import Path
 
+from scheduling.remote.netguard import Deadline
+
 log = logging.getLogger(__name__)
 
 
@@ -41,23 +43,34 @@ def send_smtp(config, message: EmailMessage) -> str:
     security = (config.get("MAIL_SECURITY") or "starttls").lower()
     timeout = float(config.get("MAIL_TIMEOUT") or 20)
     context = ssl.create_default_context()
+    if security == "tls":
+        client = smtplib.SMTP_SSL(timeout=timeout, context=context)
+    else:
+        client = smtplib.SMTP(timeout=timeout)
+    # Connected below, under the deadline; TLS (implicit or STARTTLS) checks the certificate
+    # against the name smtplib keeps from its constructor, which had none to keep.
+    client._host = host
+    # MAIL_TIMEOUT bounds the whole conversation: a server that answers a byte at a time would
+    # otherwise hold the worker as long as it likes (the socket timeout bounds each read only).
+    deadline = Deadline(client, timeout)
     try:
-        if security == "tls":
-            client = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
-        else:
-            client = smtplib.SMTP(host, port, timeout=timeout)
-        with client:
+        with deadline, client:
+            client.connect(host, port)
             if security == "starttls":
                 client.starttls(context=context)
             if config.get("MAIL_USERNAME"):
                 client.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
             refused = client.send_message(message)
-    except smtplib.SMTPRecipientsRefused as exc:
-        raise MailError(f"Recipient refused: {exc.recipients}", permanent=True) from None
-    except smtplib.SMTPAuthenticationError as exc:
-        raise MailError(f"SMTP login failed: {exc.smtp_code} {exc.smtp_error!r}") from None
     except (smtplib.SMTPException, OSError) as exc:
+        if deadline.fired:
+            raise MailError(f"SMTP timed out: no complete exchange within {timeout:g} s") from None
+        if isinstance(exc, smtplib.SMTPRecipientsRefused):
+            raise MailError(f"Recipient refused: {exc.recipients}", permanent=True) from None
+        if isinstance(exc, smtplib.SMTPAuthenticationError):
+            raise MailError(f"SMTP login failed: {exc.smtp_code} {exc.smtp_error!r}") from None
         raise MailError(f"SMTP error: {exc}") from None
+    if deadline.fired:
+        raise MailError(f"SMTP timed out: no complete exchange within {timeout:g} s")
     if refused:
         raise MailError(f"Recipients refused: {sorted(refused)}", permanent=True)
     return f"smtp://{host}:{port}"

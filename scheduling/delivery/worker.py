@@ -4,6 +4,10 @@ At-least-once: a message is marked done only after its handler returned, in a tr
 its own; a worker killed before that leaves a claim that expires (OUTBOX_LEASE_SECONDS), and the
 next worker sends the message again with the same idempotency key. Several workers share the
 table: claims use FOR UPDATE SKIP LOCKED on PostgreSQL and the write lock on SQLite.
+
+A worker that loses the database keeps running: it remembers its claims and the outcomes it could
+not write, records them when the database is back and delivers the rest of its batch at once,
+instead of leaving them to the lease (the claims are still its own).
 """
 
 import logging
@@ -20,7 +24,7 @@ from urllib.parse import urlsplit
 import click
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
 from scheduling import clock
 from scheduling.extensions import db
@@ -48,6 +52,13 @@ class Periodic:
 PERIODIC: dict[str, Periodic] = {}
 
 
+def connection_lost(exc: BaseException) -> bool:
+    """The database went away (or is briefly locked): retry later, not the message's fault."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
 def register_handler(kind: str, fn: Callable[[OutboxMessage], str | None]) -> None:
     """Deliver outbox messages of `kind` with fn."""
     HANDLERS[kind] = fn
@@ -65,6 +76,11 @@ class Worker:
         self.rand = rand or random.Random()
         self.last_run: dict[str, datetime] = {}
         self.stopping = False
+        # Claims taken and not yet finished, and finished attempts whose outcome could not be
+        # written (the database went away): both are settled first when it is back.
+        self.held: dict[int, None] = {}
+        self.unrecorded: dict[int, tuple[str, datetime, dict]] = {}
+        self.outage = False
 
     @property
     def config(self):
@@ -96,26 +112,56 @@ class Worker:
         except SQLAlchemyError:
             db.session.rollback()
             raise
+        self.held.update(dict.fromkeys(ids))
         return ids
+
+    def _record(self, message_id: int, status: str, now: datetime, **values) -> None:
+        """Write the end of an attempt; kept in memory until the commit went through."""
+        self.unrecorded[message_id] = (status, now, values)
+        outbox.finish(message_id, self.id, status, now, **values)
+        db.session.commit()
+        del self.unrecorded[message_id]
+        self.held.pop(message_id, None)
+
+    def resume(self) -> int:
+        """After a lost connection: write the outcomes held in memory (so nothing delivered is
+        sent again), then deliver the rest of the claims; returns how many were attempted."""
+        for message_id, (status, now, values) in list(self.unrecorded.items()):
+            try:
+                self._record(message_id, status, now, **values)
+            except SQLAlchemyError as exc:
+                if connection_lost(exc):
+                    raise
+                # Refused for another reason (it will not get better): let the lease decide.
+                db.session.rollback()
+                log.exception("Could not record the outcome of outbox message %s", message_id)
+                self.unrecorded.pop(message_id, None)
+                self.held.pop(message_id, None)
+        attempted = 0
+        for message_id in list(self.held):
+            if self.stopping:
+                break
+            self.deliver(message_id)
+            attempted += 1
+        return attempted
 
     def deliver(self, message_id: int) -> str:
         """One attempt at one claimed message; returns the status it ends in."""
         if not self._still_ours(message_id):
+            self.held.pop(message_id, None)
             return "lost"
         message = db.session.get(OutboxMessage, message_id)
         limit = int(self.config["OUTBOX_MAX_ATTEMPTS"])
         if message.attempts > limit:
             # Only claims that ran out count past the limit: workers died during the attempts
             # (a message that crashes the worker, say). Stop instead of crashing them forever.
-            outbox.finish(
+            self._record(
                 message_id,
-                self.id,
                 "failed",
                 clock.utcnow(),
                 last_error=f"Gave up after {limit} attempts: the worker stopped during the "
                 "last ones (killed or crashed while delivering this message).",
             )
-            db.session.commit()
             return "failed"
         handler = HANDLERS.get(message.kind)
         try:
@@ -128,22 +174,21 @@ class Worker:
             with self.app.test_request_context(base_url=f"{public.scheme}://{public.netloc}"):
                 result = handler(message)
         except Exception as exc:
+            if connection_lost(exc):
+                raise  # the claim stays held: delivered again as soon as the database is back
             if isinstance(exc, SQLAlchemyError):
                 db.session.rollback()
                 message = db.session.get(OutboxMessage, message_id)
-            status = self._failed(message, exc)
-        else:
-            status = result or "done"
-            now = clock.utcnow()
-            outbox.finish(
-                message_id,
-                self.id,
-                status,
-                now,
-                last_error="" if status == "done" else "no longer needed",
-                delivered_at=now if status == "done" else None,
-            )
-        db.session.commit()
+            return self._failed(message, exc)
+        status = result or "done"
+        now = clock.utcnow()
+        self._record(
+            message_id,
+            status,
+            now,
+            last_error="" if status == "done" else "no longer needed",
+            delivered_at=now if status == "done" else None,
+        )
         return status
 
     def _still_ours(self, message_id: int) -> bool:
@@ -174,7 +219,7 @@ class Worker:
         permanent = getattr(exc, "permanent", False)
         if permanent or message.attempts >= int(self.config["OUTBOX_MAX_ATTEMPTS"]):
             log.warning("Outbox message %s failed for good: %s", message.id, error)
-            outbox.finish(message.id, self.id, "failed", now, last_error=error)
+            self._record(message.id, "failed", now, last_error=error)
             return "failed"
         delay = backoff_seconds(
             message.attempts,
@@ -183,9 +228,8 @@ class Worker:
             self.rand,
         )
         log.info("Outbox message %s failed (%s); next try in %.0f s", message.id, error, delay)
-        outbox.finish(
+        self._record(
             message.id,
-            self.id,
             "pending",
             now,
             last_error=error,
@@ -203,7 +247,9 @@ class Worker:
             raise
 
     def run_once(self) -> int:
-        """Heartbeat, periodic tasks, then one batch of due messages; returns how many were sent."""
+        """Claims left over from an outage, heartbeat, periodic tasks, then one batch of due
+        messages; returns how many were attempted."""
+        resumed = self.resume()
         self.beat()
         self.run_periodic()
         ids = self.claim()
@@ -211,7 +257,31 @@ class Worker:
             if self.stopping:
                 break  # the rest keep their claim until it expires, then go to another worker
             self.deliver(message_id)
-        return len(ids)
+        return resumed + len(ids)
+
+    def run_round(self) -> int:
+        """run_once, surviving a lost database: one log line when it goes and one when it is
+        back, not a traceback per poll."""
+        try:
+            count = self.run_once()
+        except SQLAlchemyError as exc:
+            count = 0
+            if not connection_lost(exc):
+                log.exception("Database error in the worker; trying again shortly")
+            elif not self.outage:
+                self.outage = True
+                text = str(getattr(exc, "orig", None) or exc).strip()
+                log.warning(
+                    "Database unavailable (%s); keeping %d claim(s) until it is back",
+                    (text.splitlines() or [""])[0][:300],
+                    len(self.held),
+                )
+        else:
+            if self.outage:
+                self.outage = False
+                log.info("Database reachable again")
+        db.session.remove()
+        return count
 
     def run(self, interval: float) -> None:
         """Loop until SIGTERM / SIGINT; a full batch is followed at once by the next one."""
@@ -223,12 +293,7 @@ class Worker:
         signal.signal(signal.SIGINT, stop)
         log.info("Outbox worker %s started", self.id)
         while not self.stopping:
-            try:
-                count = self.run_once()
-            except SQLAlchemyError:
-                log.exception("Database error in the worker; trying again shortly")
-                count = 0
-            db.session.remove()
+            count = self.run_round()
             if count < int(self.config["OUTBOX_BATCH"]):
                 deadline = time.monotonic() + interval
                 while not self.stopping and time.monotonic() < deadline:

@@ -2,14 +2,17 @@
 
 The host name is resolved once, every address is checked, and the connection goes to the checked
 address (so DNS cannot answer differently between the check and the connect). Redirects are
-returned as answers, never followed: a 3xx is a failed delivery.
+returned as answers, never followed: a 3xx is a failed delivery. `timeout` bounds the whole
+exchange (connect, send, status line, headers, body), not each socket read.
 Pure: no Flask, no DB, no clock.
 """
 
+import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -149,6 +152,36 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
 MAX_ANSWER = 64 * 1024
 
 
+class Deadline:
+    """Shut the connection's socket (its `.sock`: http.client, smtplib) down when the whole
+    exchange's time is up.
+
+    A socket timeout bounds each read only: a receiver that drips its status line or headers a
+    byte at a time would otherwise hold the worker for as long as it likes. shutdown() wakes a
+    read blocked in another thread (close() would not).
+    """
+
+    def __init__(self, connection, seconds: float):
+        self.fired = False
+        self._connection = connection
+        self._timer = threading.Timer(seconds, self._cut)
+        self._timer.daemon = True
+
+    def _cut(self) -> None:
+        self.fired = True
+        sock = self._connection.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self):
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+
+
 def post(url: str, body: bytes, headers: dict, *, timeout: float, allow_private: bool):
     """POST once; the answer (any status, redirects included) or an OSError / RefusedAddress."""
     scheme, host, port, path = check_url(url)
@@ -156,13 +189,24 @@ def post(url: str, body: bytes, headers: dict, *, timeout: float, allow_private:
     cls = _PinnedHTTPS if scheme == "https" else _PinnedHTTP
     connection = cls(host, port, address, timeout)
     started = time.monotonic()
+    deadline = Deadline(connection, timeout)
     try:
-        connection.request("POST", path, body=body, headers=headers)
-        response = connection.getresponse()
-        answer = _read_answer(response, started + timeout)
+        with deadline:
+            connection.request("POST", path, body=body, headers=headers)
+            response = connection.getresponse()
+            answer = _read_answer(response, started + timeout)
+        if deadline.fired:
+            raise TimeoutError(f"The receiver timed out: no complete answer within {timeout:g} s.")
         return HttpAnswer(response.status, answer, int((time.monotonic() - started) * 1000))
-    except http.client.HTTPException as exc:  # a garbled answer is a failed attempt, like a reset
-        raise ConnectionError(f"The receiver's answer is not valid HTTP ({exc!r}).") from None
+    except (http.client.HTTPException, OSError) as exc:
+        if deadline.fired:
+            raise TimeoutError(
+                f"The receiver timed out: no complete answer within {timeout:g} s."
+            ) from None
+        if isinstance(exc, http.client.HTTPException):
+            # A garbled or cut-off answer is a failed attempt, like a reset.
+            raise ConnectionError(f"The receiver's answer is not valid HTTP ({exc!r}).") from None
+        raise
     finally:
         connection.close()
 

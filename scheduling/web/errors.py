@@ -21,6 +21,10 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
 
 
 def register_error_handlers(app) -> None:
+    from .outages import register as register_outages
+
+    register_outages(app, wants_json)
+
     @app.errorhandler(SchedulingError)
     def _domain_error(exc: SchedulingError):
         return error_response(exc.status, exc.code, exc.message, exc.fields)

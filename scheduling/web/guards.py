@@ -1,14 +1,15 @@
 """Input guards shared by every blueprint: hostile input is a 400 / 404, never a 500.
 
 Deeply nested JSON makes Python's decoder raise RecursionError, which Flask does not treat as bad
-JSON; an id above PostgreSQL's integer range, or text with a NUL character, makes PostgreSQL
-raise instead of finding nothing or storing it.
+JSON; an id above PostgreSQL's integer range, or text with a NUL character (in a value or in the
+URL path), makes PostgreSQL raise instead of finding nothing or storing it.
 """
 
 from itertools import chain
 
 from flask import request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from scheduling.errors import InvalidRequest
@@ -34,6 +35,12 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+def refuse_nul_in_path() -> None:
+    """No page has NUL in its address: a 404 before any view passes it to the database."""
+    if "\x00" in request.path:
+        raise NotFound()
+
+
 def refuse_nul_characters() -> None:
     """No query, form or JSON text may carry NUL: PostgreSQL cannot store it in text columns."""
     values = chain(*request.args.listvalues(), *request.form.listvalues())
@@ -47,4 +54,5 @@ def install(app) -> None:
     """Call before any blueprint is registered: rules pick their converter when added."""
     app.json = SafeJSONProvider(app)
     app.url_map.converters["int"] = IdConverter
+    app.before_request(refuse_nul_in_path)
     app.before_request(refuse_nul_characters)
