@@ -171,9 +171,21 @@ def _stamp(moment: datetime) -> str:
 def _fold(line: str) -> str:
     """icalendar's folding: cut before the octet that would reach 75, never right after a
     backslash (an escape stays whole), continuation lines start with a space."""
-    if len(line) < 75 and line.isascii():
-        return line
-    parts: list[str] = []
+    if line.isascii():
+        # One octet per character: cut every 74, stepping back one before a backslash.
+        parts: list[str] = []
+        begin = 0
+        while len(line) - begin > 74:
+            end = begin + 74
+            if line[end - 1] == "\\":
+                end -= 1
+            parts.append(line[begin:end])
+            begin = end
+        if not parts:
+            return line
+        parts.append(line[begin:])
+        return "\r\n ".join(parts)
+    parts = []
     current: list[str] = []
     count = 0
     for char in line:

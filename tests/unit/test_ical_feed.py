@@ -169,3 +169,12 @@ def test_fast_event_text_covers_a_typical_feed_event():
         last_modified=START,
     )
     assert _plain_event_text(event).encode() == build_event(event).to_ical()
+
+
+@pytest.mark.parametrize("width", range(60, 160))
+def test_fast_event_text_folds_escapes_at_every_position_like_icalendar(width):
+    """An escape (\\; \\, \\n) near a 75-octet fold must land where icalendar puts it."""
+    from scheduling.ical import _plain_event_text, build_event
+
+    event = item(summary="a" * width + ";,\n;", description="é" * (width // 3) + ",;" * 40)
+    assert _plain_event_text(event).encode() == build_event(event).to_ical()
