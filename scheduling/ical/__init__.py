@@ -4,12 +4,16 @@ Times are written in UTC (the form every client reads the same way, with no VTIM
 Pure: no Flask, no DB, no clock; imports only the standard library, icalendar and pure packages.
 """
 
+from __future__ import annotations
+
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from icalendar import Calendar, Event, vCalAddress, vText
+if TYPE_CHECKING:  # loaded on first use: the feed's events and web workers do without it
+    from icalendar import Event, vCalAddress
 
 PRODID = "-//Rendezvous//Rendezvous booking//EN"
 METHODS = ("PUBLISH", "REQUEST", "CANCEL")
@@ -50,6 +54,8 @@ class FeedInfo:
 
 
 def _address(person: Person, **params: str) -> vCalAddress:
+    from icalendar import vCalAddress, vText
+
     address = vCalAddress(f"mailto:{person.email}")
     address.params["CN"] = vText(person.name)
     for key, value in params.items():
@@ -65,6 +71,8 @@ def _utc(moment: datetime) -> datetime:
 
 def build_event(item: CalendarEvent) -> Event:
     """One VEVENT; shared by single files and (later) subscription feeds."""
+    from icalendar import Event
+
     event = Event()
     event.add("uid", item.uid)
     event.add("sequence", item.sequence)
@@ -122,6 +130,8 @@ def render_calendar(
     if method not in METHODS:
         raise ValueError(f"unknown METHOD {method!r}")
     _check_itip(items, method)
+    from icalendar import Calendar, vText
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
