@@ -95,6 +95,14 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
+def pss_mib(pid: int) -> float:
+    """Proportional set size: shared pages (the interpreter, libraries) split between workers."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def worker_pids(master: int) -> list[int]:
     out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True)
     return [int(pid) for pid in out.stdout.split()]
@@ -166,6 +174,7 @@ def main() -> None:
         created = hammer(port, jobs, args.clients)
         rejected = hammer(port, jobs, args.clients)
         rss_loaded = [rss_mib(pid) for pid in worker_pids(server.pid)]
+        pss_loaded = [pss_mib(pid) for pid in worker_pids(server.pid)]
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -185,6 +194,7 @@ def main() -> None:
     idle = ", ".join(f"{value:.1f}" for value in rss_idle)
     loaded = ", ".join(f"{value:.1f}" for value in rss_loaded)
     print(f"worker RSS MiB after first request: {idle}; after both rounds: {loaded}")
+    print("worker PSS MiB after both rounds: " + ", ".join(f"{v:.1f}" for v in pss_loaded))
 
 
 if __name__ == "__main__":
