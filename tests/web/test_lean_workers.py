@@ -32,9 +32,10 @@ def test_the_wsgi_app_does_not_load_alembic(tmp_path):
     assert not {name for name in modules if name.split(".")[0] in ("alembic", "flask_migrate")}
 
 
-def test_the_wsgi_app_loads_icalendar_only_when_a_calendar_is_built_or_read(tmp_path):
-    """icalendar and the recurrence expander cost about 7 MB; booking requests never need them."""
-    heavy = ("icalendar", "recurring_ical_events", "x_wr_timezone")
+def test_the_wsgi_app_loads_calendar_and_qr_libraries_only_when_used(tmp_path):
+    """icalendar and the recurrence expander (about 7 MB) and segno (QR codes for two-factor
+    setup, about 1 MB): booking requests never need them."""
+    heavy = ("icalendar", "recurring_ical_events", "x_wr_timezone", "segno")
     modules = _modules_after("import app", tmp_path)
     assert not {name for name in modules if name.split(".")[0] in heavy}
 
