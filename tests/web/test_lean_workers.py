@@ -34,8 +34,8 @@ def test_the_wsgi_app_does_not_load_alembic(tmp_path):
 
 def test_the_wsgi_app_loads_calendar_and_qr_libraries_only_when_used(tmp_path):
     """icalendar and the recurrence expander (about 7 MB) and segno (QR codes for two-factor
-    setup, about 1 MB): booking requests never need them."""
-    heavy = ("icalendar", "recurring_ical_events", "x_wr_timezone", "segno")
+    setup, about 1 MB), phonenumbers (about 1 MB): booking requests never need them."""
+    heavy = ("icalendar", "recurring_ical_events", "x_wr_timezone", "segno", "phonenumbers")
     modules = _modules_after("import app", tmp_path)
     assert not {name for name in modules if name.split(".")[0] in heavy}
 
