@@ -37,6 +37,8 @@ class _PendingMigrateConfig:
         self._start = (owner, app, db, kwargs)
 
     def __getattr__(self, name):
+        if name.startswith("__") or name == "_start":  # copy/pickle probes: no import for those
+            raise AttributeError(name)
         owner, app, db, kwargs = self._start
         owner.real().init_app(app, db, **kwargs)  # puts the real config in app.extensions
         return getattr(app.extensions["migrate"], name)
