@@ -1,7 +1,7 @@
 """Flask extensions, created unbound and initialised by the factory."""
 
+import click
 from flask_babel import Babel
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
@@ -21,8 +21,50 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class _MigrateCommands(click.Group):
+    """`flask db ...`: Flask-Migrate's own group, imported when the command is run."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        from flask_migrate.cli import db as commands
+
+        return commands.make_context(info_name, args, parent=parent, **extra)
+
+
+class _PendingMigrateConfig:
+    """Stands in app.extensions["migrate"] until Flask-Migrate is first asked for something."""
+
+    def __init__(self, owner: "LazyMigrate", app, db, kwargs: dict):
+        self._start = (owner, app, db, kwargs)
+
+    def __getattr__(self, name):
+        if name.startswith("__") or name == "_start":  # copy/pickle probes: no import for those
+            raise AttributeError(name)
+        owner, app, db, kwargs = self._start
+        owner.real().init_app(app, db, **kwargs)  # puts the real config in app.extensions
+        return getattr(app.extensions["migrate"], name)
+
+
+class LazyMigrate:
+    """Flask-Migrate without importing it up front: it loads Alembic, about 10 MB in every
+    process, and web workers never migrate. `flask db` and Flask-Migrate's functions load it."""
+
+    def __init__(self):
+        self._migrate = None
+
+    def real(self):
+        if self._migrate is None:
+            from flask_migrate import Migrate
+
+            self._migrate = Migrate()
+        return self._migrate
+
+    def init_app(self, app, db, **kwargs):
+        app.extensions["migrate"] = _PendingMigrateConfig(self, app, db, kwargs)
+        app.cli.add_command(_MigrateCommands("db", help="Database migrations (Alembic)."))
+
+
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
+migrate = LazyMigrate()
 csrf = CSRFProtect()
 babel = Babel()
 

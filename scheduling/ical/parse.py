@@ -3,15 +3,17 @@
 Pure: no Flask, no DB, no clock.
 """
 
+from __future__ import annotations
+
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import recurring_ical_events
-import x_wr_timezone
-from icalendar import Calendar
+if TYPE_CHECKING:  # loaded on first parse: web workers that never import calendars skip ~7 MB
+    from icalendar import Calendar
 
 
 class ParseError(ValueError):
@@ -65,6 +67,8 @@ def _calendars(data: bytes) -> list[Calendar]:
             "The address returned a web page, not a calendar (a login page or a wrong link?)."
         )
     try:
+        from icalendar import Calendar
+
         calendars = Calendar.from_ical(data, multiple=True)
     except (ValueError, IndexError, KeyError, TypeError) as exc:
         raise ParseError(f"This is not a valid iCalendar file ({exc}).") from None
@@ -137,6 +141,8 @@ def parse_busy(
                 "that never or rarely match?)."
             )
         try:
+            import recurring_ical_events
+
             query = recurring_ical_events.of(group, skip_bad_series=True)
             for event in query.between(window_start, window_end):
                 occurrences += 1
@@ -182,6 +188,8 @@ def _groups(calendar: Calendar) -> list[Calendar]:
     zones = [c for c in calendar.subcomponents if c.name == "VTIMEZONE"]
     parts = []
     for components in [rest, *(zones + events for events in suspicious.values())]:
+        from icalendar import Calendar
+
         part = Calendar()
         part.update(calendar)
         part.subcomponents = components
@@ -192,6 +200,8 @@ def _groups(calendar: Calendar) -> list[Calendar]:
 def _repaired(calendar: Calendar) -> Calendar:
     """Apply X-WR-TIMEZONE; an unknown zone name there is ignored rather than fatal."""
     try:
+        import x_wr_timezone
+
         return x_wr_timezone.to_standard(calendar)
     except Exception:  # e.g. ZoneInfoNotFoundError for "Mars/Olympus"
         calendar.pop("X-WR-TIMEZONE", None)  # recurring_ical_events would apply it again

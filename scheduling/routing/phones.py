@@ -3,11 +3,11 @@
 Pure: no Flask, no DB, no clock.
 """
 
-import phonenumbers
-
 
 def normalise_phone(raw: str, region: str | None = None) -> str:
     """The number in E.164 (+4930123456); ValueError with a message people understand."""
+    import phonenumbers  # about 1 MB: loaded by the first phone question, not in every worker
+
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:

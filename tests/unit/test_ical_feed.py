@@ -3,6 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from icalendar import Calendar
 
 from scheduling.ical import CalendarEvent, FeedInfo, Person, render_calendar
@@ -99,3 +101,80 @@ def test_cached_events_splice_into_the_exact_bytes_icalendar_writes():
         plain.add_component(build_event(item))
     assert spliced == plain.to_ical()
     assert PRODID.encode() in spliced
+
+
+# Texts that exercise escaping (;,\n), CN quoting (space, comma, colon, quotes), folding of
+# multi-byte characters at the 75-octet edge, and the characters left to icalendar (\, ^, ").
+_TEXT = st.text(alphabet=st.sampled_from(list("ab Z09;,:\n\\^\"'\u2019\t\ré€😀-@./")), max_size=120)
+_PERSON = st.builds(Person, _TEXT, _TEXT)
+_WHEN = st.datetimes(
+    min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    uid=_TEXT,
+    sequence=st.integers(0, 10**6),
+    start=_WHEN,
+    end=_WHEN,
+    summary=_TEXT,
+    stamp=_WHEN,
+    description=_TEXT,
+    location=_TEXT,
+    url=_TEXT,
+    organizer=st.none() | _PERSON,
+    attendee=st.none() | _PERSON,
+    cancelled=st.booleans(),
+    last_modified=st.none() | _WHEN,
+    private=st.booleans(),
+)
+def test_fast_event_text_is_byte_for_byte_what_icalendar_writes(**fields):
+    """Feeds write VEVENTs by hand for speed; any difference from icalendar's output is a bug."""
+    from scheduling.ical import _plain_event_text, build_event, event_bytes
+
+    event = CalendarEvent(**fields)
+    try:
+        expected = build_event(event).to_ical()
+    except ValueError:  # icalendar refuses a URL with a line break: so must the feed
+        with pytest.raises(ValueError):
+            event_bytes(event)
+        return
+    assert event_bytes(event) == expected
+    fast = _plain_event_text(event)
+    texts = [event.uid, event.summary, event.description, event.location]
+    params = [event.url] + [
+        value
+        for person in (event.organizer, event.attendee)
+        if person
+        for value in (person.name, person.email)
+    ]
+    odd = any(c in v for v in texts for c in '\\^"\t\r') or any(
+        c in v for v in params for c in '\\^"\t\r\n'
+    )
+    assert (fast is None) == odd  # plain values take the fast path
+    if fast is not None:
+        assert fast.encode() == expected
+
+
+def test_fast_event_text_covers_a_typical_feed_event():
+    from scheduling.ical import _plain_event_text, build_event
+
+    event = item(
+        summary="Discovery call, with Ada; Lovelace",
+        description="Budget: 50k+\nNotes: " + "é" * 80,
+        location="https://meet.example/r1",
+        organizer=HOST,
+        attendee=Person("Lovelace, Ada", "ada@example.com"),
+        last_modified=START,
+    )
+    assert _plain_event_text(event).encode() == build_event(event).to_ical()
+
+
+@pytest.mark.parametrize("width", range(60, 160))
+def test_fast_event_text_folds_escapes_at_every_position_like_icalendar(width):
+    """An escape (\\; \\, \\n) near a 75-octet fold must land where icalendar puts it."""
+    from scheduling.ical import _plain_event_text, build_event
+
+    event = item(summary="a" * width + ";,\n;", description="é" * (width // 3) + ",;" * 40)
+    assert _plain_event_text(event).encode() == build_event(event).to_ical()

@@ -2,7 +2,6 @@
 
 from urllib.parse import urlsplit
 
-import segno
 from flask import flash, redirect, render_template, request, session, url_for
 
 from scheduling import clock
@@ -179,6 +178,8 @@ def two_factor():
     elif request.method == "POST":
         status = 400
     uri = accounts.totp_uri(user, secret)
+    import segno  # QR codes only here: not loaded in every worker
+
     qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
     return render_template("admin/two_factor.html", form=form, qr=qr, secret=secret), status
 

@@ -1,0 +1,58 @@
+"""Web workers stay lean: modules only commands need are not imported by the app (issue 12.10)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _modules_after(code: str, tmp_path) -> set[str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'lean.db'}",
+        "RENDEZVOUS_SECRET_KEY": "lean-test",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys; print(' '.join(sys.modules))"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return set(out.stdout.split())
+
+
+def test_the_wsgi_app_does_not_load_alembic(tmp_path):
+    """Flask-Migrate pulls in Alembic (about 10 MB per worker); only `flask db` needs it."""
+    modules = _modules_after("import app", tmp_path)
+    assert "scheduling" in modules
+    assert not {name for name in modules if name.split(".")[0] in ("alembic", "flask_migrate")}
+
+
+def test_the_wsgi_app_loads_calendar_and_qr_libraries_only_when_used(tmp_path):
+    """icalendar and the recurrence expander (about 7 MB) and segno (QR codes for two-factor
+    setup, about 1 MB), phonenumbers (about 1 MB): booking requests never need them."""
+    heavy = ("icalendar", "recurring_ical_events", "x_wr_timezone", "segno", "phonenumbers")
+    modules = _modules_after("import app", tmp_path)
+    assert not {name for name in modules if name.split(".")[0] in heavy}
+
+
+def test_flask_db_still_migrates(tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "RENDEZVOUS_SECRET_KEY": "lean-test",
+        "FLASK_APP": "app",
+    }
+    flask = str(Path(sys.executable).with_name("flask"))
+    run = subprocess.run(
+        [flask, "db", "upgrade"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    current = subprocess.run(
+        [flask, "db", "current"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert "(head)" in current.stdout, current.stdout + current.stderr
