@@ -8,8 +8,6 @@ from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -53,6 +51,8 @@ class SchemaState:
 @cache
 def migration_heads(directory: str = str(MIGRATIONS)) -> tuple[str, ...]:
     """The head revision(s) of the code's migrations (read once per process)."""
+    from alembic.script import ScriptDirectory  # ~10 MB: only when asked, not in every worker
+
     return tuple(sorted(ScriptDirectory(directory).get_heads()))
 
 
@@ -65,6 +65,8 @@ def short_error(exc: BaseException) -> str:
 
 def schema_state(directory: str = str(MIGRATIONS)) -> SchemaState:
     """Connect once (not through the session) and compare the stored revision with the code's."""
+    from alembic.migration import MigrationContext
+
     heads = migration_heads(directory)
     try:
         with db.engine.connect() as conn:
