@@ -5,17 +5,15 @@ addresses (unless the operator allows them), and connects to exactly the address
 a DNS answer that changes between check and connect (rebinding) cannot slip through.
 """
 
-import contextlib
 import http.client
 import socket
 import ssl
-import threading
 import time
 import zlib
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-from .netguard import is_public
+from .netguard import Deadline, is_public
 
 USER_AGENT = "Rendezvous calendar import (+https://rendezvous.invalid)"
 REDIRECTS = 5
@@ -108,35 +106,6 @@ def _connection(url: str, policy: Policy, deadline: float):
     return conn
 
 
-class _Watchdog:
-    """Cuts the connection at the deadline.
-
-    Socket timeouts bound each read, not the whole answer: a server dribbling one byte of its
-    TLS handshake or headers every few seconds would otherwise hold a worker thread for hours.
-    shutdown() wakes a read blocked in another thread (close() would not).
-    """
-
-    def __init__(self, conn, deadline: float):
-        self.fired = False
-        self._conn = conn
-        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._cut)
-        self._timer.daemon = True
-
-    def _cut(self) -> None:
-        self.fired = True
-        sock = self._conn.raw_socket
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-    def __enter__(self):
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._timer.cancel()
-
-
 def _too_large(policy: Policy) -> FetchError:
     return FetchError(f"The calendar is larger than {policy.max_bytes // (1024 * 1024)} MB.")
 
@@ -185,7 +154,8 @@ def request(
         conn = _connection(url, policy, deadline)
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        watchdog = _Watchdog(conn, deadline)
+        # The plain socket, also during the TLS handshake (http.client wraps it afterwards).
+        watchdog = Deadline(conn, deadline - time.monotonic(), socket_attr="raw_socket")
         try:
             with watchdog:
                 conn.request(method, target, body=body, headers=headers)

@@ -153,23 +153,24 @@ MAX_ANSWER = 64 * 1024
 
 
 class Deadline:
-    """Shut the connection's socket (its `.sock`: http.client, smtplib) down when the whole
-    exchange's time is up.
+    """Shut the connection's socket (its `.sock`: http.client, smtplib; or the attribute named by
+    `socket_attr`) down when the whole exchange's time is up.
 
     A socket timeout bounds each read only: a receiver that drips its status line or headers a
     byte at a time would otherwise hold the worker for as long as it likes. shutdown() wakes a
     read blocked in another thread (close() would not).
     """
 
-    def __init__(self, connection, seconds: float):
+    def __init__(self, connection, seconds: float, socket_attr: str = "sock"):
         self.fired = False
         self._connection = connection
-        self._timer = threading.Timer(seconds, self._cut)
+        self._socket_attr = socket_attr
+        self._timer = threading.Timer(max(0.0, seconds), self._cut)
         self._timer.daemon = True
 
     def _cut(self) -> None:
         self.fired = True
-        sock = self._connection.sock
+        sock = getattr(self._connection, self._socket_attr, None)
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
