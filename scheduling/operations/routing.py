@@ -25,7 +25,7 @@ from scheduling.models import (
 from scheduling.routing.phones import normalise_phone
 
 from . import notifications
-from .bookings import Invitee, create_booking, new_uid
+from .bookings import Invitee, create_booking, new_uid, raise_if_all_taken
 from .limits import cap_counts, lock_for_booking
 from .locking import acquire_booking_lock
 
@@ -453,6 +453,8 @@ def book_for_route(
         raise InvalidRequest("These answers do not qualify for a call.")
     if lead is not None and lead.status == "booked":
         raise InvalidRequest("This qualification was already used for a booking.")
+    if event_type.active:  # an inactive one is answered by create_booking
+        raise_if_all_taken(event_type, start, [host.id for host in route.hosts])
     host_ids = bookable_host_ids(event_type, lead, now)
     order = None
     if route.pool is not None:
