@@ -408,3 +408,22 @@ def test_rep_cannot_regenerate_a_team_feed_and_the_url_keeps_working(client, mak
     assert client.post("/admin/teams/feeds/privacy", data={"csrf_token": csrf}).status_code == 403
     assert client.get(f"/feeds/team/{token}.ics").status_code == 200
     assert client.get(f"/feeds/host/{token}.ics").status_code == 404
+
+
+def test_the_first_feed_address_says_made_and_only_a_new_one_says_replaced(client, make_user, host):
+    """Issue 14: the first feed said "the previous one no longer works" when there was none."""
+    pool = Pool(organisation_id=host.organisation_id, name="EMEA", created_at=FROZEN_NOW)
+    db.session.add(pool)
+    db.session.commit()
+    admin = make_user(role="admin", org=host.organisation)
+    assert login(client, admin.email).status_code == 302
+    for url, page_url in (
+        (f"/admin/hosts/{host.id}/calendars/feed", f"/admin/hosts/{host.id}/calendars"),
+        (f"/admin/teams/{pool.id}/feed", "/admin/teams/feeds"),
+    ):
+        post_form(client, url, {}, page_url=page_url)
+        first = client.get(page_url).text
+        assert "previous one no longer works" not in first
+        assert "subscription address was made" in first or "has a feed address" in first
+        post_form(client, url, {}, page_url=page_url)
+        assert "previous one no longer works" in client.get(page_url).text

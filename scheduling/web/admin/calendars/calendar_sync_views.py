@@ -83,9 +83,13 @@ def hosts_calendars(host_id: int):
 @login_required
 def hosts_calendars_feed(host_id: int):
     host = get_host(current_user(), host_id)
+    replaced = feeds.feed_for(host) is not None
     feeds.regenerate_feed(host, secret_key(), clock.utcnow())
     db.session.commit()
-    flash(_("A new subscription address was made; the previous one no longer works."), "ok")
+    if replaced:
+        flash(_("A new subscription address was made; the previous one no longer works."), "ok")
+    else:
+        flash(_("A subscription address was made."), "ok")
     return redirect(url_for("admin.hosts_calendars", host_id=host.id))
 
 
@@ -211,9 +215,16 @@ def pools_feeds():
 @roles_required(*MANAGERS)
 def pools_feed_regenerate(pool_id: int):
     pool = get_pool(current_user(), pool_id)
+    replaced = feeds.feed_for(pool) is not None
     feeds.regenerate_feed(pool, secret_key(), clock.utcnow())
     db.session.commit()
-    flash(_("%(name)s has a new feed address; the previous one no longer works.", name=pool.name))
+    if replaced:
+        message = _(
+            "%(name)s has a new feed address; the previous one no longer works.", name=pool.name
+        )
+        flash(message)
+    else:
+        flash(_("%(name)s has a feed address.", name=pool.name))
     return redirect(url_for("admin.pools_feeds"))
 
 
