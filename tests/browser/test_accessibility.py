@@ -136,6 +136,10 @@ def answer_questions(frame, budget: str):
     navigate(frame, lambda: frame.locator("form.questions button[type=submit]").click())
 
 
+def focused_heading(frame) -> tuple[str, str]:
+    return tuple(frame.evaluate("[document.activeElement.localName, document.activeElement.id]"))
+
+
 def walk_the_flow(frame, axe_source, start) -> dict[str, list[str]]:
     """Go through every step in `frame`, from `start()` (which opens the questions); axe each."""
     found: dict[str, list[str]] = {}
@@ -149,12 +153,17 @@ def walk_the_flow(frame, axe_source, start) -> dict[str, list[str]]:
     assert frame.locator("[aria-invalid=true]").count()  # the failed submit shows its errors
     check("questions, errors")
     answer_questions(frame, "medium")
+    # Each new step starts with the focus on its heading.
+    assert focused_heading(frame) == ("h1", "")
     check("event page")
     navigate(frame, lambda: frame.locator(".month-nav button").last.click())
+    assert focused_heading(frame) == ("h2", "month-heading")
     check("month")
     navigate(frame, lambda: frame.locator("button.day.available").first.click())
+    assert focused_heading(frame) == ("h2", "day-heading")
     check("day")
     navigate(frame, lambda: frame.locator("button.slot").first.click())
+    assert focused_heading(frame) == ("h1", "")
     check("form")
     frame.locator("#name").fill("")
     navigate(frame, lambda: frame.locator("main form button[type=submit]").click())
@@ -185,9 +194,14 @@ def test_axe_finds_nothing_on_any_step_of_the_pages(
     browser_page, live_server, flow, axe_source, locale
 ):
     page = browser_page
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.set_extra_http_headers({"Accept-Language": locale})
     url = with_lang(f"{live_server.url}/book/{flow.slug}?tz=Europe/Berlin", locale)
     found = walk_the_flow(page, axe_source, lambda: navigate(page, lambda: page.goto(url)))
+    # No CSP violation or script error on the way (the two failed submits answer 400 on purpose).
+    assert [e for e in errors if "status of 400" not in e] == []
+    assert len(errors) == 2
     assert len(found) == 11
     assert found == {step: [] for step in found}
 
