@@ -362,3 +362,18 @@ def test_reduced_motion_is_respected(browser_page, live_server, flow):
         return [s.transitionDuration, s.animationDuration]; }"""
     )
     assert durations == ["1e-05s", "1e-05s"]
+
+
+def test_the_redirect_after_not_a_fit_can_be_stopped(browser_page, live_server, flow):
+    page = browser_page
+    page.goto(f"{live_server.url}/book/{flow.slug}?tz=Europe/Berlin")
+    answer_questions(page, "small")
+    stay = page.get_by_role("button", name="Stay on this page")
+    countdown = page.locator(".countdown")
+    assert countdown.is_visible() and "5 seconds" in countdown.inner_text()
+    page.keyboard.press("Tab")  # from the focused heading, past the message, to the link
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # on "Stay on this page"
+    assert stay.is_hidden() and countdown.is_hidden()
+    assert page.evaluate("document.activeElement.textContent") == "Continue now"
+    assert "/not-a-fit/" in page.url
