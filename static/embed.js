@@ -89,7 +89,7 @@
       guard(function () { return dialog.querySelector("iframe"); });
       var x = dialog.appendChild(d.createElement("button"));
       x.type = "button"; x.textContent = "\u00d7"; x.setAttribute("aria-label", "Close");
-      x.style.cssText = "float:right;font-size:1.5rem;margin:4px";
+      x.style.cssText = "float:inline-end;font-size:1.5rem;margin:4px;min-width:44px;min-height:44px";
       x.onclick = function () { dialog.close(); };
       end = guard(function () { return x; });
       dialog.addEventListener("close", function () {

@@ -80,8 +80,8 @@ def open_host(page, host_site, live_server, slug, query="", before=""):
 
 def book_in_frame(page, name="Vera Visitor"):
     frame = page.frame_locator("div[data-rendezvous] iframe")
-    frame.locator("a.day.available").first.click()
-    frame.locator("a.slot").first.click()
+    frame.locator("button.day.available").first.click()
+    frame.locator("button.slot").first.click()
     frame.locator("#name").fill(name)
     frame.locator("#email").fill("vera@example.com")
     frame.locator("button[type=submit]").click()
@@ -291,7 +291,7 @@ def test_popup_traps_focus_closes_with_escape_and_restores_focus(
     page.keyboard.press("Enter")
     dialog = page.locator("dialog[open]")
     dialog.wait_for()
-    page.frame_locator("dialog iframe").locator("a.day.available").first.wait_for()
+    page.frame_locator("dialog iframe").locator("button.day.available").first.wait_for()
     for _ in range(40):
         page.keyboard.press("Tab")
         inside = page.evaluate(
@@ -435,7 +435,7 @@ def test_before_consent_embed_js_reads_and_writes_nothing_of_the_page(
     before = SPY + (refuse if answer == "refused" else "")
     open_host(page, host_site, live_server, widget.slug, "?utm_source=news", before)
     page.click("#open")
-    page.frame_locator("dialog iframe").locator("a.day.available").first.wait_for()
+    page.frame_locator("dialog iframe").locator("button.day.available").first.wait_for()
     page.keyboard.press("Escape")
     assert page.evaluate("window.reads") == []
     writes = page.evaluate("window.writes")

@@ -115,8 +115,13 @@ def test_embed_mode_allows_exactly_the_allowlist_and_keeps_itself_in_links(
     assert "unsafe-inline" not in csp and "*" not in csp
     assert "X-Frame-Options" not in response.headers
     assert "Set-Cookie" not in response.headers
-    slot_links = re.findall(r'class="slot" href="([^"]+)"', response.text)
-    assert slot_links and all("embed=1" in link for link in slot_links)
+    # The times are buttons of one GET form that keeps embed mode in a hidden field.
+    slot_form = re.search(
+        r'<form method="get" action="([^"]+)" class="slot-form">(.*?)</form>', response.text, re.S
+    )
+    assert slot_form and slot_form.group(1) == f"/book/{event_type.slug}/confirm"
+    assert '<input type="hidden" name="embed" value="1">' in slot_form.group(2)
+    assert 'class="slot" name="start"' in slot_form.group(2)
     assert "js/embed-frame.js" in response.text
     assert "&#34;https://www.customer.example&#34;" in response.text  # the frame script's allowlist
 

@@ -53,9 +53,9 @@ def test_month_shows_days_with_slots_and_no_cookie(client, event_type):
     assert response.status_code == 200
     assert "Set-Cookie" not in response.headers
     assert "January 2030" in response.text
-    # Weekdays from today on are links; the weekend is not.
-    assert "date=2030-01-08" in response.text
-    assert "date=2030-01-12" not in response.text
+    # Weekdays from today on are buttons; the weekend is not.
+    assert 'name="date" value="2030-01-08"' in response.text
+    assert 'value="2030-01-12"' not in response.text
 
 
 def test_day_lists_times_in_the_visitor_zone(client, event_type):

@@ -138,7 +138,9 @@ def test_disqualified_lead_sees_the_message_and_is_kept(client, setup):
     assert response.status_code == 303
     page = client.get(response.headers["Location"])
     assert "Our programme starts at 5k." in page.text
-    assert 'http-equiv="refresh" content="5;url=https://example.com/free-guide"' in page.text
+    # A delayed redirect the visitor can stop (a script), not a meta refresh (WCAG 2.2.1).
+    assert 'data-redirect="https://example.com/free-guide" data-seconds="5"' in page.text
+    assert "js/not-a-fit.js" in page.text and 'http-equiv="refresh"' not in page.text
     (lead,) = leads()
     assert lead.status == "disqualified" and lead.rule_name == "Too small"
 

@@ -1,6 +1,7 @@
 """Public pages: pick a time, book, see the confirmation, cancel, reschedule. No cookies."""
 
 from datetime import datetime, timedelta
+from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
@@ -38,6 +39,17 @@ from .embed_mode import install_embed_mode, note_result, ordered_questions, sign
 from .forms import BookingForm, CancelForm, RescheduleForm
 
 bp = Blueprint("public", __name__)
+
+
+@bp.app_template_filter("split_query")
+def split_query(url: str) -> tuple[str, list[tuple[str, str]]]:
+    """Split a URL into its path and query pairs, for a GET form whose buttons add one more.
+
+    A browser drops the query string of a GET form's action, so the pairs become hidden fields.
+    """
+    parts = urlsplit(url)
+    return parts.path, parse_qsl(parts.query, keep_blank_values=True)
+
 
 NOTICES = {
     "taken": "This time was just taken, pick another.",
