@@ -4,15 +4,27 @@ Pure: no Flask, no DB, no clock.
 """
 
 
+def N_(message: str) -> str:
+    """Mark a message for extraction (pybabel -k N_); it is translated where a person sees it."""
+    return message
+
+
 class SchedulingError(Exception):
-    """Base of every error a user or client can cause; `code` is stable for API clients."""
+    """Base of every error a user or client can cause; `code` is stable for API clients.
+
+    `template` is the English message with named placeholders (`%(name)s`, the msgid pages
+    translate), `params` their values, and `message` the English text with the values filled in
+    (what the JSON API answers).
+    """
 
     code = "error"
     status = 400
 
-    def __init__(self, message: str, fields: dict[str, str] | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, fields: dict[str, str] | None = None, **params):
+        self.template = message
+        self.params = params
+        self.message = message % params if params else message
+        super().__init__(self.message)
         self.fields = fields or {}
 
 

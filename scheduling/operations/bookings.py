@@ -32,6 +32,7 @@ class Invitee:
     email: str
     tz: str
     note: str = ""
+    locale: str = "en"  # one of LANGUAGES: the invitee's emails and .ics are in it
 
 
 def new_uid() -> str:
@@ -142,6 +143,7 @@ def create_booking(
             invitee_name=invitee.name,
             invitee_email=invitee.email,
             invitee_tz=invitee.tz,
+            invitee_locale=invitee.locale,
             note=invitee.note,
             start_at=start,
             end_at=end,
@@ -273,7 +275,13 @@ def reschedule_booking(
     booking.cancelled_by = by
     booking.updated_at = now
     db.session.flush()
-    invitee = Invitee(booking.invitee_name, booking.invitee_email, booking.invitee_tz, booking.note)
+    invitee = Invitee(
+        booking.invitee_name,
+        booking.invitee_email,
+        booking.invitee_tz,
+        booking.note,
+        booking.invitee_locale,
+    )
     new = create_booking(
         booking.event_type,
         new_start,

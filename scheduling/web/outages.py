@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from flask import current_app, jsonify
+from flask import current_app, g, jsonify
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -84,6 +84,7 @@ def register(app, wants_json: Callable[[], bool]) -> None:
     retry_after = str(int(app.config["OUTAGE_RETRY_AFTER_SECONDS"]))
 
     def unavailable(exc: OperationalError | InterfaceError | PoolTimeout):
+        g.database_unavailable = True  # the page's language is then chosen without a query
         try:
             db.session.rollback()
         except SQLAlchemyError:

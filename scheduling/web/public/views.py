@@ -4,11 +4,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from sqlalchemy import select
 
 from scheduling import clock
 from scheduling.availability.timezones import all_zones, common_zones, is_valid_zone
-from scheduling.errors import InvalidRequest, SlotUnavailable
+from scheduling.errors import N_, InvalidRequest, SlotUnavailable
 from scheduling.extensions import db
 from scheduling.ical import render_calendar
 from scheduling.models import Booking, EventType, Lead
@@ -30,6 +31,7 @@ from scheduling.operations.slots import compute_event_type_slots
 from scheduling.routing import COUNTRIES
 from scheduling.security.links import check_booking_token
 from scheduling.web.answers import answers_from_form
+from scheduling.web.i18n import normalise as normalise_locale
 from scheduling.web.security import check_form_token, check_same_origin_post, make_form_token
 from scheduling.web.urls import booking_link
 
@@ -244,12 +246,13 @@ def confirm(slug: str):
             check_form_token(form.form_token.data, **claims)
         except InvalidRequest:
             return _back_to_day("public.book", "expired", start, tz, **day_args)
+        locale = _posted_locale(form.locale.data)
         if form.validate():
             try:
                 booking = book_for_route(
                     event_type,
                     start,
-                    form.invitee(tz),
+                    form.invitee(tz, locale),
                     clock.utcnow(),
                     lead=lead,
                     video_base_url=_video_base(),
@@ -271,6 +274,7 @@ def confirm(slug: str):
             form.email.data = form.email.data or lead.email
         signal("slot_selected", start.isoformat(), start=start.isoformat())
     form.form_token.data = make_form_token(**claims)
+    form.locale.data = str(get_locale())
     return render_template(
         "public/confirm.html",
         event_type=event_type,
@@ -282,6 +286,21 @@ def confirm(slug: str):
         back=url_for("public.book", tz=tz, date=_local_day(start, tz), **day_args),
         rescheduling=None,
     ), status
+
+
+def _posted_locale(value: str | None) -> str:
+    """The language the form was shown in (missing: this page's); an unknown one is refused."""
+    if not value:
+        return str(get_locale())
+    locale = normalise_locale(value)
+    if locale is None or locale != value.strip().lower():
+        raise InvalidRequest(
+            N_("Unsupported language %(locale)s: use one of %(languages)s."),
+            {"locale": "unsupported language"},
+            locale=value[:20],
+            languages=", ".join(current_app.config["LANGUAGES"]),
+        )
+    return locale
 
 
 def _local_day(start: datetime, tz: str) -> str:
