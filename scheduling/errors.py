@@ -9,6 +9,17 @@ def N_(message: str) -> str:
     return message
 
 
+class Message(str):
+    """English text (what it is as a str) that keeps its msgid and values, for a page to show
+    translated: `gettext(message.template, **message.params)`."""
+
+    def __new__(cls, template: str, **params):
+        text = super().__new__(cls, template % params if params else template)
+        text.template = template
+        text.params = params
+        return text
+
+
 class SchedulingError(Exception):
     """Base of every error a user or client can cause; `code` is stable for API clients.
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from scheduling import availability as av
-from scheduling.errors import BookingClosed, InvalidRequest, NotFound, SlotUnavailable
+from scheduling.errors import N_, BookingClosed, InvalidRequest, NotFound, SlotUnavailable
 from scheduling.extensions import db
 from scheduling.models import Booking, EventType, Host, Lead, PoolMember, User
 
@@ -93,9 +93,9 @@ def create_booking(
     """
     acquire_booking_lock(db.session)
     if not event_type.active:
-        raise NotFound("This event type is not available for booking.")
+        raise NotFound(N_("This event type is not available for booking."))
     if start.tzinfo is None:
-        raise InvalidRequest("The start time needs a UTC offset.", {"start": "missing offset"})
+        raise InvalidRequest(N_("The start time needs a UTC offset."), {"start": "missing offset"})
     candidates = list(host_ids) if host_ids is not None else default_host_ids(event_type)
     if only_host_id is not None:
         candidates = [host_id for host_id in candidates if host_id == only_host_id]
@@ -109,13 +109,15 @@ def create_booking(
         calendars = [cal for cal in calendars if cal.host.id == only_host_id]
         if not calendars:
             raise InvalidRequest(
-                "That host does not take bookings of this event type.",
+                N_("That host does not take bookings of this event type."),
                 {"host": "not an active host of this event type"},
             )
     offered = [cal for cal in calendars if av.is_slot_available(cal.schedule, settings, start, now)]
     if not offered:
         raise InvalidRequest(
-            "That time is not offered for this event type. Please pick one of the listed times.",
+            N_(
+                "That time is not offered for this event type. Please pick one of the listed times."
+            ),
             {"start": "not an available start time"},
         )
     free = [
@@ -182,16 +184,16 @@ def create_booking(
         if replaces is None:
             notifications.booking_created(booking, now)
         return booking
-    raise SlotUnavailable("This time was just taken. Please pick another.")
+    raise SlotUnavailable(N_("This time was just taken. Please pick another."))
 
 
 def _ensure_changeable(booking: Booking, now: datetime) -> None:
     if booking.status == "cancelled":
-        raise BookingClosed("This booking has been cancelled.")
+        raise BookingClosed(N_("This booking has been cancelled."))
     if booking.status == "rescheduled":
-        raise BookingClosed("This booking was moved to another time; use the latest link.")
+        raise BookingClosed(N_("This booking was moved to another time; use the latest link."))
     if booking.start_at <= now:
-        raise BookingClosed("This meeting has already started or taken place.")
+        raise BookingClosed(N_("This meeting has already started or taken place."))
 
 
 CHANGED_BY = ("invitee", "user")
@@ -263,7 +265,7 @@ def reschedule_booking(
     db.session.refresh(booking)
     _ensure_changeable(booking, now)
     if new_start.tzinfo is None:
-        raise InvalidRequest("The start time needs a UTC offset.", {"start": "missing offset"})
+        raise InvalidRequest(N_("The start time needs a UTC offset."), {"start": "missing offset"})
     order_hosts = _within_team_caps(booking, new_start, now, choose=host_id is None)
     # Row lock after the count locks (the order every booking path uses): a booking moved
     # twice at once is moved once, the other request sees it as moved.
@@ -369,7 +371,7 @@ def get_event_type(slug: str, *, include_inactive: bool = False) -> EventType:
         select(EventType).where(EventType.slug == slug)
     ).scalar_one_or_none()
     if event_type is None or not (event_type.active or include_inactive):
-        raise NotFound("There is no bookable event type at this address.")
+        raise NotFound(N_("There is no bookable event type at this address."))
     return event_type
 
 
@@ -377,5 +379,5 @@ def get_booking(uid: str) -> Booking:
     """The booking with this public id, or NotFound."""
     booking = db.session.execute(select(Booking).where(Booking.uid == uid)).scalar_one_or_none()
     if booking is None:
-        raise NotFound("This booking does not exist.")
+        raise NotFound(N_("This booking does not exist."))
     return booking

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale, gettext
 from sqlalchemy import select
 
 from scheduling import clock
@@ -42,10 +42,26 @@ from .forms import BookingForm, CancelForm, RescheduleForm
 bp = Blueprint("public", __name__)
 
 NOTICES = {
-    "taken": "This time was just taken, pick another.",
-    "unavailable": "That time is no longer available, pick another.",
-    "expired": "The form expired before it was sent. Please pick a time again.",
+    "taken": N_("This time was just taken, pick another."),
+    "unavailable": N_("That time is no longer available, pick another."),
+    "expired": N_("The form expired before it was sent. Please pick a time again."),
 }
+
+
+def _notice() -> str | None:
+    notice = NOTICES.get(request.args.get("notice", ""))
+    return gettext(notice) if notice else None
+
+
+def _shown(message: str) -> str:
+    """A domain message (or field message) in the page's language."""
+    return gettext(getattr(message, "template", message), **getattr(message, "params", {}))
+
+
+def _shown_error(exc: InvalidRequest) -> dict:
+    if exc.fields:
+        return {key: _shown(value) for key, value in exc.fields.items()}
+    return {"_form": gettext(exc.template, **exc.params)}
 
 
 def _secret() -> str:
@@ -67,9 +83,10 @@ def _parse_start(value: str | None) -> datetime:
     try:
         start = datetime.fromisoformat(value or "")
     except ValueError:
-        raise InvalidRequest("The chosen time could not be read. Please pick it again.") from None
+        message = N_("The chosen time could not be read. Please pick it again.")
+        raise InvalidRequest(message) from None
     if start.tzinfo is None:
-        raise InvalidRequest("The chosen time has no UTC offset. Please pick it again.")
+        raise InvalidRequest(N_("The chosen time has no UTC offset. Please pick it again."))
     return start
 
 
@@ -129,7 +146,7 @@ def _route(event_type: EventType, lead_uid: str | None) -> tuple[Lead | None, li
     """The lead (when the event type asks questions) and the hosts the visitor may book."""
     lead = lead_for_event_type(event_type, lead_uid) if lead_uid else None
     if lead is not None and lead.status == "disqualified":
-        raise InvalidRequest("These answers do not qualify for a call.")
+        raise InvalidRequest(N_("These answers do not qualify for a call."))
     return lead, bookable_host_ids(event_type, lead, clock.utcnow())
 
 
@@ -157,7 +174,7 @@ def book(slug: str):
         event_type=event_type,
         view=view,
         **_zone_choices(tz, event_type),
-        notice=NOTICES.get(request.args.get("notice", "")),
+        notice=_notice(),
         page_endpoint="public.book",
         page_args=args,
         confirm_endpoint="public.confirm",
@@ -188,12 +205,12 @@ def qualify_answers(slug: str):
     try:
         check_form_token(request.form.get("form_token", ""), kind="qualify", event=slug)
     except InvalidRequest as exc:
-        return _questions_page(event_type, raw, {"_form": exc.message}, 400)
+        return _questions_page(event_type, raw, _shown_error(exc), 400)
     try:
         lead = qualify(event_type, raw, clock.utcnow())
     except InvalidRequest as exc:
         db.session.rollback()
-        return _questions_page(event_type, raw, exc.fields or {"_form": exc.message}, 400)
+        return _questions_page(event_type, raw, _shown_error(exc), 400)
     note_result(lead=lead)
     db.session.commit()
     if lead.status == "disqualified":
@@ -214,7 +231,7 @@ def not_a_fit(slug: str, lead: str):
     return render_template(
         "public/not_a_fit.html",
         event_type=event_type,
-        message=decision.get("message") or "Thank you for your answers.",
+        message=decision.get("message") or gettext("Thank you for your answers."),
         redirect_url=url if url.startswith(("https://", "http://")) else "",
         redirect_seconds=max(0, min(seconds, 60)),
     )
@@ -343,7 +360,10 @@ def booking_ics(uid: str, token: str):
             .where(Booking.ical_uid == booking.ical_uid)
             .order_by(Booking.sequence.desc(), Booking.id.desc())
         ).first()
-    item = calendar_event_for(booking, clock.utcnow(), url=booking_link(booking, "view"))
+    with force_locale(booking.invitee_locale):  # the invitee's file: in the language they booked
+        item = calendar_event_for(
+            booking, clock.utcnow(), url=booking_link(booking, "view"), gettext=gettext
+        )
     # An invitation (host organises, invitee attends) or its withdrawal with the same UID and a
     # higher SEQUENCE, so calendars update or remove the event they already have.
     method = "REQUEST" if booking.is_confirmed else "CANCEL"
@@ -394,7 +414,7 @@ def reschedule(uid: str, token: str):
         event_type=booking.event_type,
         view=view,
         **_zone_choices(tz, booking.event_type),
-        notice=NOTICES.get(request.args.get("notice", "")),
+        notice=_notice(),
         page_endpoint="public.reschedule",
         page_args={"uid": uid, "token": token},
         confirm_endpoint="public.reschedule_confirm",
