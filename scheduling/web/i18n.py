@@ -10,7 +10,7 @@ Accept-Language among ADMIN_LANGUAGES.
 from urllib.parse import urlencode
 
 from flask import current_app, g, has_request_context, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, refresh
 from markupsafe import Markup, escape
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -139,8 +139,15 @@ def lang_field() -> Markup:
     return Markup('<input type="hidden" name="lang" value="%s">') % escape(lang)
 
 
+def _fresh_locale() -> None:
+    # Flask-Babel keeps the chosen locale in `g`, which outlives a request when the request runs
+    # inside an app context pushed earlier (the worker's, tests'): choose again per request.
+    refresh()
+
+
 def install(app) -> None:
     """Hook the locale rules into the app (called once by the factory)."""
+    app.before_request(_fresh_locale)
     app.url_defaults(_url_defaults)
     app.add_template_global(language_menu)
     app.add_template_global(get_locale)  # <html lang="{{ get_locale() }}">
