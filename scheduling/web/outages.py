@@ -15,6 +15,7 @@ from flask import current_app, g, jsonify
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from scheduling.errors import N_
 from scheduling.extensions import db
 
 log = logging.getLogger(__name__)
@@ -101,10 +102,10 @@ def register(app, wants_json: Callable[[], bool]) -> None:
             log.warning("Database unavailable: %s: %s%s", kind, summary(exc), more)
         if full:
             status, code = 507, "insufficient_storage"
-            message = "The server's storage is full; nothing was saved. Please try again later."
+            message = N_("The server's storage is full; nothing was saved. Please try again later.")
         else:
             status, code = 503, "unavailable"
-            message = "The service is briefly unavailable. Please try again in a moment."
+            message = N_("The service is briefly unavailable. Please try again in a moment.")
         return _respond(wants_json(), status, code, message, retry_after)
 
     # OperationalError: unreachable, connection lost, locked or full; InterfaceError: a
