@@ -125,3 +125,29 @@ def test_the_api_stores_and_checks_the_locale(client, event_type):
         "/api/v1/bookings", json={**body, "start": "2030-01-08T10:00:00+00:00"}
     ).get_json()
     assert other["locale"] == "en"
+
+
+def test_a_rescheduled_booking_keeps_the_invitee_language(client, event_type):
+    made = client.post(
+        "/api/v1/bookings",
+        json={
+            "event_type": event_type.slug,
+            "start": SLOT,
+            "name": "Rita Levi-Montalcini",
+            "email": "rita@example.org",
+            "timezone": "Europe/Rome",
+            "locale": "it",
+        },
+    ).get_json()
+    path = urlsplit(made["reschedule_url"]).path
+    new_start = "2030-01-08T11:00:00+00:00"
+    form = client.get(f"{path}/confirm", query_string={"start": new_start, "tz": "Europe/Rome"})
+    assert form.status_code == 200, form.text
+    token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', form.text).group(1)
+    moved = client.post(
+        f"{path}/confirm", data={"start": new_start, "tz": "Europe/Rome", "form_token": token}
+    )
+    assert moved.status_code == 303
+    bookings = db.session.scalars(select(Booking).order_by(Booking.id)).all()
+    assert [b.status for b in bookings] == ["rescheduled", "confirmed"]
+    assert [b.invitee_locale for b in bookings] == ["it", "it"]
