@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _select_locale():
-    return request.accept_languages.best_match(["en"]) or "en"
+    from .web.i18n import select_locale
+
+    return select_locale()
 
 
 def _serialise_sqlite_writes():
@@ -63,8 +65,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .web.embed import bp as embed_bp
     from .web.feeds.views import bp as feeds_bp
     from .web.health import bp as health_bp
+    from .web.i18n import install as install_i18n
     from .web.public.views import bp as public_bp
 
+    install_i18n(app)
     csrf.exempt(public_bp)  # cookie-free flow: signed form tokens instead (web.py)
     csrf.exempt(api_bp)  # no cookies, no ambient authority
     app.register_blueprint(public_bp)

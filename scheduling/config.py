@@ -23,6 +23,10 @@ class Defaults:
     # Longest range the slots API answers in one request.
     MAX_RANGE_DAYS = 62
     BABEL_DEFAULT_LOCALE = "en"
+    # Languages of the public pages, widget and invitee emails (English first: the fallback),
+    # and the admin pages' (chosen by Accept-Language alone). scheduling/translations/ holds them.
+    LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl"]
+    ADMIN_LANGUAGES = ["en", "de"]
     BABEL_DEFAULT_TIMEZONE = "UTC"
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True

@@ -4,15 +4,38 @@ Pure: no Flask, no DB, no clock.
 """
 
 
+def N_(message: str) -> str:
+    """Mark a message for extraction (pybabel -k N_); it is translated where a person sees it."""
+    return message
+
+
+class Message(str):
+    """English text (what it is as a str) that keeps its msgid and values, for a page to show
+    translated: `gettext(message.template, **message.params)`."""
+
+    def __new__(cls, template: str, **params):
+        text = super().__new__(cls, template % params if params else template)
+        text.template = template
+        text.params = params
+        return text
+
+
 class SchedulingError(Exception):
-    """Base of every error a user or client can cause; `code` is stable for API clients."""
+    """Base of every error a user or client can cause; `code` is stable for API clients.
+
+    `template` is the English message with named placeholders (`%(name)s`, the msgid pages
+    translate), `params` their values, and `message` the English text with the values filled in
+    (what the JSON API answers).
+    """
 
     code = "error"
     status = 400
 
-    def __init__(self, message: str, fields: dict[str, str] | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, fields: dict[str, str] | None = None, **params):
+        self.template = message
+        self.params = params
+        self.message = message % params if params else message
+        super().__init__(self.message)
         self.fields = fields or {}
 
 

@@ -20,3 +20,11 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
   echo "$want" > "$stamp"
 fi
+# Compiled catalogues (.mo) are built here, never committed: again whenever a .po is newer.
+for po in scheduling/translations/*/LC_MESSAGES/messages.po; do
+  [ -e "$po" ] || continue
+  if [ ! -e "${po%.po}.mo" ] || [ "$po" -nt "${po%.po}.mo" ]; then
+    .venv/bin/pybabel -q compile -d scheduling/translations
+    break
+  fi
+done

@@ -5,7 +5,7 @@
   var APP = new URL(d.currentScript.src).origin;
   var KEYS = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "gclid", "fbclid", "msclkid"];
   var EVENTS = /^(qualified|disqualified|slot_selected|booking_submitted|booked)$/;
-  var frames = [], handlers = {}, logs = [], consent = null, data = null, days = 0, meta, dialog, opener, end;
+  var frames = [], handlers = {}, logs = [], consent = null, data = null, days = 0, meta, dialog, opener, end, loc;
 
   function emit(name, detail, target) {
     (handlers[name] || []).forEach(function (fn) { try { fn(detail); } catch (e) {} });
@@ -67,6 +67,7 @@
     if (a && Date.now() - a[1] < 30 * DAY) q += "&ab=" + a[0];
     var t = consent && data ? "&ft=" + encodeURIComponent(JSON.stringify(data.f)) + "&lt=" + encodeURIComponent(JSON.stringify(data.l)) : "";
     if (t.length < 3e3) q += t;
+    if (t = box.getAttribute("data-locale") || loc) q += "&lang=" + encodeURIComponent(t);
     el.src = APP + "/book/" + encodeURIComponent(slug) + q;
     el.title = box.getAttribute("data-rendezvous-title") || "Booking";
     el.referrerPolicy = "no-referrer";
@@ -123,6 +124,7 @@
   var api = {
     on: function (name, fn) { (handlers[name] = handlers[name] || []).push(fn); },
     consent: function (o) { setConsent(o, "api"); },
+    locale: function (l) { loc = l; },
     push: function (c) { c && api[c[0]] && api[c[0]].apply(api, c.slice(1)); }
   };
   var queue = w.Rendezvous;

@@ -14,8 +14,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, url_for
+from flask_babel import force_locale, gettext
 
 from scheduling import clock
+from scheduling.errors import N_
 from scheduling.extensions import db
 from scheduling.ical import CalendarEvent, Person, render_calendar
 from scheduling.models import Booking, OutboxMessage
@@ -25,13 +27,15 @@ from scheduling.web.urls import booking_link
 
 from .mail import send
 
+# Msgids: translated into the recipient's language when the message is built.
 SUBJECTS = {
-    "booking.confirmation": "Confirmed: {title} with {other} on {when}",
-    "booking.rescheduled": "Moved: {title} with {other} is now on {when}",
-    "booking.cancelled": "Cancelled: {title} with {other} on {when}",
-    "booking.reminder": "Reminder: {title} with {other} on {when}",
-    "booking.no_show": "We missed you: {title} with {other}",
+    "booking.confirmation": N_("Confirmed: %(title)s with %(other)s on %(when)s"),
+    "booking.rescheduled": N_("Moved: %(title)s with %(other)s is now on %(when)s"),
+    "booking.cancelled": N_("Cancelled: %(title)s with %(other)s on %(when)s"),
+    "booking.reminder": N_("Reminder: %(title)s with %(other)s on %(when)s"),
+    "booking.no_show": N_("We missed you: %(title)s with %(other)s"),
 }
+ICS_SUMMARY = N_("%(title)s: %(invitee)s and %(host)s")
 # (invitee METHOD, host METHOD) of the attached calendar file; None attaches nothing.
 ICS_METHODS = {
     "booking.confirmation": ("REQUEST", "PUBLISH"),
@@ -64,7 +68,12 @@ def calendar_file(booking: Booking, sequence: int, method: str, now: datetime) -
         sequence=sequence,
         start=booking.start_at,
         end=booking.end_at,
-        summary=f"{booking.event_type.title}: {booking.invitee_name} and {booking.host.name}",
+        summary=gettext(
+            ICS_SUMMARY,
+            title=booking.event_type.title,
+            invitee=booking.invitee_name,
+            host=booking.host.name,
+        ),
         stamp=now,
         description=booking.note,
         location=booking.location,
@@ -75,13 +84,29 @@ def calendar_file(booking: Booking, sequence: int, method: str, now: datetime) -
     return render_calendar([event], method=method)
 
 
+def recipient_locale(booking: Booking, to_invitee: bool) -> str:
+    """The invitee's language for their messages (one we still offer); hosts get the default."""
+    default = current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
+    locale = booking.invitee_locale if to_invitee else default
+    return locale if locale in current_app.config["LANGUAGES"] else default
+
+
 def build_email(message: OutboxMessage, now: datetime) -> EmailMessage:
-    """The complete MIME message for an outbox row, or Skip."""
+    """The complete MIME message for an outbox row, or Skip, in the recipient's language."""
     payload = message.payload
-    template = payload["template"]
     booking = db.session.get(Booking, payload.get("booking_id"))
     if booking is None:
         raise Skip("the booking no longer exists")
+    locale = recipient_locale(booking, payload["recipient"] == "invitee")
+    with force_locale(locale):
+        email = _build_email(message, booking, now)
+    email["Content-Language"] = locale
+    return email
+
+
+def _build_email(message: OutboxMessage, booking: Booking, now: datetime) -> EmailMessage:
+    payload = message.payload
+    template = payload["template"]
     if template == "booking.reminder" and (
         booking.status != "confirmed" or iso(booking.start_at) != payload.get("start")
     ):
@@ -103,7 +128,7 @@ def build_email(message: OutboxMessage, now: datetime) -> EmailMessage:
     }
     if to_invitee and booking.status == "confirmed":
         context["links"] = {
-            purpose: mail_link(booking_link(booking, purpose))
+            purpose: mail_link(booking_link(booking, purpose), lang=booking.invitee_locale)
             for purpose in ("view", "reschedule", "cancel")
         }
     if not to_invitee:
@@ -112,12 +137,16 @@ def build_email(message: OutboxMessage, now: datetime) -> EmailMessage:
         )
     if template == "booking.no_show":
         context["book_again"] = mail_link(
-            _external(url_for("public.book", slug=booking.event_type.slug))
+            _external(url_for("public.book", slug=booking.event_type.slug)),
+            lang=booking.invitee_locale,
         )
     name = template.removeprefix("booking.")
     email = EmailMessage()
-    email["Subject"] = SUBJECTS[template].format(
-        title=header_text(booking.event_type.title), other=header_text(other), when=when
+    email["Subject"] = gettext(
+        SUBJECTS[template],
+        title=header_text(booking.event_type.title),
+        other=header_text(other),
+        when=when,
     )
     email["From"] = current_app.config["MAIL_FROM"]
     if to_invitee:
@@ -143,11 +172,15 @@ def build_email(message: OutboxMessage, now: datetime) -> EmailMessage:
     return email
 
 
-def mail_link(url: str) -> str:
+def mail_link(url: str, lang: str | None = None) -> str:
     """The link without the embed mode's parameters: url_for adds `embed` and `ab` while an
-    embedded page is being served, and a link in an email opens as a full page, not a widget."""
+    embedded page is being served, and a link in an email opens as a full page, not a widget.
+    With `lang` (the invitee's language), the page opens in the language of the email."""
     parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _EMBED]
+    drop = (*_EMBED, "lang") if lang else _EMBED
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in drop]
+    if lang:
+        query.append(("lang", lang))
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 

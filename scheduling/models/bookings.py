@@ -48,6 +48,8 @@ class Booking(db.Model):
     invitee_name: Mapped[str] = mapped_column(String(200))
     invitee_email: Mapped[str] = mapped_column(String(254))
     invitee_tz: Mapped[str] = mapped_column(String(64))
+    # The language the invitee booked in (one of LANGUAGES): their emails and .ics use it.
+    invitee_locale: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
     note: Mapped[str] = mapped_column(Text, default="")
     start_at: Mapped[datetime] = mapped_column(UTCDateTime())
     end_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -66,6 +66,8 @@ class EventType(db.Model):
     # The booking page's button text (empty: the page's default label) and layout.
     button_label: Mapped[str] = mapped_column(String(60), default="", server_default="")
     layout: Mapped[str] = mapped_column(String(10), default="standard", server_default="standard")
+    # The booking pages' language when the visitor's browser asks for none we have (NULL: English).
+    default_locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation] = relationship(back_populates="event_types")

@@ -13,7 +13,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from scheduling import availability as av
-from scheduling.errors import BookingClosed, InvalidRequest, NotFound, SlotUnavailable
+from scheduling.errors import N_, BookingClosed, InvalidRequest, NotFound, SlotUnavailable
 from scheduling.extensions import db
 from scheduling.models import Booking, EventType, Host, Lead, PoolMember, User
 
@@ -32,6 +32,7 @@ class Invitee:
     email: str
     tz: str
     note: str = ""
+    locale: str = "en"  # one of LANGUAGES: the invitee's emails and .ics are in it
 
 
 def new_uid() -> str:
@@ -124,9 +125,9 @@ def create_booking(
     """
     acquire_booking_lock(db.session)
     if not event_type.active:
-        raise NotFound("This event type is not available for booking.")
+        raise NotFound(N_("This event type is not available for booking."))
     if start.tzinfo is None:
-        raise InvalidRequest("The start time needs a UTC offset.", {"start": "missing offset"})
+        raise InvalidRequest(N_("The start time needs a UTC offset."), {"start": "missing offset"})
     candidates = list(host_ids) if host_ids is not None else default_host_ids(event_type)
     if only_host_id is not None:
         candidates = [host_id for host_id in candidates if host_id == only_host_id]
@@ -141,13 +142,15 @@ def create_booking(
         calendars = [cal for cal in calendars if cal.host.id == only_host_id]
         if not calendars:
             raise InvalidRequest(
-                "That host does not take bookings of this event type.",
+                N_("That host does not take bookings of this event type."),
                 {"host": "not an active host of this event type"},
             )
     offered = [cal for cal in calendars if av.is_slot_available(cal.schedule, settings, start, now)]
     if not offered:
         raise InvalidRequest(
-            "That time is not offered for this event type. Please pick one of the listed times.",
+            N_(
+                "That time is not offered for this event type. Please pick one of the listed times."
+            ),
             {"start": "not an available start time"},
         )
     free = [
@@ -175,6 +178,7 @@ def create_booking(
             invitee_name=invitee.name,
             invitee_email=invitee.email,
             invitee_tz=invitee.tz,
+            invitee_locale=invitee.locale,
             note=invitee.note,
             start_at=start,
             end_at=end,
@@ -213,16 +217,16 @@ def create_booking(
         if replaces is None:
             notifications.booking_created(booking, now)
         return booking
-    raise SlotUnavailable("This time was just taken. Please pick another.")
+    raise SlotUnavailable(N_("This time was just taken. Please pick another."))
 
 
 def _ensure_changeable(booking: Booking, now: datetime) -> None:
     if booking.status == "cancelled":
-        raise BookingClosed("This booking has been cancelled.")
+        raise BookingClosed(N_("This booking has been cancelled."))
     if booking.status == "rescheduled":
-        raise BookingClosed("This booking was moved to another time; use the latest link.")
+        raise BookingClosed(N_("This booking was moved to another time; use the latest link."))
     if booking.start_at <= now:
-        raise BookingClosed("This meeting has already started or taken place.")
+        raise BookingClosed(N_("This meeting has already started or taken place."))
 
 
 CHANGED_BY = ("invitee", "user")
@@ -294,7 +298,7 @@ def reschedule_booking(
     db.session.refresh(booking)
     _ensure_changeable(booking, now)
     if new_start.tzinfo is None:
-        raise InvalidRequest("The start time needs a UTC offset.", {"start": "missing offset"})
+        raise InvalidRequest(N_("The start time needs a UTC offset."), {"start": "missing offset"})
     order_hosts = _within_team_caps(booking, new_start, now, choose=host_id is None)
     # Row lock after the count locks (the order every booking path uses): a booking moved
     # twice at once is moved once, the other request sees it as moved.
@@ -306,7 +310,13 @@ def reschedule_booking(
     booking.cancelled_by = by
     booking.updated_at = now
     db.session.flush()
-    invitee = Invitee(booking.invitee_name, booking.invitee_email, booking.invitee_tz, booking.note)
+    invitee = Invitee(
+        booking.invitee_name,
+        booking.invitee_email,
+        booking.invitee_tz,
+        booking.note,
+        booking.invitee_locale,
+    )
     new = create_booking(
         booking.event_type,
         new_start,
@@ -394,7 +404,7 @@ def get_event_type(slug: str, *, include_inactive: bool = False) -> EventType:
         select(EventType).where(EventType.slug == slug)
     ).scalar_one_or_none()
     if event_type is None or not (event_type.active or include_inactive):
-        raise NotFound("There is no bookable event type at this address.")
+        raise NotFound(N_("There is no bookable event type at this address."))
     return event_type
 
 
@@ -402,5 +412,5 @@ def get_booking(uid: str) -> Booking:
     """The booking with this public id, or NotFound."""
     booking = db.session.execute(select(Booking).where(Booking.uid == uid)).scalar_one_or_none()
     if booking is None:
-        raise NotFound("This booking does not exist.")
+        raise NotFound(N_("This booking does not exist."))
     return booking

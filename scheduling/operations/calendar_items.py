@@ -1,30 +1,57 @@
 """Bookings as calendar events, for .ics files now and feeds and invitations later."""
 
+from collections.abc import Callable
 from datetime import datetime
 
+from scheduling.errors import N_
 from scheduling.ical import CalendarEvent, Person
 from scheduling.models import Booking
 
-LOCATION_LABELS = {"in_person": "In person", "phone": "Phone call", "video": "Video call"}
+LOCATION_LABELS = {
+    "in_person": N_("In person"),
+    "phone": N_("Phone call"),
+    "video": N_("Video call"),
+}
 
 
-def calendar_event_for(booking: Booking, stamp: datetime, url: str = "") -> CalendarEvent:
-    """The iCal view of a booking (the same UID across reschedules, SEQUENCE counting changes)."""
+def _english(message: str, **params) -> str:
+    return message % params if params else message
+
+
+def calendar_event_for(
+    booking: Booking,
+    stamp: datetime,
+    url: str = "",
+    gettext: Callable[..., str] = _english,
+) -> CalendarEvent:
+    """The iCal view of a booking (the same UID across reschedules, SEQUENCE counting changes).
+
+    `gettext` translates its texts (the web layer passes Flask-Babel's, in the reader's locale).
+    """
     host = booking.host
     event_type = booking.event_type
-    lines = [f"{event_type.title} with {host.name}", f"Invitee: {booking.invitee_name}"]
+    lines = [
+        gettext("%(title)s with %(host)s", title=event_type.title, host=host.name),
+        gettext("Invitee: %(name)s", name=booking.invitee_name),
+    ]
     if booking.location:
-        lines.append(f"{LOCATION_LABELS[booking.location_kind]}: {booking.location}")
+        label = gettext(LOCATION_LABELS[booking.location_kind])
+        lines.append(f"{label}: {booking.location}")
     if booking.note:
-        lines.append(f"Note: {booking.note}")
+        lines.append(gettext("Note: %(note)s", note=booking.note))
     if url:
-        lines.append(f"Manage this booking: {url}")
+        lines.append(gettext("Manage this booking: %(url)s", url=url))
     return CalendarEvent(
         uid=booking.ical_uid,
         sequence=booking.sequence,
         start=booking.start_at,
         end=booking.end_at,
-        summary=f"{event_type.title}: {booking.invitee_name} and {host.name}",
+        summary=gettext(
+            "%(title)s: %(invitee)s and %(host)s",
+            title=event_type.title,
+            invitee=booking.invitee_name,
+            host=host.name,
+        ),
         stamp=stamp,
         description="\n".join(lines),
         location=booking.location,

@@ -59,6 +59,7 @@ class EventTypeData:
     pool_id: int | None = None
     button_label: str = ""  # empty: the booking page's default label
     layout: str = "standard"
+    default_locale: str | None = None  # a language code (the form offers LANGUAGES) or None
 
 
 def slugify(text: str) -> str:
@@ -130,6 +131,8 @@ def _checked_values(
             f"Use at most {BUTTON_LABEL_MAX} characters for the button label.",
             {"button_label": "too long"},
         )
+    if data.default_locale is not None and not re.fullmatch(r"[a-z]{2,3}", data.default_locale):
+        raise InvalidRequest("Choose a language from the list.", {"default_locale": "unknown"})
     if data.layout not in LAYOUTS:
         raise InvalidRequest("Choose a layout from the list.", {"layout": "unknown"})
     _check_owned(RoutingForm, data.routing_form_id, organisation, "routing_form_id")

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
 from scheduling import routing as rt
-from scheduling.errors import InvalidRequest, NotFound
+from scheduling.errors import N_, InvalidRequest, NotFound
 from scheduling.extensions import db
 from scheduling.models import (
     Assignment,
@@ -119,9 +119,9 @@ def evaluate_answers(form: RoutingForm, raw: dict) -> Qualification:
             try:
                 answers[question.key] = normalise_phone(str(answers[question.key]), region)
             except ValueError as exc:
-                errors[question.key] = str(exc)
+                errors[question.key] = exc.args[0]
     if errors:
-        raise InvalidRequest("Some answers are missing or invalid.", errors)
+        raise InvalidRequest(N_("Some answers are missing or invalid."), errors)
     points = rt.score(questions, answers)
     rules, fallback = rules_of(form)
     return Qualification(answers, points, rt.evaluate(rules, fallback, answers, points))
@@ -173,7 +173,7 @@ def qualify(
     """
     form = event_type.routing_form
     if form is None:
-        raise InvalidRequest("This event type asks no questions.")
+        raise InvalidRequest(N_("This event type asks no questions."))
     result = evaluate_answers(form, raw_answers)
     action = result.decision.action
     target_event_type = event_type
@@ -228,7 +228,7 @@ def qualify(
 def get_lead(uid: str) -> Lead:
     lead = db.session.scalar(select(Lead).where(Lead.uid == uid))
     if lead is None:
-        raise NotFound("This qualification link is not valid any more. Please answer again.")
+        raise NotFound(N_("This qualification link is not valid any more. Please answer again."))
     return lead
 
 
@@ -373,7 +373,7 @@ def lead_for_event_type(event_type: EventType, uid: str) -> Lead:
     """A lead routed to this event type; a disqualified one cannot book."""
     lead = get_lead(uid)
     if lead.event_type_id != event_type.id:
-        raise NotFound("This qualification link belongs to another event type.")
+        raise NotFound(N_("This qualification link belongs to another event type."))
     return lead
 
 
@@ -450,9 +450,9 @@ def book_for_route(
         # Row lock: two requests with the same lead link book once (the other sees "booked").
         db.session.refresh(lead, with_for_update=True)
     if lead is not None and lead.status == "disqualified":
-        raise InvalidRequest("These answers do not qualify for a call.")
+        raise InvalidRequest(N_("These answers do not qualify for a call."))
     if lead is not None and lead.status == "booked":
-        raise InvalidRequest("This qualification was already used for a booking.")
+        raise InvalidRequest(N_("This qualification was already used for a booking."))
     if event_type.active:  # an inactive one is answered by create_booking
         raise_if_all_taken(event_type, start, [host.id for host in route.hosts])
     host_ids = bookable_host_ids(event_type, lead, now)

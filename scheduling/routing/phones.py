@@ -3,6 +3,8 @@
 Pure: no Flask, no DB, no clock.
 """
 
+from scheduling.errors import N_
+
 
 def normalise_phone(raw: str, region: str | None = None) -> str:
     """The number in E.164 (+4930123456); ValueError with a message people understand."""
@@ -12,8 +14,8 @@ def normalise_phone(raw: str, region: str | None = None) -> str:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         raise ValueError(
-            "Enter the number with its country code, for example +49 30 1234567."
+            N_("Enter the number with its country code, for example +49 30 1234567.")
         ) from None
     if not phonenumbers.is_valid_number(number):
-        raise ValueError("This is not a valid phone number. Check the digits and country code.")
+        raise ValueError(N_("This is not a valid phone number. Check the digits and country code."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -9,6 +9,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from scheduling.errors import N_, Message
+
 from .countries import COUNTRIES
 from .operators import is_empty, matches, to_bool, to_number
 
@@ -30,7 +32,7 @@ EMAIL_MAX = 254
 PHONE_MAX = 40
 PHONE_MIN_DIGITS = 6
 
-REQUIRED_MESSAGE = "This question needs an answer."
+REQUIRED_MESSAGE = N_("This question needs an answer.")
 
 # One @, a dot in the domain, no spaces, no characters mail headers choke on.
 _EMAIL = re.compile(r"[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\.]+(?:\.[^@\s<>()\[\],;:\"\\.]+)+")
@@ -107,7 +109,7 @@ def _single(raw: object) -> object:
     if isinstance(raw, list | tuple):
         if len(raw) == 1:
             return raw[0]
-        raise _Invalid("Give one answer only.")
+        raise _Invalid(N_("Give one answer only."))
     return raw
 
 
@@ -116,34 +118,45 @@ def _text(raw: object) -> str:
     if isinstance(raw, int) and not isinstance(raw, bool) and abs(raw) < 10**40:
         return str(raw)
     if not isinstance(raw, str):
-        raise _Invalid("This answer must be text.")
+        raise _Invalid(N_("This answer must be text."))
     return raw.strip()
 
 
 def _clean_text(raw: object, limit: int, *, multiline: bool) -> str:
     text = _text(raw)
     if _CONTROL.search(text) or (not multiline and ("\n" in text or "\r" in text)):
-        raise _Invalid("This answer contains characters that are not allowed.")
+        raise _Invalid(N_("This answer contains characters that are not allowed."))
     if len(text) > limit:
-        raise _Invalid(f"This answer is too long: at most {limit} characters, please.")
+        raise _Invalid(
+            Message(
+                N_("This answer is too long: at most %(limit)s characters, please."), limit=limit
+            )
+        )
     return text
 
 
 def _clean_email(raw: object) -> str:
     text = _text(raw).lower()
     if len(text) > EMAIL_MAX or not _EMAIL.fullmatch(text):
-        raise _Invalid("Enter a valid email address, like name@example.com.")
+        raise _Invalid(N_("Enter a valid email address, like name@example.com."))
     return text
 
 
 def _clean_phone(raw: object) -> str:
     text = _text(raw)
     if len(text) > PHONE_MAX:
-        raise _Invalid(f"This phone number is too long: at most {PHONE_MAX} characters, please.")
+        raise _Invalid(
+            Message(
+                N_("This phone number is too long: at most %(limit)s characters, please."),
+                limit=PHONE_MAX,
+            )
+        )
     if _CONTROL.search(text) or "\n" in text or "\r" in text:
-        raise _Invalid("This phone number contains characters that are not allowed.")
+        raise _Invalid(N_("This phone number contains characters that are not allowed."))
     if sum(ch in "0123456789" for ch in text) < PHONE_MIN_DIGITS:
-        raise _Invalid(f"Enter a phone number with at least {PHONE_MIN_DIGITS} digits.")
+        raise _Invalid(
+            Message(N_("Enter a phone number with at least %(n)s digits."), n=PHONE_MIN_DIGITS)
+        )
     return text
 
 
@@ -155,7 +168,7 @@ def _clean_single_choice(question: Question, raw: object) -> str:
         value = raw.strip()
         if any(choice.value == value for choice in question.choices):
             return value
-    raise _Invalid("Choose one of the offered answers.")
+    raise _Invalid(N_("Choose one of the offered answers."))
 
 
 def _clean_multiple_choice(question: Question, raw: object) -> list[str]:
@@ -165,11 +178,11 @@ def _clean_multiple_choice(question: Question, raw: object) -> list[str]:
         if isinstance(item, int) and not isinstance(item, bool) and abs(item) < 10**40:
             item = str(item)
         if not isinstance(item, str):
-            raise _Invalid("Choose from the offered answers.")
+            raise _Invalid(N_("Choose from the offered answers."))
         if not item.strip():
             continue
         if not any(choice.value == item.strip() for choice in question.choices):
-            raise _Invalid("Choose only from the offered answers.")
+            raise _Invalid(N_("Choose only from the offered answers."))
         picked.add(item.strip())
     return [choice.value for choice in question.choices if choice.value in picked]
 
@@ -182,17 +195,21 @@ def _clean_number(question: Question, raw: object) -> int | float:
     raw = _single(raw)
     number = to_number(raw) if isinstance(raw, str | int | float) else None
     if number is None or (isinstance(number, float) and math.isinf(number)):
-        raise _Invalid("Enter a number, like 42 or 3.5.")
+        raise _Invalid(N_("Enter a number, like 42 or 3.5."))
     if isinstance(number, float) and number.is_integer():
         number = int(number)
     low, high = question.min_value, question.max_value
     if (low is not None and number < low) or (high is not None and number > high):
         if low is not None and high is not None:
-            message = f"Enter a number between {_format_bound(low)} and {_format_bound(high)}."
+            message = Message(
+                N_("Enter a number between %(low)s and %(high)s."),
+                low=_format_bound(low),
+                high=_format_bound(high),
+            )
         elif low is not None:
-            message = f"Enter a number of at least {_format_bound(low)}."
+            message = Message(N_("Enter a number of at least %(low)s."), low=_format_bound(low))
         else:
-            message = f"Enter a number of at most {_format_bound(high)}."
+            message = Message(N_("Enter a number of at most %(high)s."), high=_format_bound(high))
         raise _Invalid(message)
     return number
 
@@ -200,14 +217,14 @@ def _clean_number(question: Question, raw: object) -> int | float:
 def _clean_yes_no(raw: object) -> bool:
     answer = to_bool(_single(raw))
     if answer is None:
-        raise _Invalid("Answer yes or no.")
+        raise _Invalid(N_("Answer yes or no."))
     return answer
 
 
 def _clean_country(raw: object) -> str:
     code = _text(raw).upper()
     if code not in COUNTRIES:
-        raise _Invalid("Choose a country from the list.")
+        raise _Invalid(N_("Choose a country from the list."))
     return code
 
 
@@ -231,7 +248,7 @@ def _clean(question: Question, raw: object) -> object:
         return _clean_yes_no(raw)
     if kind == "country":
         return _clean_country(raw)
-    raise _Invalid("This question cannot be answered: its kind is not known.")
+    raise _Invalid(N_("This question cannot be answered: its kind is not known."))
 
 
 def _unanswered(raw: object) -> bool:
@@ -262,7 +279,7 @@ def clean_answers(
         try:
             answer = _clean(question, value)
         except _Invalid as problem:
-            errors[question.key] = str(problem)
+            errors[question.key] = problem.args[0]  # a Message keeps its msgid for the page
             continue
         if question.kind == "multiple_choice" and not answer:
             if question.required:

@@ -12,7 +12,7 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
-from scheduling.errors import InvalidRequest
+from scheduling.errors import N_, InvalidRequest
 
 # Primary keys are 32-bit integers on PostgreSQL (and fit SQLite's 64-bit ones).
 MAX_ID = 2**31 - 1
@@ -47,7 +47,7 @@ def refuse_nul_characters() -> None:
     if any("\x00" in value for value in values) or (
         request.is_json and b"\\u0000" in request.get_data(cache=True)
     ):
-        raise InvalidRequest("Text may not contain NUL characters (\\0).")
+        raise InvalidRequest(N_("Text may not contain NUL characters (\\0)."))
 
 
 def install(app) -> None:

@@ -11,10 +11,11 @@ import threading
 import time
 from collections.abc import Callable
 
-from flask import current_app, jsonify
+from flask import current_app, g, jsonify
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from scheduling.errors import N_
 from scheduling.extensions import db
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ def register(app, wants_json: Callable[[], bool]) -> None:
     retry_after = str(int(app.config["OUTAGE_RETRY_AFTER_SECONDS"]))
 
     def unavailable(exc: OperationalError | InterfaceError | PoolTimeout):
+        g.database_unavailable = True  # the page's language is then chosen without a query
         try:
             db.session.rollback()
         except SQLAlchemyError:
@@ -100,10 +102,10 @@ def register(app, wants_json: Callable[[], bool]) -> None:
             log.warning("Database unavailable: %s: %s%s", kind, summary(exc), more)
         if full:
             status, code = 507, "insufficient_storage"
-            message = "The server's storage is full; nothing was saved. Please try again later."
+            message = N_("The server's storage is full; nothing was saved. Please try again later.")
         else:
             status, code = 503, "unavailable"
-            message = "The service is briefly unavailable. Please try again in a moment."
+            message = N_("The service is briefly unavailable. Please try again in a moment.")
         return _respond(wants_json(), status, code, message, retry_after)
 
     # OperationalError: unreachable, connection lost, locked or full; InterfaceError: a

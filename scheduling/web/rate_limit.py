@@ -7,14 +7,15 @@ visitor's address there, or every visitor shares the proxy's budget.
 """
 
 from flask import current_app, request
+from flask_babel import gettext
 
 from scheduling import clock
-from scheduling.errors import RateLimited
+from scheduling.errors import N_, RateLimited
 from scheduling.extensions import db
 from scheduling.operations.rate_limits import hit
 from scheduling.security.rate_windows import Limit, parse_limit
 
-from .errors import error_response
+from .errors import error_response, wants_json
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # Rule name -> configuration key (RENDEZVOUS_RATE_LIMIT_<NAME> in the environment).
@@ -78,7 +79,7 @@ def _limit_request():
     db.session.commit()  # the count stands whatever the request does next
     if not result.allowed:
         raise RateLimited(
-            "Too many requests from your address. Please wait a moment and try again.",
+            N_("Too many requests from your address. Please wait a moment and try again."),
             result.retry_after,
         )
     return None
@@ -86,7 +87,8 @@ def _limit_request():
 
 def rate_limited_response(exc: RateLimited):
     """429 in the one error shape, with Retry-After; nothing of the request was done."""
-    response = error_response(exc.status, exc.code, exc.message, exc.fields)
+    page = "" if wants_json() else gettext(exc.template, **exc.params)
+    response = error_response(exc.status, exc.code, exc.message, exc.fields, page)
     response = current_app.make_response(response)
     response.headers["Retry-After"] = str(exc.retry_after)
     return response

@@ -3,7 +3,7 @@
 from flask import Response, current_app, request, stream_with_context
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from scheduling.errors import InvalidRequest, PermissionDenied
+from scheduling.errors import N_, InvalidRequest, PermissionDenied
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -39,21 +39,22 @@ def check_form_token(token: str, **expected: str) -> None:
     try:
         claims = _serializer().loads(token or "", max_age=max_age)
     except SignatureExpired:
-        raise InvalidRequest("This form has expired. Please pick a time again.") from None
+        raise InvalidRequest(N_("This form has expired. Please pick a time again.")) from None
     except BadSignature:
-        raise InvalidRequest("This form could not be verified. Please pick a time again.") from None
+        message = N_("This form could not be verified. Please pick a time again.")
+        raise InvalidRequest(message) from None
     if not isinstance(claims, dict) or any(claims.get(k) != v for k, v in expected.items()):
-        raise InvalidRequest("This form does not match the chosen time. Please pick it again.")
+        raise InvalidRequest(N_("This form does not match the chosen time. Please pick it again."))
 
 
 def check_same_origin_post() -> None:
     """Refuse cross-site POSTs on the cookie-free public flow (Origin and Sec-Fetch-Site)."""
     site = request.headers.get("Sec-Fetch-Site")
     if site is not None and site not in ("same-origin", "none"):
-        raise PermissionDenied("This form can only be sent from this site.")
+        raise PermissionDenied(N_("This form can only be sent from this site."))
     origin = request.headers.get("Origin")
     if origin is not None and origin.rstrip("/") != request.host_url.rstrip("/"):
-        raise PermissionDenied("This form can only be sent from this site.")
+        raise PermissionDenied(N_("This form can only be sent from this site."))
 
 
 def csv_download(chunks, filename: str) -> Response:

@@ -122,6 +122,7 @@ SCHEMAS = {
             "description": STRING,
             "duration": INTEGER,
             "location_kind": STRING,
+            "default_locale": _nullable("string"),
         }
     ),
     "Slots": _obj(
@@ -143,6 +144,7 @@ SCHEMAS = {
             "start": INSTANT,
             "end": INSTANT,
             "timezone": STRING,
+            "locale": STRING,
             "name": STRING,
             "email": STRING,
             "location": STRING,
@@ -174,6 +176,11 @@ SCHEMAS = {
             "name": {"type": "string", "minLength": 1, "maxLength": 200},
             "email": {"type": "string", "format": "email", "maxLength": 254},
             "timezone": STRING,
+            "locale": {
+                "type": "string",
+                "enum": ["en", "de", "fr", "es", "it", "nl", "pl"],
+                "description": "The invitee's language (emails, .ics); default en",
+            },
             "note": STRING,
             "answers": {"type": "object"},
             "lead": STRING,

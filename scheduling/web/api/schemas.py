@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 
 from scheduling.availability.timezones import is_valid_zone
 from scheduling.errors import InvalidRequest
@@ -116,7 +117,11 @@ def parse_booking_request(body: object) -> BookingRequest:
     if answers is not None and not isinstance(answers, dict):
         fields["answers"] = "must be an object mapping question keys to answers"
     lead = _text(body, "lead", fields, required=False, max_len=32)
+    locale = _text(body, "locale", fields, required=False, max_len=20) or "en"
+    languages = current_app.config["LANGUAGES"]
+    if "locale" not in fields and locale not in languages:
+        fields["locale"] = f"unsupported language; use one of {', '.join(languages)}"
     if fields:
         raise InvalidRequest("Some fields are missing or invalid.", fields)
-    invitee = Invitee(name=name, email=email, tz=tz, note=note)
+    invitee = Invitee(name=name, email=email, tz=tz, note=note, locale=locale)
     return BookingRequest(slug, start, invitee, answers, lead)

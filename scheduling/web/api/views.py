@@ -46,6 +46,7 @@ def event_type_detail(slug: str):
             "description": event_type.description,
             "duration": event_type.duration,
             "location_kind": event_type.location_kind,
+            "default_locale": event_type.default_locale,
         }
     )
 
@@ -124,6 +125,7 @@ def booking_json(booking: Booking) -> dict:
         "start": _iso(booking.start_at, tz),
         "end": _iso(booking.end_at, tz),
         "timezone": tz,
+        "locale": booking.invitee_locale,
         "name": booking.invitee_name,
         "email": booking.invitee_email,
         "location": booking.location,

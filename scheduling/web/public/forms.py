@@ -34,13 +34,16 @@ class BookingForm(PublicForm):
         _l("Anything we should know? (optional)"),
         validators=[Optional(), Length(max=5000)],
     )
+    # The language the page was shown in: the invitee's emails use it (checked by the view).
+    locale = HiddenField()
 
-    def invitee(self, tz: str) -> Invitee:
+    def invitee(self, tz: str, locale: str) -> Invitee:
         return Invitee(
             name=self.name.data.strip(),
             email=self.email.data.strip(),
             tz=tz,
             note=(self.note.data or "").strip(),
+            locale=locale,
         )
 
 

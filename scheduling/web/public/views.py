@@ -5,11 +5,12 @@ from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import force_locale, get_locale, gettext
 from sqlalchemy import select
 
 from scheduling import clock
 from scheduling.availability.timezones import all_zones, common_zones, is_valid_zone
-from scheduling.errors import InvalidRequest, SlotUnavailable
+from scheduling.errors import N_, InvalidRequest, SlotUnavailable
 from scheduling.extensions import db
 from scheduling.ical import render_calendar
 from scheduling.models import Booking, EventType, Lead
@@ -31,6 +32,7 @@ from scheduling.operations.slots import compute_event_type_slots
 from scheduling.routing import COUNTRIES
 from scheduling.security.links import check_booking_token
 from scheduling.web.answers import answers_from_form
+from scheduling.web.i18n import normalise as normalise_locale
 from scheduling.web.security import check_form_token, check_same_origin_post, make_form_token
 from scheduling.web.urls import booking_link
 
@@ -52,10 +54,26 @@ def split_query(url: str) -> tuple[str, list[tuple[str, str]]]:
 
 
 NOTICES = {
-    "taken": "This time was just taken, pick another.",
-    "unavailable": "That time is no longer available, pick another.",
-    "expired": "The form expired before it was sent. Please pick a time again.",
+    "taken": N_("This time was just taken, pick another."),
+    "unavailable": N_("That time is no longer available, pick another."),
+    "expired": N_("The form expired before it was sent. Please pick a time again."),
 }
+
+
+def _notice() -> str | None:
+    notice = NOTICES.get(request.args.get("notice", ""))
+    return gettext(notice) if notice else None
+
+
+def _shown(message: str) -> str:
+    """A domain message (or field message) in the page's language."""
+    return gettext(getattr(message, "template", message), **getattr(message, "params", {}))
+
+
+def _shown_error(exc: InvalidRequest) -> dict:
+    if exc.fields:
+        return {key: _shown(value) for key, value in exc.fields.items()}
+    return {"_form": gettext(exc.template, **exc.params)}
 
 
 def _secret() -> str:
@@ -77,9 +95,10 @@ def _parse_start(value: str | None) -> datetime:
     try:
         start = datetime.fromisoformat(value or "")
     except ValueError:
-        raise InvalidRequest("The chosen time could not be read. Please pick it again.") from None
+        message = N_("The chosen time could not be read. Please pick it again.")
+        raise InvalidRequest(message) from None
     if start.tzinfo is None:
-        raise InvalidRequest("The chosen time has no UTC offset. Please pick it again.")
+        raise InvalidRequest(N_("The chosen time has no UTC offset. Please pick it again."))
     return start
 
 
@@ -139,7 +158,7 @@ def _route(event_type: EventType, lead_uid: str | None) -> tuple[Lead | None, li
     """The lead (when the event type asks questions) and the hosts the visitor may book."""
     lead = lead_for_event_type(event_type, lead_uid) if lead_uid else None
     if lead is not None and lead.status == "disqualified":
-        raise InvalidRequest("These answers do not qualify for a call.")
+        raise InvalidRequest(N_("These answers do not qualify for a call."))
     return lead, bookable_host_ids(event_type, lead, clock.utcnow())
 
 
@@ -167,7 +186,7 @@ def book(slug: str):
         event_type=event_type,
         view=view,
         **_zone_choices(tz, event_type),
-        notice=NOTICES.get(request.args.get("notice", "")),
+        notice=_notice(),
         page_endpoint="public.book",
         page_args=args,
         confirm_endpoint="public.confirm",
@@ -198,12 +217,12 @@ def qualify_answers(slug: str):
     try:
         check_form_token(request.form.get("form_token", ""), kind="qualify", event=slug)
     except InvalidRequest as exc:
-        return _questions_page(event_type, raw, {"_form": exc.message}, 400)
+        return _questions_page(event_type, raw, _shown_error(exc), 400)
     try:
         lead = qualify(event_type, raw, clock.utcnow())
     except InvalidRequest as exc:
         db.session.rollback()
-        return _questions_page(event_type, raw, exc.fields or {"_form": exc.message}, 400)
+        return _questions_page(event_type, raw, _shown_error(exc), 400)
     note_result(lead=lead)
     db.session.commit()
     if lead.status == "disqualified":
@@ -224,7 +243,7 @@ def not_a_fit(slug: str, lead: str):
     return render_template(
         "public/not_a_fit.html",
         event_type=event_type,
-        message=decision.get("message") or "Thank you for your answers.",
+        message=decision.get("message") or gettext("Thank you for your answers."),
         redirect_url=url if url.startswith(("https://", "http://")) else "",
         redirect_seconds=max(0, min(seconds, 60)),
     )
@@ -256,12 +275,13 @@ def confirm(slug: str):
             check_form_token(form.form_token.data, **claims)
         except InvalidRequest:
             return _back_to_day("public.book", "expired", start, tz, **day_args)
+        locale = _posted_locale(form.locale.data)
         if form.validate():
             try:
                 booking = book_for_route(
                     event_type,
                     start,
-                    form.invitee(tz),
+                    form.invitee(tz, locale),
                     clock.utcnow(),
                     lead=lead,
                     video_base_url=_video_base(),
@@ -283,6 +303,7 @@ def confirm(slug: str):
             form.email.data = form.email.data or lead.email
         signal("slot_selected", start.isoformat(), start=start.isoformat())
     form.form_token.data = make_form_token(**claims)
+    form.locale.data = str(get_locale())
     return render_template(
         "public/confirm.html",
         event_type=event_type,
@@ -294,6 +315,21 @@ def confirm(slug: str):
         back=url_for("public.book", tz=tz, date=_local_day(start, tz), **day_args),
         rescheduling=None,
     ), status
+
+
+def _posted_locale(value: str | None) -> str:
+    """The language the form was shown in (missing: this page's); an unknown one is refused."""
+    if not value:
+        return str(get_locale())
+    locale = normalise_locale(value)
+    if locale is None or locale != value.strip().lower():
+        raise InvalidRequest(
+            N_("Unsupported language %(locale)s: use one of %(languages)s."),
+            {"locale": "unsupported language"},
+            locale=value[:20],
+            languages=", ".join(current_app.config["LANGUAGES"]),
+        )
+    return locale
 
 
 def _local_day(start: datetime, tz: str) -> str:
@@ -336,7 +372,10 @@ def booking_ics(uid: str, token: str):
             .where(Booking.ical_uid == booking.ical_uid)
             .order_by(Booking.sequence.desc(), Booking.id.desc())
         ).first()
-    item = calendar_event_for(booking, clock.utcnow(), url=booking_link(booking, "view"))
+    with force_locale(booking.invitee_locale):  # the invitee's file: in the language they booked
+        item = calendar_event_for(
+            booking, clock.utcnow(), url=booking_link(booking, "view"), gettext=gettext
+        )
     # An invitation (host organises, invitee attends) or its withdrawal with the same UID and a
     # higher SEQUENCE, so calendars update or remove the event they already have.
     method = "REQUEST" if booking.is_confirmed else "CANCEL"
@@ -387,7 +426,7 @@ def reschedule(uid: str, token: str):
         event_type=booking.event_type,
         view=view,
         **_zone_choices(tz, booking.event_type),
-        notice=NOTICES.get(request.args.get("notice", "")),
+        notice=_notice(),
         page_endpoint="public.reschedule",
         page_args={"uid": uid, "token": token},
         confirm_endpoint="public.reschedule_confirm",

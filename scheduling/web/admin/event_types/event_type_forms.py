@@ -33,6 +33,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from scheduling.models import LAYOUTS
 from scheduling.operations.event_types import BUTTON_LABEL_MAX, DETAIL_REQUIRED, EventTypeData
+from scheduling.web.i18n import LANGUAGE_NAMES
 
 PHONE_RE = re.compile(r"\+?[0-9 ()./-]{5,40}")
 
@@ -198,6 +199,21 @@ class EventTypeForm(FlaskForm):
         validate_choice=False,
         validators=[AnyOf(LAYOUTS, message=_l("Choose a layout from the list."))],
     )
+    # validate_choice: an unknown code is refused with the message below, never a 500.
+    default_locale = SelectField(
+        _l("Default language"),
+        choices=[SelectChoice("", _l("English"))]
+        + [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items() if code != "en"],
+        default="",
+        validate_choice=False,
+        validators=[
+            AnyOf([None, "", *LANGUAGE_NAMES], message=_l("Choose a language from the list."))
+        ],
+        description=_l(
+            "The booking pages' language when the visitor's browser asks for none of the "
+            "offered ones; a language the visitor picks on the page always wins."
+        ),
+    )
     active = BooleanField(_l("Active: visitors can book it"), default=True)
     routing_form_id = IdSelectField(
         _l("Qualification form"),
@@ -269,4 +285,5 @@ class EventTypeForm(FlaskForm):
             pool_id=self.pool_id.data,
             button_label=self.button_label.data or "",
             layout=self.layout.data,
+            default_locale=self.default_locale.data or None,
         )
