@@ -97,7 +97,7 @@ def raise_if_all_taken(
         query = query.where(Booking.id != replaces.id)
     taken, on_grid = db.session.execute(query).one()
     if on_grid and taken >= len(set(host_ids)):
-        raise SlotUnavailable("This time was just taken. Please pick another.")
+        raise SlotUnavailable(N_("This time was just taken. Please pick another."))
 
 
 def create_booking(
