@@ -51,8 +51,12 @@ def window_number(timestamp: float, seconds: int) -> int:
 
 
 def estimate(previous: int, current: int, elapsed: float, seconds: int) -> float:
-    """Hits in the last `seconds`: the previous window weighted by its remaining overlap."""
-    return previous * max(0.0, 1 - elapsed / seconds) + current
+    """Hits in the last `seconds`: the previous window weighted by its remaining overlap.
+
+    Rounded to 9 places so that an exact boundary (15 x 16/60 = 4) is not refused for a
+    floating-point hair above it, which made Retry-After one second short.
+    """
+    return round(previous * max(0.0, 1 - elapsed / seconds) + current, 9)
 
 
 def verdict(limit: Limit, previous: int, current: int, elapsed: float) -> Verdict:

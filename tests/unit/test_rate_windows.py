@@ -1,7 +1,7 @@
 """Rate-limit arithmetic: specs, the sliding estimate, and a Retry-After that is exact."""
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from scheduling.security.rate_windows import (
@@ -62,6 +62,7 @@ def _passes_after(limit, previous, current, elapsed, wait):
     return estimate(before, 1, at % limit.seconds, limit.seconds) <= limit.count
 
 
+@example(count=5, seconds=60, previous=0, current=15, fraction=0.0)  # a float hair over 5
 @given(
     count=st.integers(1, 30),
     seconds=st.sampled_from([1, 10, 60, 300, 600]),
