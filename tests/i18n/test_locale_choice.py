@@ -72,8 +72,19 @@ def test_lang_is_kept_in_every_link_and_form_of_the_flow(client, event_type):
         assert parse_qs(urlsplit(href).query).get("lang") == ["fr"], href
     # The time-zone form is a GET form: its action's query is dropped, so it carries a field.
     assert '<input type="hidden" name="lang" value="fr">' in page.text
-    slot = next(href for href in flow_links if "/confirm" in href)
-    form = client.get(slot)
+    # The times are buttons of a GET form whose hidden fields carry the query (lang among them).
+    slot_form = re.search(
+        r'<form method="get" action="([^"]+/confirm)" class="slot-form">(.*?)</form>',
+        page.text,
+        re.S,
+    )
+    assert slot_form, "the day should offer times"
+    fields = dict(
+        re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', slot_form.group(2))
+    )
+    assert fields.get("lang") == "fr"
+    fields["start"] = re.search(r'name="start" value="([^"]+)"', slot_form.group(2)).group(1)
+    form = client.get(slot_form.group(1), query_string=fields)
     assert html_lang(form) == "fr"
     action = re.search(r'<form method="post" action="([^"]+)"', form.text).group(1)
     assert "lang=fr" in action
