@@ -72,7 +72,8 @@ class Defaults:
     MAIL_SECURITY = "starttls"  # starttls, tls (implicit, port 465) or none
     MAIL_USERNAME = ""
     MAIL_PASSWORD = ""
-    MAIL_FROM = "Rendezvous <bookings@localhost>"
+    # Empty: "<organisation name> <bookings@PUBLIC_URL's domain>" (delivery/emails.py sender()).
+    MAIL_FROM = ""
     MAIL_TIMEOUT = 20
     # Webhooks: seconds per attempt, and whether private / loopback receivers are allowed
     # (off in production: a subscription must not reach into the operator's own network).

@@ -7,6 +7,7 @@ from flask import current_app
 
 from scheduling import clock
 from scheduling.config import config_problems
+from scheduling.delivery.emails import sender_domain
 from scheduling.errors import InvalidRequest
 from scheduling.extensions import db
 from scheduling.operations import health, installation
@@ -87,7 +88,7 @@ def check():
                 "ok",
                 "mail",
                 f"SMTP {config['MAIL_HOST']}:{config['MAIL_PORT']} ({config['MAIL_SECURITY']}),"
-                f" from {config['MAIL_FROM']}",
+                f" from {config['MAIL_FROM'] or 'bookings@' + sender_domain(config)}",
             )
         )
     else:

@@ -135,7 +135,11 @@ def _build_email(message: OutboxMessage, booking: Booking, now: datetime) -> Ema
         context["admin_link"] = mail_link(
             _external(url_for("admin.bookings_detail", booking_id=booking.id))
         )
-    if template == "booking.no_show":
+    if template == "booking.rescheduled" and booking.rescheduled_from is not None:
+        context["previous_when"] = local_time(booking.rescheduled_from.start_at, tz)
+    if booking.location_kind == "video" and (booking.location or "").startswith("https://"):
+        context["join_link"] = booking.location
+    if to_invitee and template in ("booking.no_show", "booking.cancelled"):
         context["book_again"] = mail_link(
             _external(url_for("public.book", slug=booking.event_type.slug)),
             lang=booking.invitee_locale,
@@ -148,11 +152,11 @@ def _build_email(message: OutboxMessage, booking: Booking, now: datetime) -> Ema
         other=header_text(other),
         when=when,
     )
-    email["From"] = current_app.config["MAIL_FROM"]
-    if to_invitee:
-        email["To"] = formataddr((header_text(booking.invitee_name), booking.invitee_email))
-    else:
-        email["To"] = formataddr((header_text(booking.host.name), booking.host.email))
+    email["From"] = sender(current_app.config, booking.organisation.name)
+    invitee = formataddr((header_text(booking.invitee_name), booking.invitee_email))
+    host = formataddr((header_text(booking.host.name), booking.host.email))
+    # A reply reaches the person the meeting is with, not the booking system's mailbox.
+    email["To"], email["Reply-To"] = (invitee, host) if to_invitee else (host, invitee)
     email["Date"] = formatdate(now.timestamp(), usegmt=True)
     email["Message-ID"] = message_id_header(message.idempotency_key)
     email["X-Rendezvous-Idempotency-Key"] = message.idempotency_key
@@ -170,6 +174,19 @@ def _build_email(message: OutboxMessage, booking: Booking, now: datetime) -> Ema
             params={"method": method},
         )
     return email
+
+
+def sender(config, organisation_name: str) -> str:
+    """MAIL_FROM, or bookings@ the public address's domain under the organisation's name: a
+    sender at localhost is refused or filed as spam by most receiving servers."""
+    if config.get("MAIL_FROM"):
+        return config["MAIL_FROM"]
+    return formataddr((header_text(organisation_name), f"bookings@{sender_domain(config)}"))
+
+
+def sender_domain(config) -> str:
+    host = (urlsplit(config.get("PUBLIC_URL") or "").hostname or "").removeprefix("www.")
+    return host or "localhost"
 
 
 def mail_link(url: str, lang: str | None = None) -> str:
