@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from scheduling.availability import group_by_local_date, local_day_range
 from scheduling.availability.timezones import is_valid_zone
-from scheduling.errors import InvalidRequest
+from scheduling.errors import N_, InvalidRequest
 from scheduling.models import EventType
 from scheduling.operations.slots import compute_event_type_slots
 
@@ -28,7 +28,10 @@ def parse_tz(value: str | None, default: str) -> str:
     if value is None or value == "":
         return default
     if not is_valid_zone(value):
-        raise InvalidRequest(f"Unknown time zone {value[:64]!r}. Please choose one from the list.")
+        raise InvalidRequest(
+            N_("Unknown time zone %(zone)s. Please choose one from the list."),
+            zone=repr(value[:64]),
+        )
     return value
 
 
