@@ -916,3 +916,28 @@ def test_event_types_hosted_by_a_team_offer_its_members(client, team, make_event
     )
     assert inactive_member.status_code == 400
     assert "does not take this event type" in inactive_member.text
+
+
+def test_a_booking_by_hand_is_in_the_invitee_language_chosen(client, team):
+    team.event_type.default_locale = "fr"
+    db.session.commit()
+    sign_in(client, team.manager)
+    url = (
+        f"/admin/bookings/new?event_type={team.event_type.id}&host={team.host_a.id}&date=2030-01-08"
+    )
+    page = client.get(url)
+    assert "Invitee language" in page.text
+    assert '<option selected value="fr">' in page.text  # the event type's default language
+    data = {
+        "csrf_token": csrf_from(page.text),
+        "start": TUE_10.isoformat(),
+        "name": "Lena Lead",
+        "email": "lena@lead.example",
+        "tz": "Europe/Vienna",
+        "locale": "xx",
+    }
+    bad = client.post(url, data=data)
+    assert bad.status_code == 400 and "Choose a language from the list." in bad.text
+    assert db.session.scalar(select(Booking)) is None
+    assert client.post(url, data={**data, "locale": "de"}).status_code == 303
+    assert db.session.scalar(select(Booking)).invitee_locale == "de"

@@ -337,6 +337,7 @@ def bookings_new():
     if choice["ready"]:
         if request.method == "GET":
             form.tz.data = host.tz
+            form.locale.data = event_type.default_locale or "en"
         slots = free_times()
         form.start.choices = _slot_choices(slots, host.tz, None)
         if form.validate_on_submit():

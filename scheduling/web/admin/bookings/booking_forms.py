@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField, TimeField
-from wtforms.validators import DataRequired, Email, Length, Optional, StopValidation
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, StopValidation
 
 from scheduling.availability import local_day_range
 from scheduling.availability.calendar_week import FIRST_DAY, LAST_DAY
@@ -19,6 +20,7 @@ from scheduling.availability.timezones import all_zones
 from scheduling.models import OUTCOMES, STATUSES, EventType, Host
 from scheduling.operations.booking_queries import BookingFilter
 from scheduling.operations.bookings import Invitee
+from scheduling.web.i18n import LANGUAGE_NAMES
 
 SEARCH_MAX = 200
 OUTCOME_FILTERS = ("none", *OUTCOMES)
@@ -88,6 +90,15 @@ class NewBookingForm(FlaskForm):
         ],
     )
     tz = SelectField(_l("Invitee time zone"), validate_choice=True)
+    # validate_choice: an unknown code gets this message, never a 500.
+    locale = SelectField(
+        _l("Invitee language"),
+        choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
+        default="en",
+        validate_choice=False,
+        validators=[AnyOf(list(LANGUAGE_NAMES), message=_l("Choose a language from the list."))],
+        description=_l("The confirmation, reminders and calendar invitation are in this language."),
+    )
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=5000)])
 
     def __init__(self, *args, **kwargs):
@@ -100,6 +111,7 @@ class NewBookingForm(FlaskForm):
             email=self.email.data.strip(),
             tz=self.tz.data,
             note=(self.note.data or "").strip(),
+            locale=self.locale.data,
         )
 
 
