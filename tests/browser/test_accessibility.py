@@ -27,8 +27,18 @@ RUN_AXE = """(context) => axe.run(context || document, {
 }).then((result) => result.violations.map((v) => v.id + " (" + v.impact + "): " + v.help + " at " +
   v.nodes.map((n) => n.target.join(" ")).join(", ")))""".replace("TAGS", json.dumps(TAGS))
 
-# German is meaningful once the locale choice (?lang=, Accept-Language) and its catalogue exist.
-LOCALES = ["en", "de"]
+LOCALES = ["en", "de", "fr"]
+
+
+def report(mode: str, locale: str, found: dict[str, list[str]]) -> None:
+    """With RENDEZVOUS_AXE_REPORT=path, append what axe found per step (JSON lines): the
+    evidence a release note quotes, written by the same walk that asserts it."""
+    path = os.environ.get("RENDEZVOUS_AXE_REPORT")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:
+            for step, lines in found.items():
+                row = {"mode": mode, "locale": locale, "step": step, "violations": lines}
+                out.write(json.dumps(row) + "\n")
 
 
 @pytest.fixture(scope="module")
@@ -202,6 +212,7 @@ def test_axe_finds_nothing_on_any_step_of_the_pages(
     # No CSP violation or script error on the way (the two failed submits answer 400 on purpose).
     assert [e for e in errors if "status of 400" not in e] == []
     assert len(errors) == 2
+    report("page", locale, found)
     assert len(found) == 11
     assert found == {step: [] for step in found}
 
@@ -238,6 +249,7 @@ def test_axe_finds_nothing_on_any_step_of_the_popup(
 
     found = walk_the_flow(FollowFrame(), axe_source, open_popup)
     assert frame.url.startswith(live_server.url)
+    report("popup", locale, {"dialog": dialog, **found})
     assert len(found) == 11
     assert {"dialog": dialog, **found} == {"dialog": [], **{step: [] for step in found}}
 
