@@ -318,3 +318,79 @@ def test_direct_page_booking_has_lead_and_routing_but_no_widget_attribution(
     assert booking["routing"]["standing"]["weight"] >= 1
     assert [a["display"] for a in booking["answers"]][2:] == ["5k-20k", "Germany"]
     assert booking["attribution"] is None
+
+
+def test_send_test_event_button_delivers_a_signed_sample(
+    app, client, make_event_type, make_user, receiver
+):
+    from scheduling.models import AuditEntry, OutboxMessage
+    from scheduling.security.webhook_signature import verify
+    from tests.conftest import csrf_from, login
+
+    event_type = make_event_type()
+    org = event_type.organisation
+    sub, secret = ops.create_subscription(
+        org.id,
+        receiver.url,
+        ["booking.created"],
+        "CRM",
+        None,
+        FROZEN_NOW,
+        secret_key=TEST_SECRET,
+        allow_private=True,
+    )
+    db.session.commit()
+    manager = make_user(role="manager", org=org)
+    assert login(client, manager.email).status_code == 302
+    page = client.get(f"/admin/webhooks/{sub.id}")
+    assert "Send test event" in page.text
+    action = f"/admin/webhooks/{sub.id}/test"
+    assert f'action="{action}"' in page.text
+    assert client.post(action).status_code == 400  # no CSRF token: refused, nothing queued
+    assert db.session.scalar(select(OutboxMessage)) is None
+    response = client.post(action, data={"csrf_token": csrf_from(page.text)})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"])
+    assert "A signed test event with a sample booking is queued for" in page.text
+    (body,) = delivered(app, receiver)
+    (request,) = receiver.accepted()
+    sent_at = int(request.headers["Rendezvous-Signature"].split(",")[0][2:])
+    assert verify(request.headers["Rendezvous-Signature"], secret, request.body, sent_at)
+    assert request.headers["Rendezvous-Event"] == "test" == body["type"]
+    assert request.headers["Rendezvous-Version"] == API_VERSION
+    assert body["data"]["sample"] is True
+    real = documented_example()["data"]["booking"]
+    assert shape(body["data"]["booking"]) == shape(real)  # the sample looks like the real thing
+    assert "test" in client.get(f"/admin/webhooks/{sub.id}").text  # in the delivery log
+    db.session.rollback()
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "webhook.test"))
+
+
+def test_send_test_event_refused_when_off_foreign_or_for_reps(
+    app, client, make_event_type, make_org, make_user, receiver
+):
+    from scheduling.models import OutboxMessage
+    from tests.conftest import csrf_from, login
+
+    event_type = make_event_type()
+    org = event_type.organisation
+    sub = subscribe(org.id, receiver.url)
+    foreign = subscribe(make_org().id, receiver.url)
+    sub.active = False
+    db.session.commit()
+    admin = make_user(role="admin", org=org)
+    assert login(client, admin.email).status_code == 302
+    csrf = csrf_from(client.get(f"/admin/webhooks/{sub.id}").text)
+    response = client.post(f"/admin/webhooks/{sub.id}/test", data={"csrf_token": csrf})
+    assert response.status_code == 302
+    assert "Switch the webhook on first" in client.get(response.headers["Location"]).text
+    response = client.post(f"/admin/webhooks/{foreign.id}/test", data={"csrf_token": csrf})
+    assert response.status_code == 404
+    client.post("/admin/logout", data={"csrf_token": csrf})
+    rep = make_user(role="rep", org=org)
+    assert login(client, rep.email).status_code == 302
+    csrf = csrf_from(client.get("/admin/").text)
+    response = client.post(f"/admin/webhooks/{sub.id}/test", data={"csrf_token": csrf})
+    assert response.status_code == 403
+    db.session.rollback()
+    assert db.session.scalar(select(OutboxMessage)) is None

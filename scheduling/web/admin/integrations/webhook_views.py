@@ -143,6 +143,29 @@ def webhooks_rotate(id: int):
     return page, 200, NO_STORE
 
 
+@bp.post("/webhooks/<int:id>/test")
+@roles_required("admin", "manager")
+def webhooks_test(id: int):
+    user = current_user()
+    sub = _get_sub(user, id)
+    try:
+        ops.send_test_event(sub, user, clock.utcnow())
+    except InvalidRequest:
+        db.session.rollback()
+        flash(_("Switch the webhook on first: a switched-off webhook sends nothing."), "warning")
+    else:
+        db.session.commit()
+        flash(
+            _(
+                "A signed test event with a sample booking is queued for %(url)s. The worker "
+                "sends it through the outbox; the result appears in the delivery log below.",
+                url=sub.url,
+            ),
+            "ok",
+        )
+    return redirect(url_for(".webhooks_detail", id=sub.id))
+
+
 @bp.post("/webhooks/<int:id>/delete")
 @roles_required("admin", "manager")
 def webhooks_delete(id: int):
