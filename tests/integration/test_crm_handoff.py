@@ -17,6 +17,7 @@ from scheduling.operations import webhooks as ops
 from scheduling.operations.api_keys import create_api_key
 from scheduling.operations.notifications import API_VERSION
 from tests.conftest import FROZEN_NOW, TEST_SECRET
+from tests.web.test_api_v1 import DOC, conforms
 from tests.web.test_routing_flow import SLOT, setup  # noqa: F401 (a fixture)
 from tests.webhook_receiver import Receiver
 
@@ -250,7 +251,7 @@ def test_api_booking_has_the_same_blocks_as_the_webhook(app, client, widget, rec
         f"/api/v1/bookings/{sent['id']}", headers={"Authorization": f"Bearer {token}"}
     )
     assert response.status_code == 200
-    got = response.get_json()
+    got = conforms(response, "/bookings/{id}", "get")  # the OpenAPI schema describes the blocks
     for block in ("lead", "answers", "routing", "attribution"):
         assert got[block] == sent[block], block
     assert got["attribution"]["last_touch"]["utm_source"] == "linkedin"
@@ -394,3 +395,18 @@ def test_send_test_event_refused_when_off_foreign_or_for_reps(
     assert response.status_code == 403
     db.session.rollback()
     assert db.session.scalar(select(OutboxMessage)) is None
+
+
+def test_openapi_documents_the_blocks_with_an_example_that_validates():
+    from jsonschema_rs import Draft202012Validator
+
+    booking = DOC["components"]["schemas"]["Booking"]
+    for block in ("lead", "answers", "routing", "attribution"):
+        assert block in booking["properties"] and block in booking["required"]
+    (example,) = booking["examples"]
+    assert example["attribution"]["last_touch"]["utm_source"]
+    schema = {**booking, "components": DOC["components"]}
+    Draft202012Validator(schema, validate_formats=True).validate(example)
+    broken = {**example, "answers": [{"key": "budget"}]}
+    assert not Draft202012Validator(schema).is_valid(broken)
+    assert DOC["info"]["version"] == API_VERSION == "2026-12-06"
