@@ -80,6 +80,8 @@ def deliver_webhook(message: OutboxMessage) -> str | None:
         "Rendezvous-Event": body["type"],
         "Rendezvous-Event-Id": body["id"],
         "Rendezvous-Attempt": str(message.attempts),
+        # The body's own version: a message queued before an upgrade keeps the shape it has.
+        "Rendezvous-Version": str(body.get("api_version") or ""),
     }
     log_values = {
         "subscription_id": sub.id,

@@ -11,14 +11,22 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from scheduling.extensions import db
-from scheduling.models import Booking, EventTypeNotification, Lead, WebhookSubscription
+from scheduling.models import (
+    Booking,
+    EventTypeNotification,
+    Lead,
+    OutboxMessage,
+    WebhookSubscription,
+)
 
 from . import outbox
 from .caldav_writeback import enqueue_writeback
 from .payloads import booking_json, iso, lead_json
 
 DEFAULT_REMINDER_MINUTES = (1440, 60)
-API_VERSION = "2026-11-29"
+# The payload version, in every body (api_version) and header (Rendezvous-Version); a change of
+# shape gets a new date and a changelog entry in docs/webhooks.md.
+API_VERSION = "2026-12-06"
 REMINDER = "booking.reminder"
 
 
@@ -126,6 +134,34 @@ def booking_created(booking: Booking, now: datetime) -> None:
         now,
         booking_id=booking.id,
     )
+
+
+def refresh_booking_events(booking: Booking) -> None:
+    """Rebuild `data.booking` in this booking's webhook bodies not sent yet.
+
+    booking.created is queued inside create_booking, before the routing use case links the
+    lead and the assignment and before the widget records the attribution; all of that
+    happens in the same transaction, so the frozen body is brought up to date before it commits.
+    Only called by the use cases that create the booking, so only this transaction's rows match.
+    """
+    rows = db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.booking_id == booking.id,
+            OutboxMessage.kind == "webhook",
+            OutboxMessage.status == "pending",
+            OutboxMessage.attempts == 0,
+        )
+    ).all()
+    fresh = None
+    for row in rows:
+        body = dict(row.payload.get("body") or {})
+        data = dict(body.get("data") or {})
+        if (data.get("booking") or {}).get("id") != booking.uid:
+            continue
+        fresh = fresh or booking_json(booking)
+        body["data"] = {**data, "booking": fresh}
+        row.payload = {**row.payload, "body": body}  # a new dict: JSON columns track assignment
+    db.session.flush()
 
 
 def booking_rescheduled(old: Booking, new: Booking, now: datetime) -> None:

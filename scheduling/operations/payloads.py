@@ -4,6 +4,8 @@ from datetime import datetime
 
 from scheduling.models import Booking, EventType, Host, Lead
 
+from .booking_context import handoff_blocks
+
 
 def iso(moment: datetime | None) -> str | None:
     """UTC ISO 8601 with a Z, seconds precision."""
@@ -27,7 +29,7 @@ def outcome_json(booking: Booking) -> dict | None:
 
 
 def booking_json(booking: Booking) -> dict:
-    """A booking as integrations see it; times in UTC."""
+    """A booking as integrations see it; times in UTC; with the CRM hand-off blocks."""
     previous = booking.rescheduled_from
     return {
         "id": booking.uid,
@@ -51,6 +53,7 @@ def booking_json(booking: Booking) -> dict:
         "updated_at": iso(booking.updated_at),
         "cancelled_at": iso(booking.cancelled_at),
         "outcome": outcome_json(booking),
+        **handoff_blocks(booking),
     }
 
 

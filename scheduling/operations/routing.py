@@ -28,41 +28,7 @@ from . import notifications
 from .bookings import Invitee, create_booking, new_uid, raise_if_all_taken
 from .limits import cap_counts, lock_for_booking
 from .locking import acquire_booking_lock
-
-
-def questions_of(form: RoutingForm) -> list[rt.Question]:
-    """The pure view of a form's questions, in order."""
-    result = []
-    for row in form.questions:
-        show_if = None
-        if row.show_if:
-            show_if = rt.ShowIf(
-                row.show_if.get("question", ""),
-                row.show_if.get("operator", "equals"),
-                row.show_if.get("value"),
-            )
-        result.append(
-            rt.Question(
-                key=row.key,
-                label=row.label,
-                kind=row.kind,
-                required=row.required,
-                help_text=row.help_text,
-                choices=tuple(
-                    rt.Choice(
-                        str(c.get("value", "")), str(c.get("label", "")), int(c.get("points", 0))
-                    )
-                    for c in row.choices or []
-                ),
-                min_value=row.min_value,
-                max_value=row.max_value,
-                points_yes=row.points_yes,
-                points_no=row.points_no,
-                show_if=show_if,
-                purpose=row.purpose,
-            )
-        )
-    return result
+from .question_rows import questions_of
 
 
 def _action(kind: str, target_id, message: str, url: str, seconds: int) -> rt.Action:
@@ -479,4 +445,5 @@ def book_for_route(
         lead.email = lead.email or invitee.email
         lead.updated_at = now
     db.session.flush()
+    notifications.refresh_booking_events(booking)  # now with its lead and assignment
     return booking

@@ -1,4 +1,5 @@
-"""Webhook subscriptions: create, edit, rotate the secret, switch on/off, send a message again.
+"""Webhook subscriptions: create, edit, rotate the secret, switch on/off, send a message again,
+send a test event.
 
 The signing secret is shown once (on creation and rotation) and stored encrypted with
 secretbox, not hashed: every delivery needs it to compute the HMAC.
@@ -16,6 +17,9 @@ from scheduling.security.webhook_signature import SECRET_PURPOSE
 
 from . import outbox
 from .audit import record
+from .notifications import API_VERSION
+from .payloads import iso
+from .webhook_sample import sample_booking
 
 URL_MAX = 2000
 
@@ -156,3 +160,43 @@ def send_again(message: OutboxMessage, actor: User, now: datetime) -> OutboxMess
         now,
     )
     return again
+
+
+TEST_EVENT = "test"
+
+
+def send_test_event(sub: WebhookSubscription, actor: User, now: datetime) -> OutboxMessage:
+    """Queue a signed `test` event with a sample booking for this subscription only.
+
+    Through the normal outbox, so the receiver sees exactly what real events look like (the
+    signature, retries, the delivery log); InvalidRequest when the subscription is off.
+    """
+    if not sub.active:
+        raise InvalidRequest("Switch the webhook on first.")
+    event_id = outbox.new_event_id()
+    body = {
+        "id": event_id,
+        "type": TEST_EVENT,
+        "created_at": iso(now),
+        "api_version": API_VERSION,
+        "data": {"sample": True, "booking": sample_booking(now)},
+    }
+    message = outbox.enqueue(
+        sub.organisation_id,
+        "webhook",
+        TEST_EVENT,
+        {"body": body},
+        f"webhook:{event_id}:{sub.id}",
+        now,
+        subscription_id=sub.id,
+    )
+    record(
+        sub.organisation_id,
+        actor,
+        "webhook.test",
+        "webhook",
+        sub.id,
+        f"Queued a test event for {sub.url}",
+        now,
+    )
+    return message

@@ -18,6 +18,8 @@ from scheduling.models import (
     WidgetView,
 )
 
+from . import notifications
+
 
 def record_view(
     event_type: EventType,
@@ -84,6 +86,7 @@ def record_widget_result(
             )
             db.session.add(row)
             db.session.flush()
+            notifications.refresh_booking_events(booking)
             return row
     row = WidgetAttribution(
         organisation_id=organisation_id,
@@ -98,6 +101,8 @@ def record_widget_result(
     )
     db.session.add(row)
     db.session.flush()
+    if booking is not None:
+        notifications.refresh_booking_events(booking)  # webhooks carry the consented attribution
     return row
 
 

@@ -109,8 +109,8 @@ def test_allowlist_editor_names_the_bad_line(client, login_as, origin):
     assert saved_settings(admin.organisation_id) is None
 
 
-def test_only_admins_edit_embed_settings(client, login_as):
-    login_as("manager")
+def test_reps_do_not_edit_embed_settings(client, login_as):
+    login_as("rep")
     assert client.get("/admin/embed").status_code == 403
 
 

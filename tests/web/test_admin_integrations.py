@@ -92,7 +92,7 @@ def test_control_characters_in_names_are_a_form_error_on_every_database(client, 
     assert db.session.scalar(select(ApiKey)) is None
 
 
-def test_only_admins_and_only_their_organisation(app, client, login_as, make_org, make_user):
+def test_managers_too_but_only_their_organisation(app, client, login_as, make_org, make_user):
     other_admin = make_user(role="admin", org=make_org())
     foreign = WebhookSubscription(
         organisation_id=other_admin.organisation_id,
@@ -105,7 +105,8 @@ def test_only_admins_and_only_their_organisation(app, client, login_as, make_org
     db.session.add(foreign)
     db.session.commit()
     login_as("manager")
-    assert client.get("/admin/webhooks").status_code == 403
+    assert client.get("/admin/webhooks").status_code == 200
+    assert client.get(f"/admin/webhooks/{foreign.id}").status_code == 404
     assert client.get("/admin/api-keys").status_code == 403
     assert client.get("/admin/outbox").status_code == 403
     admin_client = app.test_client()

@@ -1,7 +1,9 @@
 """Who is logged in, and which objects they may see or change. Checked on the server, always.
 
-Rules: admins and managers act on everything in their organisation (admins also on users and
-settings); a rep acts only on their own host, its hours and its bookings.
+Rules: admins act on everything in their organisation. Managers act on every host, booking, lead,
+event type, routing form, team, the funnel, A/B tests, the embed settings and webhooks; users,
+settings, API keys, the outbox and the audit log stay admin-only (the role's text in
+accounts/user_forms.py says the same). A rep acts only on their own host, its hours and bookings.
 """
 
 from functools import wraps

@@ -24,8 +24,8 @@ NAV = [
     ("admin.audit", "Audit log", ADMINS),
     ("admin.funnel", "Funnel", MANAGERS),
     ("admin.ab_tests", "A/B tests", MANAGERS),
-    ("admin.embed", "Embed", ADMINS),
-    ("admin.webhooks", "Webhooks", ADMINS),
+    ("admin.embed", "Embed", MANAGERS),
+    ("admin.webhooks", "Webhooks", MANAGERS),
     ("admin.api_keys", "API keys", ADMINS),
     ("admin.outbox", "Outbox", ADMINS),
 ]

@@ -9,6 +9,8 @@ from typing import NamedTuple
 
 from scheduling.models import OUTCOMES, STATUSES
 
+from .openapi_handoff import BOOKING_EXAMPLE, BOOKING_HANDOFF_PROPERTIES, HANDOFF_SCHEMAS
+
 
 def ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -69,8 +71,11 @@ SCHEMAS = {
             "updated_at": INSTANT,
             "cancelled_at": _nullable("string", format="date-time"),
             "outcome": {"oneOf": [ref("Outcome"), {"type": "null"}]},
-        }
+            **BOOKING_HANDOFF_PROPERTIES,
+        },
+        examples=[BOOKING_EXAMPLE],
     ),
+    **HANDOFF_SCHEMAS,
     "Lead": _obj(
         {
             "id": STRING,

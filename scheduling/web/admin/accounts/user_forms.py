@@ -10,7 +10,13 @@ from scheduling.operations.accounts import MIN_PASSWORD_LENGTH
 NO_HOST = ""
 ROLE_CHOICES = [
     SelectChoice("rep", _l("Rep: own host, own bookings")),
-    SelectChoice("manager", _l("Manager: everything except users and settings")),
+    SelectChoice(
+        "manager",
+        _l(
+            "Manager: all hosts, bookings, leads, event types, routing, teams, funnel, "
+            "A/B tests, embed and webhooks; not users, settings, API keys, outbox or audit log"
+        ),
+    ),
     SelectChoice("admin", _l("Admin: everything")),
 ]
 

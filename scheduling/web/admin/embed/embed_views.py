@@ -36,7 +36,7 @@ def _public_base() -> str:
 
 
 @bp.route("/embed", methods=["GET", "POST"])
-@roles_required("admin")
+@roles_required("admin", "manager")
 def embed():
     admin = current_user()
     settings = settings_of(admin.organisation_id)

@@ -1,5 +1,6 @@
-"""Integrations for admins: webhook subscriptions with their delivery log, and the outbox
-(failed messages with "retry", "send again")."""
+"""Integrations: webhook subscriptions with their delivery log (admins and managers), and the
+outbox (failed messages with "retry"; admins only). "Send again" belongs to a webhook's log, so
+managers may use it too."""
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -51,7 +52,7 @@ def _list_page(admin: User, form: WebhookForm, status: int = 200):
 
 
 @bp.route("/webhooks", methods=["GET", "POST"])
-@roles_required("admin")
+@roles_required("admin", "manager")
 def webhooks():
     admin = current_user()
     if request.method == "GET":
@@ -90,7 +91,7 @@ def _detail_page(sub: WebhookSubscription, form: WebhookForm, status: int = 200)
 
 
 @bp.route("/webhooks/<int:id>", methods=["GET", "POST"])
-@roles_required("admin")
+@roles_required("admin", "manager")
 def webhooks_detail(id: int):
     admin = current_user()
     sub = _get_sub(admin, id)
@@ -127,7 +128,7 @@ def webhooks_detail(id: int):
 
 
 @bp.post("/webhooks/<int:id>/rotate")
-@roles_required("admin")
+@roles_required("admin", "manager")
 def webhooks_rotate(id: int):
     admin = current_user()
     sub = _get_sub(admin, id)
@@ -142,8 +143,31 @@ def webhooks_rotate(id: int):
     return page, 200, NO_STORE
 
 
+@bp.post("/webhooks/<int:id>/test")
+@roles_required("admin", "manager")
+def webhooks_test(id: int):
+    user = current_user()
+    sub = _get_sub(user, id)
+    try:
+        ops.send_test_event(sub, user, clock.utcnow())
+    except InvalidRequest:
+        db.session.rollback()
+        flash(_("Switch the webhook on first: a switched-off webhook sends nothing."), "warning")
+    else:
+        db.session.commit()
+        flash(
+            _(
+                "A signed test event with a sample booking is queued for %(url)s. The worker "
+                "sends it through the outbox; the result appears in the delivery log below.",
+                url=sub.url,
+            ),
+            "ok",
+        )
+    return redirect(url_for(".webhooks_detail", id=sub.id))
+
+
 @bp.post("/webhooks/<int:id>/delete")
-@roles_required("admin")
+@roles_required("admin", "manager")
 def webhooks_delete(id: int):
     admin = current_user()
     sub = _get_sub(admin, id)
@@ -207,7 +231,7 @@ def outbox_retry(id: int):
 
 
 @bp.post("/outbox/<int:id>/send-again")
-@roles_required("admin")
+@roles_required("admin", "manager")
 def outbox_send_again(id: int):
     admin = current_user()
     message = _get_message(admin, id)
