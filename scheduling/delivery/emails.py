@@ -11,7 +11,6 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale, gettext
@@ -23,6 +22,7 @@ from scheduling.ical import CalendarEvent, Person, render_calendar
 from scheduling.models import Booking, OutboxMessage
 from scheduling.operations.outbox import message_id_header
 from scheduling.operations.payloads import iso
+from scheduling.web.formatting import local_datetime
 from scheduling.web.urls import booking_link
 
 from .mail import send
@@ -57,8 +57,8 @@ def header_text(text: str) -> str:
 
 
 def local_time(moment: datetime, tz: str) -> str:
-    local = moment.astimezone(ZoneInfo(tz))
-    return f"{local:%A %d %B %Y, %H:%M} ({tz})"
+    """The date, time and zone label in the message's language (force_locale around us)."""
+    return local_datetime(moment, tz)
 
 
 def calendar_file(booking: Booking, sequence: int, method: str, now: datetime) -> bytes:
