@@ -61,7 +61,17 @@ def local_time(moment: datetime, tz: str) -> str:
     return local_datetime(moment, tz)
 
 
-def calendar_file(booking: Booking, sequence: int, method: str, now: datetime) -> bytes:
+def calendar_description(booking: Booking, tz: str) -> str:
+    """The file's text: when, as the recipient reads it (zone label included), then the note."""
+    lines = [gettext("When: %(when)s", when=local_time(booking.start_at, tz))]
+    if booking.note:
+        lines.append(booking.note)
+    return "\n".join(lines)
+
+
+def calendar_file(
+    booking: Booking, sequence: int, method: str, now: datetime, tz: str = "UTC"
+) -> bytes:
     """The .ics for this booking: same UID across reschedules, SEQUENCE as when enqueued."""
     event = CalendarEvent(
         uid=booking.ical_uid,
@@ -75,7 +85,7 @@ def calendar_file(booking: Booking, sequence: int, method: str, now: datetime) -
             host=booking.host.name,
         ),
         stamp=now,
-        description=booking.note,
+        description=calendar_description(booking, tz),
         location=booking.location,
         organizer=Person(booking.host.name, booking.host.email),
         attendee=Person(booking.invitee_name, booking.invitee_email),
@@ -161,7 +171,8 @@ def _build_email(message: OutboxMessage, booking: Booking, now: datetime) -> Ema
     methods = ICS_METHODS.get(template)
     if methods:
         method = methods[0] if to_invitee else methods[1]
-        ics = calendar_file(booking, int(payload.get("sequence", booking.sequence)), method, now)
+        sequence = int(payload.get("sequence", booking.sequence))
+        ics = calendar_file(booking, sequence, method, now, tz)
         email.add_attachment(
             ics,
             maintype="text",

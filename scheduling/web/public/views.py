@@ -33,7 +33,7 @@ from scheduling.operations.slots import compute_event_type_slots
 from scheduling.routing import COUNTRIES
 from scheduling.security.links import check_booking_token
 from scheduling.web.answers import answers_from_form
-from scheduling.web.formatting import week_first_day
+from scheduling.web.formatting import local_datetime, week_first_day
 from scheduling.web.i18n import normalise as normalise_locale
 from scheduling.web.security import check_form_token, check_same_origin_post, make_form_token
 from scheduling.web.urls import booking_link
@@ -386,7 +386,11 @@ def booking_ics(uid: str, token: str):
         ).first()
     with force_locale(booking.invitee_locale):  # the invitee's file: in the language they booked
         item = calendar_event_for(
-            booking, clock.utcnow(), url=booking_link(booking, "view"), gettext=gettext
+            booking,
+            clock.utcnow(),
+            url=booking_link(booking, "view"),
+            gettext=gettext,
+            when=local_datetime(booking.start_at, booking.invitee_tz),
         )
     # An invitation (host organises, invitee attends) or its withdrawal with the same UID and a
     # higher SEQUENCE, so calendars update or remove the event they already have.
