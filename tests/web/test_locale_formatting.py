@@ -145,7 +145,7 @@ def test_times_fragment_is_only_the_month_and_day_part(client, event_type):
     )
     assert answer.status_code == 200
     text = answer.text.replace("\u202f", " ")
-    assert text.lstrip().startswith('<div class="picker">')
+    assert text.lstrip().startswith('<div class="picker" data-tz="America/New_York"')
     assert "<html" not in text and "tz-form" not in text and "<script" not in text
     # Computed in the detected zone: 09:00 UTC is 4:00 AM in New York (before opening hours).
     assert 'name="tz" value="America/New_York"' in text
