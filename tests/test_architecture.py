@@ -24,6 +24,7 @@ PURE = (
     "scheduling.delivery.backoff",
     "scheduling.remote.netguard",
     "scheduling.web.csvsafe",
+    "scheduling.web.locale_formats",
 )
 FRAMEWORKS = ("flask", "flask_sqlalchemy", "flask_wtf", "flask_babel", "sqlalchemy", "werkzeug")
 BLUEPRINTS = ("admin", "public", "api", "feeds", "embed")

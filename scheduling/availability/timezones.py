@@ -6,16 +6,21 @@ Pure: no Flask, no DB, no clock.
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from .zone_names import ALIASES
+
 _HIDDEN = {"localtime", "Factory"}
 
 
 @lru_cache(maxsize=1)
 def all_zones() -> tuple[str, ...]:
-    """Every selectable zone name, sorted; legacy aliases like 'US/Eastern' are left out."""
+    """Every selectable zone name, sorted; deprecated aliases ('US/Eastern') are left out."""
     names = (
         name
         for name in available_timezones()
-        if "/" in name and name not in _HIDDEN and not name.startswith(("Etc/", "SystemV/"))
+        if "/" in name
+        and name not in _HIDDEN
+        and name not in ALIASES
+        and not name.startswith(("Etc/", "SystemV/"))
     )
     return (*sorted(names), "UTC")
 

@@ -11,7 +11,6 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale, gettext
@@ -23,6 +22,7 @@ from scheduling.ical import CalendarEvent, Person, render_calendar
 from scheduling.models import Booking, OutboxMessage
 from scheduling.operations.outbox import message_id_header
 from scheduling.operations.payloads import iso
+from scheduling.web.formatting import local_datetime
 from scheduling.web.urls import booking_link
 
 from .mail import send
@@ -57,11 +57,21 @@ def header_text(text: str) -> str:
 
 
 def local_time(moment: datetime, tz: str) -> str:
-    local = moment.astimezone(ZoneInfo(tz))
-    return f"{local:%A %d %B %Y, %H:%M} ({tz})"
+    """The date, time and zone label in the message's language (force_locale around us)."""
+    return local_datetime(moment, tz)
 
 
-def calendar_file(booking: Booking, sequence: int, method: str, now: datetime) -> bytes:
+def calendar_description(booking: Booking, tz: str) -> str:
+    """The file's text: when, as the recipient reads it (zone label included), then the note."""
+    lines = [gettext("When: %(when)s", when=local_time(booking.start_at, tz))]
+    if booking.note:
+        lines.append(booking.note)
+    return "\n".join(lines)
+
+
+def calendar_file(
+    booking: Booking, sequence: int, method: str, now: datetime, tz: str = "UTC"
+) -> bytes:
     """The .ics for this booking: same UID across reschedules, SEQUENCE as when enqueued."""
     event = CalendarEvent(
         uid=booking.ical_uid,
@@ -75,7 +85,7 @@ def calendar_file(booking: Booking, sequence: int, method: str, now: datetime) -
             host=booking.host.name,
         ),
         stamp=now,
-        description=booking.note,
+        description=calendar_description(booking, tz),
         location=booking.location,
         organizer=Person(booking.host.name, booking.host.email),
         attendee=Person(booking.invitee_name, booking.invitee_email),
@@ -165,7 +175,8 @@ def _build_email(message: OutboxMessage, booking: Booking, now: datetime) -> Ema
     methods = ICS_METHODS.get(template)
     if methods:
         method = methods[0] if to_invitee else methods[1]
-        ics = calendar_file(booking, int(payload.get("sequence", booking.sequence)), method, now)
+        sequence = int(payload.get("sequence", booking.sequence))
+        ics = calendar_file(booking, sequence, method, now, tz)
         email.add_attachment(
             ics,
             maintype="text",

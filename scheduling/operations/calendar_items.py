@@ -23,10 +23,12 @@ def calendar_event_for(
     stamp: datetime,
     url: str = "",
     gettext: Callable[..., str] = _english,
+    when: str = "",
 ) -> CalendarEvent:
     """The iCal view of a booking (the same UID across reschedules, SEQUENCE counting changes).
 
-    `gettext` translates its texts (the web layer passes Flask-Babel's, in the reader's locale).
+    `gettext` translates its texts (the web layer passes Flask-Babel's, in the reader's locale);
+    `when` is the time as the reader reads it (date, time, zone label), formatted by the caller.
     """
     host = booking.host
     event_type = booking.event_type
@@ -34,6 +36,8 @@ def calendar_event_for(
         gettext("%(title)s with %(host)s", title=event_type.title, host=host.name),
         gettext("Invitee: %(name)s", name=booking.invitee_name),
     ]
+    if when:
+        lines.insert(1, gettext("When: %(when)s", when=when))
     if booking.location:
         label = gettext(LOCATION_LABELS[booking.location_kind])
         lines.append(f"{label}: {booking.location}")

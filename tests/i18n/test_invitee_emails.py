@@ -151,3 +151,28 @@ def test_a_rescheduled_booking_keeps_the_invitee_language(client, event_type):
     bookings = db.session.scalars(select(Booking).order_by(Booking.id)).all()
     assert [b.status for b in bookings] == ["rescheduled", "confirmed"]
     assert [b.invitee_locale for b in bookings] == ["it", "it"]
+
+
+def test_german_email_and_its_calendar_file_show_the_german_date_and_zone_label(
+    client, runner, event_type, catalogue, moving_clock, smtp_server
+):
+    catalogue("de", {**GERMAN, "When: %(when)s": "Wann: %(when)s"})
+    page_url = book_in(client, event_type, "de")
+    assert runner.invoke(args=["rendezvous", "worker", "--once"]).exit_code == 0
+    (mail,) = smtp_server.to("lise@example.org")
+    german = "Dienstag, 8. Januar 2030, 10:00 (Mitteleuropäische Zeit (Berlin))"
+    assert german in mail.message["Subject"]
+    assert german in mail.message.get_body(("plain",)).get_content()
+    ics = next(p for p in mail.message.iter_attachments() if p.get_filename() == "invite.ics")
+    event = Calendar.from_ical(ics.get_payload(decode=True)).walk("VEVENT")[0]
+    assert str(event["DESCRIPTION"]).startswith(f"Wann: {german}")
+    # The host's copy: English, British conventions, the host's zone label in English.
+    (host_mail,) = smtp_server.to(db.session.scalars(select(Booking)).one().host.email)
+    host_text = host_mail.message.get_body(("plain",)).get_content()
+    assert "Tuesday, 8 January 2030, 10:00 (Central European Time (Berlin))" in host_text
+    # The downloaded .ics (the invitee's, in German) carries the same label.
+    page = client.get(page_url, headers={"Accept-Language": "en"})
+    ics_link = re.search(r'href="([^"]*invite\.ics[^"]*)"', page.text).group(1)
+    download = client.get(ics_link.replace("&amp;", "&"), headers={"Accept-Language": "en"})
+    event = Calendar.from_ical(download.data).walk("VEVENT")[0]
+    assert f"Wann: {german}" in str(event["DESCRIPTION"])

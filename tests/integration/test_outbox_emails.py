@@ -96,7 +96,7 @@ def test_confirmation_reaches_invitee_and_host_with_parts_and_invitation(
     assert message["From"] == "Bookings <b@x.test>"
     body = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
-    assert "Tuesday 08 January 2030, 09:00 (Europe/London)" in body
+    assert "Tuesday, 8 January 2030, 09:00 (United Kingdom Time (London))" in body
     assert (
         f"/booking/{booking.uid}/cancel/" in body and f"/booking/{booking.uid}/reschedule/" in html
     )
@@ -111,7 +111,7 @@ def test_confirmation_reaches_invitee_and_host_with_parts_and_invitation(
     host_cal = calendar_of(host_mail[0].message)
     assert host_cal["METHOD"] == "PUBLISH"
     host_text = host_mail[0].message.get_body(("plain",)).get_content()
-    assert "Tuesday 08 January 2030, 10:00 (Europe/Berlin)" in host_text
+    assert "Tuesday, 8 January 2030, 10:00 (Central European Time (Berlin))" in host_text
     assert f"/admin/bookings/{booking.id}" in host_text and "/cancel/" not in host_text
     assert {m.status for m in rows(topic="booking.confirmation")} == {"done"}
     assert run_worker(app) == 0  # delivered once, not again

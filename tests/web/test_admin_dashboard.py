@@ -217,3 +217,39 @@ def test_other_organisation_sees_none_of_it(client, login_as, data):
 def test_dashboard_needs_login(client, data):
     response = client.get("/admin/dashboard")
     assert response.status_code == 302 and "/admin/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    ("accept", "euros", "francs", "rate", "anna_revenue"),
+    [
+        (
+            "de-DE,de;q=0.9",
+            "1.100,49\xa0€",
+            "250,00\xa0CHF",
+            "25,0%",
+            "250,00\xa0CHF, 1.000,50\xa0€",
+        ),
+        ("en-US", "€1,100.49", "CHF250.00", "25.0%", "CHF250.00, €1,000.50"),
+    ],
+)
+def test_figures_and_money_follow_the_readers_locale(
+    client, login_as, data, accept, euros, francs, rate, anna_revenue
+):
+    login_as("manager", org=data.org)
+    response = client.get("/admin/dashboard", headers={"Accept-Language": accept})
+    assert response.status_code == 200
+    page = text(response)
+    assert euros in page and francs in page
+    assert anna_revenue == host_row(page, "Anna Closer")["Revenue"]
+    assert host_row(page, "Ben Closer")["No-show rate"] == rate
+
+
+def test_counts_are_grouped_the_readers_way(app):
+    from flask_babel import refresh
+
+    from scheduling.web.admin.overview.dashboard_views import number
+
+    for accept, shown in (("de-DE", "12.345"), ("en-US", "12,345")):
+        with app.test_request_context("/admin/dashboard", headers={"Accept-Language": accept}):
+            refresh()  # the test's app context outlives the request: choose the locale again
+            assert number(12345) == shown

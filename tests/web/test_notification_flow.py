@@ -22,7 +22,7 @@ def test_booking_email_links_open_the_booking_and_cancel_it(
     assert result.exit_code == 0 and "Attempted 2 message(s)" in result.output
     (confirmation,) = smtp_server.to("ada@example.org")
     text = confirmation.message.get_body(("plain",)).get_content()
-    assert "Tuesday 08 January 2030, 10:00 (Europe/Paris)" in text
+    assert "Tuesday, 8 January 2030, 10:00 (Central European Time (Paris))" in text
     cancel_url = re.search(r"Cancel: (\S+)", text).group(1)
     path = cancel_url.removeprefix("http://127.0.0.1:5000")
     page = client.get(path)

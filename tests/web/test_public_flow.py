@@ -83,7 +83,7 @@ def test_full_booking_flow(client, event_type):
     page = client.get(response.headers["Location"])
     assert page.status_code == 200
     assert "You are booked" in page.text
-    assert "Tuesday 8 January 2030, 10:00" in page.text
+    assert "Tuesday, 8 January 2030, 10:00 (Central European Time (Berlin))" in page.text
     assert "Budget approved" in page.text
     booking = db.session.scalar(select(Booking))
     assert booking.invitee_email == "grace@example.com"
@@ -232,7 +232,7 @@ def test_reschedule_through_the_link(client, event_type):
     )
     assert response.status_code == 303
     new_page = client.get(response.headers["Location"])
-    assert "Wednesday 9 January 2030, 14:00" in new_page.text
+    assert "Wednesday, 9 January 2030, 14:00" in new_page.text
     old, new = db.session.scalars(select(Booking).order_by(Booking.id)).all()
     assert (old.status, new.status) == ("rescheduled", "confirmed")
     assert new.ical_uid == old.ical_uid and new.sequence == old.sequence + 1

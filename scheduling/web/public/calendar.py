@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from scheduling.availability import group_by_local_date, local_day_range
 from scheduling.availability.timezones import is_valid_zone
+from scheduling.availability.zone_names import canonical_zone
 from scheduling.errors import N_, InvalidRequest
 from scheduling.models import EventType
 from scheduling.operations.slots import compute_event_type_slots
@@ -32,7 +33,7 @@ def parse_tz(value: str | None, default: str) -> str:
             N_("Unknown time zone %(zone)s. Please choose one from the list."),
             zone=repr(value[:64]),
         )
-    return value
+    return canonical_zone(value)  # a deprecated alias (US/Eastern) means its zone
 
 
 def parse_day(value: str | None) -> date | None:
@@ -67,8 +68,12 @@ def build_calendar(
     now: datetime,
     exclude_booking_id: int | None = None,
     host_ids: list[int] | None = None,
+    first_weekday: int = 0,
 ) -> CalendarView:
-    """Days with free slots in one month, and the slots of the chosen day, for a visitor zone."""
+    """Days with free slots in one month, and the slots of the chosen day, for a visitor zone.
+
+    The weeks start on `first_weekday` (0 = Monday), the reader's locale's first day.
+    """
     today = now.astimezone(ZoneInfo(tz)).date()
     day = parse_day(day_param)
     month = parse_month(month_param) or (day.replace(day=1) if day else today.replace(day=1))
@@ -80,10 +85,8 @@ def build_calendar(
     start, end = local_day_range(tz, month, next_first - timedelta(days=1))
     slots = compute_event_type_slots(event_type, start, end, now, exclude_booking_id, host_ids)
     by_day = group_by_local_date(slots, tz)
-    weeks = [
-        [d if d.month == month.month else None for d in week]
-        for week in pycal.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
-    ]
+    grid = pycal.Calendar(firstweekday=first_weekday).monthdatescalendar(month.year, month.month)
+    weeks = [[d if d.month == month.month else None for d in week] for week in grid]
     view = CalendarView(
         tz=tz,
         month=month,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from scheduling import clock
 from scheduling.availability.timezones import all_zones, common_zones, is_valid_zone
+from scheduling.availability.zone_names import canonical_zone, order_zones
 from scheduling.errors import N_, InvalidRequest, SlotUnavailable
 from scheduling.extensions import db
 from scheduling.ical import render_calendar
@@ -32,6 +33,7 @@ from scheduling.operations.slots import compute_event_type_slots
 from scheduling.routing import COUNTRIES
 from scheduling.security.links import check_booking_token
 from scheduling.web.answers import answers_from_form
+from scheduling.web.formatting import local_datetime, week_first_day
 from scheduling.web.i18n import normalise as normalise_locale
 from scheduling.web.security import check_form_token, check_same_origin_post, make_form_token
 from scheduling.web.urls import booking_link
@@ -132,18 +134,28 @@ def _visitor_tz(default: str) -> str:
     then falls back to the default instead of an error page.
     """
     detected = request.args.get("tz_detected")
-    return parse_tz(request.args.get("tz"), detected if is_valid_zone(detected) else default)
+    fallback = canonical_zone(detected) if is_valid_zone(detected) else canonical_zone(default)
+    return parse_tz(request.args.get("tz"), fallback)
 
 
 def _zone_choices(tz: str, event_type: EventType) -> dict:
     """The short zone list (visitor's, hosts', EU, a few more), or every zone when asked.
 
-    The full list is 80 % of the page's HTML, so it is sent only to who follows "More time zones".
+    The visitor's zone and the hosts' come first; the full list is 80 % of the page's HTML, so it
+    is sent only to who follows "More time zones".
     """
-    if request.args.get("zones") == "all":
-        return {"zones": all_zones(), "all_zones_shown": True}
     host_zones = [host.tz for host in event_type.hosts if host.active]
-    return {"zones": common_zones(tz, *host_zones), "all_zones_shown": False}
+    if request.args.get("zones") == "all":
+        return {"zones": order_zones(all_zones(), tz, *host_zones), "all_zones_shown": True}
+    zones = order_zones(common_zones(tz, *host_zones), tz, *host_zones)
+    return {"zones": zones, "all_zones_shown": False}
+
+
+def _times_page(**context):
+    """The booking page, or only its month and day part (`?fragment=times`, for timezone.js)."""
+    if request.args.get("fragment") == "times":
+        return render_template("public/_times.html", **context)
+    return render_template("public/book.html", **context)
 
 
 @bp.get("/")
@@ -179,10 +191,10 @@ def book(slug: str):
         request.args.get("date"),
         clock.utcnow(),
         host_ids=host_ids,
+        first_weekday=week_first_day(),
     )
     args = {"slug": slug, "lead": lead.uid} if lead else {"slug": slug}
-    return render_template(
-        "public/book.html",
+    return _times_page(
         event_type=event_type,
         view=view,
         **_zone_choices(tz, event_type),
@@ -374,7 +386,11 @@ def booking_ics(uid: str, token: str):
         ).first()
     with force_locale(booking.invitee_locale):  # the invitee's file: in the language they booked
         item = calendar_event_for(
-            booking, clock.utcnow(), url=booking_link(booking, "view"), gettext=gettext
+            booking,
+            clock.utcnow(),
+            url=booking_link(booking, "view"),
+            gettext=gettext,
+            when=local_datetime(booking.start_at, booking.invitee_tz),
         )
     # An invitation (host organises, invitee attends) or its withdrawal with the same UID and a
     # higher SEQUENCE, so calendars update or remove the event they already have.
@@ -420,9 +436,9 @@ def reschedule(uid: str, token: str):
         request.args.get("date"),
         clock.utcnow(),
         exclude_booking_id=booking.id,
+        first_weekday=week_first_day(),
     )
-    return render_template(
-        "public/book.html",
+    return _times_page(
         event_type=booking.event_type,
         view=view,
         **_zone_choices(tz, booking.event_type),

@@ -1,8 +1,7 @@
 """The dashboard: booked, attended, no-shows, won revenue per currency and lost reasons."""
 
-from babel.numbers import format_currency, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent
 from flask import render_template, request
-from flask_babel import get_locale
 from sqlalchemy import select
 
 from scheduling import clock
@@ -12,14 +11,21 @@ from scheduling.extensions import db
 from scheduling.models import Booking, LostReason, Outcome
 from scheduling.web.admin.access import current_user, login_required, visible_hosts
 from scheduling.web.admin.blueprint import bp
+from scheduling.web.formatting import format_locale
 
 
 def money(amount, currency: str) -> str:
-    return format_currency(amount, currency, locale=get_locale())
+    """An amount in its currency, written the reader's way (de-DE: 1.100,49 €)."""
+    return format_currency(amount, currency, locale=format_locale())
 
 
 def percent(rate) -> str:
-    return "—" if rate is None else format_percent(float(rate), "#,##0.0%", locale=get_locale())
+    return "—" if rate is None else format_percent(float(rate), "#,##0.0%", locale=format_locale())
+
+
+def number(count) -> str:
+    """A count with the reader's digit grouping (12,345 or 12.345)."""
+    return format_decimal(count, locale=format_locale())
 
 
 def _chosen_hosts(hosts: list, raw: str) -> list:
@@ -94,4 +100,5 @@ def dashboard():
         values=values,
         money=money,
         percent=percent,
+        number=number,
     ), (400 if error else 200)
