@@ -13,6 +13,8 @@ from scheduling.models import Booking, LostReason, Outcome
 from scheduling.web.admin.access import current_user, login_required, visible_hosts
 from scheduling.web.admin.blueprint import bp
 
+from .home_views import stale_rules_for
+
 
 def money(amount, currency: str) -> str:
     return format_currency(amount, currency, locale=get_locale())
@@ -86,6 +88,7 @@ def dashboard():
     return render_template(
         "admin/dashboard/index.html",
         user=user,
+        stale_rules=stale_rules_for(user),
         hosts=hosts,
         names=names,
         summary=summary,
