@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from scheduling import clock
-from scheduling.errors import InvalidRequest, Message, NotFound
+from scheduling.errors import InvalidRequest, NotFound
 from scheduling.extensions import db
 from scheduling.models import EventType, RoutingForm, User
 from scheduling.operations.routing_forms import (
@@ -30,6 +30,7 @@ from scheduling.operations.routing_rules import targets_of
 from scheduling.operations.rule_checks import stale_rules_of_form
 from scheduling.web.admin.access import current_user, roles_required
 from scheduling.web.admin.blueprint import bp
+from scheduling.web.admin.messages import shown_message
 from scheduling.web.admin.nav import MANAGERS
 
 from .routing_forms import KIND_LABELS, OPERATOR_LABELS, NameForm
@@ -54,12 +55,7 @@ def count_figure(value: float | None) -> str:
     return f"{rounded:.2f}".rstrip("0")
 
 
-@bp.app_template_filter("shown_message")
-def shown_message(message: str) -> str:
-    """A message from below the web layer in the page's language (Message keeps its msgid)."""
-    if isinstance(message, Message):
-        return _(message.template, **message.params)
-    return message
+bp.app_template_filter("shown_message")(shown_message)
 
 
 def labelled_value_text(labels: dict[str, dict[str, str]]):
