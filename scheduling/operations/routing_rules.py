@@ -11,9 +11,11 @@ from sqlalchemy import select
 from scheduling import routing as rt
 from scheduling.extensions import db
 from scheduling.models import EventType, Host, Pool, RoutingForm, RoutingRule, User
+from scheduling.routing.condition_values import normal_value, value_problems
 
 from .audit import diff, record
 from .problems import refuse_if
+from .routing import questions_of
 from .routing_forms import diff_json, neighbour, renumber
 
 MAX_CONDITIONS = 10
@@ -77,14 +79,18 @@ def _rule_values(form: RoutingForm, data: RuleData) -> dict:
     problems: list[tuple[str, str]] = []
     if len(data.conditions) > MAX_CONDITIONS:
         problems.append(("conditions", f"A rule can have at most {MAX_CONDITIONS} conditions."))
+    questions = {question.key: question for question in questions_of(form)}
     rule = rt.Rule(None, name, data.conditions, data.match, action)
     problems.extend(("", problem) for problem in rt.validate_rule(rule, _keys(form)))
+    for number, cond in enumerate(data.conditions, start=1):
+        problems.extend(("", problem) for problem in value_problems(number, cond, questions))
     problems.extend(_target_problems(form.organisation_id, action))
     if len(name) > 200:
         problems.append(("name", "The name may be at most 200 characters."))
     refuse_if(problems)
     conditions = [
-        {"field": c.field, "operator": c.operator, "value": c.value} for c in data.conditions
+        {"field": c.field, "operator": c.operator, "value": normal_value(c, questions)}
+        for c in data.conditions
     ]
     return {"name": name, "match": data.match, "conditions": conditions, **_action_values(action)}
 

@@ -504,7 +504,7 @@ def add_rule(client, team, conditions=(), **overrides):
 def test_add_a_rule_with_conditions_and_a_team(client, team):
     page = client.get(url(team, "/rules/new"))
     assert page.status_code == 200
-    assert page.text.count('name="conditions-') == 9  # three blank rows of three fields
+    assert page.text.count('name="conditions-') == 12  # three blank rows of four fields
     assert '<option value="score">Lead score</option>' in page.text
     response = add_rule(
         client,
@@ -631,7 +631,7 @@ def test_edit_a_rule(client, team):
     assert '<option selected value="score">' in page.text
     assert '<option selected value="greater_than">' in page.text
     assert 'name="conditions-0-value" type="text" value="25"' in page.text
-    assert page.text.count('name="conditions-') == 9  # the condition and two blank rows
+    assert page.text.count('name="conditions-') == 12  # the condition and two blank rows
     response = post_form(
         client,
         url(team, f"/rules/{enterprise.id}"),

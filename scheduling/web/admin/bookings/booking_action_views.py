@@ -28,6 +28,8 @@ from scheduling.operations.booking_queries import (
     viewer_zone,
 )
 from scheduling.operations.bookings import cancel_booking, create_booking, reschedule_booking
+from scheduling.operations.routing_rules import targets_of
+from scheduling.routing.explanations import explain_pick
 from scheduling.web.admin.access import (
     current_user,
     get_booking,
@@ -36,6 +38,7 @@ from scheduling.web.admin.access import (
     visible_hosts,
 )
 from scheduling.web.admin.blueprint import bp
+from scheduling.web.admin.messages import shown_message
 from scheduling.web.urls import booking_link
 
 from .booking_forms import (
@@ -69,6 +72,14 @@ def closed_message(booking: Booking, now: datetime) -> str | None:
 # ---------------------------------------------------------------- detail
 
 
+def _why_host(booking, user) -> str:
+    """Why round-robin chose the booking's host, naming hosts; "" without an assignment."""
+    if booking.assignment is None:
+        return ""
+    names = targets_of(user.organisation_id).host
+    return shown_message(explain_pick(booking.assignment.explanation, names))
+
+
 @bp.get("/bookings/<int:booking_id>")
 @login_required
 def bookings_detail(booking_id: int):
@@ -95,7 +106,9 @@ def bookings_detail(booking_id: int):
         source_label=SOURCES.get(booking.source, booking.source),
         closed=closed_message(booking, now),
         viewer_tz=viewer_zone(user)[0],
-        host_names={host.id: host.name for host in visible_hosts(user)},
+        # Reps see colleagues in the round-robin explanation by name, not by number.
+        host_names=targets_of(user.organisation_id).host,
+        why_host=_why_host(booking, user),
         invitee_link=booking_link(booking, "view"),
         outcome_url=(
             url_for("admin.outcome_edit", booking_id=booking.id)

@@ -13,6 +13,8 @@ from scheduling.web.admin.access import current_user, login_required, visible_ho
 from scheduling.web.admin.blueprint import bp
 from scheduling.web.formatting import format_locale
 
+from .home_views import stale_rules_for
+
 
 def money(amount, currency: str) -> str:
     """An amount in its currency, written the reader's way (de-DE: 1.100,49 €)."""
@@ -92,6 +94,7 @@ def dashboard():
     return render_template(
         "admin/dashboard/index.html",
         user=user,
+        stale_rules=stale_rules_for(user),
         hosts=hosts,
         names=names,
         summary=summary,

@@ -8,8 +8,15 @@ from sqlalchemy import select
 from scheduling import clock
 from scheduling.extensions import db
 from scheduling.models import Booking
+from scheduling.operations.rule_checks import stale_rules
 from scheduling.web.admin.access import current_user, login_required, visible_host_ids
 from scheduling.web.admin.blueprint import bp
+from scheduling.web.admin.nav import MANAGERS
+
+
+def stale_rules_for(user) -> list:
+    """Rules to fix, for those who may edit them (managers and admins)."""
+    return stale_rules(user.organisation_id) if user.role in MANAGERS else []
 
 
 @bp.get("/")
@@ -28,4 +35,6 @@ def home():
         .order_by(Booking.start_at)
         .limit(50)
     ).all()
-    return render_template("admin/home.html", upcoming=upcoming, user=user)
+    return render_template(
+        "admin/home.html", upcoming=upcoming, user=user, stale_rules=stale_rules_for(user)
+    )

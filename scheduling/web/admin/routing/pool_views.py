@@ -14,8 +14,11 @@ from scheduling.errors import InvalidRequest, NotFound
 from scheduling.extensions import db
 from scheduling.models import EventType, Host, Pool, PoolMember, User
 from scheduling.operations import pools as ops
+from scheduling.operations.routing_rules import targets_of
+from scheduling.routing.explanations import explain_pick
 from scheduling.web.admin.access import current_user, roles_required
 from scheduling.web.admin.blueprint import bp
+from scheduling.web.admin.messages import shown_message
 from scheduling.web.admin.nav import MANAGERS
 
 from .pool_forms import PERIOD_LABELS, AddMemberForm, AdjustForm, MemberForm, PoolForm
@@ -135,7 +138,7 @@ def _detail_page(pool: Pool, status: int = 200, add_form=None, adjust_form=None,
     adjust_form = adjust_form or AdjustForm(formdata=None)
     adjust_form.set_members(members)
     assignments = ops.recent_assignments(pool, RECENT)
-    names = {member.host_id: member.host.name for member in members}
+    names = targets_of(user.organisation_id).host
     return render_template(
         "admin/pools/detail.html",
         pool=pool,
@@ -156,11 +159,8 @@ def _detail_page(pool: Pool, status: int = 200, add_form=None, adjust_form=None,
 
 
 def _summary(assignment, names: dict[int, str]) -> str:
-    """The assignment's explanation summary, with host ids replaced by names."""
-    text = str((assignment.explanation or {}).get("summary", ""))
-    for host_id, name in names.items():
-        text = text.replace(f"Host {host_id} ", f"{name} ")
-    return text
+    """Why the assignment went to its host, naming hosts (former members too)."""
+    return shown_message(explain_pick(assignment.explanation, names))
 
 
 @bp.get("/teams/<int:pool_id>")

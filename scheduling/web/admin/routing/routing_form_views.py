@@ -27,8 +27,10 @@ from scheduling.operations.routing_forms import (
     value_text,
 )
 from scheduling.operations.routing_rules import targets_of
+from scheduling.operations.rule_checks import stale_rules_of_form
 from scheduling.web.admin.access import current_user, roles_required
 from scheduling.web.admin.blueprint import bp
+from scheduling.web.admin.messages import shown_message
 from scheduling.web.admin.nav import MANAGERS
 
 from .routing_forms import KIND_LABELS, OPERATOR_LABELS, NameForm
@@ -53,6 +55,31 @@ def count_figure(value: float | None) -> str:
     return f"{rounded:.2f}".rstrip("0")
 
 
+bp.app_template_filter("shown_message")(shown_message)
+
+
+def labelled_value_text(labels: dict[str, dict[str, str]]):
+    """value_text for a condition that shows a choice question's values by their labels."""
+
+    def shown(value: object, field: str = "") -> str:
+        names = labels.get(field)
+        if not names:
+            return value_text(value)
+        items = value if isinstance(value, list | tuple) else [value]
+        return ", ".join(names.get(str(item), str(item)) for item in items)
+
+    return shown
+
+
+def choice_labels(routing_form: RoutingForm) -> dict[str, dict[str, str]]:
+    """{question key: {choice value: label}} for the form's choice questions."""
+    return {
+        q.key: {str(c.get("value", "")): str(c.get("label", "")) for c in q.choices or []}
+        for q in routing_form.questions
+        if q.choices
+    }
+
+
 def get_routing_form(user: User, form_id: int) -> RoutingForm:
     """A routing form of the user's organisation, or NotFound (whether it exists or not)."""
     routing_form = db.session.get(RoutingForm, form_id)
@@ -67,6 +94,7 @@ def show_problems(form, exc: InvalidRequest, aliases: dict | None = None) -> lis
     problems = getattr(exc, "problems", None) or [(next(iter(exc.fields), ""), exc.message)]
     general = []
     for name, message in problems:
+        message = shown_message(message)
         field = form._fields.get(aliases.get(name, name)) if name else None
         if field is not None:
             field.errors = [*field.errors, message]
@@ -151,7 +179,8 @@ def detail_page(routing_form: RoutingForm, status: int = 200, rename_form=None, 
         targets=targets_of(user.organisation_id),
         kind_labels=KIND_LABELS,
         operator_labels=OPERATOR_LABELS,
-        value_text=value_text,
+        value_text=labelled_value_text(choice_labels(routing_form)),
+        stale=stale_rules_of_form(routing_form),
     ), status
 
 

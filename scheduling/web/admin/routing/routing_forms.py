@@ -16,6 +16,7 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -355,6 +356,18 @@ class ConditionForm(Form):
         filters=[strip],
         validators=[Length(max=500, message=_l("The value may be at most 500 characters."))],
     )
+    # The choices of choice questions, shown by label and posted by value; the template renders
+    # them grouped by question. When any is picked it wins over the typed value.
+    choices = SelectMultipleField(_l("Choices"), choices=[], validate_choice=False)
+
+    def picked_value(self) -> object:
+        """The comparison value: the picked choices (a list for "is one of"), else the text."""
+        picked = [item for item in self.choices.data or [] if item]
+        if picked:
+            if self.operator.data == "one_of":
+                return picked
+            return picked[0]
+        return parse_value(self.operator.data, self.value.data or "")
 
 
 class RuleForm(ActionForm):
@@ -395,9 +408,18 @@ class RuleForm(ActionForm):
         filled = 0
         for number, entry in enumerate(field.entries, start=1):
             row = entry.form
+            picked = [item for item in row.choices.data or [] if item]
             if row.field.data:
                 filled += 1
-            elif row.value.data:
+                if len(picked) > 1 and row.operator.data != "one_of":
+                    raise ValidationError(
+                        _(
+                            "Row %(n)s: pick one choice for this comparison, or compare with "
+                            "“is one of” to pick several.",
+                            n=number,
+                        )
+                    )
+            elif row.value.data or picked:
                 raise ValidationError(
                     _(
                         "Row %(n)s: choose a question or the lead score, or clear its value.",
@@ -412,7 +434,7 @@ class RuleForm(ActionForm):
             rt.Condition(
                 entry.form.field.data,
                 entry.form.operator.data,
-                parse_value(entry.form.operator.data, entry.form.value.data or ""),
+                entry.form.picked_value(),
             )
             for entry in self.conditions
             if entry.form.field.data

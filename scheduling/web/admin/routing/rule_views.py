@@ -9,6 +9,7 @@ from scheduling.errors import InvalidRequest, NotFound
 from scheduling.extensions import db
 from scheduling.models import EventType, Host, Pool, RoutingForm, RoutingRule, User
 from scheduling.operations.routing_forms import value_text
+from scheduling.operations.routing_questions import CHOICE_KINDS
 from scheduling.operations.routing_rules import (
     create_rule,
     delete_rule,
@@ -57,6 +58,7 @@ def _rule_page(routing_form, rule, form: RuleForm, status: int, general=()):
     return render_template(
         "admin/routing/rule.html",
         routing_form=routing_form,
+        choice_questions=[q for q in routing_form.questions if q.kind in CHOICE_KINDS],
         rule=rule,
         form=form,
         general=general,
@@ -71,20 +73,39 @@ def _prepare_action_form(form, user: User) -> None:
     )
 
 
+def _choice_values(routing_form: RoutingForm) -> dict[str, set[str]]:
+    return {
+        q.key: {str(c.get("value", "")) for c in q.choices or []}
+        for q in routing_form.questions
+        if q.kind in CHOICE_KINDS
+    }
+
+
+def _condition_row(cond: dict, choice_values: dict[str, set[str]]) -> dict:
+    """A stored condition as a form row: valid choices picked in the list, anything else typed.
+
+    A value that is no longer a choice stays in the text box, so saving names the valid ones.
+    """
+    field, value = cond.get("field", ""), cond.get("value")
+    row = {"field": field, "operator": cond.get("operator", "equals"), "value": "", "choices": []}
+    items = value if isinstance(value, list) else [value]
+    offered = choice_values.get(field)
+    if offered and items and all(isinstance(i, str) and i in offered for i in items):
+        row["choices"] = list(items)
+    else:
+        row["value"] = value_text(value)
+    return row
+
+
 def _rule_form(routing_form: RoutingForm, rule: RoutingRule | None) -> RuleForm:
     """The rule form: posted values, or the stored rule (or a blank one) plus empty rows."""
     form = RuleForm()
     if request.method == "GET":
         if rule is not None:
             form.name.data, form.match.data = rule.name, rule.match
+            choice_values = _choice_values(routing_form)
             for cond in rule.conditions or []:
-                form.conditions.append_entry(
-                    {
-                        "field": cond.get("field", ""),
-                        "operator": cond.get("operator", "equals"),
-                        "value": value_text(cond.get("value")),
-                    }
-                )
+                form.conditions.append_entry(_condition_row(cond, choice_values))
             form.fill_action(
                 rule.action_kind,
                 rule.target_id,
