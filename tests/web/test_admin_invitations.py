@@ -385,3 +385,48 @@ def test_a_set_password_link_replaces_typing_a_password(
     sent = audit("user.password_link")
     assert len(sent) == 2 and sent[0].actor_id == admin.id
     assert audit("user.password_link_used")[0].actor_id == rep.id
+
+
+def test_an_address_taken_before_acceptance_gets_a_clear_message(
+    app, client, login_as, make_user, smtp_server, moving_clock
+):
+    admin = login_as("admin")
+    invite(client, role="manager", host_id="")
+    deliver(app)
+    (path,) = links_to(smtp_server, "nina@example.com")
+    make_user(role="manager", org=admin.organisation, email="nina@example.com")  # e.g. by CLI
+    response = set_password(app.test_client(), path)
+    assert response.status_code == 400
+    assert "A user with this email exists already." in text(response)
+    db.session.rollback()
+    (link,) = db.session.scalars(select(AccountLink))
+    assert link.used_at is None
+    assert audit("user.invite_accept") == []
+
+
+def test_no_set_password_link_for_a_deactivated_user(
+    app, client, login_as, make_user, smtp_server, moving_clock
+):
+    admin = login_as("admin")
+    rep = make_user(role="rep", org=admin.organisation, email="rob@example.com")
+    url = f"/admin/users/{rep.id}/password-link"
+    assert post_form(client, url, {}, f"/admin/users/{rep.id}").status_code == 302
+    deliver(app)
+    (path,) = links_to(smtp_server, "rob@example.com")
+    rep = db.session.get(User, rep.id)
+    rep.active = False
+    db.session.commit()
+    page = app.test_client().get(path)
+    assert page.status_code == 410 and "withdrawn" in text(page)
+    refused = post_form(client, url, {}, f"/admin/users/{rep.id}")
+    assert "is deactivated" in text(client.get(refused.headers["Location"]))
+    assert len(audit("user.password_link")) == 1
+
+
+def test_the_hosts_page_leads_to_the_invitation(client, login_as, make_host, moving_clock):
+    manager = login_as("manager")
+    host = make_host(org=manager.organisation, name="Hanna Host")
+    assert "/admin/invitations/new" in client.get("/admin/hosts").text
+    page = client.get(f"/admin/invitations/new?host_id={host.id}").text
+    assert f'<option selected value="{host.id}">' in page
+    assert client.get("/admin/invitations/new?host_id=99999").status_code == 200

@@ -92,6 +92,10 @@ def invitations_create():
     form = _invite_form(actor)
     error = None
     status = 200
+    if request.method == "GET" and request.args.get("host_id") in {
+        choice.value for choice in form.host_id.choices
+    }:
+        form.host_id.data = request.args["host_id"]  # "Invite a rep" for a chosen host
     if form.validate_on_submit():
         try:
             link = account_links.invite_user(
