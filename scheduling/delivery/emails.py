@@ -104,6 +104,10 @@ def recipient_locale(booking: Booking, to_invitee: bool) -> str:
 def build_email(message: OutboxMessage, now: datetime) -> EmailMessage:
     """The complete MIME message for an outbox row, or Skip, in the recipient's language."""
     payload = message.payload
+    if str(payload.get("template", "")).startswith("account."):
+        from .account_emails import build_account_email  # it imports this module's helpers
+
+        return build_account_email(message, now)
     booking = db.session.get(Booking, payload.get("booking_id"))
     if booking is None:
         raise Skip("the booking no longer exists")

@@ -4,6 +4,7 @@ Models are thin (columns, relationships, named constraints) and import only exte
 pure packages; state changes that touch several rows live in operations.
 """
 
+from .account_links import LINK_PURPOSES, AccountLink
 from .activity import OUTCOMES, AuditEntry, BusyBlock, LostReason, Outcome
 from .api_keys import API_SCOPES, ApiKey
 from .bookings import STATUSES, Booking
@@ -46,6 +47,7 @@ __all__ = [
     "ACTION_KINDS",
     "API_SCOPES",
     "LAYOUTS",
+    "LINK_PURPOSES",
     "LOCATION_KINDS",
     "OUTBOX_STATUSES",
     "OUTCOMES",
@@ -55,6 +57,7 @@ __all__ = [
     "WEBHOOK_EVENTS",
     "AbTest",
     "AbVariant",
+    "AccountLink",
     "ApiKey",
     "Assignment",
     "AuditEntry",

@@ -1,4 +1,5 @@
-"""User management: admins only, create/edit, last-admin rules, password reset, two-factor off."""
+"""User management: admins only, edit, last-admin rules, two-factor off (invitations and
+set-password links: test_admin_invitations.py)."""
 
 import html
 
@@ -54,9 +55,8 @@ def test_managers_and_reps_are_forbidden(client, login_as, make_user, role, froz
     assert client.get(f"/admin/users/{other.id}").status_code == 403
     csrf = token(client)
     posts = {
-        "/admin/users/new": {"name": "X", "email": "x@example.com", "role": "admin"},
         f"/admin/users/{other.id}": edit_data(other, role="admin"),
-        f"/admin/users/{other.id}/password": {"new_password": "x" * 12, "confirm": "x" * 12},
+        f"/admin/users/{other.id}/password-link": {},
         f"/admin/users/{other.id}/two-factor-off": {},
     }
     for url, data in posts.items():
@@ -76,72 +76,6 @@ def test_list_shows_everyone_of_the_organisation(client, login_as, make_user, ma
     assert "Rita Rep" in page.text and "Rita Host" in page.text
     assert "Somebody Else" not in page.text
     assert "Last login (UTC)" in page.text and "never" in page.text
-
-
-def test_create_a_rep_who_can_then_log_in(app, client, login_as, make_host, frozen_now):
-    admin = login_as("admin")
-    host = make_host(org=admin.organisation, name="Rita Host")
-    response = post_form(
-        client,
-        "/admin/users/new",
-        {
-            "name": "Rita Rep",
-            "email": "Rita@Example.com",
-            "role": "rep",
-            "host_id": str(host.id),
-            "password": "rita's long password",
-        },
-    )
-    assert response.status_code == 302
-    db.session.rollback()
-    rita = db.session.scalar(select(User).where(User.email == "rita@example.com"))
-    assert rita.role == "rep" and rita.host_id == host.id
-    assert rita.organisation_id == admin.organisation_id
-    (entry,) = [e for e in audit("user.create") if e.object_id == rita.id]
-    assert entry.actor_id == admin.id and entry.summary == "Created rep rita@example.com"
-    assert login(app.test_client(), "rita@example.com", "rita's long password").status_code == 302
-
-
-@pytest.mark.parametrize(
-    ("data", "message"),
-    [
-        ({"name": ""}, "Enter the person's name."),
-        ({"name": "x" * 201}, "at most 200 characters"),
-        ({"email": "not-an-email"}, "Enter a valid email address."),
-        ({"email": ""}, "Enter an email address."),
-        ({"email": "taken@example.com"}, "A user with this email exists already."),
-        ({"password": "short"}, "The password needs 10 to 256 characters."),
-        ({"password": ""}, "Enter an initial password."),
-        ({"role": "owner"}, "Choose a role from the list."),
-        ({"role": "rep", "host_id": ""}, "A rep must be linked to a host."),
-        ({"host_id": "abc"}, "Choose a host from the list."),
-        ({"host_id": "LINKED"}, "is already linked to Lars Linked"),
-        ({"host_id": "FOREIGN"}, "Choose a host from the list."),
-    ],
-)
-def test_create_validation(client, login_as, make_user, make_host, data, message, frozen_now):
-    admin = login_as("admin")
-    linked = make_host(org=admin.organisation, name="Lara Host")
-    make_user(role="rep", host=linked, name="Lars Linked", email="taken@example.com")
-    foreign = make_host()
-    free = make_host(org=admin.organisation)
-    form = {
-        "name": "New Person",
-        "email": "new@example.com",
-        "role": "manager",
-        "host_id": str(free.id),
-        "password": "a long enough password",
-    }
-    form.update(data)
-    form["host_id"] = {"LINKED": str(linked.id), "FOREIGN": str(foreign.id)}.get(
-        form["host_id"], form["host_id"]
-    )
-    response = post_form(client, "/admin/users/new", form)
-    assert response.status_code == 400
-    assert message in text(response)
-    db.session.rollback()
-    assert db.session.scalar(select(User).where(User.email == "new@example.com")) is None
-    assert [e.actor_id for e in audit("user.create")] == [None, None]  # the fixtures' users
 
 
 def test_edit_name_role_host_and_active(client, login_as, make_user, make_host):
@@ -253,60 +187,6 @@ def test_last_admin_rule_holds_whoever_asks(make_user, frozen_now):
         )
 
 
-def test_reset_password_signs_the_user_out(app, client, login_as, make_user):
-    admin = login_as("admin")
-    rep = make_user(role="rep", org=admin.organisation, name="Rob Rep")
-    theirs = app.test_client()
-    assert login(theirs, rep.email).status_code == 302
-    assert theirs.get("/admin/").status_code == 200
-    response = post_form(
-        client,
-        f"/admin/users/{rep.id}/password",
-        {"new_password": "brand new secret", "confirm": "brand new secret"},
-        page_url=f"/admin/users/{rep.id}",
-    )
-    assert response.status_code == 302
-    assert "Rob Rep was signed out everywhere" in text(client.get(response.headers["Location"]))
-    signed_out = theirs.get("/admin/")
-    assert signed_out.status_code == 302 and "/admin/login" in signed_out.headers["Location"]
-    assert login(theirs, rep.email).status_code == 400  # the old password is gone
-    assert login(theirs, rep.email, "brand new secret").status_code == 302
-    (entry,) = audit("user.password")
-    assert entry.actor_id == admin.id and entry.object_id == rep.id
-
-
-def test_reset_own_password_keeps_this_session(client, login_as):
-    admin = login_as("admin")
-    response = post_form(
-        client,
-        f"/admin/users/{admin.id}/password",
-        {"new_password": "brand new secret", "confirm": "brand new secret"},
-        page_url=f"/admin/users/{admin.id}",
-    )
-    assert response.status_code == 302
-    assert client.get("/admin/users").status_code == 200
-
-
-@pytest.mark.parametrize(
-    ("data", "message"),
-    [
-        ({"new_password": "short", "confirm": "short"}, "The password needs 10 to 256"),
-        ({"new_password": "long enough one", "confirm": "another one!"}, "passwords differ"),
-        ({"new_password": "", "confirm": ""}, "Enter the new password."),
-    ],
-)
-def test_reset_password_validation(client, login_as, make_user, data, message):
-    admin = login_as("admin")
-    rep = make_user(role="rep", org=admin.organisation)
-    before = fresh(rep).password_hash
-    response = post_form(
-        client, f"/admin/users/{rep.id}/password", data, page_url=f"/admin/users/{rep.id}"
-    )
-    assert response.status_code == 400 and message in text(response)
-    assert fresh(rep).password_hash == before
-    assert audit("user.password") == []
-
-
 def test_turn_off_someone_elses_two_factor(client, login_as, make_user, frozen_now):
     admin = login_as("admin")
     rep = make_user(role="rep", org=admin.organisation, name="Tina Totp")
@@ -336,7 +216,7 @@ def test_other_organisations_users_are_not_found(client, login_as, make_user):
         assert client.get(f"/admin/users/{user_id}").status_code == 404
         posts = {
             f"/admin/users/{user_id}": edit_data(stranger, role="manager"),
-            f"/admin/users/{user_id}/password": {"new_password": "x" * 12, "confirm": "x" * 12},
+            f"/admin/users/{user_id}/password-link": {},
             f"/admin/users/{user_id}/two-factor-off": {},
         }
         for url, data in posts.items():

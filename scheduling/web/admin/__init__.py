@@ -6,7 +6,7 @@ they import operations, models and web plumbing, never another blueprint.
 """
 
 # Importing the view modules registers their routes on bp.
-from .accounts import auth_views, user_views  # noqa: F401
+from .accounts import auth_views, invite_views, user_views  # noqa: F401
 from .blueprint import bp
 from .bookings import (  # noqa: F401
     booking_action_views,

@@ -20,6 +20,7 @@ NAV = [
     ("admin.pools", "Teams", MANAGERS),
     ("admin.leads", "Leads", ALL),
     ("admin.users", "Users", ADMINS),
+    ("admin.invitations", "Invitations", MANAGERS),
     ("admin.settings", "Settings", ADMINS),
     ("admin.audit", "Audit log", ADMINS),
     ("admin.funnel", "Funnel", MANAGERS),

@@ -1,11 +1,9 @@
-"""User management forms: create, edit, reset password (admins only)."""
+"""User management forms (admins only): edit name, role, host link and active flag."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
-
-from scheduling.operations.accounts import MIN_PASSWORD_LENGTH
+from wtforms import BooleanField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length, ValidationError
 
 NO_HOST = ""
 ROLE_CHOICES = [
@@ -53,49 +51,5 @@ class _UserFields(FlaskForm):
         return int(self.host_id.data) if self.host_id.data else None
 
 
-class UserCreateForm(_UserFields):
-    email = EmailField(
-        _l("Email"),
-        filters=[_strip],
-        validators=[
-            DataRequired(_l("Enter an email address.")),
-            Length(max=254, message=_l("The email may have at most 254 characters.")),
-            Email(_l("Enter a valid email address.")),
-        ],
-    )
-    password = PasswordField(
-        _l("Initial password (at least 10 characters)"),
-        validators=[
-            DataRequired(_l("Enter an initial password.")),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=256,
-                message=_l("The password needs 10 to 256 characters."),
-            ),
-        ],
-    )
-
-
 class UserEditForm(_UserFields):
     active = BooleanField(_l("Active (may log in)"))
-
-
-class ResetPasswordForm(FlaskForm):
-    new_password = PasswordField(
-        _l("New password (at least 10 characters)"),
-        validators=[
-            DataRequired(_l("Enter the new password.")),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=256,
-                message=_l("The password needs 10 to 256 characters."),
-            ),
-        ],
-    )
-    confirm = PasswordField(
-        _l("Repeat the new password"),
-        validators=[
-            DataRequired(_l("Repeat the new password.")),
-            EqualTo("new_password", _l("The two passwords differ.")),
-        ],
-    )

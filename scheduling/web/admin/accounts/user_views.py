@@ -1,4 +1,4 @@
-"""User management (admins only): list, create, edit, reset a password, turn off two-factor."""
+"""User management (admins only): list, edit, turn off two-factor; new users are invited."""
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,12 +10,12 @@ from scheduling.errors import InvalidRequest
 from scheduling.extensions import db
 from scheduling.models import Host, User
 from scheduling.operations import accounts
-from scheduling.operations.users import check_host_link, update_user
-from scheduling.web.admin.access import current_user, get_user, login_user, roles_required
+from scheduling.operations.users import update_user
+from scheduling.web.admin.access import current_user, get_user, roles_required
 from scheduling.web.admin.blueprint import bp
 
 from .auth_forms import ConfirmForm
-from .user_forms import NO_HOST, ResetPasswordForm, UserCreateForm, UserEditForm
+from .user_forms import NO_HOST, UserEditForm
 
 
 def _org_hosts(organisation_id: int) -> list[Host]:
@@ -71,42 +71,11 @@ def users():
     return render_template("admin/users/index.html", people=people, admin=admin)
 
 
-@bp.route("/users/new", methods=["GET", "POST"])
+@bp.get("/users/new")
 @roles_required("admin")
 def users_create():
-    admin = current_user()
-    form = UserCreateForm()
-    form.host_id.choices = _host_choices(admin.organisation_id)
-    error = None
-    status = 200
-    if form.validate_on_submit():
-        now = clock.utcnow()
-        try:
-            host = _host(form.chosen_host_id())
-            check_host_link(None, host, admin.organisation_id)
-            user = accounts.create_user(
-                admin.organisation,
-                form.email.data,
-                form.name.data,
-                form.password.data,
-                form.role.data,
-                now,
-                host=host,
-                actor=admin,
-            )
-        except InvalidRequest as exc:
-            db.session.rollback()
-            error = _field_errors(form, exc)
-            status = 400
-        else:
-            db.session.commit()
-            flash(
-                _("%(name)s can now log in as %(email)s.", name=user.name, email=user.email), "ok"
-            )
-            return redirect(url_for(".users"))
-    elif request.method == "POST":
-        status = 400
-    return render_template("admin/users/create.html", form=form, error=error), status
+    """Accounts are made by invitation now: the person chooses their own password."""
+    return redirect(url_for(".invitations_create"))
 
 
 def _edit_page(admin: User, person: User, **forms):
@@ -126,7 +95,6 @@ def _edit_page(admin: User, person: User, **forms):
         person=person,
         admin=admin,
         edit_form=edit_form,
-        password_form=forms.get("password_form") or ResetPasswordForm(formdata=None),
         confirm_form=ConfirmForm(formdata=None),
         error=forms.get("error"),
     )
@@ -161,30 +129,6 @@ def users_edit(id: int):
             flash(_("User saved.") if changes else _("Nothing changed."), "ok")
             return redirect(url_for(".users_edit", id=person.id))
     return _edit_page(admin, person, edit_form=form, error=error), 400
-
-
-@bp.post("/users/<int:id>/password")
-@roles_required("admin")
-def users_password(id: int):
-    admin = current_user()
-    person = get_user(admin, id)
-    form = ResetPasswordForm()
-    error = None
-    if form.validate():
-        try:
-            accounts.set_password(person, form.new_password.data, clock.utcnow(), actor=admin)
-        except InvalidRequest as exc:
-            db.session.rollback()
-            error = _field_errors(form, exc)
-        else:
-            db.session.commit()
-            if person.id == admin.id:
-                login_user(admin)  # keep this session; the others end
-            flash(
-                _("New password set. %(name)s was signed out everywhere.", name=person.name), "ok"
-            )
-            return redirect(url_for(".users_edit", id=person.id))
-    return _edit_page(admin, person, password_form=form, error=error), 400
 
 
 @bp.post("/users/<int:id>/two-factor-off")
