@@ -25,6 +25,7 @@ from .touches import (
     clean_attribution,
     clean_touch,
     loads_bounded,
+    strip_click_ids,
 )
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "parse_allowlist",
     "pick_variant",
     "prob_beats_control",
+    "strip_click_ids",
     "variant_stats",
     "wilson_interval",
 ]

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from scheduling.attribution import FunnelRow, Touch, clean_attribution
+from scheduling.attribution import FunnelRow, Touch, clean_attribution, strip_click_ids
 from scheduling.extensions import db
 from scheduling.models import (
     AbVariant,
@@ -26,18 +26,28 @@ def record_view(
     last: Touch | None,
     now: datetime,
 ) -> WidgetView:
-    """Count one view; touches only when the host page had consent (else nothing identifies it)."""
+    """Count one view; touches only when the host page had consent (else nothing identifies it).
+
+    A view's URL carries no consent record to prove the `ads` purpose, so its click ids are
+    never stored (only the platform's name, which the funnel's channel needs).
+    """
     view = WidgetView(
         organisation_id=event_type.organisation_id,
         event_type_id=event_type.id,
         variant_id=variant.id if variant else None,
         viewed_at=now,
-        first_touch=first.as_json() if first and last else None,
-        last_touch=last.as_json() if first and last else None,
+        first_touch=strip_click_ids(first.as_json()) if first and last else None,
+        last_touch=strip_click_ids(last.as_json()) if first and last else None,
     )
     db.session.add(view)
     db.session.flush()
     return view
+
+
+def _consented_touch(touch: Touch, consent: ConsentRecord) -> dict:
+    """The touch to store: with its click ids only under a consent that includes `ads`."""
+    data = touch.as_json()
+    return data if "ads" in (consent.purposes or []) else strip_click_ids(data)
 
 
 def record_widget_result(
@@ -53,6 +63,7 @@ def record_widget_result(
 
     Touches are stored only with a granted consent record of the same organisation; anything
     else (no consent, a forged or refused consent id) stores the row without attribution.
+    Click ids are kept only when that record includes the `ads` purpose.
     """
     attribution = clean_attribution(payload)
     consent = None
@@ -92,8 +103,8 @@ def record_widget_result(
         variant_id=variant.id if variant else None,
         consent_record_id=consent.id if consent else None,
         visitor_id=attribution.visitor if attribution else None,
-        first_touch=attribution.first.as_json() if attribution else None,
-        last_touch=attribution.last.as_json() if attribution else None,
+        first_touch=_consented_touch(attribution.first, consent) if attribution else None,
+        last_touch=_consented_touch(attribution.last, consent) if attribution else None,
         created_at=now,
     )
     db.session.add(row)

@@ -68,14 +68,14 @@ def log_consent(client, event_type, decision="granted", origin=HOST, **extra):
     return client.post("/embed/consent", json=body, headers={"Sec-Fetch-Site": "same-origin"})
 
 
-def book(client, event_type, attribution=None, query="?embed=1"):
+def book(client, event_type, attribution=None, query="?embed=1", slot=SLOT):
     page = client.get(
-        f"/book/{event_type.slug}/confirm{query}&start={quote(SLOT)}&tz=Europe/Berlin"
+        f"/book/{event_type.slug}/confirm{query}&start={quote(slot)}&tz=Europe/Berlin"
     )
     assert page.status_code == 200, page.text
     token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page.text).group(1)
     data = {
-        "start": SLOT,
+        "start": slot,
         "tz": "Europe/Berlin",
         "form_token": token,
         "name": "Ada",

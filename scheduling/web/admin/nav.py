@@ -24,6 +24,7 @@ NAV = [
     ("admin.audit", "Audit log", ADMINS),
     ("admin.funnel", "Funnel", MANAGERS),
     ("admin.ab_tests", "A/B tests", MANAGERS),
+    ("admin.ad_conversions", "Ad conversions", MANAGERS),
     ("admin.embed", "Embed", ADMINS),
     ("admin.webhooks", "Webhooks", ADMINS),
     ("admin.api_keys", "API keys", ADMINS),
