@@ -15,7 +15,13 @@ from .consent import (
     notice_hash,
 )
 from .origins import MAX_COOKIE_DAYS, normalise_origin, parse_allowlist
-from .report import FunnelRow, FunnelTotals, aggregate_funnel, not_attributed_share
+from .report import (
+    FunnelRow,
+    FunnelTotals,
+    aggregate_funnel,
+    not_attributed_share,
+    without_consent,
+)
 from .stats import VariantStats, pick_variant, prob_beats_control, variant_stats, wilson_interval
 from .touches import (
     TOUCH_KEYS,
@@ -55,4 +61,5 @@ __all__ = [
     "strip_click_ids",
     "variant_stats",
     "wilson_interval",
+    "without_consent",
 ]

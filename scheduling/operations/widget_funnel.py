@@ -1,11 +1,12 @@
 """Use cases of the widget's funnel: views and attribution as they happen, and the report rows."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from scheduling.attribution import FunnelRow, Touch, clean_attribution, strip_click_ids
+from scheduling.errors import InvalidRequest, PermissionDenied
 from scheduling.extensions import db
 from scheduling.models import (
     AbVariant,
@@ -42,6 +43,61 @@ def record_view(
     db.session.add(view)
     db.session.flush()
     return view
+
+
+# A view is credited only within this time of being counted: the same page visit.
+CREDIT_WINDOW = timedelta(hours=2)
+MAX_CREDITED_VIEWS = 20
+
+
+def credit_views(
+    event_type: EventType,
+    variant: AbVariant | None,
+    consent_id: str,
+    first: Touch | None,
+    last: Touch | None,
+    views: int,
+    now: datetime,
+) -> int:
+    """Give `views` recent views counted without touches this visit's touches; return how many.
+
+    The widget counts its view before the visitor answers the consent question; when consent
+    follows in the same page visit, the host page sends the touches with the consent id and
+    the number of such views. Views carry no identifier, and views of one event type and
+    variant are interchangeable in every report, so the latest uncredited ones of the last
+    two hours are taken. Click ids are never stored on views.
+    """
+    if first is None or last is None or not 1 <= views <= MAX_CREDITED_VIEWS:
+        raise InvalidRequest(
+            "Send the visit's first and last touch and 1 to 20 views.", {"views": "invalid"}
+        )
+    consent = db.session.scalar(select(ConsentRecord).where(ConsentRecord.consent_id == consent_id))
+    if (
+        consent is None
+        or consent.organisation_id != event_type.organisation_id
+        or consent.decision != "granted"
+    ):
+        raise PermissionDenied("No granted consent of this organisation has that id.")
+    candidates = db.session.scalars(
+        select(WidgetView)
+        .where(
+            WidgetView.organisation_id == event_type.organisation_id,
+            WidgetView.event_type_id == event_type.id,
+            WidgetView.variant_id == variant.id if variant else WidgetView.variant_id.is_(None),
+            WidgetView.viewed_at >= now - CREDIT_WINDOW,
+            WidgetView.viewed_at <= now,
+        )
+        .order_by(WidgetView.viewed_at.desc(), WidgetView.id.desc())
+        .limit(500)
+        .with_for_update(skip_locked=True)
+    )
+    # A JSON column keeps None as JSON null on some databases: test the value in Python.
+    bare = [view for view in candidates if not view.first_touch][:views]
+    for view in bare:
+        view.first_touch = strip_click_ids(first.as_json())
+        view.last_touch = strip_click_ids(last.as_json())
+    db.session.flush()
+    return len(bare)
 
 
 def _consented_touch(touch: Touch, consent: ConsentRecord) -> dict:

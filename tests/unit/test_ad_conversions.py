@@ -132,3 +132,19 @@ def test_ads_is_a_consent_purpose_that_needs_attribution():
     assert default.purposes == ("attribution",)
     unknown, errors = decision(purposes=["attribution", "marketing"])
     assert unknown is None and "purposes" in errors
+
+
+def test_without_consent_counts_views_and_bookings_without_touches():
+    from scheduling.attribution import FunnelRow, without_consent
+
+    touch = {"utm_source": "news"}
+    rows = [
+        FunnelRow(views=1),
+        FunnelRow(views=1, first_touch=touch, last_touch=touch),
+        FunnelRow(booked=1),
+        FunnelRow(booked=1),
+        FunnelRow(booked=1, first_touch=touch, last_touch=touch),
+        FunnelRow(qualified=1),
+    ]
+    assert without_consent(rows) == (1, 2)
+    assert without_consent([]) == (0, 0)
