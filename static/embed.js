@@ -3,9 +3,9 @@
   "use strict";
   var V = 1, DAY = 864e5, NAME = "rv_attr";
   var APP = new URL(d.currentScript.src).origin;
-  var KEYS = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "gclid", "fbclid", "msclkid"];
+  var IDS = ["gclid", "wbraid", "gbraid", "fbclid", "msclkid"], KEYS = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"].concat(IDS);
   var EVENTS = /^(qualified|disqualified|slot_selected|booking_submitted|booked)$/;
-  var frames = [], handlers = {}, logs = [], consent = null, data = null, days = 0, meta, dialog, opener, end, loc;
+  var frames = [], handlers = {}, logs = [], consent = null, ads = false, bare = {}, cm = {}, data = null, days = 0, meta, dialog, opener, end, loc;
 
   function emit(name, detail, target) {
     (handlers[name] || []).forEach(function (fn) { try { fn(detail); } catch (e) {} });
@@ -25,7 +25,7 @@
   }
   function visit() {
     var p = new URLSearchParams(location.search), t = {at: Date.now(), path: location.pathname}, r;
-    KEYS.forEach(function (k) { if (p.get(k)) t[k] = p.get(k).slice(0, 200); });
+    KEYS.forEach(function (k) { if (p.get(k) && (ads || IDS.indexOf(k) < 0)) t[k] = p.get(k).slice(0, 200); });
     try { r = new URL(d.referrer).hostname; } catch (e) {}
     if (r && r != location.hostname) t.referrer = r;
     return t;
@@ -39,6 +39,14 @@
     }
     data.f = data.f || t;
     if (!data.l || t.referrer || KEYS.some(function (k) { return t[k]; })) data.l = t;
+    if (!ads) IDS.forEach(function (k) { delete data.f[k]; delete data.l[k]; });
+  }
+  // Views counted before consent: credited to this visit's campaign once consent is logged.
+  function credit() {
+    frames.forEach(function (f) {
+      var n = bare[f.slug];
+      if (f.ready && n && consent && data && data.c) { send(f, {type: "credit", consent: data.c, first: data.f, last: data.l, views: n}); delete bare[f.slug]; }
+    });
   }
 
   function init(f) {
@@ -50,23 +58,25 @@
     while (f && logs.length) send(f, logs.shift());
   }
   function setConsent(o, source) {
-    var yes = !!(o && o.attribution), was = consent;
-    if (yes === was) return;
+    var yes = !!(o && o.attribution), ad = yes && !!o.ads, was = consent;
+    if (yes === was && ad === ads) return;
     consent = yes;
     meta = {type: "consent", source: source, notice: (o && o.notice) || "rendezvous:" + source,
-      language: (o && o.language) || d.documentElement.lang || "und"};
+      language: (o && o.language) || d.documentElement.lang || "und", purposes: ad || !yes ? ["attribution", "ads"] : ["attribution"]};
+    if (ad !== ads && data) data.c = 0;
+    ads = ad;
     if (yes) grant();
     else { data = null; d.cookie = NAME + "=; Max-Age=0; path=/; SameSite=Lax"; }
     if (!yes || !data.c) { meta.decision = yes ? "granted" : was ? "withdrawn" : "refused"; logs.push(meta); }
-    save(); flush(); frames.forEach(init);
-    emit("consent_changed", {attribution: yes, source: source});
+    save(); flush(); frames.forEach(init); credit();
+    emit("consent_changed", {attribution: yes, ads: ad, source: source});
   }
 
   function frame(box, slug, popup) {
     var el = d.createElement("iframe"), q = "?embed=1&entry=1", a = consent && data && data.ab[slug];
     if (a && Date.now() - a[1] < 30 * DAY) q += "&ab=" + a[0];
     var t = consent && data ? "&ft=" + encodeURIComponent(JSON.stringify(data.f)) + "&lt=" + encodeURIComponent(JSON.stringify(data.l)) : "";
-    if (t.length < 3e3) q += t;
+    if (t && t.length < 3e3) q += t; else bare[slug] = (bare[slug] || 0) + 1;
     if (t = box.getAttribute("data-locale") || loc) q += "&lang=" + encodeURIComponent(t);
     el.src = APP + "/book/" + encodeURIComponent(slug) + q;
     el.title = box.getAttribute("data-rendezvous-title") || "Booking";
@@ -111,12 +121,12 @@
       days = Math.min(+m.days || 0, 395);
       if (!f.ready) { f.ready = 1; emit("ready", {slug: f.slug}, f.box); }
       if (consent && data && m.ab && !(data.ab[f.slug] && data.ab[f.slug][0] == m.ab)) data.ab[f.slug] = [m.ab, Date.now()];
-      save(); init(f); flush();
+      save(); init(f); flush(); credit();
     } else if (m.type == "resize") f.el.style.height = Math.min(m.height, 1e4) + "px";
     else if (m.type == "event" && EVENTS.test(m.name) && !f.seen[m.key]) {
       f.seen[m.key] = 1; emit(m.name, m.detail, f.box);
     } else if (m.type == "consent_logged" && consent && data && m.decision == "granted") {
-      data.c = m.consent; save(); frames.forEach(init);
+      data.c = m.consent; save(); frames.forEach(init); credit();
     } else if (m.type == "choice") setConsent(m, "prompt");
     else if (m.type == "escape" && f.popup) dialog.close();
   });
@@ -133,14 +143,16 @@
 
   if (typeof w.__tcfapi == "function") w.__tcfapi("addEventListener", 2, function (tc, ok) {
     if (!ok || !tc || (tc.eventStatus != "tcloaded" && tc.eventStatus != "useractioncomplete")) return;
-    var p = (tc.purpose && tc.purpose.consents) || {};
-    setConsent({attribution: !!(p[1] && p[7]),
+    var p = (tc.purpose && tc.purpose.consents) || {}, v = (tc.vendor && tc.vendor.consents) || {};
+    setConsent({attribution: !!(p[1] && p[7]), ads: !!v[755],
       notice: "tcf:" + tc.cmpId + ":" + tc.cmpVersion + ":" + tc.tcfPolicyVersion}, "tcf");
   });
   var dl = w.dataLayer;
   function mode(a) {
-    if (a && a[0] == "consent" && a[1] == "update" && a[2] && a[2].analytics_storage)
-      setConsent({attribution: a[2].analytics_storage == "granted", notice: "consent-mode"}, "consent_mode");
+    if (!a || a[0] != "consent" || a[1] != "update" || !a[2]) return;
+    ["analytics_storage", "ad_user_data"].forEach(function (k) { if (a[2][k]) cm[k] = a[2][k]; });
+    if (cm.analytics_storage) setConsent({attribution: cm.analytics_storage == "granted",
+      ads: cm.ad_user_data == "granted", notice: "consent-mode"}, "consent_mode");
   }
   if (dl && dl.push) {
     dl.forEach(mode);

@@ -15,7 +15,13 @@ from .consent import (
     notice_hash,
 )
 from .origins import MAX_COOKIE_DAYS, normalise_origin, parse_allowlist
-from .report import FunnelRow, FunnelTotals, aggregate_funnel, not_attributed_share
+from .report import (
+    FunnelRow,
+    FunnelTotals,
+    aggregate_funnel,
+    not_attributed_share,
+    without_consent,
+)
 from .stats import VariantStats, pick_variant, prob_beats_control, variant_stats, wilson_interval
 from .touches import (
     TOUCH_KEYS,
@@ -25,6 +31,7 @@ from .touches import (
     clean_attribution,
     clean_touch,
     loads_bounded,
+    strip_click_ids,
 )
 
 __all__ = [
@@ -51,6 +58,8 @@ __all__ = [
     "parse_allowlist",
     "pick_variant",
     "prob_beats_control",
+    "strip_click_ids",
     "variant_stats",
     "wilson_interval",
+    "without_consent",
 ]

@@ -9,7 +9,9 @@ from .origins import normalise_origin
 
 DECISIONS = ("granted", "refused", "withdrawn")
 SOURCES = ("api", "tcf", "consent_mode", "prompt")
-PURPOSES = ("attribution",)
+# attribution: campaign touches (first-party cookie); ads: also the ad click ids, for offline
+# conversion files an admin uploads to the ad platform. ads never comes without attribution.
+PURPOSES = ("attribution", "ads")
 _LANGUAGE_RE = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
 MAX_NOTICE = 20000
 
@@ -59,9 +61,11 @@ def clean_decision(raw) -> tuple[ConsentDecision | None, dict[str, str]]:
         language == "und" or (len(language) <= 35 and _LANGUAGE_RE.fullmatch(language))
     ):
         errors["language"] = "A language tag such as en or de-AT."
-    purposes = raw.get("purposes", list(PURPOSES))
+    purposes = raw.get("purposes", ["attribution"])
     if not isinstance(purposes, list) or not purposes or any(p not in PURPOSES for p in purposes):
         errors["purposes"] = f"A list of: {', '.join(PURPOSES)}."
+    elif "attribution" not in purposes:
+        errors["purposes"] = "The ads purpose comes only with attribution."
     if errors:
         return None, errors
     return ConsentDecision(

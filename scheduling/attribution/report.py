@@ -76,3 +76,10 @@ def not_attributed_share(rows) -> Fraction | None:
     if not booked:
         return None
     return Fraction(sum(1 for row in booked if not row.last_touch), len(booked))
+
+
+def without_consent(rows) -> tuple[int, int]:
+    """(views, bookings) stored without touches: the visitor had not consented (or not yet)."""
+    views = sum(row.views for row in rows if not row.last_touch)
+    bookings = sum(row.booked for row in rows if not row.last_touch)
+    return views, bookings

@@ -12,6 +12,8 @@ TOUCH_KEYS = (
     "utm_term",
     "utm_content",
     "gclid",
+    "wbraid",
+    "gbraid",
     "fbclid",
     "msclkid",
     "referrer",
@@ -23,7 +25,14 @@ MAX_PAYLOAD = 4000
 _VALUE_RE = re.compile(r"[^\x00-\x1f\x7f]*")
 _DOMAIN_RE = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?")
 _VISITOR_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
-CLICK_SOURCES = (("gclid", "google"), ("fbclid", "facebook"), ("msclkid", "bing"))
+CLICK_SOURCES = (
+    ("gclid", "google"),
+    ("wbraid", "google"),
+    ("gbraid", "google"),
+    ("fbclid", "facebook"),
+    ("msclkid", "bing"),
+)
+CLICK_ID_KEYS = tuple(key for key, _name in CLICK_SOURCES)
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,8 @@ class Touch:
     utm_term: str = ""
     utm_content: str = ""
     gclid: str = ""
+    wbraid: str = ""
+    gbraid: str = ""
     fbclid: str = ""
     msclkid: str = ""
     referrer: str = ""
@@ -123,7 +134,10 @@ def channel(touch: dict | None) -> tuple[str, str, str]:
     """
     if not touch:
         return ("", "", "")
-    click = next((name for key, name in CLICK_SOURCES if touch.get(key)), "")
+    # "click" is what strip_click_ids leaves of an id: the platform's name, no identifier.
+    click = next((name for key, name in CLICK_SOURCES if touch.get(key)), "") or touch.get(
+        "click", ""
+    )
     referrer = touch.get("referrer", "")
     source = touch.get("utm_source") or click or referrer or "(direct)"
     if touch.get("utm_medium"):
@@ -137,3 +151,18 @@ def channel(touch: dict | None) -> tuple[str, str, str]:
     else:
         medium = "(none)"
     return (source, medium, touch.get("utm_campaign") or "(not set)")
+
+
+def strip_click_ids(touch: dict | None) -> dict | None:
+    """The stored touch without ad click ids (no `ads` consent); keeps which platform it was.
+
+    The platform's name alone identifies nobody, and keeps the funnel's source/medium the same
+    with or without the ads purpose.
+    """
+    if not touch:
+        return touch
+    kept = {key: value for key, value in touch.items() if key not in CLICK_ID_KEYS}
+    click = next((name for key, name in CLICK_SOURCES if touch.get(key)), "")
+    if click:
+        kept["click"] = click
+    return kept

@@ -31,6 +31,10 @@ class EmbedSettings(db.Model):
     own_prompt: Mapped[bool] = mapped_column(default=False)
     prompt_text: Mapped[str] = mapped_column(Text, default="")
     cookie_days: Mapped[int] = mapped_column(default=180)
+    # Offline conversion names per goal, as set up in the ad platforms; empty: not exported.
+    conversion_booked: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    conversion_attended: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    conversion_won: Mapped[str] = mapped_column(String(100), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation] = relationship()

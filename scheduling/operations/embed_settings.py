@@ -31,6 +31,9 @@ def settings_of(organisation_id: int) -> EmbedSettings:
             own_prompt=False,
             prompt_text="",
             cookie_days=180,
+            conversion_booked="",
+            conversion_attended="",
+            conversion_won="",
         )
     return row
 

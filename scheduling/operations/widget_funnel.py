@@ -1,11 +1,12 @@
 """Use cases of the widget's funnel: views and attribution as they happen, and the report rows."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 
-from scheduling.attribution import FunnelRow, Touch, clean_attribution
+from scheduling.attribution import FunnelRow, Touch, clean_attribution, strip_click_ids
+from scheduling.errors import InvalidRequest, PermissionDenied
 from scheduling.extensions import db
 from scheduling.models import (
     AbVariant,
@@ -28,18 +29,83 @@ def record_view(
     last: Touch | None,
     now: datetime,
 ) -> WidgetView:
-    """Count one view; touches only when the host page had consent (else nothing identifies it)."""
+    """Count one view; touches only when the host page had consent (else nothing identifies it).
+
+    A view's URL carries no consent record to prove the `ads` purpose, so its click ids are
+    never stored (only the platform's name, which the funnel's channel needs).
+    """
     view = WidgetView(
         organisation_id=event_type.organisation_id,
         event_type_id=event_type.id,
         variant_id=variant.id if variant else None,
         viewed_at=now,
-        first_touch=first.as_json() if first and last else None,
-        last_touch=last.as_json() if first and last else None,
+        first_touch=strip_click_ids(first.as_json()) if first and last else None,
+        last_touch=strip_click_ids(last.as_json()) if first and last else None,
     )
     db.session.add(view)
     db.session.flush()
     return view
+
+
+# A view is credited only within this time of being counted: the same page visit.
+CREDIT_WINDOW = timedelta(hours=2)
+MAX_CREDITED_VIEWS = 20
+
+
+def credit_views(
+    event_type: EventType,
+    variant: AbVariant | None,
+    consent_id: str,
+    first: Touch | None,
+    last: Touch | None,
+    views: int,
+    now: datetime,
+) -> int:
+    """Give `views` recent views counted without touches this visit's touches; return how many.
+
+    The widget counts its view before the visitor answers the consent question; when consent
+    follows in the same page visit, the host page sends the touches with the consent id and
+    the number of such views. Views carry no identifier, and views of one event type and
+    variant are interchangeable in every report, so the latest uncredited ones of the last
+    two hours are taken. Click ids are never stored on views.
+    """
+    if first is None or last is None or not 1 <= views <= MAX_CREDITED_VIEWS:
+        raise InvalidRequest(
+            "Send the visit's first and last touch and 1 to 20 views.", {"views": "invalid"}
+        )
+    consent = db.session.scalar(select(ConsentRecord).where(ConsentRecord.consent_id == consent_id))
+    if (
+        consent is None
+        or consent.organisation_id != event_type.organisation_id
+        or consent.decision != "granted"
+    ):
+        raise PermissionDenied("No granted consent of this organisation has that id.")
+    candidates = db.session.scalars(
+        select(WidgetView)
+        .where(
+            WidgetView.organisation_id == event_type.organisation_id,
+            WidgetView.event_type_id == event_type.id,
+            WidgetView.variant_id == variant.id if variant else WidgetView.variant_id.is_(None),
+            WidgetView.viewed_at >= now - CREDIT_WINDOW,
+            WidgetView.viewed_at <= now,
+        )
+        .order_by(WidgetView.viewed_at.desc(), WidgetView.id.desc())
+        .limit(500)
+        .with_for_update(skip_locked=True)
+    )
+    # A JSON column keeps None as JSON null on some databases: test the value in Python.
+    bare = [view for view in candidates if not view.first_touch][:views]
+    for view in bare:
+        view.first_touch = strip_click_ids(first.as_json())
+        view.last_touch = strip_click_ids(last.as_json())
+    db.session.flush()
+    return len(bare)
+
+
+def _consented_touch(touch: Touch, consent: ConsentRecord) -> dict:
+    """The touch to store: with its click ids only under a consent that includes `ads`."""
+    data = touch.as_json()
+    return data if "ads" in (consent.purposes or []) else strip_click_ids(data)
 
 
 def record_widget_result(
@@ -55,6 +121,7 @@ def record_widget_result(
 
     Touches are stored only with a granted consent record of the same organisation; anything
     else (no consent, a forged or refused consent id) stores the row without attribution.
+    Click ids are kept only when that record includes the `ads` purpose.
     """
     attribution = clean_attribution(payload)
     consent = None
@@ -95,8 +162,8 @@ def record_widget_result(
         variant_id=variant.id if variant else None,
         consent_record_id=consent.id if consent else None,
         visitor_id=attribution.visitor if attribution else None,
-        first_touch=attribution.first.as_json() if attribution else None,
-        last_touch=attribution.last.as_json() if attribution else None,
+        first_touch=_consented_touch(attribution.first, consent) if attribution else None,
+        last_touch=_consented_touch(attribution.last, consent) if attribution else None,
         created_at=now,
     )
     db.session.add(row)

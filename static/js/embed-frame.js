@@ -32,15 +32,28 @@
     });
   }
 
+  function postJson(url, body) {
+    return fetch(url, {
+      method: "POST", headers: {"Content-Type": "application/json"},
+      body: JSON.stringify(body), credentials: "omit"
+    });
+  }
+
+  // Views this visit counted before consent: the host sends the touches once consent is
+  // logged, and the server credits that many of its anonymous views (no new identifier).
+  function creditViews(data) {
+    postJson("/embed/view-credit", {
+      slug: slug, consent: data.consent, first: data.first, last: data.last,
+      views: data.views, ab: box.getAttribute("data-ab") || ""
+    });
+  }
+
   function logConsent(data) {
     var body = {
       slug: slug, origin: parentOrigin, decision: data.decision, source: data.source,
-      notice: data.notice, language: data.language, purposes: ["attribution"]
+      notice: data.notice, language: data.language, purposes: data.purposes || ["attribution"]
     };
-    fetch("/embed/consent", {
-      method: "POST", headers: {"Content-Type": "application/json"},
-      body: JSON.stringify(body), credentials: "omit"
-    }).then(function (response) { return response.ok ? response.json() : null; })
+    postJson("/embed/consent", body).then(function (response) { return response.ok ? response.json() : null; })
       .then(function (result) {
         if (result) post({type: "consent_logged", consent: result.consent, decision: result.decision});
       });
@@ -54,6 +67,8 @@
     if (data.type === "init") {
       fillForms(data.attribution);
       if (prompt) prompt.hidden = data.consent !== null;
+    } else if (data.type === "credit") {
+      creditViews(data);
     } else if (data.type === "consent") {
       logConsent(data);
       if (prompt) prompt.hidden = true;

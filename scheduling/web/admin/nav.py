@@ -25,6 +25,7 @@ NAV = [
     ("admin.audit", "Audit log", ADMINS),
     ("admin.funnel", "Funnel", MANAGERS),
     ("admin.ab_tests", "A/B tests", MANAGERS),
+    ("admin.ad_conversions", "Ad conversions", MANAGERS),
     ("admin.embed", "Embed", MANAGERS),
     ("admin.webhooks", "Webhooks", MANAGERS),
     ("admin.api_keys", "API keys", ADMINS),

@@ -3,11 +3,13 @@
 from flask import Blueprint, jsonify, request
 
 from scheduling import clock
-from scheduling.attribution import clean_decision, loads_bounded
+from scheduling.attribution import clean_decision, clean_touch, loads_bounded
 from scheduling.errors import InvalidRequest, PermissionDenied
 from scheduling.extensions import db
+from scheduling.operations.ab_tests import parse_assignment, variant_for
 from scheduling.operations.bookings import get_event_type
 from scheduling.operations.embed_settings import log_consent
+from scheduling.operations.widget_funnel import credit_views
 
 bp = Blueprint("embed", __name__, url_prefix="/embed")
 # A consent notice is at most 20000 characters.
@@ -46,3 +48,28 @@ def consent():
     row = log_consent(event_type.organisation_id, decision, clock.utcnow())
     db.session.commit()
     return jsonify({"consent": row.consent_id, "decision": row.decision}), 201
+
+
+@bp.post("/view-credit")
+def view_credit():
+    """Credit this visit's views, counted before consent, to its campaign (see credit_views)."""
+    _check_same_origin()
+    raw = _json_body()
+    if not isinstance(raw, dict):
+        raise InvalidRequest("Send a JSON object.", {"_": "type"})
+    event_type = get_event_type(str(raw.get("slug") or ""))
+    views = raw.get("views")
+    if isinstance(views, bool) or not isinstance(views, int):
+        raise InvalidRequest("Send the number of views.", {"views": "invalid"})
+    ab = raw.get("ab")
+    credited = credit_views(
+        event_type,
+        variant_for(event_type, parse_assignment(ab if isinstance(ab, str) else None)),
+        str(raw.get("consent") or ""),
+        clean_touch(raw.get("first")),
+        clean_touch(raw.get("last")),
+        views,
+        clock.utcnow(),
+    )
+    db.session.commit()
+    return jsonify({"credited": credited})

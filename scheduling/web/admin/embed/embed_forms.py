@@ -108,3 +108,23 @@ class StopForm(FlaskForm):
         invalid_value_message=_l("Choose a winner from the list, or none."),
         invalid_choice_message=_l("Choose a winner from the list, or none."),
     )
+
+
+class ConversionNamesForm(FlaskForm):
+    """Offline conversion names as created in the ad platforms; empty leaves a goal out."""
+
+    conversion_booked = StringField(
+        _l("Conversion name for a booking"),
+        filters=[_strip],
+        validators=[Length(max=100, message=_l("At most 100 characters."))],
+    )
+    conversion_attended = StringField(
+        _l("Conversion name for an attended call"),
+        filters=[_strip],
+        validators=[Length(max=100, message=_l("At most 100 characters."))],
+    )
+    conversion_won = StringField(
+        _l("Conversion name for a won deal (with its value and currency)"),
+        filters=[_strip],
+        validators=[Length(max=100, message=_l("At most 100 characters."))],
+    )

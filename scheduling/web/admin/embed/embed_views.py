@@ -5,7 +5,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from scheduling import clock
-from scheduling.attribution import aggregate_funnel, not_attributed_share, variant_stats
+from scheduling.attribution import (
+    aggregate_funnel,
+    not_attributed_share,
+    variant_stats,
+    without_consent,
+)
 from scheduling.attribution.dashboard import date_range
 from scheduling.errors import InvalidRequest
 from scheduling.extensions import db
@@ -133,7 +138,8 @@ def _funnel(user):
         variant_id=filters["variant"],
     )
     groups, total = aggregate_funnel(rows, touch)
-    return period, choices, filters, touch, groups, total, not_attributed_share(rows)
+    share = not_attributed_share(rows)
+    return period, choices, filters, touch, groups, total, (share, without_consent(rows))
 
 
 @bp.get("/funnel")
@@ -145,7 +151,7 @@ def funnel():
     }
     values["touch"] = request.args.get("touch", "last")
     try:
-        period, choices, _filters, touch, groups, total, share = _funnel(user)
+        period, choices, _filters, touch, groups, total, (share, unconsented) = _funnel(user)
     except InvalidRequest as exc:
         return render_template(
             "admin/embed/funnel.html",
@@ -164,6 +170,7 @@ def funnel():
         groups=groups,
         total=total,
         share=share,
+        unconsented=unconsented,
         money=money,
         percent=percent,
     )
