@@ -1,0 +1,479 @@
+"""Every GET route of the app, rendered for real, sends the security headers and no third party.
+
+The test walks app.url_map: a GET endpoint that is neither rendered here nor in the commented
+SKIP list fails it, so a new route cannot ship without being checked.
+"""
+
+import re
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import pyotp
+import pytest
+from sqlalchemy import select
+
+from scheduling.cli.demo import DEMO_LOGINS, load_demo
+from scheduling.extensions import db
+from scheduling.models import (
+    Booking,
+    CalendarSource,
+    EmbedSettings,
+    EventType,
+    Host,
+    Lead,
+    Pool,
+    RoutingForm,
+    User,
+)
+from scheduling.operations.ab_tests import VariantInput, create_test
+from scheduling.operations.accounts import enable_totp
+from scheduling.operations.api_keys import create_api_key
+from scheduling.operations.calendar_feeds import regenerate_feed
+from scheduling.operations.webhooks import create_subscription
+from scheduling.security.links import booking_token
+from tests.conftest import FROZEN_NOW, TEST_SECRET, login
+from tests.db_outage import database_outage
+
+ORIGIN = "http://localhost"  # the test client's own origin (and so the app's)
+VIDEO = "https://meet.test.example"
+STATIC = Path(__file__).resolve().parents[2] / "static"
+
+# GET endpoints this test does not render, and why. Everything else must be rendered.
+SKIP: dict[str, str] = {}
+
+# Features a booking page never uses; each must be switched off by Permissions-Policy.
+DENIED_FEATURES = (
+    "camera",
+    "microphone",
+    "geolocation",
+    "payment",
+    "usb",
+    "serial",
+    "bluetooth",
+    "hid",
+    "midi",
+    "browsing-topics",
+    "interest-cohort",
+)
+# Answers no browser renders as a page: nothing at all may load from them.
+NOT_PAGES = ("application/json", "text/calendar")
+GOOD_REFERRER = {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"}
+
+# src, href, action, formaction, poster, srcset, and url(...) in inline or linked CSS.
+URL_ATTR = re.compile(
+    r"""\b(?:src|href|action|formaction|poster|data|srcset)\s*=\s*(?:"([^"]*)"|'([^']*)')""",
+    re.IGNORECASE,
+)
+CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)""", re.IGNORECASE)
+
+
+def csp_of(response) -> dict[str, list[str]]:
+    policy = response.headers.get("Content-Security-Policy", "")
+    directives = {}
+    for part in policy.split(";"):
+        words = part.split()
+        if words:
+            directives[words[0].lower()] = words[1:]
+    return directives
+
+
+def external_urls(text: str, allowed: tuple[str, ...] = ()) -> list[str]:
+    """URLs in markup or CSS that point to another origin than the app's (or an allowed one)."""
+    found = []
+    for match in URL_ATTR.finditer(text):
+        value = match.group(1) if match.group(1) is not None else match.group(2)
+        found.extend(part.strip().split(" ")[0] for part in value.split(",") if part.strip())
+    found.extend(CSS_URL.findall(text))
+    bad = []
+    for url in found:
+        url = url.strip().replace("&amp;", "&")
+        parts = urlsplit(url)
+        if not parts.scheme and not url.startswith("//"):
+            continue  # relative: the app's own origin
+        if parts.scheme in ("mailto", "tel", "data"):
+            continue  # no request to a third party
+        if url.startswith((ORIGIN + "/", "webcal://localhost/")) or url == ORIGIN:
+            continue
+        if any(url.startswith(prefix) for prefix in allowed):
+            continue
+        bad.append(url)
+    return bad
+
+
+def header_problems(response, kind: str, embed_origins: list[str]) -> list[str]:
+    """What is missing or weak in one response's headers, for a route of this kind."""
+    problems = []
+    csp = csp_of(response)
+    raw = response.headers.get("Content-Security-Policy", "")
+    if not csp:
+        return ["no Content-Security-Policy"]
+    if "'unsafe-inline'" in raw or "'unsafe-eval'" in raw or "*" in raw.split():
+        problems.append(f"unsafe CSP: {raw}")
+    if csp.get("default-src") not in (["'self'"], ["'none'"]):
+        problems.append(f"default-src is {csp.get('default-src')}")
+    for name, value in csp.items():
+        if "*" in value or any(v.endswith(":") and v != "data:" for v in value):
+            problems.append(f"{name} allows any origin: {value}")
+    if csp.get("object-src", csp.get("default-src")) != ["'none'"]:
+        problems.append("object-src is not 'none'")
+    if csp.get("base-uri") not in (["'none'"], ["'self'"]):
+        problems.append("base-uri missing")
+    if kind == "embed":
+        if sorted(csp.get("frame-ancestors", [])) != sorted(embed_origins):
+            problems.append(f"frame-ancestors {csp.get('frame-ancestors')} != {embed_origins}")
+        if "X-Frame-Options" in response.headers:
+            problems.append("X-Frame-Options on an embeddable page blocks the allowed origins")
+    else:
+        if csp.get("frame-ancestors") != ["'none'"]:
+            problems.append(f"frame-ancestors is {csp.get('frame-ancestors')}, not 'none'")
+        if response.headers.get("X-Frame-Options") != "DENY":
+            problems.append("X-Frame-Options is not DENY")
+    not_a_page = kind in ("api", "feed") or response.mimetype in NOT_PAGES
+    if not_a_page and csp.get("default-src") != ["'none'"]:
+        problems.append(f"{response.mimetype} answer has default-src {csp.get('default-src')}")
+    if response.headers.get("X-Content-Type-Options") != "nosniff":
+        problems.append("no X-Content-Type-Options: nosniff")
+    if response.headers.get("Referrer-Policy") not in GOOD_REFERRER:
+        problems.append(f"Referrer-Policy is {response.headers.get('Referrer-Policy')}")
+    permissions = {
+        item.split("=")[0].strip(): item.split("=", 1)[1].strip()
+        for item in response.headers.get("Permissions-Policy", "").split(",")
+        if "=" in item
+    }
+    missing = [f for f in DENIED_FEATURES if permissions.get(f) != "()"]
+    if missing:
+        problems.append(f"Permissions-Policy does not deny {', '.join(missing)}")
+    return problems
+
+
+@pytest.fixture
+def world(app, frozen_now):
+    """The demo organisation plus one of every object an admin detail page shows."""
+    org = load_demo(FROZEN_NOW, VIDEO, public_url=ORIGIN)
+    db.session.flush()
+    admin = db.session.scalar(select(User).where(User.email == DEMO_LOGINS[0][0]))
+    discovery = db.session.scalar(select(EventType).where(EventType.slug == "discovery-call"))
+    strategy = db.session.scalar(select(EventType).where(EventType.slug == "strategy-session"))
+    host = db.session.scalars(select(Host).order_by(Host.id)).first()
+    pool = db.session.scalar(select(Pool))
+    form = db.session.scalar(select(RoutingForm))
+    booking = db.session.scalars(
+        select(Booking).where(Booking.start_at > FROZEN_NOW).order_by(Booking.start_at)
+    ).first()
+    test = create_test(
+        discovery,
+        "Headline test",
+        [VariantInput("Control", 50), VariantInput("Short", 50, headline="Talk to us")],
+        admin,
+        FROZEN_NOW,
+    )
+    source = CalendarSource(
+        host_id=host.id,
+        kind="ics",
+        name="Holidays",
+        url="https://calendar.example.org/holidays.ics",
+        created_at=FROZEN_NOW,
+        failures=0,
+        next_attempt_at=FROZEN_NOW,
+    )
+    db.session.add(source)
+    hook, _ = create_subscription(
+        org.id,
+        "http://127.0.0.1:9/rendezvous",
+        ["booking.created"],
+        "CRM",
+        admin,
+        FROZEN_NOW,
+        secret_key=TEST_SECRET,
+        allow_private=True,
+    )
+    lead = Lead(
+        uid="lead0000000000000000000000000001",
+        organisation_id=org.id,
+        routing_form_id=form.id,
+        event_type_id=discovery.id,
+        status="disqualified",
+        answers={"budget": "under-5k"},
+        decision={"kind": "disqualify", "message": "Not yet.", "redirect_url": ""},
+        name="Ada",
+        email="ada@example.org",
+        created_at=FROZEN_NOW,
+        updated_at=FROZEN_NOW,
+    )
+    db.session.add(lead)
+    manager = db.session.scalar(select(User).where(User.email == DEMO_LOGINS[1][0]))
+    secret = pyotp.random_base32()
+    code = pyotp.TOTP(secret).at(FROZEN_NOW)
+    enable_totp(manager, secret, code, TEST_SECRET, FROZEN_NOW)
+    _, api_token = create_api_key(admin, "Reader", "read", FROZEN_NOW)
+    host_feed = regenerate_feed(host, TEST_SECRET, FROZEN_NOW)
+    team_feed = regenerate_feed(pool, TEST_SECRET, FROZEN_NOW)
+    db.session.commit()
+    member = pool.members[0]
+    question = form.questions[0]
+    rule = form.rules[0]
+    tokens = {
+        purpose: booking_token(TEST_SECRET, booking.uid, booking.token_version, purpose)
+        for purpose in ("view", "cancel", "reschedule")
+    }
+    return {
+        "org": org,
+        "admin_email": DEMO_LOGINS[0][0],
+        "admin_password": DEMO_LOGINS[0][1],
+        "discovery": discovery.slug,
+        "strategy": strategy.slug,
+        "host": host.id,
+        "pool": pool.id,
+        "member": member.id,
+        "form": form.id,
+        "question": question.id,
+        "rule": rule.id,
+        "booking": booking,
+        "booking_id": booking.id,
+        "uid": booking.uid,
+        "tokens": tokens,
+        "ab_test": test.id,
+        "source": source.id,
+        "hook": hook.id,
+        "lead": lead,
+        "lead_id": lead.id,
+        "user": admin.id,
+        "api": {"Authorization": f"Bearer {api_token}"},
+        "host_feed": host_feed,
+        "team_feed": team_feed,
+        "embed_origins": list(db.session.scalar(select(EmbedSettings)).allowed_origins),
+    }
+
+
+def routes(w) -> dict[str, list[tuple[str, str, dict]]]:
+    """endpoint -> [(kind, url, headers)]: every GET endpoint with real ids, tokens and keys."""
+    uid, tok = w["uid"], w["tokens"]
+    h, p, f, b = w["host"], w["pool"], w["form"], w["booking_id"]
+    api = w["api"]
+    admin = {
+        "admin.home": "/admin/",
+        "admin.ab_tests": "/admin/ab-tests",
+        "admin.ab_tests_detail": f"/admin/ab-tests/{w['ab_test']}",
+        "admin.account": "/admin/account",
+        "admin.two_factor": "/admin/account/two-factor",
+        "admin.api_keys": "/admin/api-keys",
+        "admin.audit": "/admin/audit",
+        "admin.bookings": "/admin/bookings",
+        "admin.bookings_detail": f"/admin/bookings/{b}",
+        "admin.bookings_cancel": f"/admin/bookings/{b}/cancel",
+        "admin.outcome_edit": f"/admin/bookings/{b}/outcome",
+        "admin.bookings_reschedule": f"/admin/bookings/{b}/reschedule",
+        "admin.bookings_export": "/admin/bookings/export.csv",
+        "admin.bookings_new": "/admin/bookings/new",
+        "admin.calendar": "/admin/calendar",
+        "admin.calendar_blocks": "/admin/calendar/blocks",
+        "admin.dashboard": "/admin/dashboard",
+        "admin.embed": "/admin/embed",
+        "admin.event_types": "/admin/event-types",
+        "admin.event_types_edit": f"/admin/event-types/{_et_id(w['discovery'])}/edit",
+        "admin.event_type_notifications": (
+            f"/admin/event-types/{_et_id(w['discovery'])}/notifications"
+        ),
+        "admin.event_types_new": "/admin/event-types/new",
+        "admin.funnel": "/admin/funnel",
+        "admin.funnel_export": "/admin/funnel/export.csv",
+        "admin.hosts": "/admin/hosts",
+        "admin.hosts_availability": f"/admin/hosts/{h}/availability",
+        "admin.hosts_calendars": f"/admin/hosts/{h}/calendars",
+        "admin.hosts_calendars_edit": f"/admin/hosts/{h}/calendars/sources/{w['source']}",
+        "admin.hosts_edit": f"/admin/hosts/{h}/edit",
+        "admin.hosts_holidays": "/admin/hosts/holidays",
+        "admin.hosts_new": "/admin/hosts/new",
+        "admin.leads": "/admin/leads",
+        "admin.leads_detail": f"/admin/leads/{w['lead_id']}",
+        "admin.leads_export": "/admin/leads/export.csv",
+        "admin.outbox": "/admin/outbox",
+        "admin.routing_forms": "/admin/routing",
+        "admin.routing_forms_detail": f"/admin/routing/{f}",
+        "admin.routing_forms_fallback": f"/admin/routing/{f}/fallback",
+        "admin.routing_forms_question_edit": f"/admin/routing/{f}/questions/{w['question']}",
+        "admin.routing_forms_question_new": f"/admin/routing/{f}/questions/new",
+        "admin.routing_forms_rule_edit": f"/admin/routing/{f}/rules/{w['rule']}",
+        "admin.routing_forms_rule_new": f"/admin/routing/{f}/rules/new",
+        "admin.routing_forms_test": f"/admin/routing/{f}/test",
+        "admin.settings": "/admin/settings",
+        "admin.pools": "/admin/teams",
+        "admin.pools_detail": f"/admin/teams/{p}",
+        "admin.pools_edit": f"/admin/teams/{p}/edit",
+        "admin.pools_member_edit": f"/admin/teams/{p}/members/{w['member']}",
+        "admin.pools_feeds": "/admin/teams/feeds",
+        "admin.pools_new": "/admin/teams/new",
+        "admin.users": "/admin/users",
+        "admin.users_edit": f"/admin/users/{w['user']}",
+        "admin.users_create": "/admin/users/new",
+        "admin.webhooks": "/admin/webhooks",
+        "admin.webhooks_detail": f"/admin/webhooks/{w['hook']}",
+    }
+    table = {endpoint: [("admin", url, {})] for endpoint, url in admin.items()}
+    # Signed out: the login pages (the second step redirects without a first one).
+    table["admin.login"] = [("public", "/admin/login", {})]
+    table["admin.login_totp"] = [("totp", "/admin/login/code", {})]
+    public = {
+        "public.index": "/",
+        "public.book": f"/book/{w['strategy']}",
+        "public.not_a_fit": f"/book/{w['discovery']}/not-a-fit/{w['lead'].uid}",
+        "public.booking": f"/booking/{uid}/{tok['view']}",
+        "public.booking_ics": f"/booking/{uid}/{tok['view']}/invite.ics",
+        "public.cancel": f"/booking/{uid}/cancel/{tok['cancel']}",
+        "public.reschedule": f"/booking/{uid}/reschedule/{tok['reschedule']}",
+    }
+    for endpoint, url in public.items():
+        table[endpoint] = [("public", url, {}), ("embed", f"{url}?embed=1", {})]
+    # Not embeddable, even asked with embed=1: the index belongs to no organisation, and the
+    # calendar download is a file, not a page. Both keep frame-ancestors 'none'.
+    table["public.index"][1] = ("public", "/?embed=1", {})
+    table["public.booking_ics"][1] = ("public", table["public.booking_ics"][0][1] + "?embed=1", {})
+    slug = w["discovery"]
+    table.update(
+        {
+            "api.bookings_list": [("api", "/api/v1/bookings", api)],
+            "api.bookings_get": [("api", f"/api/v1/bookings/{uid}", api)],
+            "api.event_types_list": [("api", "/api/v1/event-types", api)],
+            "api.event_type_detail": [("api", f"/api/v1/event-types/{slug}", api)],
+            "api.slots": [
+                (
+                    "api",
+                    f"/api/v1/event-types/{w['strategy']}/slots?start=2030-01-08&end=2030-01-09"
+                    "&timezone=UTC",
+                    api,
+                )
+            ],
+            "api.hosts_list": [("api", "/api/v1/hosts", api)],
+            "api.leads_list": [("api", "/api/v1/leads", api)],
+            "api.leads_get": [("api", f"/api/v1/leads/{w['lead'].uid}", api)],
+            "api.openapi_json": [("api", "/api/v1/openapi.json", {})],
+            "feeds.host_feed": [("feed", f"/feeds/host/{w['host_feed']}", {})],
+            "feeds.team_feed": [("feed", f"/feeds/team/{w['team_feed']}", {})],
+            "health.healthz": [("health", "/healthz", {})],
+            "health.readyz": [("health", "/readyz", {})],
+            "static": [
+                ("static", "/static/" + path.relative_to(STATIC).as_posix(), {})
+                for path in sorted(STATIC.rglob("*"))
+                if path.is_file()
+            ],
+        }
+    )
+    return table
+
+
+def _et_id(slug: str) -> int:
+    return db.session.scalar(select(EventType.id).where(EventType.slug == slug))
+
+
+def fetch(client, url: str, headers=None):
+    """GET in a fresh app context, as in production (test requests would otherwise share `g`)."""
+    with client.application.app_context():
+        response = client.get(url, headers=headers or {})
+        response.get_data()
+        return response
+
+
+def slot_url(client, page_url: str) -> str:
+    """The confirm URL the page's first slot button submits (a GET form)."""
+    page = fetch(client, page_url)
+    form = re.search(r'<form[^>]*action="([^"]+)"[^>]*class="slot-form"', page.text) or re.search(
+        r'<form[^>]*class="slot-form"[^>]*action="([^"]+)"', page.text
+    )
+    start = re.search(r'name="start" value="([^"]+)"', page.text)
+    assert form and start, f"no slot on {page_url}"
+    action = form.group(1).replace("&amp;", "&")
+    joiner = "&" if "?" in action else "?"
+    return f"{action}{joiner}{urlencode({'start': start.group(1)})}"
+
+
+def follow_up_urls(client, w) -> dict[str, list[tuple[str, str, dict]]]:
+    """Pages reached only through a slot button on another page: the confirm steps."""
+    found = {}
+    book = slot_url(client, f"/book/{w['strategy']}?date=2030-01-09")
+    found["public.confirm"] = [("public", book, {}), ("embed", book + "&embed=1", {})]
+    uid, tok = w["uid"], w["tokens"]["reschedule"]
+    again = slot_url(client, f"/booking/{uid}/reschedule/{tok}?date=2030-01-09")
+    found["public.reschedule_confirm"] = [("public", again, {}), ("embed", again + "&embed=1", {})]
+    return found
+
+
+def check(client, kind, url, headers, w, allowed_external=()) -> list[str]:
+    response = fetch(client, url, headers)
+    where = f"{kind} {url.split('?')[0][:90]} ({response.status_code})"
+    if response.status_code != 200:
+        return [f"{where}: not rendered: {response.text[:200]}"]
+    problems = header_problems(response, "public" if kind == "totp" else kind, w["embed_origins"])
+    if response.mimetype in ("text/html", "text/css", "image/svg+xml"):
+        problems += [f"external URL {u}" for u in external_urls(response.text, allowed_external)]
+    return [f"{where}: {p}" for p in problems]
+
+
+ADMIN_KINDS = ("admin", "totp")
+
+
+def test_every_get_route_sends_the_headers_and_no_third_party(app, client, world, stamped):
+    w = world
+    table = routes(w)
+    table.update(follow_up_urls(client, w))
+    get_endpoints = {r.endpoint for r in app.url_map.iter_rules() if "GET" in r.methods}
+    unrendered = sorted(get_endpoints - set(table) - set(SKIP))
+    assert unrendered == [], f"GET routes not rendered by this test: {unrendered}"
+    assert set(table) <= get_endpoints, set(table) - get_endpoints
+
+    # The booking page's video room link goes to the configured video service, on purpose.
+    allowed = (w["org"].jitsi_base_url, VIDEO)
+    failures = []
+    signed_out = [row for rows in table.values() for row in rows if row[0] not in ADMIN_KINDS]
+    for kind, url, headers in signed_out:
+        failures += check(client, kind, url, headers, w, allowed)
+    # The code step of two-factor login shows after a right password of a user with TOTP.
+    half = client.application.test_client()
+    assert login(half, DEMO_LOGINS[1][0], DEMO_LOGINS[1][1]).status_code == 302
+    failures += check(half, "totp", "/admin/login/code", {}, w, allowed)
+    assert login(client, w["admin_email"], w["admin_password"]).status_code == 302
+    for kind, url, headers in [row for rows in table.values() for row in rows]:
+        if kind == "admin":
+            failures += check(client, kind, url, headers, w, allowed)
+    rendered = sum(len(rows) for rows in table.values())
+    assert not failures, f"{len(failures)} problems in {rendered} responses:\n" + "\n".join(
+        failures
+    )
+
+
+def test_error_pages_send_the_headers_too(app, client, world, tmp_path):
+    """404, 405, 400 and the 503 outage page: HTML and JSON alike, signed out and in."""
+    w = world
+    slug = w["strategy"]
+    answers = [
+        ("public", "/no-such-page", 404),
+        ("public", "/book/no-such-type", 404),
+        ("public", "/book/no-such-type?embed=1", 404),
+        ("public", f"/book/{slug}/confirm?start=yesterday", 400),
+        ("api", "/api/v1/no-such-thing", 404),
+        ("api", "/api/v1/bookings/nope", 404),
+    ]
+    failures = []
+    for kind, url, status in answers:
+        response = fetch(client, url, w["api"] if kind == "api" else {})
+        assert response.status_code == status, (url, response.status_code)
+        failures += [f"{url}: {p}" for p in header_problems(response, kind, [])]
+        failures += [f"{url}: external {u}" for u in external_urls(response.text)]
+    response = client.post("/healthz")
+    assert response.status_code == 405
+    failures += [f"POST /healthz: {p}" for p in header_problems(response, "health", [])]
+    response = client.delete("/admin/login")
+    assert response.status_code == 405
+    failures += [f"DELETE /admin/login: {p}" for p in header_problems(response, "public", [])]
+    assert login(client, w["admin_email"], w["admin_password"]).status_code == 302
+    response = fetch(client, "/admin/bookings/999999")
+    assert response.status_code == 404
+    failures += [f"admin 404: {p}" for p in header_problems(response, "admin", [])]
+    with database_outage(tmp_path, OUTAGE_RETRY_AFTER_SECONDS=7) as outage:
+        cut_client = outage.app.test_client()
+        outage.cut()
+        for kind, url in (("public", f"/book/{slug}"), ("api", "/api/v1/event-types")):
+            response = cut_client.get(url, headers=w["api"] if kind == "api" else {})
+            assert response.status_code == 503, (url, response.status_code)
+            failures += [f"503 {url}: {p}" for p in header_problems(response, kind, [])]
+            failures += [f"503 {url}: external {u}" for u in external_urls(response.text)]
+    assert not failures, "\n".join(failures)
