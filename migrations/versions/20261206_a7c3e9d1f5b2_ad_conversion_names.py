@@ -1,7 +1,7 @@
 """Embed settings keep the offline conversion names per goal (booked, attended, won)
 
 Revision ID: a7c3e9d1f5b2
-Revises: b7d4e1f9a2c6
+Revises: a3c5e7f9b1d2
 Create Date: 2026-12-06 02:40:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "a7c3e9d1f5b2"
-down_revision = "b7d4e1f9a2c6"
+down_revision = "a3c5e7f9b1d2"
 branch_labels = None
 depends_on = None
 
