@@ -1,8 +1,9 @@
 """The CRM hand-off blocks of a booking: lead, answers, routing explanation, consented attribution.
 
 Shared by webhooks and the API (payloads.booking_json), so both say the same. A rescheduled
-booking is the same meeting: its lead, assignment and attribution are those of the first booking
-in its chain when it has none of its own.
+booking is the same meeting: rescheduling moves the lead and the assignment to the new row and
+leaves the attribution on the first, so each is looked up over the whole chain of moves (the
+booking itself first, then the ones it replaced, then the ones that replaced it).
 """
 
 from sqlalchemy import select
@@ -29,12 +30,19 @@ STANDING_FIELDS = (
 CHAIN_MAX = 50  # a reschedule chain longer than this is not followed further
 
 
-def booking_chain(booking: Booking) -> list[Booking]:
-    """The booking, then the one it was rescheduled from, and so on."""
+def booking_chain(booking: Booking) -> list[int]:
+    """Ids of the booking, the ones it was rescheduled from, then the ones rescheduled from it."""
     chain = [booking]
     while chain[-1].rescheduled_from is not None and len(chain) < CHAIN_MAX:
         chain.append(chain[-1].rescheduled_from)
-    return chain
+    ids = [row.id for row in chain]
+    latest = booking.id
+    while len(ids) < 2 * CHAIN_MAX:
+        latest = db.session.scalar(select(Booking.id).where(Booking.rescheduled_from_id == latest))
+        if latest is None or latest in ids:
+            break
+        ids.append(latest)
+    return ids
 
 
 def _first(rows: list, ids: list[int], attr: str):
@@ -122,7 +130,7 @@ def _attribution(lead: Lead | None, ids: list[int]) -> dict | None:
 
 def handoff_blocks(booking: Booking) -> dict:
     """lead, answers, routing and attribution of a booking (None or [] where there are none)."""
-    ids = [row.id for row in booking_chain(booking)]
+    ids = booking_chain(booking)
     lead = lead_of(ids)
     return {
         "lead": {"id": lead.uid, "status": lead.status} if lead is not None else None,

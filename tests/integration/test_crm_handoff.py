@@ -410,3 +410,27 @@ def test_openapi_documents_the_blocks_with_an_example_that_validates():
     broken = {**example, "answers": [{"key": "budget"}]}
     assert not Draft202012Validator(schema).is_valid(broken)
     assert DOC["info"]["version"] == API_VERSION == "2026-12-06"
+
+
+def test_rescheduled_booking_and_its_previous_carry_the_blocks(app, client, widget, receiver):
+    from datetime import UTC, datetime
+
+    from scheduling.models import Booking
+    from scheduling.operations.bookings import reschedule_booking
+
+    subscribe(widget["event_type"].organisation_id, receiver.url)
+    lead_uid = book_in_widget(client, widget, consent(client, widget["slug"]))
+    old = db.session.scalar(select(Booking))
+    reschedule_booking(
+        old, datetime(2030, 1, 8, 11, 0, tzinfo=UTC), FROZEN_NOW, video_base_url="https://m.example"
+    )
+    db.session.commit()
+    bodies = delivered(app, receiver)
+    assert [b["type"] for b in bodies] == ["booking.created", "booking.rescheduled"]
+    data = bodies[1]["data"]
+    assert data["booking"]["rescheduled_from"] == data["previous"]["id"]
+    for booking in (data["booking"], data["previous"]):
+        assert booking["lead"]["id"] == lead_uid
+        assert booking["routing"]["team"]["name"] == "Closers"
+        assert booking["attribution"]["first_touch"]["utm_source"] == "newsletter"
+        assert booking["answers"] == bodies[0]["data"]["booking"]["answers"]

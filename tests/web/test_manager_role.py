@@ -73,6 +73,7 @@ def test_manager_navigation_shows_webhooks_and_embed_not_users(client, login_as)
     page = client.get("/admin/webhooks").text
     assert 'href="/admin/embed"' in page and 'href="/admin/webhooks"' in page
     assert 'href="/admin/users"' not in page and 'href="/admin/settings"' not in page
+    assert 'href="/admin/outbox"' not in page  # no link to a page that would answer 403
 
 
 def test_role_description_says_what_managers_may_do(client, login_as):
