@@ -166,6 +166,7 @@ def test_a_rule_left_behind_by_a_renamed_choice_is_flagged_with_a_link(client, t
     add_rule(client, team, [("company_size", "equals", "200_plus")], name="Big companies")
     rule = the_rule("Big companies")
     assert "can never match" not in client.get(url(team)).text
+    assert "can never match" not in client.get("/admin/routing").text
     assert "Routing rules to fix" not in client.get("/admin/").text
     rename_largest_choice(client, team)
     edit_link = f'href="/admin/routing/{team.form.id}/rules/{rule.id}"'
@@ -175,6 +176,9 @@ def test_a_rule_left_behind_by_a_renamed_choice_is_flagged_with_a_link(client, t
     assert "“200_plus” is not a choice of company_size. Valid choices:" in detail
     assert "201_plus (More than 200)" in detail
     assert edit_link in detail and "Fix rule Big companies" in detail
+    listing = client.get("/admin/routing").text
+    assert "1 rule can never match: fix it" in listing
+    assert f'href="/admin/routing/{team.form.id}#rules"' in listing
     for page_url in ("/admin/", "/admin/dashboard"):
         page = client.get(page_url).text
         assert "Routing rules to fix" in page, page_url
