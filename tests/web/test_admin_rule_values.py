@@ -95,6 +95,17 @@ def test_several_picked_choices_make_an_is_one_of_and_need_it(client, team):
     assert the_rule().conditions[0]["value"] == ["11_200", "200_plus"]
 
 
+@pytest.mark.parametrize("picked", [["x" * 101], ["1_10"] * 101])
+def test_forged_picks_are_refused(client, team, picked):
+    before = count(RoutingRule)
+    response = add_rule(
+        client, team, [("company_size", "one_of", "")], **{"conditions-0-choices": picked}
+    )
+    assert response.status_code == 400
+    assert "Row 1: pick at most 100 choices from the list." in response.text
+    assert count(RoutingRule) == before
+
+
 def test_a_picked_choice_of_another_question_is_refused(client, team):
     add_question_row(
         team,
