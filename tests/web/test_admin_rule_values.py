@@ -95,6 +95,17 @@ def test_several_picked_choices_make_an_is_one_of_and_need_it(client, team):
     assert the_rule().conditions[0]["value"] == ["11_200", "200_plus"]
 
 
+@pytest.mark.parametrize("picked", [["x" * 101], ["1_10"] * 101])
+def test_forged_picks_are_refused(client, team, picked):
+    before = count(RoutingRule)
+    response = add_rule(
+        client, team, [("company_size", "one_of", "")], **{"conditions-0-choices": picked}
+    )
+    assert response.status_code == 400
+    assert "Row 1: pick at most 100 choices from the list." in response.text
+    assert count(RoutingRule) == before
+
+
 def test_a_picked_choice_of_another_question_is_refused(client, team):
     add_question_row(
         team,
@@ -166,6 +177,7 @@ def test_a_rule_left_behind_by_a_renamed_choice_is_flagged_with_a_link(client, t
     add_rule(client, team, [("company_size", "equals", "200_plus")], name="Big companies")
     rule = the_rule("Big companies")
     assert "can never match" not in client.get(url(team)).text
+    assert "can never match" not in client.get("/admin/routing").text
     assert "Routing rules to fix" not in client.get("/admin/").text
     rename_largest_choice(client, team)
     edit_link = f'href="/admin/routing/{team.form.id}/rules/{rule.id}"'
@@ -175,6 +187,9 @@ def test_a_rule_left_behind_by_a_renamed_choice_is_flagged_with_a_link(client, t
     assert "“200_plus” is not a choice of company_size. Valid choices:" in detail
     assert "201_plus (More than 200)" in detail
     assert edit_link in detail and "Fix rule Big companies" in detail
+    listing = client.get("/admin/routing").text
+    assert "1 rule can never match: fix it" in listing
+    assert f'href="/admin/routing/{team.form.id}#rules"' in listing
     for page_url in ("/admin/", "/admin/dashboard"):
         page = client.get(page_url).text
         assert "Routing rules to fix" in page, page_url

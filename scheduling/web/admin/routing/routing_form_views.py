@@ -138,7 +138,11 @@ def _list_page(create_form: NameForm, status: int):
         ):
             used_by[event_type.routing_form_id].append(event_type)
     return render_template(
-        "admin/routing/list.html", forms=forms, used_by=used_by, create_form=create_form
+        "admin/routing/list.html",
+        forms=forms,
+        used_by=used_by,
+        create_form=create_form,
+        stale={form.id: stale_rules_of_form(form) for form in forms},
     ), status
 
 

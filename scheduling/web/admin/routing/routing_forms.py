@@ -58,6 +58,7 @@ ACTION_LABELS = {
     "disqualify": _l("Disqualify (show a message, no calendar)"),
 }
 NUMBER_LIMIT = 1e12
+MAX_PICKED = 100  # choices picked in one condition row (a choice value has at most 100 chars)
 POINTS_MESSAGE = _l("Enter whole points from -1000 to 1000.")
 SECONDS_MESSAGE = _l("Enter the delay in whole seconds, from 0 to 60.")
 
@@ -409,6 +410,14 @@ class RuleForm(ActionForm):
         for number, entry in enumerate(field.entries, start=1):
             row = entry.form
             picked = [item for item in row.choices.data or [] if item]
+            if len(picked) > MAX_PICKED or any(len(item) > 100 for item in picked):
+                raise ValidationError(
+                    _(
+                        "Row %(n)s: pick at most %(max)s choices from the list.",
+                        n=number,
+                        max=MAX_PICKED,
+                    )
+                )
             if row.field.data:
                 filled += 1
                 if len(picked) > 1 and row.operator.data != "one_of":
