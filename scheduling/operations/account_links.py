@@ -8,7 +8,8 @@ Managers invite reps only; admins invite any role.
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from scheduling.errors import InvalidRequest, NotFound, PermissionDenied
 from scheduling.extensions import db
@@ -248,26 +249,56 @@ def find_link(secret: str, link_id: int, token: str, now: datetime) -> AccountLi
     return link
 
 
-def use_link(link: AccountLink, password: str, now: datetime) -> User:
-    """Set the password the person chose; an invitation creates their account now."""
-    check_password_rules(password)
-    if link.purpose == "invite":
-        user = create_user(
-            db.session.get(Organisation, link.organisation_id),
-            link.email,
-            link.name,
-            password,
-            link.role,
-            now,
-            host=link.host,
+def _claim(link: AccountLink, now: datetime) -> None:
+    """Mark the link used in one conditional UPDATE, so of two concurrent uses only one wins.
+
+    PostgreSQL: the second UPDATE waits for the first to commit, then finds no pending row.
+    SQLite: the write lock serialises them the same way.
+    """
+    claimed = db.session.execute(
+        update(AccountLink)
+        .where(
+            AccountLink.id == link.id,
+            AccountLink.nonce == link.nonce,
+            AccountLink.used_at.is_(None),
+            AccountLink.revoked_at.is_(None),
+            AccountLink.expires_at > now,
         )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise LinkUnusable("used")
+    link.used_at = now
+
+
+def use_link(link: AccountLink, password: str, now: datetime) -> User:
+    """Set the password the person chose; an invitation creates their account now.
+
+    Raises InvalidRequest (password rules, address or host taken meanwhile) or LinkUnusable
+    (another request used the link first); the caller rolls back on either.
+    """
+    check_password_rules(password)
+    _claim(link, now)
+    if link.purpose == "invite":
+        try:
+            user = create_user(
+                db.session.get(Organisation, link.organisation_id),
+                link.email,
+                link.name,
+                password,
+                link.role,
+                now,
+                host=link.host,
+            )
+        except IntegrityError:  # a concurrent request created the same address or host link
+            raise InvalidRequest("A user with this email exists already.") from None
         link.user = user
         action, summary = "user.invite_accept", f"{user.email} accepted the invitation"
     else:
         user = link.user
         set_password(user, password, now, actor=user)
         action, summary = "user.password_link_used", f"{user.email} set a password by link"
-    link.used_at = now
     db.session.flush()
     record(link.organisation_id, user, action, "user", user.id, summary, now)
     return user

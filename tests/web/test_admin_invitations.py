@@ -430,3 +430,23 @@ def test_the_hosts_page_leads_to_the_invitation(client, login_as, make_host, mov
     page = client.get(f"/admin/invitations/new?host_id={host.id}").text
     assert f'<option selected value="{host.id}">' in page
     assert client.get("/admin/invitations/new?host_id=99999").status_code == 200
+
+
+def test_a_manager_resends_and_revokes_rep_invitations(app, client, login_as, moving_clock):
+    manager = login_as("manager")
+    invite(client)
+    (link,) = db.session.scalars(select(AccountLink))
+    for action in ("resend", "revoke"):
+        url = f"/admin/invitations/{link.id}/{action}"
+        assert post_form(client, url, {}, "/admin/invitations").status_code == 302
+    assert [e.actor_id for e in audit("user.invite_resend")] == [manager.id]
+    assert [e.actor_id for e in audit("user.invite_revoke")] == [manager.id]
+    assert "Nina New" not in text(client.get("/admin/invitations"))
+    assert "Invitations</a>" in client.get("/admin/").text  # in the navigation
+
+
+def test_invitations_show_in_the_audit_log(client, login_as, moving_clock):
+    login_as("admin")
+    invite(client)
+    log = text(client.get("/admin/audit?action=user.invite"))
+    assert "Invited nina@example.com as rep" in log

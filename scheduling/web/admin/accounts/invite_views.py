@@ -183,15 +183,19 @@ def users_password_link(id: int):
     return redirect(url_for(".users_edit", id=person.id))
 
 
+def _unusable_page(reason: str):
+    status, title, text = UNUSABLE[reason]
+    page = render_template("admin/users/link_unusable.html", title=_(title), text=_(text))
+    return page, status
+
+
 @bp.route("/link/<int:link_id>/<token>", methods=["GET", "POST"])
 def account_link(link_id: int, token: str):
     now = clock.utcnow()
     try:
         link = account_links.find_link(secret_key(), link_id, token, now)
     except account_links.LinkUnusable as exc:
-        status, title, text = UNUSABLE[exc.reason]
-        page = render_template("admin/users/link_unusable.html", title=_(title), text=_(text))
-        return page, status
+        return _unusable_page(exc.reason)
     form = SetPasswordForm()
     error = None
     status = 200
@@ -201,6 +205,9 @@ def account_link(link_id: int, token: str):
         except InvalidRequest as exc:
             db.session.rollback()
             error, status = _field_errors(form, exc), 400
+        except account_links.LinkUnusable as exc:
+            db.session.rollback()
+            return _unusable_page(exc.reason)
         else:
             if link.purpose == "invite":
                 accounts.finish_login(user, now)
