@@ -76,6 +76,7 @@ def book_through_pages(client, url):
         re.search(r'<form method="post" action="([^"]+)"', confirm.text).group(1)
     )
     token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', confirm.text).group(1)
+    lead = re.search(r'name="lead" value="([^"]+)"', confirm.text)
     response = client.post(
         action,
         data={
@@ -84,9 +85,11 @@ def book_through_pages(client, url):
             "form_token": token,
             "name": "Ada",
             "email": "ada@example.com",
+            **({"lead": lead.group(1)} if lead else {}),
         },
     )
     assert response.status_code == 303, response.text
+    assert "/booking/" in response.headers["Location"]  # booked, not sent back to the calendar
     return hidden, action
 
 
@@ -196,3 +199,29 @@ def test_no_answer_is_taken_when_the_prompt_is_off(client, event_type, prompt_on
     response = client.post(f"/book/{event_type.slug}/consent", data={**fields, "choice": "yes"})
     assert response.status_code == 400
     assert records() == []
+
+
+def test_after_qualification_the_lead_and_the_booking_keep_the_campaign(
+    client, event_type, prompt_on
+):
+    from tests.web.test_embed_flow import qualifying as make_qualifying
+
+    make_qualifying.__wrapped__(event_type)
+    prompt_on()
+    location = answer(client, event_type, "yes").headers["Location"]
+    questions = client.get(location)
+    assert "Budget" in questions.text and "May we note" not in questions.text
+    action = html.unescape(
+        re.search(r'<form method="post" action="([^"]+)"', questions.text).group(1)
+    )
+    assert "rvc=" in action
+    token = re.search(r'name="form_token" value="([^"]+)"', questions.text).group(1)
+    response = client.post(
+        action, data={"form_token": token, "q_full_name": "Ada", "q_budget": "large"}
+    )
+    assert response.status_code == 303 and "rvc=" in response.headers["Location"]
+    book_through_pages(client, response.headers["Location"])
+    rows = stored()
+    assert sorted(bool(r.lead_id) for r in rows) == [False, True]
+    assert {r.consent_record_id for r in rows} == {records()[0].id}
+    assert all(r.last_touch["utm_campaign"] == "spring" for r in rows)
