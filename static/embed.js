@@ -40,6 +40,8 @@
     data.f = data.f || t;
     if (!data.l || t.referrer || KEYS.some(function (k) { return t[k]; })) data.l = t;
     if (!ads) IDS.forEach(function (k) { delete data.f[k]; delete data.l[k]; });
+    // The consent id names a record with or without ads: another choice needs a new record.
+    if (data.a !== ads) { data.c = 0; data.a = ads; }
   }
   // Views counted before consent: credited to this visit's campaign once consent is logged.
   function credit() {
@@ -63,7 +65,6 @@
     consent = yes;
     meta = {type: "consent", source: source, notice: (o && o.notice) || "rendezvous:" + source,
       language: (o && o.language) || d.documentElement.lang || "und", purposes: ad || !yes ? ["attribution", "ads"] : ["attribution"]};
-    if (ad !== ads && data) data.c = 0;
     ads = ad;
     if (yes) grant();
     else { data = null; d.cookie = NAME + "=; Max-Age=0; path=/; SameSite=Lax"; }

@@ -99,6 +99,20 @@ def log_consent(organisation_id: int, decision: ConsentDecision, now: datetime) 
     """Keep one decision (granted, refused or withdrawn) from an allowlisted host page."""
     if decision.host_origin not in settings_of(organisation_id).allowed_origins:
         raise InvalidRequest("This page may not embed the widget.", {"origin": "not_allowed"})
+    return _add_record(organisation_id, decision, now)
+
+
+def log_direct_consent(
+    organisation_id: int, decision: ConsentDecision, now: datetime
+) -> ConsentRecord:
+    """Keep one decision made in the own prompt of a direct booking link (our own origin)."""
+    settings = settings_of(organisation_id)
+    if not settings.own_prompt or decision.source != "prompt":
+        raise InvalidRequest("This organisation does not ask for consent here.", {"_": "off"})
+    return _add_record(organisation_id, decision, now)
+
+
+def _add_record(organisation_id: int, decision: ConsentDecision, now: datetime) -> ConsentRecord:
     row = ConsentRecord(
         consent_id=secrets.token_hex(16),
         organisation_id=organisation_id,

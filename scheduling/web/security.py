@@ -47,6 +47,15 @@ def check_form_token(token: str, **expected: str) -> None:
         raise InvalidRequest(N_("This form does not match the chosen time. Please pick it again."))
 
 
+def read_form_token(token: str | None, kind: str) -> dict | None:
+    """The claims of a fresh token of this kind made by make_form_token, or None."""
+    try:
+        claims = _serializer().loads(token or "", max_age=current_app.config["FORM_TOKEN_MAX_AGE"])
+    except BadSignature:  # SignatureExpired is a BadSignature
+        return None
+    return claims if isinstance(claims, dict) and claims.get("kind") == kind else None
+
+
 def check_same_origin_post() -> None:
     """Refuse cross-site POSTs on the cookie-free public flow (Origin and Sec-Fetch-Site)."""
     site = request.headers.get("Sec-Fetch-Site")

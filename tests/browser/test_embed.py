@@ -172,11 +172,13 @@ def test_consent_through_the_api_attributes_the_booking_first_and_last_touch(
     second = _cookie(browser_context)
     assert second["v"] == first["v"] and second["e"] == first["e"]
     assert second["f"]["utm_source"] == "news" and second["l"]["utm_source"] == "ads"
+    # Attribution alone: the click id is neither kept in the cookie nor stored.
+    assert "gclid" not in second["l"]
     book_in_frame(page)
     row = attribution_of_last_booking()
     assert row.first_touch["utm_source"] == "news"
     assert row.first_touch["utm_campaign"] == "spring"
-    assert row.last_touch["utm_source"] == "ads" and row.last_touch["gclid"] == "abc123"
+    assert row.last_touch["utm_source"] == "ads" and "gclid" not in row.last_touch
     assert row.visitor_id == first["v"]
     assert row.consent_record.decision == "granted"
     assert row.consent_record.host_origin == host_site.origin
@@ -487,7 +489,8 @@ def test_long_campaign_values_keep_the_frame_address_short(
         live_server,
         widget.slug,
         query,
-        'Rendezvous.push(["consent", {attribution: true}]);',
+        # With ads consent the click ids count too (without it they are never kept).
+        'Rendezvous.push(["consent", {attribution: true, ads: true}]);',
     )
     wait_for_cookie(page)
     src = page.evaluate("document.querySelector('div[data-rendezvous] iframe').src")
@@ -565,3 +568,96 @@ def test_a_shorter_lifetime_shortens_an_existing_cookie_but_never_extends_it(
     open_host(page, host_site, live_server, widget.slug, "?utm_source=c", consent)
     page.wait_for_function("document.cookie.indexOf('%22c%22') >= 0")
     assert _cookie(browser_context)["e"] == second["e"]
+
+
+def test_ads_consent_through_the_api_keeps_the_click_id_with_the_booking(
+    browser_page, browser_context, widget, host_site, live_server
+):
+    page = browser_page
+    open_host(page, host_site, live_server, widget.slug, "?utm_source=ads&gclid=abc123&msclkid=m1")
+    page.evaluate("Rendezvous.consent({attribution: true, ads: true, notice: 'Ads too.'})")
+    page.wait_for_function("document.cookie.indexOf('abc123') >= 0")
+    cookie = _cookie(browser_context)
+    assert cookie["l"]["gclid"] == "abc123" and cookie["l"]["msclkid"] == "m1"
+    page.wait_for_function("document.cookie.indexOf('%22c%22') >= 0")  # the consent id
+    book_in_frame(page)
+    row = attribution_of_last_booking()
+    assert row.last_touch["gclid"] == "abc123" and row.last_touch["msclkid"] == "m1"
+    assert row.consent_record.purposes == ["attribution", "ads"]
+    # Withdrawing ads only: a new granted record without ads, and the ids leave the cookie.
+    page.evaluate("Rendezvous.consent({attribution: true, ads: false})")
+    page.wait_for_function("document.cookie.indexOf('abc123') < 0")
+    page.wait_for_timeout(300)
+    db.session.rollback()
+    records = db.session.scalars(select(ConsentRecord).order_by(ConsentRecord.id)).all()
+    assert [(r.decision, r.purposes) for r in records] == [
+        ("granted", ["attribution", "ads"]),
+        ("granted", ["attribution"]),
+    ]
+
+
+def test_consent_mode_ad_user_data_maps_to_the_ads_purpose(
+    browser_page, browser_context, widget, host_site, live_server
+):
+    page = browser_page
+    open_host(
+        page,
+        host_site,
+        live_server,
+        widget.slug,
+        "?utm_source=gcm&gclid=g9",
+        "window.dataLayer = window.dataLayer || [];",
+    )
+    page.evaluate(
+        "(function(){ function gtag(){ dataLayer.push(arguments); }"
+        " gtag('consent', 'update', {analytics_storage: 'granted', ad_user_data: 'denied'}); })()"
+    )
+    wait_for_cookie(page)
+    assert "gclid" not in _cookie(browser_context)["l"]
+    page.evaluate(
+        "(function(){ function gtag(){ dataLayer.push(arguments); }"
+        " gtag('consent', 'update', {ad_user_data: 'granted'}); })()"
+    )
+    page.wait_for_function("document.cookie.indexOf('g9') >= 0")
+    page.wait_for_timeout(300)
+    db.session.rollback()
+    records = db.session.scalars(select(ConsentRecord).order_by(ConsentRecord.id)).all()
+    assert [(r.source, r.purposes) for r in records] == [
+        ("consent_mode", ["attribution"]),
+        ("consent_mode", ["attribution", "ads"]),
+    ]
+
+
+def test_tcf_google_vendor_consent_maps_to_the_ads_purpose(
+    browser_page, browser_context, widget, host_site, live_server
+):
+    stub = TCF_STUB.replace(
+        "purpose: {consents: {1: true, 7: true}}",
+        "purpose: {consents: {1: true, 7: true}}, vendor: {consents: {755: true}}",
+    )
+    open_host(browser_page, host_site, live_server, widget.slug, "?gclid=t1", stub)
+    browser_page.wait_for_function("document.cookie.indexOf('t1') >= 0")
+    browser_page.wait_for_timeout(300)
+    db.session.rollback()
+    assert db.session.scalar(select(ConsentRecord)).purposes == ["attribution", "ads"]
+
+
+def test_a_view_before_consent_is_credited_to_the_campaign_after_consent(
+    browser_page, browser_context, widget, host_site, live_server
+):
+    from scheduling.models import WidgetView
+
+    page = browser_page
+    open_host(page, host_site, live_server, widget.slug, "?utm_source=late&utm_campaign=c1")
+    db.session.rollback()
+    views = db.session.scalars(select(WidgetView)).all()
+    assert [v.last_touch for v in views] == [None]
+    page.evaluate("Rendezvous.consent({attribution: true})")
+    for _ in range(50):
+        page.wait_for_timeout(100)
+        db.session.rollback()
+        view = db.session.scalar(select(WidgetView))
+        if view.last_touch:
+            break
+    assert view.last_touch["utm_campaign"] == "c1"
+    assert len(db.session.scalars(select(WidgetView)).all()) == 1

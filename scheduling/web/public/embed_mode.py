@@ -21,6 +21,8 @@ from scheduling.operations.embed_settings import prompt_text, settings_of
 from scheduling.operations.widget_funnel import record_view, record_widget_result
 from scheduling.web.security import CSP
 
+from .direct_consent import direct_payload
+
 _random = random.SystemRandom()
 # One touch is ten values of at most 200 characters.
 MAX_TOUCH_PARAM = 4000
@@ -140,10 +142,19 @@ def page_layout(context) -> str | None:
 
 
 def note_result(*, lead: Lead | None = None, booking: Booking | None = None) -> None:
-    """In embed mode, keep the variant and the consented attribution with the lead or booking."""
-    if not g.get("embed"):
-        return
+    """Keep the variant and the consented attribution with the lead or booking.
+
+    Embed mode: what the widget's hidden field carries. A direct link: what its own prompt's
+    consent carries (direct_consent.py); otherwise nothing is stored.
+    """
     target = booking if booking is not None else lead
+    if not g.get("embed"):
+        payload = direct_payload()
+        if payload is not None:
+            record_widget_result(
+                target.organisation_id, payload, None, clock.utcnow(), lead=lead, booking=booking
+            )
+        return
     record_widget_result(
         target.organisation_id,
         request.form.get("attribution"),

@@ -39,6 +39,7 @@ from scheduling.web.security import check_form_token, check_same_origin_post, ma
 from scheduling.web.urls import booking_link
 
 from .calendar import build_calendar, parse_tz
+from .direct_consent import install_direct_consent
 from .embed_mode import install_embed_mode, note_result, ordered_questions, signal
 from .forms import BookingForm, CancelForm, RescheduleForm
 
@@ -489,3 +490,4 @@ def reschedule_confirm(uid: str, token: str):
 
 
 install_embed_mode(bp)
+install_direct_consent(bp)
