@@ -6,7 +6,7 @@ SKIP list fails it, so a new route cannot ship without being checked.
 
 import re
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import pyotp
 import pytest
@@ -31,10 +31,12 @@ from scheduling.operations.api_keys import create_api_key
 from scheduling.operations.calendar_feeds import regenerate_feed
 from scheduling.operations.webhooks import create_subscription
 from scheduling.security.links import booking_token
+from tests import third_party_urls
 from tests.conftest import FROZEN_NOW, TEST_SECRET, login
 from tests.db_outage import database_outage
 
 ORIGIN = "http://localhost"  # the test client's own origin (and so the app's)
+OWN = (ORIGIN, "webcal://localhost")  # calendar subscription links point to the app too
 VIDEO = "https://meet.test.example"
 STATIC = Path(__file__).resolve().parents[2] / "static"
 
@@ -59,13 +61,6 @@ DENIED_FEATURES = (
 NOT_PAGES = ("application/json", "text/calendar")
 GOOD_REFERRER = {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"}
 
-# src, href, action, formaction, poster, srcset, and url(...) in inline or linked CSS.
-URL_ATTR = re.compile(
-    r"""\b(?:src|href|action|formaction|poster|data|srcset)\s*=\s*(?:"([^"]*)"|'([^']*)')""",
-    re.IGNORECASE,
-)
-CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)""", re.IGNORECASE)
-
 
 def csp_of(response) -> dict[str, list[str]]:
     policy = response.headers.get("Content-Security-Policy", "")
@@ -78,26 +73,7 @@ def csp_of(response) -> dict[str, list[str]]:
 
 
 def external_urls(text: str, allowed: tuple[str, ...] = ()) -> list[str]:
-    """URLs in markup or CSS that point to another origin than the app's (or an allowed one)."""
-    found = []
-    for match in URL_ATTR.finditer(text):
-        value = match.group(1) if match.group(1) is not None else match.group(2)
-        found.extend(part.strip().split(" ")[0] for part in value.split(",") if part.strip())
-    found.extend(CSS_URL.findall(text))
-    bad = []
-    for url in found:
-        url = url.strip().replace("&amp;", "&")
-        parts = urlsplit(url)
-        if not parts.scheme and not url.startswith("//"):
-            continue  # relative: the app's own origin
-        if parts.scheme in ("mailto", "tel", "data"):
-            continue  # no request to a third party
-        if url.startswith((ORIGIN + "/", "webcal://localhost/")) or url == ORIGIN:
-            continue
-        if any(url.startswith(prefix) for prefix in allowed):
-            continue
-        bad.append(url)
-    return bad
+    return third_party_urls.external_urls(text, OWN, allowed)
 
 
 def header_problems(response, kind: str, embed_origins: list[str]) -> list[str]:
