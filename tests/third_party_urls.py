@@ -8,6 +8,8 @@ URL_ATTR = re.compile(
     r"""\b(?:src|href|action|formaction|poster|data|srcset)\s*=\s*(?:"([^"]*)"|'([^']*)')""",
     re.IGNORECASE,
 )
+# <meta http-equiv="refresh" content="0;url=...">: a navigation the page starts by itself.
+META_REFRESH = re.compile(r"""content\s*=\s*["']\s*\d+\s*;\s*url\s*=\s*([^"']+)["']""", re.I)
 CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)""", re.IGNORECASE)
 # A bare address in plain text (the text part of an email).
 TEXT_URL = re.compile(r"""\b(?:https?|webcal|ftp)://[^\s<>"')]+""", re.IGNORECASE)
@@ -21,6 +23,7 @@ def _references(text: str, bare: bool) -> list[str]:
         value = match.group(1) if match.group(1) is not None else match.group(2)
         found.extend(part.strip().split(" ")[0] for part in value.split(",") if part.strip())
     found.extend(CSS_URL.findall(text))
+    found.extend(META_REFRESH.findall(text))
     if bare:
         found.extend(TEXT_URL.findall(text))
     return found

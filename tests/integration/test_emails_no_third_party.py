@@ -98,6 +98,7 @@ def test_the_check_sees_a_third_party_reference():
     html = (
         '<img src="https://cdn.example.net/x.png"><a href="//evil.example/">x</a>'
         '<form action="http://track.example/f"></form>'
+        '<meta http-equiv="refresh" content="0;url=https://away.example/">'
         '<img srcset="/a.png 1x, https://i.example/b.png 2x">'
         '<div style="background:url(https://fonts.example/f.woff)"></div>'
         f'<a href="{PUBLIC_URL}/booking/x">ok</a><a href="/relative">ok</a>'
@@ -110,6 +111,7 @@ def test_the_check_sees_a_third_party_reference():
         "http://track.example/f",
         "https://i.example/b.png",
         "https://fonts.example/f.woff",
+        "https://away.example/",
     ]
     assert external_urls("Join: https://other-video.example/r", own, (VIDEO,), bare=True)
     assert external_urls(f"See {PUBLIC_URL}.evil.example/x", own, bare=True)

@@ -38,6 +38,9 @@ from tests.db_outage import database_outage
 ORIGIN = "http://localhost"  # the test client's own origin (and so the app's)
 OWN = (ORIGIN, "webcal://localhost")  # calendar subscription links point to the app too
 VIDEO = "https://meet.test.example"
+# The page a disqualifying rule sends visitors on to: configured by the admin, meant to be
+# external, and allowed on the not-a-fit page only.
+GUIDE = "https://northwind.example/guide"
 STATIC = Path(__file__).resolve().parents[2] / "static"
 
 # GET endpoints this test does not render, and why. Everything else must be rendered.
@@ -170,13 +173,28 @@ def world(app, frozen_now):
         event_type_id=discovery.id,
         status="disqualified",
         answers={"budget": "under-5k"},
-        decision={"kind": "disqualify", "message": "Not yet.", "redirect_url": ""},
+        decision={
+            "kind": "disqualify",
+            "message": "Not yet.",
+            "redirect_url": GUIDE,
+            "redirect_seconds": 8,
+        },
         name="Ada",
         email="ada@example.org",
         created_at=FROZEN_NOW,
         updated_at=FROZEN_NOW,
     )
-    db.session.add(lead)
+    at_once = Lead(
+        uid="lead0000000000000000000000000002",
+        organisation_id=org.id,
+        routing_form_id=form.id,
+        event_type_id=discovery.id,
+        status="disqualified",
+        decision={"kind": "disqualify", "redirect_url": GUIDE, "redirect_seconds": 0},
+        created_at=FROZEN_NOW,
+        updated_at=FROZEN_NOW,
+    )
+    db.session.add_all([lead, at_once])
     manager = db.session.scalar(select(User).where(User.email == DEMO_LOGINS[1][0]))
     secret = pyotp.random_base32()
     code = pyotp.TOTP(secret).at(FROZEN_NOW)
@@ -303,6 +321,9 @@ def routes(w) -> dict[str, list[tuple[str, str, dict]]]:
     # Not embeddable, even asked with embed=1: the index belongs to no organisation, and the
     # calendar download is a file, not a page. Both keep frame-ancestors 'none'.
     table["public.index"][1] = ("public", "/?embed=1", {})
+    # A disqualifying rule may send the visitor on at once (meta refresh) or after a delay.
+    at_once = f"/book/{w['discovery']}/not-a-fit/lead0000000000000000000000000002"
+    table["public.not_a_fit"] += [("public", at_once, {}), ("embed", at_once + "?embed=1", {})]
     table["public.booking_ics"][1] = ("public", table["public.booking_ics"][0][1] + "?embed=1", {})
     slug = w["discovery"]
     table.update(
@@ -380,6 +401,8 @@ def check(client, kind, url, headers, w, allowed_external=()) -> list[str]:
         return [f"{where}: not rendered: {response.text[:200]}"]
     problems = header_problems(response, "public" if kind == "totp" else kind, w["embed_origins"])
     if response.mimetype in ("text/html", "text/css", "image/svg+xml"):
+        if "/not-a-fit/" in url:
+            allowed_external = (*allowed_external, GUIDE)
         problems += [f"external URL {u}" for u in external_urls(response.text, allowed_external)]
     return [f"{where}: {p}" for p in problems]
 
@@ -452,4 +475,24 @@ def test_error_pages_send_the_headers_too(app, client, world, tmp_path):
             assert response.status_code == 503, (url, response.status_code)
             failures += [f"503 {url}: {p}" for p in header_problems(response, kind, [])]
             failures += [f"503 {url}: external {u}" for u in external_urls(response.text)]
+    assert not failures, "\n".join(failures)
+
+
+def test_not_modified_answers_keep_the_headers(client, world):
+    """A 304 updates the headers a browser stored, so it must carry the same strict ones."""
+    w = world
+    failures = []
+    for kind, url in (
+        ("feed", f"/feeds/host/{w['host_feed']}"),
+        ("feed", f"/feeds/team/{w['team_feed']}"),
+        ("static", "/static/css/app.css"),
+        ("static", "/static/embed.js"),
+    ):
+        first = fetch(client, url)
+        assert first.status_code == 200 and first.headers.get("ETag"), url
+        again = fetch(client, url, {"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304, (url, again.status_code)
+        failures += [f"304 {url}: {p}" for p in header_problems(again, kind, [])]
+        if first.headers["Content-Security-Policy"] != again.headers["Content-Security-Policy"]:
+            failures.append(f"304 {url}: another CSP than the 200")
     assert not failures, "\n".join(failures)
