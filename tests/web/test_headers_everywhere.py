@@ -496,3 +496,45 @@ def test_not_modified_answers_keep_the_headers(client, world):
         if first.headers["Content-Security-Policy"] != again.headers["Content-Security-Policy"]:
             failures.append(f"304 {url}: another CSP than the 200")
     assert not failures, "\n".join(failures)
+
+
+# Values for the URL arguments of the routes without GET; `id` and `day` name rows of several
+# kinds, and a row that does not exist is fine: the answer must be a 4xx with the headers.
+POST_ARGS = {"id": 1, "day": "2030-01-09", "holiday_id": 1, "block_id": 1, "source_id": 1}
+
+
+def test_routes_without_get_refuse_a_forged_post_with_the_headers(app, client, world):
+    """Every POST/PUT-only route, sent without a CSRF token (or API key): a 4xx, never a 500,
+    with the same headers as the pages."""
+    w = world
+    values = {
+        **POST_ARGS,
+        "booking_id": w["booking_id"],
+        "host_id": w["host"],
+        "event_type_id": _et_id(w["discovery"]),
+        "form_id": w["form"],
+        "question_id": w["question"],
+        "rule_id": w["rule"],
+        "pool_id": w["pool"],
+        "member_id": w["member"],
+        "uid": w["uid"],
+        "slug": w["discovery"],
+    }
+    assert login(client, w["admin_email"], w["admin_password"]).status_code == 302
+    failures = []
+    rules = [r for r in app.url_map.iter_rules() if "GET" not in r.methods]
+    assert rules
+    for rule in rules:
+        method = sorted(rule.methods - {"OPTIONS", "HEAD"})[0]
+        url = rule.rule
+        for name in rule.arguments:
+            url = url.replace(f"<{name}>", str(values[name]))
+            url = re.sub(rf"<[a-z]+:{name}>", str(values[name]), url)
+        with client.application.app_context():
+            response = client.open(url, method=method, data={"x": "1"})
+        if not 400 <= response.status_code < 500:
+            failures.append(f"{method} {url}: {response.status_code}")
+        kind = rule.endpoint.split(".")[0]
+        kind = {"api": "api", "admin": "admin"}.get(kind, "public")
+        failures += [f"{method} {url}: {p}" for p in header_problems(response, kind, [])]
+    assert not failures, f"{len(failures)} problems in {len(rules)} routes:\n" + "\n".join(failures)
