@@ -6,7 +6,7 @@ SKIP list fails it, so a new route cannot ship without being checked.
 
 import re
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pyotp
 import pytest
@@ -420,6 +420,17 @@ def test_every_get_route_sends_the_headers_and_no_third_party(app, client, world
     unrendered = sorted(get_endpoints - set(table) - set(SKIP))
     assert unrendered == [], f"GET routes not rendered by this test: {unrendered}"
     assert set(table) <= get_endpoints, set(table) - get_endpoints
+    # Per rule too: a second URL added to an existing endpoint must be rendered as well.
+    # build_only rules (extra names for url_for) never answer a request.
+    adapter = app.url_map.bind("localhost")
+    hit = set()
+    for rows in table.values():
+        for _, url, _ in rows:
+            rule, _ = adapter.match(urlsplit(url).path, method="GET", return_rule=True)
+            hit.add(id(rule))
+    get_rules = [r for r in app.url_map.iter_rules() if "GET" in r.methods and not r.build_only]
+    missed = sorted(r.rule for r in get_rules if id(r) not in hit and r.endpoint not in SKIP)
+    assert missed == [], f"GET rules not rendered by this test: {missed}"
 
     # The booking page's video room link goes to the configured video service, on purpose.
     allowed = (w["org"].jitsi_base_url, VIDEO)
