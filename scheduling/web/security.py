@@ -10,15 +10,37 @@ CSP = (
     "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
     "object-src 'none'; frame-ancestors 'none'"
 )
+# JSON, calendars, CSV, scripts, styles, images: nothing is rendered as a page, so nothing loads.
+NOT_A_PAGE_CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+# Browser features no page of ours uses; switched off for our pages and anything they frame.
+DENIED_FEATURES = (
+    "accelerometer",
+    "bluetooth",
+    "browsing-topics",
+    "camera",
+    "display-capture",
+    "geolocation",
+    "gyroscope",
+    "hid",
+    "interest-cohort",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "serial",
+    "usb",
+)
+PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in DENIED_FEATURES)
 
 
 def add_security_headers(response):
     """Strict CSP without unsafe-inline and no framing, unless a route set its own policy."""
-    response.headers.setdefault("Content-Security-Policy", CSP)
+    page = response.mimetype == "text/html"
+    response.headers.setdefault("Content-Security-Policy", CSP if page else NOT_A_PAGE_CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
     if "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]:
         response.headers.setdefault("X-Frame-Options", "DENY")
     return response

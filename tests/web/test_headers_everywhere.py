@@ -31,14 +31,21 @@ from scheduling.operations.api_keys import create_api_key
 from scheduling.operations.calendar_feeds import regenerate_feed
 from scheduling.operations.webhooks import create_subscription
 from scheduling.security.links import booking_token
+from tests import third_party_urls
 from tests.conftest import FROZEN_NOW, TEST_SECRET, login
 from tests.db_outage import database_outage
 
 ORIGIN = "http://localhost"  # the test client's own origin (and so the app's)
+OWN = (ORIGIN, "webcal://localhost")  # calendar subscription links point to the app too
 VIDEO = "https://meet.test.example"
+# The page a disqualifying rule sends visitors on to: configured by the admin, meant to be
+# external, and allowed on the not-a-fit page only.
+GUIDE = "https://northwind.example/guide"
 STATIC = Path(__file__).resolve().parents[2] / "static"
 
-# GET endpoints this test does not render, and why. Everything else must be rendered.
+# GET endpoints this test does not render, and why. Everything else must be rendered; today
+# every GET endpoint is. Routes without GET (POST/PUT only) are not pages: the forged-POST test
+# below sends each of them a request and checks the headers of its 4xx answer.
 SKIP: dict[str, str] = {}
 
 # Features a booking page never uses; each must be switched off by Permissions-Policy.
@@ -59,13 +66,6 @@ DENIED_FEATURES = (
 NOT_PAGES = ("application/json", "text/calendar")
 GOOD_REFERRER = {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"}
 
-# src, href, action, formaction, poster, srcset, and url(...) in inline or linked CSS.
-URL_ATTR = re.compile(
-    r"""\b(?:src|href|action|formaction|poster|data|srcset)\s*=\s*(?:"([^"]*)"|'([^']*)')""",
-    re.IGNORECASE,
-)
-CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)""", re.IGNORECASE)
-
 
 def csp_of(response) -> dict[str, list[str]]:
     policy = response.headers.get("Content-Security-Policy", "")
@@ -78,26 +78,7 @@ def csp_of(response) -> dict[str, list[str]]:
 
 
 def external_urls(text: str, allowed: tuple[str, ...] = ()) -> list[str]:
-    """URLs in markup or CSS that point to another origin than the app's (or an allowed one)."""
-    found = []
-    for match in URL_ATTR.finditer(text):
-        value = match.group(1) if match.group(1) is not None else match.group(2)
-        found.extend(part.strip().split(" ")[0] for part in value.split(",") if part.strip())
-    found.extend(CSS_URL.findall(text))
-    bad = []
-    for url in found:
-        url = url.strip().replace("&amp;", "&")
-        parts = urlsplit(url)
-        if not parts.scheme and not url.startswith("//"):
-            continue  # relative: the app's own origin
-        if parts.scheme in ("mailto", "tel", "data"):
-            continue  # no request to a third party
-        if url.startswith((ORIGIN + "/", "webcal://localhost/")) or url == ORIGIN:
-            continue
-        if any(url.startswith(prefix) for prefix in allowed):
-            continue
-        bad.append(url)
-    return bad
+    return third_party_urls.external_urls(text, OWN, allowed)
 
 
 def header_problems(response, kind: str, embed_origins: list[str]) -> list[str]:
@@ -194,13 +175,28 @@ def world(app, frozen_now):
         event_type_id=discovery.id,
         status="disqualified",
         answers={"budget": "under-5k"},
-        decision={"kind": "disqualify", "message": "Not yet.", "redirect_url": ""},
+        decision={
+            "kind": "disqualify",
+            "message": "Not yet.",
+            "redirect_url": GUIDE,
+            "redirect_seconds": 8,
+        },
         name="Ada",
         email="ada@example.org",
         created_at=FROZEN_NOW,
         updated_at=FROZEN_NOW,
     )
-    db.session.add(lead)
+    at_once = Lead(
+        uid="lead0000000000000000000000000002",
+        organisation_id=org.id,
+        routing_form_id=form.id,
+        event_type_id=discovery.id,
+        status="disqualified",
+        decision={"kind": "disqualify", "redirect_url": GUIDE, "redirect_seconds": 0},
+        created_at=FROZEN_NOW,
+        updated_at=FROZEN_NOW,
+    )
+    db.session.add_all([lead, at_once])
     manager = db.session.scalar(select(User).where(User.email == DEMO_LOGINS[1][0]))
     secret = pyotp.random_base32()
     code = pyotp.TOTP(secret).at(FROZEN_NOW)
@@ -327,6 +323,9 @@ def routes(w) -> dict[str, list[tuple[str, str, dict]]]:
     # Not embeddable, even asked with embed=1: the index belongs to no organisation, and the
     # calendar download is a file, not a page. Both keep frame-ancestors 'none'.
     table["public.index"][1] = ("public", "/?embed=1", {})
+    # A disqualifying rule may send the visitor on at once (meta refresh) or after a delay.
+    at_once = f"/book/{w['discovery']}/not-a-fit/lead0000000000000000000000000002"
+    table["public.not_a_fit"] += [("public", at_once, {}), ("embed", at_once + "?embed=1", {})]
     table["public.booking_ics"][1] = ("public", table["public.booking_ics"][0][1] + "?embed=1", {})
     slug = w["discovery"]
     table.update(
@@ -404,6 +403,8 @@ def check(client, kind, url, headers, w, allowed_external=()) -> list[str]:
         return [f"{where}: not rendered: {response.text[:200]}"]
     problems = header_problems(response, "public" if kind == "totp" else kind, w["embed_origins"])
     if response.mimetype in ("text/html", "text/css", "image/svg+xml"):
+        if "/not-a-fit/" in url:
+            allowed_external = (*allowed_external, GUIDE)
         problems += [f"external URL {u}" for u in external_urls(response.text, allowed_external)]
     return [f"{where}: {p}" for p in problems]
 
@@ -419,6 +420,17 @@ def test_every_get_route_sends_the_headers_and_no_third_party(app, client, world
     unrendered = sorted(get_endpoints - set(table) - set(SKIP))
     assert unrendered == [], f"GET routes not rendered by this test: {unrendered}"
     assert set(table) <= get_endpoints, set(table) - get_endpoints
+    # Per rule too: a second URL added to an existing endpoint must be rendered as well.
+    # build_only rules (extra names for url_for) never answer a request.
+    adapter = app.url_map.bind("localhost")
+    hit = set()
+    for rows in table.values():
+        for _, url, _ in rows:
+            rule, _ = adapter.match(urlsplit(url).path, method="GET", return_rule=True)
+            hit.add(id(rule))
+    get_rules = [r for r in app.url_map.iter_rules() if "GET" in r.methods and not r.build_only]
+    missed = sorted(r.rule for r in get_rules if id(r) not in hit and r.endpoint not in SKIP)
+    assert missed == [], f"GET rules not rendered by this test: {missed}"
 
     # The booking page's video room link goes to the configured video service, on purpose.
     allowed = (w["org"].jitsi_base_url, VIDEO)
@@ -477,3 +489,65 @@ def test_error_pages_send_the_headers_too(app, client, world, tmp_path):
             failures += [f"503 {url}: {p}" for p in header_problems(response, kind, [])]
             failures += [f"503 {url}: external {u}" for u in external_urls(response.text)]
     assert not failures, "\n".join(failures)
+
+
+def test_not_modified_answers_keep_the_headers(client, world):
+    """A 304 updates the headers a browser stored, so it must carry the same strict ones."""
+    w = world
+    failures = []
+    for kind, url in (
+        ("feed", f"/feeds/host/{w['host_feed']}"),
+        ("feed", f"/feeds/team/{w['team_feed']}"),
+        ("static", "/static/css/app.css"),
+        ("static", "/static/embed.js"),
+    ):
+        first = fetch(client, url)
+        assert first.status_code == 200 and first.headers.get("ETag"), url
+        again = fetch(client, url, {"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304, (url, again.status_code)
+        failures += [f"304 {url}: {p}" for p in header_problems(again, kind, [])]
+        if first.headers["Content-Security-Policy"] != again.headers["Content-Security-Policy"]:
+            failures.append(f"304 {url}: another CSP than the 200")
+    assert not failures, "\n".join(failures)
+
+
+# Values for the URL arguments of the routes without GET; `id` and `day` name rows of several
+# kinds, and a row that does not exist is fine: the answer must be a 4xx with the headers.
+POST_ARGS = {"id": 1, "day": "2030-01-09", "holiday_id": 1, "block_id": 1, "source_id": 1}
+
+
+def test_routes_without_get_refuse_a_forged_post_with_the_headers(app, client, world):
+    """Every POST/PUT-only route, sent without a CSRF token (or API key): a 4xx, never a 500,
+    with the same headers as the pages."""
+    w = world
+    values = {
+        **POST_ARGS,
+        "booking_id": w["booking_id"],
+        "host_id": w["host"],
+        "event_type_id": _et_id(w["discovery"]),
+        "form_id": w["form"],
+        "question_id": w["question"],
+        "rule_id": w["rule"],
+        "pool_id": w["pool"],
+        "member_id": w["member"],
+        "uid": w["uid"],
+        "slug": w["discovery"],
+    }
+    assert login(client, w["admin_email"], w["admin_password"]).status_code == 302
+    failures = []
+    rules = [r for r in app.url_map.iter_rules() if "GET" not in r.methods]
+    assert rules
+    for rule in rules:
+        method = sorted(rule.methods - {"OPTIONS", "HEAD"})[0]
+        url = rule.rule
+        for name in rule.arguments:
+            url = url.replace(f"<{name}>", str(values[name]))
+            url = re.sub(rf"<[a-z]+:{name}>", str(values[name]), url)
+        with client.application.app_context():
+            response = client.open(url, method=method, data={"x": "1"})
+        if not 400 <= response.status_code < 500:
+            failures.append(f"{method} {url}: {response.status_code}")
+        kind = rule.endpoint.split(".")[0]
+        kind = {"api": "api", "admin": "admin"}.get(kind, "public")
+        failures += [f"{method} {url}: {p}" for p in header_problems(response, kind, [])]
+    assert not failures, f"{len(failures)} problems in {len(rules)} routes:\n" + "\n".join(failures)

@@ -50,7 +50,8 @@ def _answer(kind: str, token: str):
         "X-Robots-Tag": "noindex",
     }
     if _not_modified(feed):
-        return current_app.response_class(status=304, headers=headers)
+        # Still a calendar: a 304 refreshes the stored headers, so it gets the calendar's policy.
+        return current_app.response_class(status=304, headers=headers, mimetype="text/calendar")
     response = current_app.response_class(feed.render(), mimetype="text/calendar", headers=headers)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = 'inline; filename="bookings.ics"'
