@@ -9,7 +9,7 @@ request: then the language's default region and clock apply.
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
 from flask import has_request_context, request
 from flask_babel import get_locale
 from markupsafe import Markup, escape
@@ -56,6 +56,11 @@ def local_date(moment: datetime, tz: str) -> str:
 def day_name(day: date) -> str:
     """'Montag, 7. Dezember 2026': a calendar day in full, in the reader's language."""
     return format_date(day, "full", locale=format_locale())
+
+
+def short_day(day: date, with_year: bool = False) -> str:
+    """'Mon 7 Jan' / 'Mon, Jan 7' / 'Mo., 7. Jan.': a compact day in the locale's own order."""
+    return format_skeleton("yMMMEd" if with_year else "MMMEd", day, locale=format_locale())
 
 
 def month_name(first: date) -> str:
@@ -107,6 +112,7 @@ def register_filters(app) -> None:
     app.add_template_filter(local_datetime)
     app.add_template_filter(day_name)
     app.add_template_filter(month_name)
+    app.add_template_filter(short_day)
     app.add_template_filter(tz_label)
     app.add_template_global(weekday_headers)
     app.add_template_global(clock_field)

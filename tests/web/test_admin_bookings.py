@@ -480,8 +480,8 @@ def test_detail_shows_everything(client, team, app):
     response = client.get(f"/admin/bookings/{booking.id}")
     assert response.status_code == 200
     text = response.text
-    assert "Tuesday 8 January 2030, 10:00" in text  # host zone (Berlin)
-    assert "Tuesday 8 January 2030, 04:00" in text  # invitee zone (New York)
+    assert "Tuesday, 8 January 2030, 10:00 (Central European Time (Berlin))" in text  # host zone
+    assert "Tuesday, 8 January 2030, 04:00 (Eastern Time (New York))" in text  # invitee zone
     assert booking.location in text and "Budget approved" in text
     assert "Public booking page" in text
     assert "No outcome recorded yet." in text
@@ -617,7 +617,7 @@ def test_rep_reschedules_with_a_reason(client, team):
     # Free times of the booking's own day, host zone, the booking's own time left out.
     assert 'value="2030-01-08T13:00:00+00:00"' in page.text
     assert 'value="2030-01-08T09:00:00+00:00"' not in page.text
-    assert "14:00 (14:00 Europe/Paris)" in page.text
+    assert "14:00 (14:00 Central European Time (Paris))" in page.text
     token = csrf_from(page.text)
     no_reason = client.post(url, data={"csrf_token": token, "start": TUE_14.isoformat()})
     assert no_reason.status_code == 400 and "Please say why" in no_reason.text

@@ -104,7 +104,7 @@ def test_host_week_shows_bookings_blocks_and_free_time(client, make_user, anna, 
     assert response.status_code == 200
     text = response.text
     assert "Calendar: Anna Rep" in text and 'aria-current="page">Calendar<' in text
-    assert "Mon 07 Jan – Sun 13 Jan 2030" in text
+    assert "Mon 7 Jan – Sun, 13 Jan 2030" in text
     assert "Times are in Europe/Berlin, the host's time zone." in text
     assert f'href="/admin/bookings/{booking.id}"' in text
     assert "10:00–10:30</span> Lena Lead · Intro call" in text
@@ -119,7 +119,7 @@ def test_host_week_shows_bookings_blocks_and_free_time(client, make_user, anna, 
     assert "Nothing this week" not in text
     # The narrow layout lists the same week by day.
     narrow = text.split('class="week-narrow"')[1]
-    assert "Tuesday 08 January" in narrow and "Lena Lead" in narrow
+    assert "Tuesday, 8 January 2030" in narrow and "Lena Lead" in narrow
 
 
 def test_free_times_leave_out_booked_and_blocked_slots(client, make_user, anna, solo):
@@ -127,7 +127,7 @@ def test_free_times_leave_out_booked_and_blocked_slots(client, make_user, anna, 
     add_block(anna, datetime(2030, 1, 8, 12, tzinfo=UTC), datetime(2030, 1, 8, 13, tzinfo=UTC))
     sign_in(client, make_user, role="rep", host=anna)
     narrow = client.get("/admin/calendar?week=2030-01-08").text.split('class="week-narrow"')[1]
-    tuesday = narrow.split("Tuesday 08 January")[1].split("Wednesday")[0]
+    tuesday = narrow.split("Tuesday, 8 January 2030")[1].split("Wednesday")[0]
     free = re.findall(
         r'entry-free" title="Free"><span class="visually-hidden">Free: </span>(\d\d:\d\d)<', tuesday
     )
@@ -138,7 +138,7 @@ def test_free_times_leave_out_booked_and_blocked_slots(client, make_user, anna, 
 def test_any_date_shows_its_week(client, make_user, anna, intro):
     sign_in(client, make_user, role="rep", host=anna)
     text = client.get("/admin/calendar?week=2030-01-17").text
-    assert "Mon 14 Jan – Sun 20 Jan 2030" in text
+    assert "Mon 14 Jan – Sun, 20 Jan 2030" in text
     far = client.get("/admin/calendar?week=2031-06-01").text
     assert "Nothing this week" in far and "weekly hours" in far  # beyond the horizon
 

@@ -150,3 +150,23 @@ def test_times_fragment_is_only_the_month_and_day_part(client, event_type):
     # Computed in the detected zone: 09:00 UTC is 4:00 AM in New York (before opening hours).
     assert 'name="tz" value="America/New_York"' in text
     assert "Tuesday, January 8, 2030" in text
+
+
+def test_api_accepts_a_deprecated_zone_and_stores_its_canonical_name(client, event_type):
+    from sqlalchemy import select
+
+    from scheduling.extensions import db
+    from scheduling.models import Booking
+
+    body = {
+        "event_type": event_type.slug,
+        "start": "2030-01-08T09:00:00+00:00",
+        "name": "Ada",
+        "email": "ada@example.org",
+        "timezone": "US/Eastern",
+    }
+    made = client.post("/api/v1/bookings", json=body)
+    assert made.status_code == 201, made.get_json()
+    assert db.session.scalars(select(Booking)).one().invitee_tz == "America/New_York"
+    refused = client.post("/api/v1/bookings", json={**body, "timezone": "US/Nowhere"})
+    assert refused.status_code == 400 and "timezone" in refused.get_json()["fields"]

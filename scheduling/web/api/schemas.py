@@ -9,6 +9,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
 from scheduling.availability.timezones import is_valid_zone
+from scheduling.availability.zone_names import canonical_zone
 from scheduling.errors import InvalidRequest
 from scheduling.operations.bookings import Invitee
 
@@ -34,7 +35,7 @@ def parse_zone_arg(name: str, value: str | None, fields: dict[str, str]) -> str:
     if not is_valid_zone(value):
         fields[name] = "unknown time zone; use an IANA name such as Europe/Paris"
         return "UTC"
-    return value
+    return canonical_zone(value)  # a deprecated alias (US/Eastern) means its zone
 
 
 def parse_answers_arg(value: str | None, fields: dict[str, str]) -> dict | None:
@@ -113,6 +114,7 @@ def parse_booking_request(body: object) -> BookingRequest:
             fields["email"] = str(exc)
     if "timezone" not in fields and not is_valid_zone(tz):
         fields["timezone"] = "unknown time zone; use an IANA name such as Europe/Paris"
+    tz = canonical_zone(tz)
     answers = body.get("answers")
     if answers is not None and not isinstance(answers, dict):
         fields["answers"] = "must be an object mapping question keys to answers"

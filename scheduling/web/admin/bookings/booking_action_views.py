@@ -39,6 +39,7 @@ from scheduling.web.admin.access import (
 )
 from scheduling.web.admin.blueprint import bp
 from scheduling.web.admin.messages import shown_message
+from scheduling.web.formatting import local_time, tz_label
 from scheduling.web.urls import booking_link
 
 from .booking_forms import (
@@ -156,13 +157,12 @@ def bookings_cancel(booking_id: int):
 
 
 def _slot_choices(slots: list[datetime], tz: str, invitee_tz: str | None) -> list[tuple]:
-    zone = ZoneInfo(tz)
-    other = ZoneInfo(invitee_tz) if invitee_tz and invitee_tz != tz else None
+    other = invitee_tz if invitee_tz and invitee_tz != tz else None
     choices = []
     for slot in slots:
-        label = slot.astimezone(zone).strftime("%H:%M")
+        label = local_time(slot, tz)
         if other is not None:
-            label += " (" + slot.astimezone(other).strftime("%H:%M") + " " + invitee_tz + ")"
+            label += f" ({local_time(slot, other)} {tz_label(other)})"
         choices.append((slot.isoformat(), label))
     return choices
 
