@@ -56,6 +56,8 @@ class ConsentRecord(db.Model):
     purposes: Mapped[list] = mapped_column(JSON, default=list)
     decision: Mapped[str] = mapped_column(String(10))
     source: Mapped[str] = mapped_column(String(20))
+    # When the retention pass erased its personal data (operations/retention.py); None: kept.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AbTest(db.Model):
