@@ -4,7 +4,7 @@ import click
 from flask import current_app
 
 from scheduling import clock
-from scheduling.delivery.worker import mail_folder
+from scheduling.delivery.mail import mail_folder
 from scheduling.extensions import db
 from scheduling.models import Organisation
 from scheduling.operations.retention import count_due, run_retention_fully
@@ -40,10 +40,12 @@ def register_retention_command(group) -> None:
         app = current_app._get_current_object()
         now = clock.utcnow()
         if dry_run:
-            counts = count_due(now, mail_folder(app))
+            counts = count_due(now, mail_folder(app.instance_path))
             click.echo("The next run would erase:")
         else:
-            counts = run_retention_fully(now, int(app.config["RETENTION_BATCH"]), mail_folder(app))
+            counts = run_retention_fully(
+                now, int(app.config["RETENTION_BATCH"]), mail_folder(app.instance_path)
+            )
             db.session.commit()
             click.echo("Erased:")
         for line in _lines(counts):

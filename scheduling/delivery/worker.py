@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
@@ -34,6 +33,7 @@ from scheduling.operations import outbox
 from scheduling.operations.health import record_heartbeat, serving_problems
 
 from .backoff import backoff_seconds
+from .mail import mail_folder
 
 log = logging.getLogger(__name__)
 
@@ -325,16 +325,11 @@ def _purge_rate_limits(now: datetime) -> None:
     purge_rate_limit_counters(now)
 
 
-def mail_folder(app) -> Path:
-    """Where the no-MAIL_HOST mode writes .eml files (delivery/mail.py)."""
-    return Path(app.instance_path) / "mail"
-
-
 def _retention(now: datetime) -> None:
     from scheduling.operations.retention import run_retention
 
     app = current_app._get_current_object()
-    run_retention(now, int(app.config["RETENTION_BATCH"]), mail_folder(app))
+    run_retention(now, int(app.config["RETENTION_BATCH"]), mail_folder(app.instance_path))
 
 
 def register_defaults() -> None:
