@@ -377,3 +377,20 @@ def test_cli_dry_run_then_run(app, runner, world):
     db.session.expire_all()
     assert count_due(FROZEN_NOW, world.mail_dir).total == 0
     assert world.old_booking.invitee_name == "erased"
+
+
+def test_the_worker_runs_the_pass_once_per_interval(app, world, moving_clock):
+    worker = Worker(app, worker_id="hourly")
+    worker.run_periodic()
+    assert world.old_booking.erased_at is not None
+    # Thirty days on, the young booking is due too, but the pass waits for its interval.
+    moving_clock.now = FROZEN_NOW + timedelta(days=30)
+    young = db.session.get(Booking, world.young_booking.id)
+    worker.last_run["retention"] = moving_clock.now - timedelta(minutes=59)
+    worker.run_periodic()
+    db.session.expire_all()
+    assert young.erased_at is None
+    worker.last_run["retention"] = moving_clock.now - timedelta(minutes=61)
+    worker.run_periodic()
+    db.session.expire_all()
+    assert young.erased_at == FROZEN_NOW + timedelta(days=30)
