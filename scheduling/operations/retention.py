@@ -163,11 +163,16 @@ def _old_mail_files(mail_dir: Path | None, before: datetime) -> list[Path]:
     return sorted(p for p in mail_dir.glob("*.eml") if p.is_file() and _written_at(p) < before)
 
 
-def count_due(now: datetime, mail_dir: Path | None = None) -> RetentionCounts:
-    """What a full retention run at `now` would erase (the dry run)."""
+def count_due(
+    now: datetime, mail_dir: Path | None = None, organisation_id: int | None = None
+) -> RetentionCounts:
+    """What a full retention run at `now` would erase (the dry run); one organisation's rows
+    only when `organisation_id` is given (the installation-wide counts always)."""
     counts = RetentionCounts()
     organisations = _organisations()
     for org in organisations:
+        if organisation_id is not None and org.id != organisation_id:
+            continue
         due = _due(org.id, cutoffs(org.retention_periods, now))
         counts.per_organisation[org.id] = {
             kind: db.session.scalar(select(func.count()).select_from(model).where(*conditions))

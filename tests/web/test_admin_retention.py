@@ -111,3 +111,17 @@ def test_dry_run_counts_follow_the_settings(
     post_form(client, URL, _all(bookings_amount="12", bookings_unit="m"))
     assert "1 bookings" in html.unescape(client.get(URL).text)
     assert db.session.scalar(select(Booking.erased_at)) is None  # a dry run erases nothing
+
+
+def test_dry_run_shows_only_the_admins_organisation(
+    client, login_as, make_org, make_host, make_event_type, frozen_now
+):
+    from tests.integration.test_retention import _booking
+
+    admin = login_as("admin")
+    other = make_event_type(hosts=[make_host(org=make_org(name="Other Org"))])
+    _booking(other, FROZEN_NOW - timedelta(days=4 * 365))
+    db.session.commit()
+    page = html.unescape(client.get(URL).text)
+    assert "0 bookings" in page and "Other Org" not in page
+    assert admin.organisation.name != "Other Org"

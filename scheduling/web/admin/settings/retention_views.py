@@ -26,7 +26,9 @@ def _filled_form(admin: User) -> RetentionForm:
 
 
 def _page(admin: User, form: RetentionForm, status: int = 200):
-    counts = count_due(clock.utcnow(), mail_folder(current_app.instance_path))
+    counts = count_due(
+        clock.utcnow(), mail_folder(current_app.instance_path), admin.organisation_id
+    )
     return render_template(
         "admin/settings/retention.html",
         form=form,
