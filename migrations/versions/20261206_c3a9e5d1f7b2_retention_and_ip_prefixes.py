@@ -32,7 +32,14 @@ def _prefix(address):
     return str(ipaddress.ip_network(f"{ip}/{24 if ip.version == 4 else 48}", strict=False))
 
 
-ERASABLE = ("bookings", "leads", "outbox_messages", "webhook_deliveries", "consent_records")
+ERASABLE = (
+    "bookings",
+    "leads",
+    "outbox_messages",
+    "webhook_deliveries",
+    "consent_records",
+    "widget_views",
+)
 
 
 def upgrade():

@@ -16,6 +16,7 @@ LABELS = {
     "consent_log": "consent log entries",
     "outbox_messages": "outbox messages",
     "webhook_deliveries": "webhook delivery records",
+    "widget_views": "widget views",
     "login_attempts": "login attempts",
     "mail_files": "mail files",
 }

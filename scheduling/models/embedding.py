@@ -124,6 +124,8 @@ class WidgetView(db.Model):
     viewed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     first_touch: Mapped[dict | None] = mapped_column(JSON)
     last_touch: Mapped[dict | None] = mapped_column(JSON)
+    # When the retention pass erased its personal data (operations/retention.py); None: kept.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class WidgetAttribution(db.Model):

@@ -27,6 +27,7 @@ from scheduling.models import (
     WebhookDelivery,
     WebhookSubscription,
     WidgetAttribution,
+    WidgetView,
 )
 from scheduling.security.retention_periods import cutoffs, periods_from, scrub_touch, strictest
 
@@ -45,6 +46,7 @@ ORG_KINDS = (
     "consent_log",
     "outbox_messages",
     "webhook_deliveries",
+    "widget_views",
 )
 INSTALLATION_KINDS = ("login_attempts", "mail_files")
 
@@ -130,6 +132,16 @@ def _due(organisation_id: int, cut: dict[str, datetime]) -> dict:
                 ),
                 WebhookDelivery.erased_at.is_(None),
                 WebhookDelivery.created_at < cut["delivery_logs"],
+            ),
+        ),
+        # Views of visitors who may never have left a lead: kept like unbooked leads.
+        "widget_views": (
+            WidgetView,
+            WidgetView.viewed_at,
+            (
+                WidgetView.organisation_id == organisation_id,
+                WidgetView.erased_at.is_(None),
+                WidgetView.viewed_at < cut["leads_unbooked"],
             ),
         ),
     }
@@ -259,6 +271,12 @@ def _erase_delivery(delivery: WebhookDelivery, now: datetime) -> None:
     delivery.erased_at = now
 
 
+def _erase_view(view: WidgetView, now: datetime) -> None:
+    view.first_touch = scrub_touch(view.first_touch)
+    view.last_touch = scrub_touch(view.last_touch)
+    view.erased_at = now
+
+
 ERASERS = {
     "bookings": _erase_booking,
     "leads_unbooked": _erase_lead,
@@ -266,6 +284,7 @@ ERASERS = {
     "consent_log": _erase_consent,
     "outbox_messages": _erase_outbox,
     "webhook_deliveries": _erase_delivery,
+    "widget_views": _erase_view,
 }
 
 

@@ -28,6 +28,7 @@ from scheduling.models import (
     WebhookDelivery,
     WebhookSubscription,
     WidgetAttribution,
+    WidgetView,
 )
 from scheduling.operations.retention import count_due
 from tests.conftest import FROZEN_NOW, login
@@ -131,7 +132,7 @@ def world(app, make_event_type, tmp_path, monkeypatch, frozen_now) -> World:
     young_lead = _lead(event_type, form, "qualified", now - 360 * DAY)
     old_disqualified = _lead(event_type, form, "disqualified", now - 190 * DAY)
     young_disqualified = _lead(event_type, form, "disqualified", now - 170 * DAY)
-    touch = {"utm_source": "news", "utm_term": "ines", "gclid": "abc123", "at": "2026-01-01"}
+    touch = touch_kept()
     for condition in ({"booking_id": old_booking.id}, {"lead_id": old_lead.id}):
         db.session.add(
             WidgetAttribution(
@@ -141,6 +142,17 @@ def world(app, make_event_type, tmp_path, monkeypatch, frozen_now) -> World:
                 last_touch=touch,
                 created_at=now,
                 **condition,
+            )
+        )
+
+    for age in (370, 360):  # views are kept like leads that never booked (12 months)
+        db.session.add(
+            WidgetView(
+                organisation_id=org.id,
+                event_type_id=event_type.id,
+                viewed_at=now - age * DAY,
+                first_touch=touch,
+                last_touch=touch,
             )
         )
 
@@ -257,7 +269,12 @@ EXPECTED_ORG = {
     "consent_log": 1,
     "outbox_messages": 1,
     "webhook_deliveries": 1,
+    "widget_views": 1,
 }
+
+
+def touch_kept() -> dict:
+    return {"utm_source": "news", "utm_term": "ines", "gclid": "abc123", "at": "2026-01-01"}
 
 
 def _run_worker_pass(app):
@@ -304,6 +321,10 @@ def test_a_worker_pass_erases_old_personal_data_and_keeps_young(app, world):
             "gclid": "erased",
             "at": "2026-01-01",
         }
+    views = db.session.scalars(select(WidgetView).order_by(WidgetView.viewed_at)).all()
+    assert views[0].first_touch == {"utm_source": "news", "gclid": "erased", "at": "2026-01-01"}
+    assert views[0].erased_at == FROZEN_NOW
+    assert views[1].first_touch == touch_kept() and views[1].erased_at is None
     assert world.old_consent.erased_at == FROZEN_NOW and world.young_consent.erased_at is None
     assert world.old_message.payload == {} and world.old_message.last_error == ""
     assert (
