@@ -81,6 +81,10 @@ class Defaults:
     WEBHOOK_ALLOW_PRIVATE = False
     # How long the previous secret keeps signing after a rotation (hours).
     WEBHOOK_ROTATION_HOURS = 24
+    # Retention pass (operations/retention.py): how often the worker runs it (seconds) and at
+    # most how many rows of each kind one pass erases; the periods are per organisation.
+    RETENTION_INTERVAL_SECONDS = 3600
+    RETENTION_BATCH = 200
     # A qualified lead with no booking after this many minutes is reported as abandoned.
     LEAD_ABANDONED_MINUTES = 60
     # Rate limits per client address, counted in the database (COUNT/PERIOD, units s m h d, or

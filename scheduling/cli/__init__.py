@@ -34,6 +34,9 @@ def register_cli(app) -> None:
 
     register_setup_commands(group)
     register_backup_commands(group)
+    from .retention import register_retention_command
+
+    register_retention_command(group)
 
     @group.command("demo")
     def demo():

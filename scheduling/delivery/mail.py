@@ -23,10 +23,15 @@ class MailError(Exception):
         self.permanent = permanent
 
 
+def mail_folder(instance_path: str) -> Path:
+    """Where the no-MAIL_HOST mode writes .eml files (the retention pass deletes old ones)."""
+    return Path(instance_path) / "mail"
+
+
 def send(config, instance_path: str, message: EmailMessage, file_name: str) -> str:
     """Deliver the message; return where it went."""
     if not config.get("MAIL_HOST"):
-        return write_file(Path(instance_path) / "mail", message, file_name)
+        return write_file(mail_folder(instance_path), message, file_name)
     return send_smtp(config, message)
 
 

@@ -33,6 +33,7 @@ from scheduling.operations import outbox
 from scheduling.operations.health import record_heartbeat, serving_problems
 
 from .backoff import backoff_seconds
+from .mail import mail_folder
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,8 @@ HANDLERS: dict[str, Callable[[OutboxMessage], str | None]] = {}
 @dataclass
 class Periodic:
     fn: Callable[[datetime], object]
-    every_seconds: float
+    # Seconds, or a function of the app's config giving them (a setting read at run time).
+    every_seconds: float | Callable[[dict], float]
 
 
 PERIODIC: dict[str, Periodic] = {}
@@ -64,7 +66,9 @@ def register_handler(kind: str, fn: Callable[[OutboxMessage], str | None]) -> No
     HANDLERS[kind] = fn
 
 
-def register_periodic(name: str, fn: Callable[[datetime], object], every_seconds: float) -> None:
+def register_periodic(
+    name: str, fn: Callable[[datetime], object], every_seconds: float | Callable[[dict], float]
+) -> None:
     """Run fn(now) every `every_seconds` in each worker (fn must be safe to run concurrently)."""
     PERIODIC[name] = Periodic(fn, every_seconds)
 
@@ -90,7 +94,9 @@ class Worker:
         for name, task in list(PERIODIC.items()):
             now = clock.utcnow()
             last = self.last_run.get(name)
-            if last is not None and (now - last).total_seconds() < task.every_seconds:
+            every = task.every_seconds
+            every = every(self.config) if callable(every) else every
+            if last is not None and (now - last).total_seconds() < every:
                 continue
             self.last_run[name] = now
             try:
@@ -319,6 +325,13 @@ def _purge_rate_limits(now: datetime) -> None:
     purge_rate_limit_counters(now)
 
 
+def _retention(now: datetime) -> None:
+    from scheduling.operations.retention import run_retention
+
+    app = current_app._get_current_object()
+    run_retention(now, int(app.config["RETENTION_BATCH"]), mail_folder(app.instance_path))
+
+
 def register_defaults() -> None:
     from .caldav import KIND as CALDAV
     from .caldav import deliver_caldav
@@ -331,6 +344,9 @@ def register_defaults() -> None:
     register_periodic("lead.abandoned", _abandoned_leads, 60)
     register_periodic("calendar.refresh", _refresh_calendars, 60)
     register_periodic("rate_limits.purge", _purge_rate_limits, 300)
+    register_periodic(
+        "retention", _retention, lambda config: float(config["RETENTION_INTERVAL_SECONDS"])
+    )
 
 
 register_defaults()

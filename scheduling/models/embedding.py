@@ -60,6 +60,8 @@ class ConsentRecord(db.Model):
     purposes: Mapped[list] = mapped_column(JSON, default=list)
     decision: Mapped[str] = mapped_column(String(10))
     source: Mapped[str] = mapped_column(String(20))
+    # When the retention pass erased its personal data (operations/retention.py); None: kept.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AbTest(db.Model):
@@ -126,6 +128,8 @@ class WidgetView(db.Model):
     viewed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     first_touch: Mapped[dict | None] = mapped_column(JSON)
     last_touch: Mapped[dict | None] = mapped_column(JSON)
+    # When the retention pass erased its personal data (operations/retention.py); None: kept.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class WidgetAttribution(db.Model):

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, UniqueConstraint, false
+from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduling.extensions import db
@@ -24,6 +24,9 @@ class Organisation(db.Model):
     tz: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     # Subscription feeds show only "Busy" blocks: no names, answers or links leave the app.
     feed_busy_only: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # How long personal data is kept, per kind ({"bookings": "36m", ...}; see
+    # security/retention_periods.py); None or a missing kind: the documented default.
+    retention_periods: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     hosts: Mapped[list["Host"]] = relationship(  # noqa: F821

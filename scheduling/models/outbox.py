@@ -50,6 +50,8 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the retention pass erased its personal data (operations/retention.py); None: kept.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class EventTypeNotification(db.Model):

@@ -238,6 +238,8 @@ class Lead(db.Model):
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When the retention pass erased its personal data (operations/retention.py); None: kept.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     event_type: Mapped[EventType] = relationship()
     routing_form: Mapped[RoutingForm | None] = relationship()

@@ -73,5 +73,7 @@ class WebhookDelivery(db.Model):
     duration_ms: Mapped[int] = mapped_column(default=0)
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When the retention pass erased its personal data (operations/retention.py); None: kept.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     subscription: Mapped[WebhookSubscription] = relationship(back_populates="deliveries")

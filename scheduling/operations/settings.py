@@ -1,4 +1,4 @@
-"""Organisation settings (name, Jitsi, currency) and the list of lost reasons."""
+"""Organisation settings (name, Jitsi, currency, retention periods) and the lost reasons."""
 
 import re
 from datetime import datetime
@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from scheduling.errors import InvalidRequest
 from scheduling.extensions import db
 from scheduling.models import LostReason, Organisation, User
+from scheduling.security.retention_periods import KINDS as RETENTION_KINDS
+from scheduling.security.retention_periods import Period, periods_from
 
 from .audit import diff, record
 from .outcomes import is_currency
@@ -246,3 +248,33 @@ def reorder_lost_reasons(
     if moves:
         _record_order(organisation_id, actor, now, moves)
     return moves
+
+
+def update_retention_periods(
+    organisation: Organisation, periods: dict[str, Period], actor: User, now: datetime
+) -> dict:
+    """Save how long each kind of personal data is kept; return {kind: [old, new]}."""
+    if set(periods) != set(RETENTION_KINDS):
+        raise InvalidRequest("Give a period for every kind of data.", {"periods": "missing"})
+    current = periods_from(organisation.retention_periods)
+    changes = {
+        kind: [str(current[kind]), str(periods[kind])]
+        for kind in RETENTION_KINDS
+        if current[kind] != periods[kind]
+    }
+    stored = {kind: str(periods[kind]) for kind in RETENTION_KINDS}
+    if changes or organisation.retention_periods != stored:
+        organisation.retention_periods = stored
+        db.session.flush()
+    if changes:
+        record(
+            organisation.id,
+            actor,
+            "settings.retention",
+            "organisation",
+            organisation.id,
+            "Retention periods changed",
+            now,
+            changes,
+        )
+    return changes

@@ -13,6 +13,7 @@ from scheduling import clock
 from scheduling.errors import N_, RateLimited
 from scheduling.extensions import db
 from scheduling.operations.rate_limits import hit
+from scheduling.security.addresses import truncate_address
 from scheduling.security.rate_windows import Limit, parse_limit
 
 from .errors import error_response, wants_json
@@ -65,7 +66,8 @@ def load_limits(config) -> dict[str, Limit]:
 
 
 def client_address() -> str:
-    return (request.remote_addr or "unknown")[:64]
+    """The client's network prefix (IPv4 /24, IPv6 /48): a full IP address is never stored."""
+    return truncate_address(request.remote_addr)
 
 
 def _limit_request():

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from scheduling.errors import NotFound, PermissionDenied
 from scheduling.extensions import db
 from scheduling.models import Booking, BusyBlock, EventType, Host, User
+from scheduling.security.addresses import truncate_address
 
 SESSION_USER = "uid"
 SESSION_VERSION = "sv"
@@ -136,7 +137,8 @@ def get_user(user: User, user_id: int) -> User:
 
 
 def client_address() -> str:
-    return (request.remote_addr or "unknown")[:64]
+    """The client's network prefix (IPv4 /24, IPv6 /48): a full IP address is never stored."""
+    return truncate_address(request.remote_addr)
 
 
 def secret_key() -> str:
