@@ -1,7 +1,7 @@
 """Retention periods, erased_at marks; login attempts keep only the network prefix
 
 Revision ID: c3a9e5d1f7b2
-Revises: b7d4e1f9a2c6
+Revises: a7c3e9d1f5b2
 Create Date: 2026-12-06 02:50:00.000000
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "c3a9e5d1f7b2"
-down_revision = "b7d4e1f9a2c6"
+down_revision = "a7c3e9d1f5b2"
 branch_labels = None
 depends_on = None
 
