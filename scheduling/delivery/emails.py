@@ -113,6 +113,10 @@ def _build_email(message: OutboxMessage, booking: Booking, now: datetime) -> Ema
         raise Skip("the booking was moved or cancelled")
     if template == "booking.reminder" and booking.start_at <= now:
         raise Skip("the meeting has started (the worker was down at the reminder's time)")
+    if template == "booking.no_show" and (
+        booking.outcome is None or booking.outcome.status != "no_show"
+    ):
+        raise Skip("the no-show was taken back")
     to_invitee = payload["recipient"] == "invitee"
     tz = booking.invitee_tz if to_invitee else booking.host.tz
     other = booking.host.name if to_invitee else booking.invitee_name

@@ -24,6 +24,8 @@ class Organisation(db.Model):
     tz: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     # Subscription feeds show only "Busy" blocks: no names, answers or links leave the app.
     feed_busy_only: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Minutes between marking a no-show and the "We missed you" email: time to undo a misclick.
+    no_show_delay_minutes: Mapped[int] = mapped_column(default=15, server_default="15")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     hosts: Mapped[list["Host"]] = relationship(  # noqa: F821

@@ -11,7 +11,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from scheduling.extensions import db
-from scheduling.models import Booking, EventTypeNotification, Lead, WebhookSubscription
+from scheduling.models import (
+    Booking,
+    EventTypeNotification,
+    Lead,
+    OutboxMessage,
+    WebhookSubscription,
+)
 
 from . import outbox
 from .caldav_writeback import enqueue_writeback
@@ -157,8 +163,15 @@ def booking_cancelled(booking: Booking, now: datetime) -> None:
     )
 
 
+NO_SHOW = "booking.no_show"
+
+
 def outcome_recorded(booking: Booking, now: datetime) -> None:
-    """booking.outcome_recorded; a no-show gets the follow-up email once, if switched on."""
+    """booking.outcome_recorded; a no-show gets the follow-up email once, if switched on.
+
+    The email waits the organisation's no-show delay, so an undo (or another outcome) in that
+    time drops it before it leaves.
+    """
     emit(
         booking.organisation_id,
         "booking.outcome_recorded",
@@ -167,24 +180,47 @@ def outcome_recorded(booking: Booking, now: datetime) -> None:
         booking_id=booking.id,
     )
     outcome = booking.outcome
+    if outcome is None or outcome.status != "no_show":
+        outbox.drop_pending(booking.id, NO_SHOW, now)
+        return
     _, follow_up = notification_settings(booking.event_type_id)
-    if follow_up and outcome is not None and outcome.status == "no_show":
-        key = f"email:booking.no_show:{booking.uid}"
-        payload = {
-            "template": "booking.no_show",
-            "recipient": "invitee",
-            "booking_id": booking.id,
-            "sequence": booking.sequence,
-        }
-        outbox.enqueue_once(
-            booking.organisation_id,
-            "email",
-            "booking.no_show",
-            payload,
-            key,
-            now,
-            booking_id=booking.id,
+    if not follow_up or _no_show_email_kept(booking.id):
+        return
+    delay = timedelta(minutes=booking.organisation.no_show_delay_minutes)
+    payload = {
+        "template": NO_SHOW,
+        "recipient": "invitee",
+        "booking_id": booking.id,
+        "sequence": booking.sequence,
+    }
+    # An undone no-show's message stays as "dropped"; a new marking needs a key of its own.
+    key = f"email:{NO_SHOW}:{booking.uid}:{outbox.new_event_id()}"
+    outbox.enqueue_once(
+        booking.organisation_id,
+        "email",
+        NO_SHOW,
+        payload,
+        key,
+        now,
+        due_at=now + delay,
+        booking_id=booking.id,
+    )
+
+
+def _no_show_email_kept(booking_id: int) -> bool:
+    """True when a no-show email for the booking is waiting, being sent or sent: once only."""
+    return (
+        db.session.scalar(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.booking_id == booking_id,
+                OutboxMessage.topic == NO_SHOW,
+                OutboxMessage.status != "dropped",
+            )
+            .limit(1)
         )
+        is not None
+    )
 
 
 def lead_submitted(lead: Lead, now: datetime) -> None:

@@ -279,6 +279,9 @@ def test_no_show_follow_up_once_when_switched_on(
     db.session.commit()
     smtp_server.received.clear()
     run_worker(app)
+    assert smtp_server.to("ada@example.org") == []  # the no-show email waits 15 minutes
+    moving_clock.now += timedelta(minutes=15)
+    run_worker(app)
     (sent,) = smtp_server.received  # late reminders (the meeting has started) are dropped
     assert {m.status for m in rows(topic="booking.reminder")} == {"dropped"}
     message = sent.message
