@@ -23,6 +23,7 @@ from scheduling.ical import CalendarEvent, Person, render_calendar
 from scheduling.models import Booking, OutboxMessage
 from scheduling.operations.outbox import message_id_header
 from scheduling.operations.payloads import iso
+from scheduling.web.outcome_tokens import LINK_OUTCOMES, outcome_link
 from scheduling.web.urls import booking_link
 
 from .mail import send
@@ -34,6 +35,7 @@ SUBJECTS = {
     "booking.cancelled": N_("Cancelled: %(title)s with %(other)s on %(when)s"),
     "booking.reminder": N_("Reminder: %(title)s with %(other)s on %(when)s"),
     "booking.no_show": N_("We missed you: %(title)s with %(other)s"),
+    "booking.after_meeting": N_("How did it go? %(title)s with %(other)s on %(when)s"),
 }
 ICS_SUMMARY = N_("%(title)s: %(invitee)s and %(host)s")
 # (invitee METHOD, host METHOD) of the attached calendar file; None attaches nothing.
@@ -113,6 +115,12 @@ def _build_email(message: OutboxMessage, booking: Booking, now: datetime) -> Ema
         raise Skip("the booking was moved or cancelled")
     if template == "booking.reminder" and booking.start_at <= now:
         raise Skip("the meeting has started (the worker was down at the reminder's time)")
+    if template == "booking.after_meeting" and (
+        booking.status != "confirmed" or iso(booking.end_at) != payload.get("end")
+    ):
+        raise Skip("the booking was moved or cancelled")
+    if template == "booking.after_meeting" and booking.outcome is not None:
+        raise Skip("the outcome is recorded already")
     if template == "booking.no_show" and (
         booking.outcome is None or booking.outcome.status != "no_show"
     ):
@@ -139,6 +147,10 @@ def _build_email(message: OutboxMessage, booking: Booking, now: datetime) -> Ema
         context["admin_link"] = mail_link(
             _external(url_for("admin.bookings_detail", booking_id=booking.id))
         )
+    if not to_invitee and template in ("booking.confirmation", "booking.after_meeting"):
+        context["outcome_links"] = {
+            status: mail_link(outcome_link(booking, status)) for status in LINK_OUTCOMES
+        }
     if template == "booking.no_show":
         context["book_again"] = mail_link(
             _external(url_for("public.book", slug=booking.event_type.slug)),

@@ -26,6 +26,7 @@ from .payloads import booking_json, iso, lead_json
 DEFAULT_REMINDER_MINUTES = (1440, 60)
 API_VERSION = "2026-11-29"
 REMINDER = "booking.reminder"
+AFTER_MEETING = "booking.after_meeting"
 
 
 def notification_settings(event_type_id: int) -> tuple[list[int], bool]:
@@ -88,6 +89,27 @@ def _schedule_reminders(booking: Booking, now: datetime) -> None:
         )
 
 
+def _schedule_after_meeting(booking: Booking, now: datetime) -> None:
+    """The host's "how did it go?" email with one-click outcome links, due at the meeting's end."""
+    payload = {
+        "template": AFTER_MEETING,
+        "recipient": "host",
+        "booking_id": booking.id,
+        "sequence": booking.sequence,
+        "end": iso(booking.end_at),
+    }
+    outbox.enqueue(
+        booking.organisation_id,
+        "email",
+        AFTER_MEETING,
+        payload,
+        f"email:{AFTER_MEETING}:{booking.uid}:{booking.sequence}",
+        now,
+        due_at=max(booking.end_at, now),
+        booking_id=booking.id,
+    )
+
+
 def emit(organisation_id: int, event_type: str, data: dict, now: datetime, **kw) -> str:
     """One webhook message per active subscription to this event; returns the event id."""
     event_id = kw.pop("event_id", None) or outbox.new_event_id()
@@ -125,6 +147,7 @@ def booking_created(booking: Booking, now: datetime) -> None:
     enqueue_writeback(booking, now)
     _confirmations(booking, "booking.confirmation", now)
     _schedule_reminders(booking, now)
+    _schedule_after_meeting(booking, now)
     emit(
         booking.organisation_id,
         "booking.created",
@@ -137,9 +160,11 @@ def booking_created(booking: Booking, now: datetime) -> None:
 def booking_rescheduled(old: Booking, new: Booking, now: datetime) -> None:
     """Reminders move to the new time; notices carry the same UID with a higher SEQUENCE."""
     outbox.drop_pending(old.id, REMINDER, now)
+    outbox.drop_pending(old.id, AFTER_MEETING, now)
     enqueue_writeback(new, now)
     _confirmations(new, "booking.rescheduled", now)
     _schedule_reminders(new, now)
+    _schedule_after_meeting(new, now)
     emit(
         new.organisation_id,
         "booking.rescheduled",
@@ -152,6 +177,7 @@ def booking_rescheduled(old: Booking, new: Booking, now: datetime) -> None:
 def booking_cancelled(booking: Booking, now: datetime) -> None:
     """Reminders are dropped; notices carry METHOD:CANCEL."""
     outbox.drop_pending(booking.id, REMINDER, now)
+    outbox.drop_pending(booking.id, AFTER_MEETING, now)
     enqueue_writeback(booking, now)
     _confirmations(booking, "booking.cancelled", now)
     emit(
