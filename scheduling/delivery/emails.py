@@ -23,7 +23,7 @@ from scheduling.ical import CalendarEvent, Person, render_calendar
 from scheduling.models import Booking, OutboxMessage
 from scheduling.operations.outbox import message_id_header
 from scheduling.operations.payloads import iso
-from scheduling.web.outcome_tokens import LINK_OUTCOMES, outcome_link
+from scheduling.web.outcome_tokens import LINK_OUTCOMES, make_rebook_token, outcome_link
 from scheduling.web.urls import booking_link
 
 from .mail import send
@@ -152,10 +152,11 @@ def _build_email(message: OutboxMessage, booking: Booking, now: datetime) -> Ema
             status: mail_link(outcome_link(booking, status)) for status in LINK_OUTCOMES
         }
     if template == "booking.no_show":
-        context["book_again"] = mail_link(
-            _external(url_for("public.book", slug=booking.event_type.slug)),
-            lang=booking.invitee_locale,
+        # The signed `rebook` value brings back the visitor's answers and contact details.
+        again = url_for(
+            "public.book", slug=booking.event_type.slug, rebook=make_rebook_token(booking)
         )
+        context["book_again"] = mail_link(_external(again), lang=booking.invitee_locale)
     name = template.removeprefix("booking.")
     email = EmailMessage()
     email["Subject"] = gettext(

@@ -1,7 +1,9 @@
-"""Signed one-click outcome links for a booking's host ("held" / "no-show" from an email).
+"""Signed links that follow a call: the host's one-click outcome ("held" / "no-show") and the
+no-show's "book again", which brings back the visitor's answers.
 
-A link names the booking, its host and the outcome, and expires (OUTCOME_LINK_MAX_AGE); a
-booking handed to another host no longer accepts the first host's links.
+An outcome link names the booking, its host and the outcome, and expires (OUTCOME_LINK_MAX_AGE);
+a booking handed to another host no longer accepts the first host's links. A rebook link names
+the booking only; it just prefills the booking questions, so it carries no other authority.
 """
 
 from flask import current_app, url_for
@@ -52,3 +54,26 @@ def read_outcome_token(token: str) -> tuple[int, int, str]:
     ):
         raise InvalidRequest(N_("This link is not valid."))
     return claims["b"], claims["h"], claims["s"]
+
+
+def _rebook_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="rebook-link-v1")
+
+
+def make_rebook_token(booking: Booking) -> str:
+    """The `rebook` value of a no-show's "book again" link."""
+    return _rebook_serializer().dumps({"b": booking.id})
+
+
+def read_rebook_token(token: str | None) -> int | None:
+    """The booking id of a valid, fresh rebook token; None for anything else."""
+    if not token:
+        return None
+    try:
+        claims = _rebook_serializer().loads(
+            token, max_age=current_app.config["OUTCOME_LINK_MAX_AGE"]
+        )
+    except BadSignature:
+        return None
+    booking_id = claims.get("b") if isinstance(claims, dict) else None
+    return booking_id if isinstance(booking_id, int) else None

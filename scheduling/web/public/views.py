@@ -45,6 +45,7 @@ from scheduling.web.urls import booking_link
 from .calendar import build_calendar, parse_tz
 from .embed_mode import install_embed_mode, note_result, ordered_questions, signal
 from .forms import BookingForm, CancelForm, RescheduleForm
+from .rebook import rebook_prefill
 
 bp = Blueprint("public", __name__)
 
@@ -172,8 +173,9 @@ def _route(event_type: EventType, lead_uid: str | None) -> tuple[Lead | None, li
 def book(slug: str):
     event_type = get_event_type(slug)
     lead_uid = request.args.get("lead") or None
+    answers, rebook_visitor = rebook_prefill(event_type, request.args.get("rebook"))
     if event_type.routing_form is not None and lead_uid is None:
-        return _questions_page(event_type, {}, {})
+        return _questions_page(event_type, answers, {})
     lead, host_ids = _route(event_type, lead_uid)
     if lead is not None:
         signal("qualified", lead.uid, lead=lead.uid)
@@ -187,7 +189,7 @@ def book(slug: str):
         host_ids=host_ids,
     )
     args = {"slug": slug, "lead": lead.uid} if lead else {"slug": slug}
-    visitor = request.args.get("visitor")
+    visitor = request.args.get("visitor") or rebook_visitor
     if read_visitor_token(visitor):
         args["visitor"] = visitor  # carried to the next form, which it prefills
     return render_template(
