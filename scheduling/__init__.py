@@ -66,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .web.feeds.views import bp as feeds_bp
     from .web.health import bp as health_bp
     from .web.i18n import install as install_i18n
+    from .web.outcome_links import bp as outcome_links_bp
     from .web.public.views import bp as public_bp
 
     install_i18n(app)
@@ -80,6 +81,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(embed_bp)
     csrf.exempt(health_bp)  # GET only, no cookies
     app.register_blueprint(health_bp)
+    csrf.exempt(outcome_links_bp)  # no cookies: the signed link, plus same-origin checks
+    app.register_blueprint(outcome_links_bp)
 
     from .web.formatting import register_filters
     from .web.security import add_security_headers

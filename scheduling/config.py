@@ -20,6 +20,8 @@ class Defaults:
     JITSI_BASE_URL = "https://meet.jit.si.invalid"
     # How long a public booking form stays valid after the page was rendered.
     FORM_TOKEN_MAX_AGE = 2 * 60 * 60
+    # How long a host's one-click "held / no-show" link from an email works.
+    OUTCOME_LINK_MAX_AGE = 30 * 24 * 60 * 60
     # Longest range the slots API answers in one request.
     MAX_RANGE_DAYS = 62
     BABEL_DEFAULT_LOCALE = "en"

@@ -23,6 +23,7 @@ from scheduling.models import Booking, OutboxMessage
 from scheduling.operations.outbox import message_id_header
 from scheduling.operations.payloads import iso
 from scheduling.web.formatting import local_datetime
+from scheduling.web.outcome_tokens import LINK_OUTCOMES, make_rebook_token, outcome_link
 from scheduling.web.urls import booking_link
 
 from .mail import send
@@ -34,6 +35,7 @@ SUBJECTS = {
     "booking.cancelled": N_("Cancelled: %(title)s with %(other)s on %(when)s"),
     "booking.reminder": N_("Reminder: %(title)s with %(other)s on %(when)s"),
     "booking.no_show": N_("We missed you: %(title)s with %(other)s"),
+    "booking.after_meeting": N_("How did it go? %(title)s with %(other)s on %(when)s"),
 }
 ICS_SUMMARY = N_("%(title)s: %(invitee)s and %(host)s")
 # (invitee METHOD, host METHOD) of the attached calendar file; None attaches nothing.
@@ -127,6 +129,16 @@ def _build_email(message: OutboxMessage, booking: Booking, now: datetime) -> Ema
         raise Skip("the booking was moved or cancelled")
     if template == "booking.reminder" and booking.start_at <= now:
         raise Skip("the meeting has started (the worker was down at the reminder's time)")
+    if template == "booking.after_meeting" and (
+        booking.status != "confirmed" or iso(booking.end_at) != payload.get("end")
+    ):
+        raise Skip("the booking was moved or cancelled")
+    if template == "booking.after_meeting" and booking.outcome is not None:
+        raise Skip("the outcome is recorded already")
+    if template == "booking.no_show" and (
+        booking.outcome is None or booking.outcome.status != "no_show"
+    ):
+        raise Skip("the no-show was taken back")
     to_invitee = payload["recipient"] == "invitee"
     tz = booking.invitee_tz if to_invitee else booking.host.tz
     other = booking.host.name if to_invitee else booking.invitee_name
@@ -153,11 +165,19 @@ def _build_email(message: OutboxMessage, booking: Booking, now: datetime) -> Ema
         context["previous_when"] = local_time(booking.rescheduled_from.start_at, tz)
     if booking.location_kind == "video" and (booking.location or "").startswith("https://"):
         context["join_link"] = booking.location
-    if to_invitee and template in ("booking.no_show", "booking.cancelled"):
-        context["book_again"] = mail_link(
-            _external(url_for("public.book", slug=booking.event_type.slug)),
-            lang=booking.invitee_locale,
+    if not to_invitee and template in ("booking.confirmation", "booking.after_meeting"):
+        context["outcome_links"] = {
+            status: mail_link(outcome_link(booking, status)) for status in LINK_OUTCOMES
+        }
+    if template == "booking.no_show":
+        # The signed `rebook` value brings back the visitor's answers and contact details.
+        again = url_for(
+            "public.book", slug=booking.event_type.slug, rebook=make_rebook_token(booking)
         )
+        context["book_again"] = mail_link(_external(again), lang=booking.invitee_locale)
+    elif to_invitee and template == "booking.cancelled":
+        again = url_for("public.book", slug=booking.event_type.slug)
+        context["book_again"] = mail_link(_external(again), lang=booking.invitee_locale)
     name = template.removeprefix("booking.")
     email = EmailMessage()
     email["Subject"] = gettext(

@@ -27,6 +27,8 @@ class Organisation(db.Model):
     # How long personal data is kept, per kind ({"bookings": "36m", ...}; see
     # security/retention_periods.py); None or a missing kind: the documented default.
     retention_periods: Mapped[dict | None] = mapped_column(JSON)
+    # Minutes between marking a no-show and the "We missed you" email: time to undo a misclick.
+    no_show_delay_minutes: Mapped[int] = mapped_column(default=15, server_default="15")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     hosts: Mapped[list["Host"]] = relationship(  # noqa: F821

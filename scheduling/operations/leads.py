@@ -101,3 +101,11 @@ def lead_state(lead: Lead, now: datetime) -> str:
     if left and lead.created_at <= now - ABANDONED_AFTER:
         return "abandoned"
     return lead.status
+
+
+def answers_of_booking(booking_id: int) -> dict:
+    """The answers the visitor gave before this booking ({} when it came without questions)."""
+    lead = db.session.scalar(
+        select(Lead).where(Lead.booking_id == booking_id).order_by(Lead.id.desc()).limit(1)
+    )
+    return dict(lead.answers or {}) if lead is not None else {}

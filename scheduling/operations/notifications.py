@@ -28,6 +28,7 @@ DEFAULT_REMINDER_MINUTES = (1440, 60)
 # shape gets a new date and a changelog entry in docs/webhooks.md.
 API_VERSION = "2026-12-06"
 REMINDER = "booking.reminder"
+AFTER_MEETING = "booking.after_meeting"
 
 
 def notification_settings(event_type_id: int) -> tuple[list[int], bool]:
@@ -90,6 +91,27 @@ def _schedule_reminders(booking: Booking, now: datetime) -> None:
         )
 
 
+def _schedule_after_meeting(booking: Booking, now: datetime) -> None:
+    """The host's "how did it go?" email with one-click outcome links, due at the meeting's end."""
+    payload = {
+        "template": AFTER_MEETING,
+        "recipient": "host",
+        "booking_id": booking.id,
+        "sequence": booking.sequence,
+        "end": iso(booking.end_at),
+    }
+    outbox.enqueue(
+        booking.organisation_id,
+        "email",
+        AFTER_MEETING,
+        payload,
+        f"email:{AFTER_MEETING}:{booking.uid}:{booking.sequence}",
+        now,
+        due_at=max(booking.end_at, now),
+        booking_id=booking.id,
+    )
+
+
 def emit(organisation_id: int, event_type: str, data: dict, now: datetime, **kw) -> str:
     """One webhook message per active subscription to this event; returns the event id."""
     event_id = kw.pop("event_id", None) or outbox.new_event_id()
@@ -127,6 +149,7 @@ def booking_created(booking: Booking, now: datetime) -> None:
     enqueue_writeback(booking, now)
     _confirmations(booking, "booking.confirmation", now)
     _schedule_reminders(booking, now)
+    _schedule_after_meeting(booking, now)
     emit(
         booking.organisation_id,
         "booking.created",
@@ -167,9 +190,11 @@ def refresh_booking_events(booking: Booking) -> None:
 def booking_rescheduled(old: Booking, new: Booking, now: datetime) -> None:
     """Reminders move to the new time; notices carry the same UID with a higher SEQUENCE."""
     outbox.drop_pending(old.id, REMINDER, now)
+    outbox.drop_pending(old.id, AFTER_MEETING, now)
     enqueue_writeback(new, now)
     _confirmations(new, "booking.rescheduled", now)
     _schedule_reminders(new, now)
+    _schedule_after_meeting(new, now)
     emit(
         new.organisation_id,
         "booking.rescheduled",
@@ -182,6 +207,7 @@ def booking_rescheduled(old: Booking, new: Booking, now: datetime) -> None:
 def booking_cancelled(booking: Booking, now: datetime) -> None:
     """Reminders are dropped; notices carry METHOD:CANCEL."""
     outbox.drop_pending(booking.id, REMINDER, now)
+    outbox.drop_pending(booking.id, AFTER_MEETING, now)
     enqueue_writeback(booking, now)
     _confirmations(booking, "booking.cancelled", now)
     emit(
@@ -193,8 +219,15 @@ def booking_cancelled(booking: Booking, now: datetime) -> None:
     )
 
 
+NO_SHOW = "booking.no_show"
+
+
 def outcome_recorded(booking: Booking, now: datetime) -> None:
-    """booking.outcome_recorded; a no-show gets the follow-up email once, if switched on."""
+    """booking.outcome_recorded; a no-show gets the follow-up email once, if switched on.
+
+    The email waits the organisation's no-show delay, so an undo (or another outcome) in that
+    time drops it before it leaves.
+    """
     emit(
         booking.organisation_id,
         "booking.outcome_recorded",
@@ -203,24 +236,47 @@ def outcome_recorded(booking: Booking, now: datetime) -> None:
         booking_id=booking.id,
     )
     outcome = booking.outcome
+    if outcome is None or outcome.status != "no_show":
+        outbox.drop_pending(booking.id, NO_SHOW, now)
+        return
     _, follow_up = notification_settings(booking.event_type_id)
-    if follow_up and outcome is not None and outcome.status == "no_show":
-        key = f"email:booking.no_show:{booking.uid}"
-        payload = {
-            "template": "booking.no_show",
-            "recipient": "invitee",
-            "booking_id": booking.id,
-            "sequence": booking.sequence,
-        }
-        outbox.enqueue_once(
-            booking.organisation_id,
-            "email",
-            "booking.no_show",
-            payload,
-            key,
-            now,
-            booking_id=booking.id,
+    if not follow_up or _no_show_email_kept(booking.id):
+        return
+    delay = timedelta(minutes=booking.organisation.no_show_delay_minutes)
+    payload = {
+        "template": NO_SHOW,
+        "recipient": "invitee",
+        "booking_id": booking.id,
+        "sequence": booking.sequence,
+    }
+    # An undone no-show's message stays as "dropped"; a new marking needs a key of its own.
+    key = f"email:{NO_SHOW}:{booking.uid}:{outbox.new_event_id()}"
+    outbox.enqueue_once(
+        booking.organisation_id,
+        "email",
+        NO_SHOW,
+        payload,
+        key,
+        now,
+        due_at=now + delay,
+        booking_id=booking.id,
+    )
+
+
+def _no_show_email_kept(booking_id: int) -> bool:
+    """True when a no-show email for the booking is waiting, being sent or sent: once only."""
+    return (
+        db.session.scalar(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.booking_id == booking_id,
+                OutboxMessage.topic == NO_SHOW,
+                OutboxMessage.status != "dropped",
+            )
+            .limit(1)
         )
+        is not None
+    )
 
 
 def lead_submitted(lead: Lead, now: datetime) -> None:

@@ -98,10 +98,11 @@ def _label(reason_id: int | None) -> str | None:
     return reason.label if reason else None
 
 
-def record_outcome(booking: Booking, data: OutcomeInput, actor: User, now: datetime) -> dict:
+def record_outcome(booking: Booking, data: OutcomeInput, actor: User | None, now: datetime) -> dict:
     """Create or update the booking's outcome in place; return the changes (empty: none).
 
-    The caller has checked that the actor may act on this booking.
+    The caller has checked that the actor may act on this booking (actor None: the host,
+    through a signed link from their email).
     """
     blocker = outcome_blocker(booking, now)
     if blocker:
@@ -152,3 +153,30 @@ def record_outcome(booking: Booking, data: OutcomeInput, actor: User, now: datet
     )
     notifications.outcome_recorded(booking, now)
     return changes
+
+
+def undo_no_show(booking: Booking, actor: User, now: datetime) -> bool:
+    """Take back a no-show marking: the outcome goes, its waiting email is dropped.
+
+    Returns False (and changes nothing) when the booking's outcome is not a no-show (any more).
+    The caller has checked that the actor may act on this booking.
+    """
+    outcome = booking.outcome
+    if outcome is None or outcome.status != "no_show":
+        return False
+    db.session.delete(outcome)
+    db.session.flush()
+    db.session.expire(booking, ["outcome"])
+    when = booking.start_at.strftime("%Y-%m-%d %H:%M UTC")
+    record(
+        booking.organisation_id,
+        actor,
+        "outcome.undo",
+        "booking",
+        booking.id,
+        f"No-show taken back for the call with {booking.invitee_name} on {when}",
+        now,
+        {"status": ["no_show", None]},
+    )
+    notifications.outcome_recorded(booking, now)
+    return True

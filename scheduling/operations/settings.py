@@ -53,6 +53,10 @@ def normalise_jitsi_url(text: str) -> str | None:
     return text.rstrip("/")
 
 
+# A day at most: the no-show email should still reach the visitor while the call is fresh.
+MAX_NO_SHOW_DELAY = 1440
+
+
 def update_organisation(
     organisation: Organisation,
     *,
@@ -61,6 +65,7 @@ def update_organisation(
     default_currency: str,
     actor: User,
     now: datetime,
+    no_show_delay_minutes: int | None = None,
 ) -> dict:
     """Save the organisation's settings; return the changes (empty when nothing changed)."""
     name = name.strip()
@@ -77,6 +82,13 @@ def update_organisation(
         "jitsi_base_url": normalise_jitsi_url(jitsi_base_url),
         "default_currency": currency,
     }
+    if no_show_delay_minutes is not None:
+        if not 0 <= no_show_delay_minutes <= MAX_NO_SHOW_DELAY:
+            raise InvalidRequest(
+                "Enter a number of minutes between 0 and 1440.",
+                {"no_show_delay_minutes": "out of range"},
+            )
+        values["no_show_delay_minutes"] = no_show_delay_minutes
     changes = diff(organisation, values)
     if changes:
         db.session.flush()
@@ -102,6 +114,11 @@ def lost_reasons(organisation_id: int) -> list[LostReason]:
             .order_by(LostReason.position, LostReason.id)
         )
     )
+
+
+def active_lost_reasons(organisation_id: int) -> list[LostReason]:
+    """The reasons a rep may choose now, in their order."""
+    return [reason for reason in lost_reasons(organisation_id) if reason.active]
 
 
 def _check_label(organisation_id: int, label: str, reason_id: int | None = None) -> str:

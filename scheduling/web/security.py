@@ -78,6 +78,37 @@ def read_form_token(token: str | None, kind: str) -> dict | None:
     return claims if isinstance(claims, dict) and claims.get("kind") == kind else None
 
 
+def _visitor_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="visitor-details-v1")
+
+
+# Field -> the most kept: the form's limits, the note shortened so the link stays a sane length.
+VISITOR_FIELDS = {"name": 200, "email": 254, "note": 2000}
+
+
+def make_visitor_token(**details: str) -> str:
+    """Sign what the visitor typed, so a "time was just taken" detour can prefill the next form
+    without a cookie (the public flow sets none)."""
+    return _visitor_serializer().dumps(
+        {k: (details.get(k) or "")[:most] for k, most in VISITOR_FIELDS.items()}
+    )
+
+
+def read_visitor_token(token: str | None) -> dict:
+    """The details of a valid, fresh visitor token; {} for anything else (it only prefills)."""
+    if not token:
+        return {}
+    try:
+        details = _visitor_serializer().loads(
+            token, max_age=current_app.config["FORM_TOKEN_MAX_AGE"]
+        )
+    except BadSignature:  # SignatureExpired is a BadSignature too
+        return {}
+    if not isinstance(details, dict):
+        return {}
+    return {k: str(details.get(k) or "")[:most] for k, most in VISITOR_FIELDS.items()}
+
+
 def check_same_origin_post() -> None:
     """Refuse cross-site POSTs on the cookie-free public flow (Origin and Sec-Fetch-Site)."""
     site = request.headers.get("Sec-Fetch-Site")

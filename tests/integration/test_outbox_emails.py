@@ -55,6 +55,7 @@ def test_a_booking_writes_its_messages_in_the_same_transaction(app, make_event_t
     booking = book(event_type)
     topics = sorted((m.topic, m.payload.get("recipient")) for m in rows(booking_id=booking.id))
     assert topics == [
+        ("booking.after_meeting", "host"),
         ("booking.confirmation", "host"),
         ("booking.confirmation", "invitee"),
         ("booking.reminder", "invitee"),
@@ -65,7 +66,9 @@ def test_a_booking_writes_its_messages_in_the_same_transaction(app, make_event_t
         START - timedelta(hours=24),
         START - timedelta(hours=1),
     ]
-    assert len({m.idempotency_key for m in rows()}) == 4
+    (after,) = rows(topic="booking.after_meeting")
+    assert after.next_attempt_at == booking.end_at  # the host's "how did it go?" at the end
+    assert len({m.idempotency_key for m in rows()}) == 5
 
 
 def test_a_rolled_back_booking_sends_nothing(app, make_event_type, moving_clock, smtp_server):
@@ -278,6 +281,9 @@ def test_no_show_follow_up_once_when_switched_on(
     record_outcome(booking, OutcomeInput(status="no_show", note="x"), manager, moving_clock.now)
     db.session.commit()
     smtp_server.received.clear()
+    run_worker(app)
+    assert smtp_server.to("ada@example.org") == []  # the no-show email waits 15 minutes
+    moving_clock.now += timedelta(minutes=15)
     run_worker(app)
     (sent,) = smtp_server.received  # late reminders (the meeting has started) are dropped
     assert {m.status for m in rows(topic="booking.reminder")} == {"dropped"}

@@ -39,7 +39,12 @@ def labels(organisation_id: int) -> list[tuple[str, bool]]:
 
 
 def settings_form(**changes) -> dict:
-    data = {"name": "Acme Sales", "jitsi_base_url": "", "default_currency": "EUR"}
+    data = {
+        "name": "Acme Sales",
+        "jitsi_base_url": "",
+        "default_currency": "EUR",
+        "no_show_delay_minutes": "15",
+    }
     data.update(changes)
     return data
 
@@ -337,3 +342,18 @@ def test_settings_changes_show_in_the_audit_log(client, login_as, frozen_now):
     log = client.get("/admin/audit?action=settings")
     assert "settings.update" in log.text
     assert "<td>EUR</td><td>GBP</td>" in log.text
+
+
+def test_no_show_delay_is_an_organisation_setting(client, login_as, frozen_now):
+    admin = login_as("admin")
+    assert org_of(admin).no_show_delay_minutes == 15  # the default
+    assert 'name="no_show_delay_minutes"' in client.get("/admin/settings").text
+    response = post_form(client, "/admin/settings", settings_form(no_show_delay_minutes="45"))
+    assert response.status_code == 302
+    assert org_of(admin).no_show_delay_minutes == 45
+    assert audit("settings.update")[-1].changes == {"no_show_delay_minutes": [15, 45]}
+    for bad in ("-1", "1441", "soon", ""):
+        refused = post_form(client, "/admin/settings", settings_form(no_show_delay_minutes=bad))
+        assert refused.status_code == 400
+        assert "between 0 and 1440" in text(refused)
+        assert org_of(admin).no_show_delay_minutes == 45

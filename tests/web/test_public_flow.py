@@ -268,3 +268,47 @@ def test_index_lists_event_types(client, event_type):
     response = client.get("/")
     assert "Intro call" in response.text
     assert "Set-Cookie" not in response.headers
+
+
+def test_after_a_taken_time_the_next_form_keeps_what_the_visitor_typed(client, event_type):
+    """Issue 14.8: the detour after "This time was just taken" keeps name, email and note, in
+    a signed value in the URL (no cookie)."""
+    token_a = open_form(client, event_type)
+    token_b = open_form(client, event_type)
+    assert submit(client, event_type, token_a).status_code == 303
+    late = submit(
+        client, event_type, token_b, name="Late Larry", email="late@example.com", note="Hi <b>"
+    )
+    assert late.status_code == 303 and "Set-Cookie" not in late.headers
+    location = late.headers["Location"]
+    assert "notice=taken" in location
+    visitor = parse_qs(urlsplit(location).query)["visitor"][0]
+    day = client.get(location)
+    assert "This time was just taken" in day.text and "Set-Cookie" not in day.headers
+    # The slot buttons' form carries the details on to the next confirm page.
+    assert f'name="visitor" value="{visitor}"' in day.text
+    other = client.get(
+        f"/book/{event_type.slug}/confirm",
+        query_string={
+            "start": "2030-01-08T10:00:00+00:00",
+            "tz": "Europe/Berlin",
+            "visitor": visitor,
+        },
+    )
+    assert other.status_code == 200
+    assert 'value="Late Larry"' in other.text and 'value="late@example.com"' in other.text
+    assert "Hi &lt;b&gt;</textarea>" in other.text
+    assert count() == 1
+
+
+def test_a_forged_visitor_value_prefills_nothing(client, event_type):
+    forged = client.get(
+        f"/book/{event_type.slug}/confirm",
+        query_string={"start": SLOT, "tz": "Europe/Berlin", "visitor": "eyJuYW1lIjoiWCJ9.x.y"},
+    )
+    assert forged.status_code == 200
+    assert 'value="X"' not in forged.text
+    day = client.get(
+        f"/book/{event_type.slug}", query_string={"visitor": "forged", "date": "2030-01-08"}
+    )
+    assert 'name="visitor"' not in day.text

@@ -13,6 +13,7 @@ from .bookings import (  # noqa: F401
     booking_list_views,
     lead_views,
     outcome_views,
+    quick_outcome_views,
 )
 from .calendars import calendar_sync_views, calendar_views  # noqa: F401
 from .embed import conversion_views, embed_views  # noqa: F401

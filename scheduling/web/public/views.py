@@ -35,13 +35,20 @@ from scheduling.security.links import check_booking_token
 from scheduling.web.answers import answers_from_form
 from scheduling.web.formatting import local_datetime, week_first_day
 from scheduling.web.i18n import normalise as normalise_locale
-from scheduling.web.security import check_form_token, check_same_origin_post, make_form_token
+from scheduling.web.security import (
+    check_form_token,
+    check_same_origin_post,
+    make_form_token,
+    make_visitor_token,
+    read_visitor_token,
+)
 from scheduling.web.urls import booking_link
 
 from .calendar import build_calendar, parse_tz
 from .direct_consent import install_direct_consent
 from .embed_mode import install_embed_mode, note_result, ordered_questions, signal
 from .forms import BookingForm, CancelForm, RescheduleForm
+from .rebook import rebook_prefill
 
 bp = Blueprint("public", __name__)
 
@@ -179,8 +186,9 @@ def _route(event_type: EventType, lead_uid: str | None) -> tuple[Lead | None, li
 def book(slug: str):
     event_type = get_event_type(slug)
     lead_uid = request.args.get("lead") or None
+    answers, rebook_visitor = rebook_prefill(event_type, request.args.get("rebook"))
     if event_type.routing_form is not None and lead_uid is None:
-        return _questions_page(event_type, {}, {})
+        return _questions_page(event_type, answers, {})
     lead, host_ids = _route(event_type, lead_uid)
     if lead is not None:
         signal("qualified", lead.uid, lead=lead.uid)
@@ -195,6 +203,9 @@ def book(slug: str):
         first_weekday=week_first_day(),
     )
     args = {"slug": slug, "lead": lead.uid} if lead else {"slug": slug}
+    visitor = request.args.get("visitor") or rebook_visitor
+    if read_visitor_token(visitor):
+        args["visitor"] = visitor  # carried to the next form, which it prefills
     return _times_page(
         event_type=event_type,
         view=view,
@@ -277,6 +288,8 @@ def confirm(slug: str):
         return redirect(url_for("public.book", slug=slug), code=303)
     lead, host_ids = _route(event_type, lead_uid)
     day_args = {"slug": slug, "lead": lead_uid} if lead_uid else {"slug": slug}
+    if read_visitor_token(values.get("visitor")):
+        day_args["visitor"] = values.get("visitor")
     tz = parse_tz(values.get("tz"), _default_tz(event_type))
     start = _parse_start(values.get("start"))
     claims = {"kind": "book", "event": slug, "start": start.isoformat(), "lead": lead_uid or ""}
@@ -284,10 +297,17 @@ def confirm(slug: str):
     status = 200
     if request.method == "POST":
         check_same_origin_post()
+        # What the visitor typed, kept for the next form if this one cannot book.
+        typed = {
+            **day_args,
+            "visitor": make_visitor_token(
+                name=form.name.data, email=form.email.data, note=form.note.data
+            ),
+        }
         try:
             check_form_token(form.form_token.data, **claims)
         except InvalidRequest:
-            return _back_to_day("public.book", "expired", start, tz, **day_args)
+            return _back_to_day("public.book", "expired", start, tz, **typed)
         locale = _posted_locale(form.locale.data)
         if form.validate():
             try:
@@ -299,10 +319,9 @@ def confirm(slug: str):
                     lead=lead,
                     video_base_url=_video_base(),
                 )
-            except SlotUnavailable:
-                return _back_to_day("public.book", "taken", start, tz, **day_args)
-            except InvalidRequest:
-                return _back_to_day("public.book", "unavailable", start, tz, **day_args)
+            except (SlotUnavailable, InvalidRequest) as exc:
+                notice = "taken" if isinstance(exc, SlotUnavailable) else "unavailable"
+                return _back_to_day("public.book", notice, start, tz, **typed)
             note_result(lead=lead, booking=booking)
             response = redirect(booking_link(booking, "view"), code=303)  # built before the commit
             db.session.commit()
@@ -311,6 +330,11 @@ def confirm(slug: str):
     else:
         if not _is_offered(event_type, start, host_ids=host_ids):
             return _back_to_day("public.book", "unavailable", start, tz, **day_args)
+        typed = read_visitor_token(values.get("visitor"))
+        if typed:
+            form.name.data = typed["name"]
+            form.email.data = typed["email"]
+            form.note.data = typed["note"]
         if lead is not None:
             form.name.data = form.name.data or lead.name
             form.email.data = form.email.data or lead.email

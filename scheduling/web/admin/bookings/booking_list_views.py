@@ -18,6 +18,7 @@ from scheduling.operations.booking_queries import (
     organisation_event_types,
     viewer_zone,
 )
+from scheduling.operations.settings import active_lost_reasons
 from scheduling.web.admin.access import current_user, login_required, visible_hosts
 from scheduling.web.admin.blueprint import bp
 from scheduling.web.csvsafe import csv_chunks
@@ -98,6 +99,9 @@ def bookings():
         "admin/bookings/list.html",
         filters=filters,
         rows=list_bookings(filters.spec, page, PER_PAGE),
+        now=clock.utcnow(),
+        back=request.full_path.rstrip("?"),
+        reasons=active_lost_reasons(current_user().organisation_id),
         total=total,
         page=page,
         pages=pages,

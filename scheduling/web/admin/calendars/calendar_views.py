@@ -28,6 +28,7 @@ from scheduling.operations.busy_blocks import (
     delete_busy_block,
     upcoming_blocks,
 )
+from scheduling.operations.settings import active_lost_reasons
 from scheduling.web.admin.access import (
     current_user,
     get_busy_block,
@@ -145,6 +146,12 @@ def calendar():
         today=today,
         this_week=monday_of(today),
         is_manager=is_manager(user),
+        # What the one-click outcome forms on started calls need.
+        outcome={
+            "now": now,
+            "back": request.full_path.rstrip("?"),
+            "reasons": active_lost_reasons(user.organisation_id),
+        },
     )
 
 

@@ -2,8 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField
-from wtforms.validators import AnyOf, DataRequired, Length, Regexp
+from wtforms import HiddenField, IntegerField, StringField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Regexp
 
 from scheduling.operations.settings import LABEL_MAX, URL_MAX
 
@@ -40,6 +40,13 @@ class OrganisationForm(FlaskForm):
         validators=[
             DataRequired(_l("Enter a currency code such as EUR.")),
             Regexp(r"^[A-Z]{3}$", message=_l("Use the 3-letter currency code, e.g. EUR.")),
+        ],
+    )
+    no_show_delay_minutes = IntegerField(
+        _l("Minutes before a no-show gets the “We missed you” email (time to undo)"),
+        validators=[
+            InputRequired(_l("Enter a number of minutes between 0 and 1440.")),
+            NumberRange(0, 1440, message=_l("Enter a number of minutes between 0 and 1440.")),
         ],
     )
 

@@ -37,6 +37,7 @@ def _page(admin: User, status: int = 200, **parts):
             "name": org.name,
             "jitsi_base_url": org.jitsi_base_url or "",
             "default_currency": org.default_currency,
+            "no_show_delay_minutes": org.no_show_delay_minutes,
         },
     )
     failed_rename = parts.get("rename_form")
@@ -84,6 +85,7 @@ def settings():
                 name=form.name.data,
                 jitsi_base_url=form.jitsi_base_url.data or "",
                 default_currency=form.default_currency.data,
+                no_show_delay_minutes=form.no_show_delay_minutes.data,
                 actor=admin,
                 now=clock.utcnow(),
             )
