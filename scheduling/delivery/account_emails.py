@@ -18,7 +18,7 @@ from scheduling.models import AccountLink, Organisation, OutboxMessage
 from scheduling.operations.outbox import message_id_header
 from scheduling.security.account_links import account_link_token
 
-from .emails import Skip, _external, header_text
+from .emails import Skip, _external, header_text, sender
 
 SUBJECTS = {
     "account.invite": N_("You are invited to %(org)s on Rendezvous"),
@@ -43,12 +43,12 @@ def build_account_email(message: OutboxMessage, now: datetime) -> EmailMessage:
             "expires": f"{link.expires_at:%Y-%m-%d %H:%M} UTC",
             "inviter": link.created_by.name if link.created_by else None,
         }
-        name = payload["template"].removeprefix("account.")
+        template = payload["template"]
+        subject = SUBJECTS[template]  # a msgid of SUBJECTS (a variable, so pybabel skips it)
+        name = template.removeprefix("account.")
         email = EmailMessage()
-        email["Subject"] = gettext(
-            SUBJECTS[payload["template"]], org=header_text(organisation.name)
-        )
-        email["From"] = current_app.config["MAIL_FROM"]
+        email["Subject"] = gettext(subject, org=header_text(organisation.name))
+        email["From"] = sender(current_app.config, organisation.name)
         email["To"] = formataddr((header_text(link.name), link.email))
         email["Date"] = formatdate(now.timestamp(), usegmt=True)
         email["Message-ID"] = message_id_header(message.idempotency_key)
