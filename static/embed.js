@@ -73,6 +73,8 @@
     emit("consent_changed", {attribution: yes, ads: ad, source: source});
   }
 
+  // The popup's close button in the widget's language (the frame's title: data-rendezvous-title).
+  var CLOSE = {de: "Schließen", fr: "Fermer", es: "Cerrar", it: "Chiudi", nl: "Sluiten", pl: "Zamknij"};
   function frame(box, slug, popup) {
     var el = d.createElement("iframe"), q = "?embed=1&entry=1", a = consent && data && data.ab[slug];
     if (a && Date.now() - a[1] < 30 * DAY) q += "&ab=" + a[0];
@@ -100,7 +102,7 @@
       dialog.style.cssText = "width:min(760px,94vw);padding:0;border:0;border-radius:8px";
       guard(function () { return dialog.querySelector("iframe"); });
       var x = dialog.appendChild(d.createElement("button"));
-      x.type = "button"; x.textContent = "\u00d7"; x.setAttribute("aria-label", "Close");
+      x.type = "button"; x.textContent = "\u00d7"; x.setAttribute("aria-label", CLOSE[(btn.getAttribute("data-locale") || loc || d.documentElement.lang || "").slice(0, 2)] || "Close");
       x.style.cssText = "float:inline-end;font-size:1.5rem;margin:4px;min-width:44px;min-height:44px";
       x.onclick = function () { dialog.close(); };
       end = guard(function () { return x; });
