@@ -25,12 +25,15 @@ from scheduling.models import (
     RoutingForm,
     User,
 )
+from scheduling.operations import account_links
 from scheduling.operations.ab_tests import VariantInput, create_test
 from scheduling.operations.accounts import enable_totp
 from scheduling.operations.api_keys import create_api_key
 from scheduling.operations.calendar_feeds import regenerate_feed
 from scheduling.operations.webhooks import create_subscription
+from scheduling.security.account_links import account_link_token
 from scheduling.security.links import booking_token
+from scheduling.web.outcome_tokens import LINK_OUTCOMES, make_outcome_token
 from tests import third_party_urls
 from tests.conftest import FROZEN_NOW, TEST_SECRET, login
 from tests.db_outage import database_outage
@@ -47,6 +50,9 @@ STATIC = Path(__file__).resolve().parents[2] / "static"
 # every GET endpoint is. Routes without GET (POST/PUT only) are not pages: the forged-POST test
 # below sends each of them a request and checks the headers of its 4xx answer.
 SKIP: dict[str, str] = {}
+# GET routes that only redirect, and where to. The redirect must go there and carry the same
+# headers as a page; its target is rendered in its own right.
+REDIRECTS = {"/admin/users/new": "/admin/invitations/new"}  # accounts are made by invitation
 
 # Features a booking page never uses; each must be switched off by Permissions-Policy.
 DENIED_FEATURES = (
@@ -141,6 +147,17 @@ def world(app, frozen_now):
     booking = db.session.scalars(
         select(Booking).where(Booking.start_at > FROZEN_NOW).order_by(Booking.start_at)
     ).first()
+    # The host's one-click outcome links are for a call that has started.
+    held = db.session.scalars(
+        select(Booking)
+        .where(
+            Booking.start_at <= FROZEN_NOW,
+            Booking.status == "confirmed",
+            Booking.host_id.is_not(None),
+        )
+        .order_by(Booking.start_at.desc())
+    ).first()
+    assert held is not None, "the demo data has no confirmed booking that has started"
     test = create_test(
         discovery,
         "Headline test",
@@ -202,6 +219,12 @@ def world(app, frozen_now):
     code = pyotp.TOTP(secret).at(FROZEN_NOW)
     enable_totp(manager, secret, code, TEST_SECRET, FROZEN_NOW)
     _, api_token = create_api_key(admin, "Reader", "read", FROZEN_NOW)
+    # An open invitation (listed on the invitations page) and a set-password link: the page
+    # each emailed link opens.
+    invitation = account_links.invite_user(
+        admin, "Nina Invited", "nina.invited@example.org", "manager", None, FROZEN_NOW
+    )
+    password_link = account_links.send_password_link(admin, manager, FROZEN_NOW)
     host_feed = regenerate_feed(host, TEST_SECRET, FROZEN_NOW)
     team_feed = regenerate_feed(pool, TEST_SECRET, FROZEN_NOW)
     db.session.commit()
@@ -212,6 +235,10 @@ def world(app, frozen_now):
         purpose: booking_token(TEST_SECRET, booking.uid, booking.token_version, purpose)
         for purpose in ("view", "cancel", "reschedule")
     }
+    links = [
+        (link.id, account_link_token(TEST_SECRET, link.id, link.nonce, link.purpose))
+        for link in (invitation, password_link)
+    ]
     return {
         "org": org,
         "admin_email": DEMO_LOGINS[0][0],
@@ -228,6 +255,8 @@ def world(app, frozen_now):
         "booking_id": booking.id,
         "uid": booking.uid,
         "tokens": tokens,
+        "account_links": links,
+        "outcome_tokens": [make_outcome_token(held, status) for status in LINK_OUTCOMES],
         "ab_test": test.id,
         "source": source.id,
         "hook": hook.id,
@@ -251,6 +280,7 @@ def routes(w) -> dict[str, list[tuple[str, str, dict]]]:
         "admin.ab_tests": "/admin/ab-tests",
         "admin.ab_tests_detail": f"/admin/ab-tests/{w['ab_test']}",
         "admin.account": "/admin/account",
+        "admin.ad_conversions": "/admin/ad-conversions",
         "admin.two_factor": "/admin/account/two-factor",
         "admin.api_keys": "/admin/api-keys",
         "admin.audit": "/admin/audit",
@@ -292,7 +322,10 @@ def routes(w) -> dict[str, list[tuple[str, str, dict]]]:
         "admin.routing_forms_rule_edit": f"/admin/routing/{f}/rules/{w['rule']}",
         "admin.routing_forms_rule_new": f"/admin/routing/{f}/rules/new",
         "admin.routing_forms_test": f"/admin/routing/{f}/test",
+        "admin.invitations": "/admin/invitations",
+        "admin.invitations_create": "/admin/invitations/new",
         "admin.settings": "/admin/settings",
+        "admin.settings_retention": "/admin/settings/retention",
         "admin.pools": "/admin/teams",
         "admin.pools_detail": f"/admin/teams/{p}",
         "admin.pools_edit": f"/admin/teams/{p}/edit",
@@ -306,9 +339,22 @@ def routes(w) -> dict[str, list[tuple[str, str, dict]]]:
         "admin.webhooks_detail": f"/admin/webhooks/{w['hook']}",
     }
     table = {endpoint: [("admin", url, {})] for endpoint, url in admin.items()}
+    # Both ad platforms' files, for a valid range of whole days.
+    table["admin.ad_conversions_export"] = [
+        ("admin", f"/admin/ad-conversions/{platform}.csv?from=2029-12-01&to=2030-01-07", {})
+        for platform in ("google", "microsoft")
+    ]
     # Signed out: the login pages (the second step redirects without a first one).
     table["admin.login"] = [("public", "/admin/login", {})]
     table["admin.login_totp"] = [("totp", "/admin/login/code", {})]
+    # Emailed links, opened signed out: an invitation and a set-password link.
+    table["admin.account_link"] = [
+        ("public", f"/admin/link/{link_id}/{token}", {}) for link_id, token in w["account_links"]
+    ]
+    # The host's one-click "held" / "no-show" links (the GET only shows what it would record).
+    table["outcome_links.confirm"] = [
+        ("public", f"/outcome/{token}", {}) for token in w["outcome_tokens"]
+    ]
     public = {
         "public.index": "/",
         "public.book": f"/book/{w['strategy']}",
@@ -399,7 +445,11 @@ def follow_up_urls(client, w) -> dict[str, list[tuple[str, str, dict]]]:
 def check(client, kind, url, headers, w, allowed_external=()) -> list[str]:
     response = fetch(client, url, headers)
     where = f"{kind} {url.split('?')[0][:90]} ({response.status_code})"
-    if response.status_code != 200:
+    if url in REDIRECTS:
+        target = urlsplit(response.location or "").path
+        if response.status_code != 302 or target != REDIRECTS[url]:
+            return [f"{where}: not a redirect to {REDIRECTS[url]}: {response.location}"]
+    elif response.status_code != 200:
         return [f"{where}: not rendered: {response.text[:200]}"]
     problems = header_problems(response, "public" if kind == "totp" else kind, w["embed_origins"])
     if response.mimetype in ("text/html", "text/css", "image/svg+xml"):
@@ -513,7 +563,14 @@ def test_not_modified_answers_keep_the_headers(client, world):
 
 # Values for the URL arguments of the routes without GET; `id` and `day` name rows of several
 # kinds, and a row that does not exist is fine: the answer must be a 4xx with the headers.
-POST_ARGS = {"id": 1, "day": "2030-01-09", "holiday_id": 1, "block_id": 1, "source_id": 1}
+POST_ARGS = {
+    "id": 1,
+    "day": "2030-01-09",
+    "holiday_id": 1,
+    "block_id": 1,
+    "source_id": 1,
+    "token": "not-a-valid-token",
+}
 
 
 def test_routes_without_get_refuse_a_forged_post_with_the_headers(app, client, world):
