@@ -78,7 +78,7 @@ def test_manager_navigation_shows_webhooks_and_embed_not_users(client, login_as)
 
 def test_role_description_says_what_managers_may_do(client, login_as):
     login_as("admin")
-    page = html.unescape(client.get("/admin/invitations/new").text)  
+    page = html.unescape(client.get("/admin/invitations/new").text)
     assert "Manager: everything except users and settings" not in page
     assert (
         "Manager: all hosts, bookings, leads, event types, routing, teams, funnel, A/B tests, "

@@ -5,9 +5,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import request
+
 from scheduling.availability import group_by_local_date, local_day_range
-from scheduling.availability.timezones import is_valid_zone
-from scheduling.availability.zone_names import canonical_zone
+from scheduling.availability.timezones import all_zones, common_zones, is_valid_zone
+from scheduling.availability.zone_names import canonical_zone, order_zones
 from scheduling.errors import N_, InvalidRequest
 from scheduling.models import EventType
 from scheduling.operations.slots import compute_event_type_slots
@@ -105,3 +107,32 @@ def build_calendar(
                 event_type, day_start, day_end, now, exclude_booking_id, host_ids
             )
     return view
+
+
+def default_tz(event_type: EventType) -> str:
+    hosts = [host for host in event_type.hosts if host.active]
+    return hosts[0].tz if hosts else "UTC"
+
+
+def visitor_tz(default: str) -> str:
+    """The zone asked for (`tz`), else the browser's (`tz_detected`, when we know it), else default.
+
+    timezone.js sends the detected zone as `tz_detected`: a name this server's zone database lacks
+    then falls back to the default instead of an error page.
+    """
+    detected = request.args.get("tz_detected")
+    fallback = canonical_zone(detected) if is_valid_zone(detected) else canonical_zone(default)
+    return parse_tz(request.args.get("tz"), fallback)
+
+
+def zone_choices(tz: str, event_type: EventType) -> dict:
+    """The short zone list (visitor's, hosts', EU, a few more), or every zone when asked.
+
+    The visitor's zone and the hosts' come first; the full list is 80 % of the page's HTML, so it
+    is sent only to who follows "More time zones".
+    """
+    host_zones = [host.tz for host in event_type.hosts if host.active]
+    if request.args.get("zones") == "all":
+        return {"zones": order_zones(all_zones(), tz, *host_zones), "all_zones_shown": True}
+    zones = order_zones(common_zones(tz, *host_zones), tz, *host_zones)
+    return {"zones": zones, "all_zones_shown": False}

@@ -9,8 +9,6 @@ from flask_babel import force_locale, get_locale, gettext
 from sqlalchemy import select
 
 from scheduling import clock
-from scheduling.availability.timezones import all_zones, common_zones, is_valid_zone
-from scheduling.availability.zone_names import canonical_zone, order_zones
 from scheduling.errors import N_, InvalidRequest, SlotUnavailable
 from scheduling.extensions import db
 from scheduling.ical import render_calendar
@@ -44,7 +42,7 @@ from scheduling.web.security import (
 )
 from scheduling.web.urls import booking_link
 
-from .calendar import build_calendar, parse_tz
+from .calendar import build_calendar, default_tz, parse_tz, visitor_tz, zone_choices
 from .direct_consent import install_direct_consent
 from .embed_mode import install_embed_mode, note_result, ordered_questions, signal
 from .forms import BookingForm, CancelForm, RescheduleForm
@@ -130,35 +128,6 @@ def _is_offered(
     return start in slots
 
 
-def _default_tz(event_type: EventType) -> str:
-    hosts = [host for host in event_type.hosts if host.active]
-    return hosts[0].tz if hosts else "UTC"
-
-
-def _visitor_tz(default: str) -> str:
-    """The zone asked for (`tz`), else the browser's (`tz_detected`, when we know it), else default.
-
-    timezone.js sends the detected zone as `tz_detected`: a name this server's zone database lacks
-    then falls back to the default instead of an error page.
-    """
-    detected = request.args.get("tz_detected")
-    fallback = canonical_zone(detected) if is_valid_zone(detected) else canonical_zone(default)
-    return parse_tz(request.args.get("tz"), fallback)
-
-
-def _zone_choices(tz: str, event_type: EventType) -> dict:
-    """The short zone list (visitor's, hosts', EU, a few more), or every zone when asked.
-
-    The visitor's zone and the hosts' come first; the full list is 80 % of the page's HTML, so it
-    is sent only to who follows "More time zones".
-    """
-    host_zones = [host.tz for host in event_type.hosts if host.active]
-    if request.args.get("zones") == "all":
-        return {"zones": order_zones(all_zones(), tz, *host_zones), "all_zones_shown": True}
-    zones = order_zones(common_zones(tz, *host_zones), tz, *host_zones)
-    return {"zones": zones, "all_zones_shown": False}
-
-
 def _times_page(**context):
     """The booking page, or only its month and day part (`?fragment=times`, for timezone.js)."""
     if request.args.get("fragment") == "times":
@@ -192,7 +161,7 @@ def book(slug: str):
     lead, host_ids = _route(event_type, lead_uid)
     if lead is not None:
         signal("qualified", lead.uid, lead=lead.uid)
-    tz = _visitor_tz(_default_tz(event_type))
+    tz = visitor_tz(default_tz(event_type))
     view = build_calendar(
         event_type,
         tz,
@@ -209,7 +178,7 @@ def book(slug: str):
     return _times_page(
         event_type=event_type,
         view=view,
-        **_zone_choices(tz, event_type),
+        **zone_choices(tz, event_type),
         notice=_notice(),
         page_endpoint="public.book",
         page_args=args,
@@ -290,7 +259,7 @@ def confirm(slug: str):
     day_args = {"slug": slug, "lead": lead_uid} if lead_uid else {"slug": slug}
     if read_visitor_token(values.get("visitor")):
         day_args["visitor"] = values.get("visitor")
-    tz = parse_tz(values.get("tz"), _default_tz(event_type))
+    tz = parse_tz(values.get("tz"), default_tz(event_type))
     start = _parse_start(values.get("start"))
     claims = {"kind": "book", "event": slug, "start": start.isoformat(), "lead": lead_uid or ""}
     form = BookingForm()
@@ -453,7 +422,7 @@ def reschedule(uid: str, token: str):
     booking = _load_booking(uid, token, "reschedule")
     if not booking.is_confirmed or booking.start_at <= clock.utcnow():
         return redirect(booking_link(booking, "view"), code=303)
-    tz = _visitor_tz(booking.invitee_tz)
+    tz = visitor_tz(booking.invitee_tz)
     view = build_calendar(
         booking.event_type,
         tz,
@@ -466,7 +435,7 @@ def reschedule(uid: str, token: str):
     return _times_page(
         event_type=booking.event_type,
         view=view,
-        **_zone_choices(tz, booking.event_type),
+        **zone_choices(tz, booking.event_type),
         notice=_notice(),
         page_endpoint="public.reschedule",
         page_args={"uid": uid, "token": token},
