@@ -20,6 +20,7 @@ from scheduling.models import (
 )
 
 from . import notifications
+from .locking import acquire_booking_lock
 
 
 def record_view(
@@ -73,6 +74,9 @@ def credit_views(
         raise InvalidRequest(
             "Send the visit's first and last touch and 1 to 20 views.", {"views": "invalid"}
         )
+    # Read, then update: on SQLite the write lock comes first, or a write committed in between
+    # (the widget logs views and consent at the same moment) makes the update fail as "locked".
+    acquire_booking_lock(db.session)
     consent = db.session.scalar(select(ConsentRecord).where(ConsentRecord.consent_id == consent_id))
     if (
         consent is None
