@@ -7,13 +7,9 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 
 from scheduling.operations.accounts import MIN_PASSWORD_LENGTH
 
-from .user_forms import NO_HOST, ROLE_CHOICES
+from .user_forms import NO_HOST, ROLE_CHOICES, _strip
 
 NEW_HOST = "new"
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class InviteForm(FlaskForm):
