@@ -48,9 +48,10 @@ def test_the_moved_email_shows_the_old_and_the_new_time(
     run_worker(app)
     html, text = _parts(smtp_server.to("ada@example.org")[0].message)
     # Ada is in London: 09:00 UTC on 8 January is 09:00 there, and the new time a day later.
-    assert "Previously: Tuesday 08 January 2030, 09:00" in text
-    assert "When: Wednesday 09 January 2030, 09:00" in text
-    assert "<s>Tuesday 08 January 2030, 09:00" in html
+    zone = "(United Kingdom Time (London))"  # the zone as the visitor's language names it
+    assert f"Previously: Tuesday, 8 January 2030, 09:00 {zone}" in text
+    assert f"When: Wednesday, 9 January 2030, 09:00 {zone}" in text
+    assert "<s>Tuesday, 8 January 2030, 09:00" in html
 
 
 def test_a_cancellation_offers_to_book_again(app, make_event_type, moving_clock, smtp_server):

@@ -16,6 +16,7 @@ from scheduling.operations.bookings import (
     create_booking,
     reschedule_booking,
 )
+from scheduling.operations.account_links import invite_user, send_password_link
 from scheduling.operations.outcomes import OutcomeInput, record_outcome
 from tests.conftest import FROZEN_NOW
 from tests.third_party_urls import external_urls
@@ -62,10 +63,16 @@ def test_every_email_links_only_to_the_app_and_the_video_service(
     run_worker(app)  # rescheduled, cancelled
     moving_clock.now = missed.start_at - timedelta(minutes=59)
     run_worker(app)  # the reminder
-    moving_clock.now = missed.start_at + timedelta(hours=1)
+    moving_clock.now = START + timedelta(hours=7)  # every meeting over
+    run_worker(app)  # the hosts' after-meeting emails
     record_outcome(missed, OutcomeInput(status="no_show"), manager, moving_clock.now)
+    admin = make_user(role="admin", org=event_type.organisation)
+    invite_user(admin, "Rita Rep", "rita@acme.example", "manager", None, moving_clock.now)
+    send_password_link(admin, manager, moving_clock.now)
     db.session.commit()
-    run_worker(app)  # the no-show follow-up
+    run_worker(app)  # the invitation, the set-password link
+    moving_clock.now += timedelta(minutes=20)
+    run_worker(app)  # the no-show follow-up, after its delay (15 minutes by default)
 
     sent_topics = set(
         db.session.scalars(
@@ -74,8 +81,12 @@ def test_every_email_links_only_to_the_app_and_the_video_service(
             )
         )
     )
-    templates = {
-        f"booking.{p.stem}" for p in TEMPLATES.glob("*.html") if not p.stem.startswith("_")
+    templates = {  # emails/account_invite.html is the topic account.invite, and so on
+        p.stem.replace("account_", "account.")
+        if p.stem.startswith("account_")
+        else f"booking.{p.stem}"
+        for p in TEMPLATES.glob("*.html")
+        if not p.stem.startswith("_")
     }
     assert sent_topics == templates, "an email template was not rendered by this test"
     assert smtp_server.received
