@@ -20,9 +20,10 @@ def encrypt(secret_key: str, purpose: str, plaintext: str) -> str:
     return _fernet(secret_key, purpose).encrypt(plaintext.encode()).decode()
 
 
-def decrypt(secret_key: str, purpose: str, ciphertext: str) -> str | None:
-    """The plaintext, or None when the key changed or the data was tampered with."""
+def decrypt(secret_key: str, purpose: str, ciphertext: str, ttl: int | None = None) -> str | None:
+    """The plaintext, or None when the key changed, the data was tampered with, or (with `ttl`)
+    it was encrypted more than `ttl` seconds ago."""
     try:
-        return _fernet(secret_key, purpose).decrypt(ciphertext.encode()).decode()
+        return _fernet(secret_key, purpose).decrypt(ciphertext.encode(), ttl=ttl).decode()
     except (InvalidToken, ValueError):
         return None

@@ -1,9 +1,12 @@
 """Web concerns shared by blueprints: security headers, cookie-free form tokens, origin checks."""
 
+import json
+
 from flask import Response, current_app, request, stream_with_context
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from scheduling.errors import N_, InvalidRequest, PermissionDenied
+from scheduling.security.secretbox import decrypt, encrypt
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -78,31 +81,32 @@ def read_form_token(token: str | None, kind: str) -> dict | None:
     return claims if isinstance(claims, dict) and claims.get("kind") == kind else None
 
 
-def _visitor_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="visitor-details-v1")
-
-
 # Field -> the most kept: the form's limits, the note shortened so the link stays a sane length.
 VISITOR_FIELDS = {"name": 200, "email": 254, "note": 2000}
+_VISITOR_PURPOSE = "visitor-details-v1"
 
 
 def make_visitor_token(**details: str) -> str:
-    """Sign what the visitor typed, so a "time was just taken" detour can prefill the next form
-    without a cookie (the public flow sets none)."""
-    return _visitor_serializer().dumps(
-        {k: (details.get(k) or "")[:most] for k, most in VISITOR_FIELDS.items()}
-    )
+    """Encrypt what the visitor typed, so a "time was just taken" detour can prefill the next
+    form without a cookie (the public flow sets none). Encrypted, not only signed: the value
+    travels in a URL, and URLs end up in access logs."""
+    kept = {k: (details.get(k) or "")[:most] for k, most in VISITOR_FIELDS.items()}
+    return encrypt(current_app.config["SECRET_KEY"], _VISITOR_PURPOSE, json.dumps(kept))
 
 
 def read_visitor_token(token: str | None) -> dict:
     """The details of a valid, fresh visitor token; {} for anything else (it only prefills)."""
-    if not token:
+    if not token or len(token) > 8000:
         return {}
+    plain = decrypt(
+        current_app.config["SECRET_KEY"],
+        _VISITOR_PURPOSE,
+        token,
+        ttl=current_app.config["FORM_TOKEN_MAX_AGE"],
+    )
     try:
-        details = _visitor_serializer().loads(
-            token, max_age=current_app.config["FORM_TOKEN_MAX_AGE"]
-        )
-    except BadSignature:  # SignatureExpired is a BadSignature too
+        details = json.loads(plain) if plain else None
+    except ValueError:
         return {}
     if not isinstance(details, dict):
         return {}
