@@ -74,7 +74,12 @@ def retry_after(limit: Limit, previous: int, current: int, elapsed: float) -> in
         # Still in this window: wait until enough of the previous window has slid out.
         wait = size * (1 - (room - current) / previous) - elapsed
         if wait <= size - elapsed:
-            return max(1, math.ceil(wait))
+            return max(1, _ceil(wait))
     # In the next window this one is "previous": wait until it has slid out enough.
     into_next = size * (1 - room / current) if current > 0 else 0.0
-    return max(1, math.ceil(size - elapsed + max(0.0, into_next)))
+    return max(1, _ceil(size - elapsed + max(0.0, into_next)))
+
+
+def _ceil(seconds: float) -> int:
+    """Whole seconds up, after rounding to 9 places like estimate(): 9.000000000000002 is 9."""
+    return math.ceil(round(seconds, 9))

@@ -63,6 +63,7 @@ def _passes_after(limit, previous, current, elapsed, wait):
 
 
 @example(count=5, seconds=60, previous=0, current=15, fraction=0.0)  # a float hair over 5
+@example(count=9, seconds=10, previous=0, current=50, fraction=0.94)  # 9.000000000000002 s
 @given(
     count=st.integers(1, 30),
     seconds=st.sampled_from([1, 10, 60, 300, 600]),
