@@ -80,8 +80,13 @@ def open_host(page, host_site, live_server, slug, query="", before=""):
 
 def book_in_frame(page, name="Vera Visitor"):
     frame = page.frame_locator("div[data-rendezvous] iframe")
-    frame.locator("button.day.available").first.click()
-    frame.locator("button.slot").first.click()
+    document = page.locator("div[data-rendezvous] iframe").element_handle().content_frame()
+    # Each click loads a new document; the next one waits for it, or (under load) a click can
+    # land on the old page's times while the day is still loading, and be lost.
+    with document.expect_navigation():
+        frame.locator("button.day.available").first.click()
+    with document.expect_navigation():
+        frame.locator("button.slot").first.click()
     frame.locator("#name").fill(name)
     frame.locator("#email").fill("vera@example.com")
     frame.locator("button[type=submit]").click()
