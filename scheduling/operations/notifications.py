@@ -6,6 +6,7 @@ delivered (from the booking row); webhook bodies are frozen now, as the event ha
 """
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -112,25 +113,39 @@ def _schedule_after_meeting(booking: Booking, now: datetime) -> None:
     )
 
 
-def emit(organisation_id: int, event_type: str, data: dict, now: datetime, **kw) -> str:
-    """One webhook message per active subscription to this event; returns the event id."""
+def emit(
+    organisation_id: int,
+    event_type: str,
+    data: dict | Callable[[], dict],
+    now: datetime,
+    **kw,
+) -> str:
+    """One webhook message per active subscription to this event; returns the event id.
+
+    `data` may be a function: a booking's hand-off blocks cost several reads, made only when
+    some subscription wants the event.
+    """
     event_id = kw.pop("event_id", None) or outbox.new_event_id()
-    subscriptions = db.session.scalars(
-        select(WebhookSubscription).where(
-            WebhookSubscription.organisation_id == organisation_id,
-            WebhookSubscription.active.is_(True),
+    subscriptions = [
+        sub
+        for sub in db.session.scalars(
+            select(WebhookSubscription).where(
+                WebhookSubscription.organisation_id == organisation_id,
+                WebhookSubscription.active.is_(True),
+            )
         )
-    ).all()
+        if event_type in (sub.events or [])
+    ]
+    if not subscriptions:
+        return event_id
     body = {
         "id": event_id,
         "type": event_type,
         "created_at": iso(now),
         "api_version": API_VERSION,
-        "data": data,
+        "data": data() if callable(data) else data,
     }
     for sub in subscriptions:
-        if event_type not in (sub.events or []):
-            continue
         outbox.enqueue_once(
             organisation_id,
             "webhook",
@@ -153,7 +168,7 @@ def booking_created(booking: Booking, now: datetime) -> None:
     emit(
         booking.organisation_id,
         "booking.created",
-        {"booking": booking_json(booking)},
+        lambda: {"booking": booking_json(booking)},
         now,
         booking_id=booking.id,
     )
@@ -198,7 +213,7 @@ def booking_rescheduled(old: Booking, new: Booking, now: datetime) -> None:
     emit(
         new.organisation_id,
         "booking.rescheduled",
-        {"booking": booking_json(new), "previous": booking_json(old)},
+        lambda: {"booking": booking_json(new), "previous": booking_json(old)},
         now,
         booking_id=new.id,
     )
@@ -213,7 +228,7 @@ def booking_cancelled(booking: Booking, now: datetime) -> None:
     emit(
         booking.organisation_id,
         "booking.cancelled",
-        {"booking": booking_json(booking)},
+        lambda: {"booking": booking_json(booking)},
         now,
         booking_id=booking.id,
     )
@@ -231,7 +246,7 @@ def outcome_recorded(booking: Booking, now: datetime) -> None:
     emit(
         booking.organisation_id,
         "booking.outcome_recorded",
-        {"booking": booking_json(booking)},
+        lambda: {"booking": booking_json(booking)},
         now,
         booking_id=booking.id,
     )
