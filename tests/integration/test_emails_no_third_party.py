@@ -10,13 +10,13 @@ from scheduling import clock
 from scheduling.delivery.worker import Worker
 from scheduling.extensions import db
 from scheduling.models import EventTypeNotification, OutboxMessage
+from scheduling.operations.account_links import invite_user, send_password_link
 from scheduling.operations.bookings import (
     Invitee,
     cancel_booking,
     create_booking,
     reschedule_booking,
 )
-from scheduling.operations.account_links import invite_user, send_password_link
 from scheduling.operations.outcomes import OutcomeInput, record_outcome
 from tests.conftest import FROZEN_NOW
 from tests.third_party_urls import external_urls
