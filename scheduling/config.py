@@ -25,8 +25,10 @@ class Defaults:
     # Longest range the slots API answers in one request.
     MAX_RANGE_DAYS = 62
     BABEL_DEFAULT_LOCALE = "en"
+    # The gettext catalogues, relative to the scheduling package (beside web/i18n.py).
+    BABEL_TRANSLATION_DIRECTORIES = "web/translations"
     # Languages of the public pages, widget and invitee emails (English first: the fallback),
-    # and the admin pages' (chosen by Accept-Language alone). scheduling/translations/ holds them.
+    # and the admin pages' (chosen by Accept-Language alone). web/translations/ holds them.
     LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl"]
     ADMIN_LANGUAGES = ["en", "de"]
     BABEL_DEFAULT_TIMEZONE = "UTC"

@@ -21,10 +21,10 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 # Compiled catalogues (.mo) are built here, never committed: again whenever a .po is newer.
-for po in scheduling/translations/*/LC_MESSAGES/messages.po; do
+for po in scheduling/web/translations/*/LC_MESSAGES/messages.po; do
   [ -e "$po" ] || continue
   if [ ! -e "${po%.po}.mo" ] || [ "$po" -nt "${po%.po}.mo" ]; then
-    .venv/bin/pybabel -q compile -d scheduling/translations
+    .venv/bin/pybabel -q compile -d scheduling/web/translations
     break
   fi
 done

@@ -14,7 +14,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
-TRANSLATIONS = ROOT / "scheduling" / "translations"
+TRANSLATIONS = ROOT / "scheduling" / "web" / "translations"
 LOCALES = ["de", "fr", "es", "it", "nl", "pl"]
 ADMIN_PATHS = ("templates/admin/", "scheduling/web/admin/")
 # %(name)s, %s, %d (not %%), {name} / {0} / {}, and HTML tags.
