@@ -61,6 +61,16 @@ def _pending(query, now: datetime):
     )
 
 
+def _issue(actor: User, now: datetime, **fields) -> AccountLink:
+    """A new link by `actor`, emailed at once (_send sets its nonce and expiry)."""
+    link = AccountLink(
+        created_by_id=actor.id, created_at=now, nonce="", sent_at=now, expires_at=now, **fields
+    )
+    db.session.add(link)
+    _send(link, now)
+    return link
+
+
 def _send(link: AccountLink, now: datetime) -> None:
     """A fresh nonce, a fresh expiry and an email carrying the new link (the old one is dead)."""
     link.nonce = new_nonce()
@@ -110,21 +120,16 @@ def invite_user(
             raise InvalidRequest(
                 f"{host.name} is promised to a pending invitation already.", {"host_id": "taken"}
             )
-    link = AccountLink(
+    link = _issue(
+        actor,
+        now,
         organisation_id=organisation.id,
         purpose="invite",
         email=email,
         name=name,
         role=role,
         host=host,
-        created_by_id=actor.id,
-        created_at=now,
-        nonce="",
-        sent_at=now,
-        expires_at=now,
     )
-    db.session.add(link)
-    _send(link, now)
     record(
         organisation.id,
         actor,
@@ -146,21 +151,16 @@ def send_password_link(actor: User, user: User, now: datetime) -> AccountLink:
         )
     ):
         old.revoked_at = now
-    link = AccountLink(
+    link = _issue(
+        actor,
+        now,
         organisation_id=user.organisation_id,
         purpose="password",
         email=user.email,
         name=user.name,
         role=user.role,
         user_id=user.id,
-        created_by_id=actor.id,
-        created_at=now,
-        nonce="",
-        sent_at=now,
-        expires_at=now,
     )
-    db.session.add(link)
-    _send(link, now)
     record(
         user.organisation_id,
         actor,
