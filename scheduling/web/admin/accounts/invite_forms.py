@@ -2,25 +2,19 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms import EmailField, PasswordField, SelectField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from scheduling.operations.accounts import MIN_PASSWORD_LENGTH
 
-from .user_forms import NO_HOST, ROLE_CHOICES, _strip
+from .user_forms import NO_HOST, ROLE_CHOICES, _strip, _UserFields
 
 NEW_HOST = "new"
 
 
-class InviteForm(FlaskForm):
-    name = StringField(
-        _l("Name"),
-        filters=[_strip],
-        validators=[
-            DataRequired(_l("Enter the person's name.")),
-            Length(max=200, message=_l("The name may have at most 200 characters.")),
-        ],
-    )
+class InviteForm(_UserFields):
+    """Name, role and host as when editing a user, plus the address the link goes to."""
+
     email = EmailField(
         _l("Email"),
         filters=[_strip],
@@ -30,22 +24,11 @@ class InviteForm(FlaskForm):
             Email(_l("Enter a valid email address.")),
         ],
     )
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES, validate_choice=False)
     host_id = SelectField(_l("Linked host"), default=NEW_HOST, validate_choice=False)
 
     def limit_roles(self, allowed: tuple[str, ...]) -> None:
         """Offer only the roles this person may invite (the operation checks again)."""
         self.role.choices = [choice for choice in ROLE_CHOICES if choice.value in allowed]
-
-    def validate_role(self, field):
-        if field.data not in {choice.value for choice in ROLE_CHOICES}:
-            raise ValidationError(_l("Choose a role from the list."))
-
-    def validate_host_id(self, field):
-        if field.data not in {choice.value for choice in field.choices}:
-            raise ValidationError(_l("Choose a host from the list."))
-        if self.role.data == "rep" and field.data == NO_HOST:
-            raise ValidationError(_l("A rep must be linked to a host."))
 
     def chosen_host_id(self) -> int | None:
         return int(self.host_id.data) if self.host_id.data not in (NO_HOST, NEW_HOST) else None
