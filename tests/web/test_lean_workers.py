@@ -40,6 +40,20 @@ def test_the_wsgi_app_loads_calendar_and_qr_libraries_only_when_used(tmp_path):
     assert not {name for name in modules if name.split(".")[0] in heavy}
 
 
+def test_the_wsgi_app_loads_cryptography_only_to_encrypt_or_decrypt(tmp_path):
+    """cryptography (about 8 MiB) serves TOTP seeds, calendar passwords and the visitor token;
+    a booking through the API or a slots request never needs it."""
+    modules = _modules_after("import app", tmp_path)
+    assert not {name for name in modules if name.split(".")[0] == "cryptography"}
+    after_use = _modules_after(
+        "from scheduling.security import secretbox\n"
+        "assert secretbox.decrypt('k', 'p', secretbox.encrypt('k', 'p', 'x')) == 'x'\n"
+        "assert secretbox.decrypt('k', 'p', 'not a token') is None",
+        tmp_path,
+    )
+    assert "cryptography.fernet" in after_use
+
+
 def test_flask_db_still_migrates(tmp_path):
     env = {
         **os.environ,
