@@ -57,11 +57,12 @@ STYLE = (
     "th{background:#eee}.meta{color:#555}"
 )
 STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
-# Nothing loads, nothing runs; only the inline style above, by its hash.
-STANDALONE_CSP = (
-    f"default-src 'none'; style-src 'sha256-{STYLE_HASH}'; base-uri 'none'; "
-    "form-action 'none'; frame-ancestors 'none'"
+# Nothing loads, nothing runs; only the inline style above, by its hash. The file carries the
+# policy in a meta element (where frame-ancestors is ignored); the download is served with it.
+META_CSP = (
+    f"default-src 'none'; style-src 'sha256-{STYLE_HASH}'; base-uri 'none'; form-action 'none'"
 )
+STANDALONE_CSP = META_CSP + "; frame-ancestors 'none'"
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*[]<>"})
 
@@ -120,7 +121,7 @@ def to_standalone_html(doc: Document) -> str:
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{_e(doc.language)}">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{_e(STANDALONE_CSP)}">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{_e(META_CSP)}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{_e(doc.title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
         f"<h1>{_e(doc.title)}</h1>\n{subtitle}{body_html(doc)}\n</body>\n</html>\n"
