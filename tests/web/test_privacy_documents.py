@@ -305,12 +305,27 @@ def test_retention_periods_come_from_the_organisation(client, login_as):
     assert "| 24 months |" in markdown(client, "notice")
 
 
-def test_another_organisations_configuration_never_shows(client, login_as, make_org, make_user):
+def test_another_organisations_configuration_never_shows(
+    client, login_as, make_org, make_user, make_host
+):
     other = make_org(name="Other Company Ltd")
     other_admin = make_user(role="admin", org=other)
     webhook(other, other_admin, "https://hooks.othercompany.example/in")
     embed(other, allowed_origins=["https://www.othercompany.example"])
     question(other, "long_text", "Other org secret question")
+    other_host = make_host(org=other)
+    db.session.add(
+        CalendarSource(
+            host_id=other_host.id,
+            kind="caldav",
+            name="Other",
+            url="https://dav.othercompany.example/cal/",
+            write_back=True,
+            next_attempt_at=FROZEN_NOW,
+            created_at=FROZEN_NOW,
+        )
+    )
+    db.session.commit()
     login_as("admin")
     for slug in SLUGS:
         for text in (page(client, slug), markdown(client, slug)):
