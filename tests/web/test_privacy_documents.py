@@ -23,6 +23,7 @@ from tests import third_party_urls
 from tests.conftest import FROZEN_NOW, TEST_SECRET, post_form
 
 BASE = "/admin/privacy/documents"
+BOOKINGS = "Bookings (with their leads, answers, outcome notes, attribution): after the meeting"
 SLUGS = ("cookies", "record", "notice", "domains", "processors", "banner", "dpia")
 
 
@@ -96,6 +97,8 @@ def test_index_lists_every_document_with_both_downloads_and_is_in_the_nav(client
     assert f'<a href="{BASE}" aria-current="page">Privacy documents</a>' in text
     home = client.get("/admin/").text
     assert f'href="{BASE}"' in home
+    assert client.get(f"{BASE}/dpia.md").status_code == 200
+    assert client.get(f"{BASE}/dpia.html").status_code == 200
 
 
 @pytest.mark.parametrize("slug", SLUGS)
@@ -294,14 +297,15 @@ def test_domains_are_the_public_url_and_the_allowlisted_pages(client, login_as, 
 
 def test_retention_periods_come_from_the_organisation(client, login_as):
     admin = login_as("admin")
-    assert "| Bookings, their answers and emails: after the meeting | 36 months |" in markdown(
-        client, "record"
-    )
+    assert f"| {BOOKINGS} | 36 months |" in markdown(client, "record")
     admin.organisation.retention_periods = {"bookings": "24m", "login_attempts": "7d"}
     db.session.commit()
     text = markdown(client, "record")
-    assert "| Bookings, their answers and emails: after the meeting | 24 months |" in text
-    assert "| Login attempts: after the attempt | 7 days |" in text
+    assert f"| {BOOKINGS} | 24 months |" in text
+    assert (
+        "| Login attempts, and email files written without a relay: after their time | 7 days |"
+        in text
+    )
     assert "| 24 months |" in markdown(client, "notice")
 
 

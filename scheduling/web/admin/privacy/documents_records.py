@@ -29,12 +29,18 @@ def kind_label(kind: str) -> str:
 
 def retention_label(kind: str) -> str:
     return {
-        "bookings": _("Bookings, their answers and emails: after the meeting"),
-        "leads_unbooked": _("Leads that never booked: after their last answer"),
+        "bookings": _(
+            "Bookings (with their leads, answers, outcome notes, attribution): after the meeting"
+        ),
+        "leads_unbooked": _(
+            "Leads that never booked, and widget views: after the last answer or view"
+        ),
         "leads_disqualified": _("Disqualified leads: after their last answer"),
         "consent_log": _("Consent log: after the decision"),
-        "delivery_logs": _("Sent emails and webhook deliveries: after sending"),
-        "login_attempts": _("Login attempts: after the attempt"),
+        "delivery_logs": _("Sent emails and webhook delivery records: after the last attempt"),
+        "login_attempts": _(
+            "Login attempts, and email files written without a relay: after their time"
+        ),
     }[kind]
 
 
