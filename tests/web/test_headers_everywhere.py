@@ -344,6 +344,14 @@ def routes(w) -> dict[str, list[tuple[str, str, dict]]]:
         ("admin", f"/admin/ad-conversions/{platform}.csv?from=2029-12-01&to=2030-01-07", {})
         for platform in ("google", "microsoft")
     ]
+    # The generated privacy documents: each one in the admin UI, as Markdown and as a file.
+    documents = ("cookies", "record", "notice", "domains", "processors", "banner", "dpia")
+    base = "/admin/privacy/documents"
+    table["admin.privacy_documents"] = [("admin", base, {})]
+    for endpoint, suffix in (("view", ""), ("markdown", ".md"), ("html", ".html")):
+        table[f"admin.privacy_documents_{endpoint}"] = [
+            ("admin", f"{base}/{slug}{suffix}", {}) for slug in documents
+        ]
     # Signed out: the login pages (the second step redirects without a first one).
     table["admin.login"] = [("public", "/admin/login", {})]
     table["admin.login_totp"] = [("totp", "/admin/login/code", {})]

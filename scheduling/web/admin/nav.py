@@ -28,6 +28,7 @@ NAV = [
     ("admin.ad_conversions", "Ad conversions", MANAGERS),
     ("admin.embed", "Embed", MANAGERS),
     ("admin.webhooks", "Webhooks", MANAGERS),
+    ("admin.privacy_documents", "Privacy documents", MANAGERS),
     ("admin.api_keys", "API keys", ADMINS),
     ("admin.outbox", "Outbox", ADMINS),
 ]

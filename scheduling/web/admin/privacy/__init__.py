@@ -1,0 +1,1 @@
+"""Admin: privacy, the documents generated from the live configuration (documents_*.py)."""
