@@ -1,8 +1,9 @@
 """Privacy requests: a person asks for erasure from their booking page; an admin closes it.
 
 A request is due one calendar month after it was made (GDPR Art. 12(3)). Asking twice while
-one is open gives back the open one. Closing it (done or rejected) empties the stored address:
-the admin needed it to act, nobody needs it afterwards. Flush only.
+one is open gives back the open one, also when both arrive at once. Closing it (done or
+rejected) empties the stored address: the admin needed it to act, nobody needs it afterwards.
+Flush only.
 """
 
 from datetime import datetime
@@ -15,6 +16,7 @@ from scheduling.models import PrivacyRequest, User
 from scheduling.security.retention_periods import months_before
 
 from .audit import record
+from .locking import acquire_booking_lock, hold_count_locks
 from .subject_requests import normalise_email, open_requests_for
 
 DUE_MONTHS = 1
@@ -28,8 +30,11 @@ def due_date(now: datetime) -> datetime:
 def request_erasure(
     organisation_id: int, email: str, now: datetime, source: str = "invitee"
 ) -> tuple[PrivacyRequest, bool]:
-    """(the open erasure request for this address, whether it is new)."""
+    """(the open erasure request for this address, whether it is new). Two submissions at once
+    (a double click) are serialised: the second finds the first's request."""
     email = normalise_email(email)
+    acquire_booking_lock(db.session)  # SQLite: one writer, reads under the lock
+    hold_count_locks(db.session, [f"privacy-request:{organisation_id}:{email}"])  # PostgreSQL
     existing = [row for row in open_requests_for(organisation_id, email) if row.kind == "erasure"]
     if existing:
         return existing[0], False

@@ -4,7 +4,11 @@
 import html
 import json
 import re
+import threading
+import urllib.error
+import urllib.request
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
@@ -122,3 +126,32 @@ def test_after_erasure_the_page_shows_nothing_personal(client, world):
     assert json.loads(client.get(f"{base}/my-data.json").data) == {}
     assert client.post(f"{base}/my-data/erase", data={"form_token": token}).status_code == 303
     assert _requests() == []
+
+
+def test_simultaneous_submissions_make_one_request(client, world, live_server):
+    base = _base(world.booking)
+    token = _form_token(client.get(f"{base}/my-data").text)
+    db.session.commit()  # end the test's read transaction: the server's writers run freely
+    body = urlencode({"form_token": token}).encode()
+    statuses = []
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+
+    def post():
+        try:
+            statuses.append(opener.open(f"{live_server.url}{base}/my-data/erase", body).status)
+        except urllib.error.HTTPError as exc:
+            statuses.append(exc.code)
+
+    threads = [threading.Thread(target=post) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert statuses == [303] * 6
+    db.session.expire_all()
+    assert len(_requests()) == 1
