@@ -27,6 +27,7 @@ from .event_types import LAYOUTS, LOCATION_KINDS, EventType, event_type_hosts
 from .hosts import DateOverride, Host, WeeklyHours
 from .organisations import Holiday, Organisation
 from .outbox import OUTBOX_STATUSES, EventTypeNotification, OutboxMessage
+from .privacy import PRIVACY_REQUEST_KINDS, PRIVACY_REQUEST_STATUSES, PrivacyRequest
 from .rate_limits import RateLimitCounter
 from .routing import (
     ACTION_KINDS,
@@ -51,6 +52,8 @@ __all__ = [
     "LOCATION_KINDS",
     "OUTBOX_STATUSES",
     "OUTCOMES",
+    "PRIVACY_REQUEST_KINDS",
+    "PRIVACY_REQUEST_STATUSES",
     "ROLES",
     "SOURCE_KINDS",
     "STATUSES",
@@ -83,6 +86,7 @@ __all__ = [
     "Outcome",
     "Pool",
     "PoolMember",
+    "PrivacyRequest",
     "Question",
     "RateLimitCounter",
     "RoutingForm",

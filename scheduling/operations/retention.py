@@ -200,7 +200,7 @@ def count_due(
     return counts
 
 
-def _erase_lead(lead: Lead, now: datetime) -> None:
+def erase_lead(lead: Lead, now: datetime) -> None:
     free_text = set()
     if lead.routing_form_id is not None:
         free_text = set(
@@ -238,7 +238,7 @@ def _scrub_attribution(condition) -> None:
         attribution.last_touch = scrub_touch(attribution.last_touch)
 
 
-def _erase_booking(booking: Booking, now: datetime) -> None:
+def erase_booking(booking: Booking, now: datetime) -> None:
     booking.invitee_name = ERASED
     booking.invitee_email = placeholder_email()
     booking.note = ""
@@ -250,23 +250,23 @@ def _erase_booking(booking: Booking, now: datetime) -> None:
     for lead in db.session.scalars(
         select(Lead).where(Lead.booking_id == booking.id, Lead.erased_at.is_(None))
     ):
-        _erase_lead(lead, now)
+        erase_lead(lead, now)
     _scrub_attribution(WidgetAttribution.booking_id == booking.id)
 
 
-def _erase_consent(row: ConsentRecord, now: datetime) -> None:
+def erase_consent(row: ConsentRecord, now: datetime) -> None:
     # A fresh random id: the visitor's cookie no longer points at this decision.
     row.consent_id = secrets.token_hex(16)
     row.erased_at = now
 
 
-def _erase_outbox(message: OutboxMessage, now: datetime) -> None:
+def erase_outbox_message(message: OutboxMessage, now: datetime) -> None:
     message.payload = {}
     message.last_error = ""
     message.erased_at = now
 
 
-def _erase_delivery(delivery: WebhookDelivery, now: datetime) -> None:
+def erase_delivery(delivery: WebhookDelivery, now: datetime) -> None:
     delivery.error = ""
     delivery.erased_at = now
 
@@ -278,12 +278,12 @@ def _erase_view(view: WidgetView, now: datetime) -> None:
 
 
 ERASERS = {
-    "bookings": _erase_booking,
-    "leads_unbooked": _erase_lead,
-    "leads_disqualified": _erase_lead,
-    "consent_log": _erase_consent,
-    "outbox_messages": _erase_outbox,
-    "webhook_deliveries": _erase_delivery,
+    "bookings": erase_booking,
+    "leads_unbooked": erase_lead,
+    "leads_disqualified": erase_lead,
+    "consent_log": erase_consent,
+    "outbox_messages": erase_outbox_message,
+    "webhook_deliveries": erase_delivery,
     "widget_views": _erase_view,
 }
 

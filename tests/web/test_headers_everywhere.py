@@ -30,6 +30,7 @@ from scheduling.operations.ab_tests import VariantInput, create_test
 from scheduling.operations.accounts import enable_totp
 from scheduling.operations.api_keys import create_api_key
 from scheduling.operations.calendar_feeds import regenerate_feed
+from scheduling.operations.privacy_requests import request_erasure
 from scheduling.operations.webhooks import create_subscription
 from scheduling.security.account_links import account_link_token
 from scheduling.security.links import booking_token
@@ -225,6 +226,8 @@ def world(app, frozen_now):
         admin, "Nina Invited", "nina.invited@example.org", "manager", None, FROZEN_NOW
     )
     password_link = account_links.send_password_link(admin, manager, FROZEN_NOW)
+    # An invitee's erasure request, listed on the privacy page and opened by the admin.
+    privacy_request, _ = request_erasure(org.id, booking.invitee_email, FROZEN_NOW)
     host_feed = regenerate_feed(host, TEST_SECRET, FROZEN_NOW)
     team_feed = regenerate_feed(pool, TEST_SECRET, FROZEN_NOW)
     db.session.commit()
@@ -258,6 +261,7 @@ def world(app, frozen_now):
         "account_links": links,
         "outcome_tokens": [make_outcome_token(held, status) for status in LINK_OUTCOMES],
         "ab_test": test.id,
+        "privacy_request": privacy_request.id,
         "source": source.id,
         "hook": hook.id,
         "lead": lead,
@@ -284,6 +288,8 @@ def routes(w) -> dict[str, list[tuple[str, str, dict]]]:
         "admin.two_factor": "/admin/account/two-factor",
         "admin.api_keys": "/admin/api-keys",
         "admin.audit": "/admin/audit",
+        "admin.privacy": "/admin/privacy",
+        "admin.privacy_request": f"/admin/privacy/requests/{w['privacy_request']}",
         "admin.bookings": "/admin/bookings",
         "admin.bookings_detail": f"/admin/bookings/{b}",
         "admin.bookings_cancel": f"/admin/bookings/{b}/cancel",
@@ -369,6 +375,8 @@ def routes(w) -> dict[str, list[tuple[str, str, dict]]]:
         "public.not_a_fit": f"/book/{w['discovery']}/not-a-fit/{w['lead'].uid}",
         "public.booking": f"/booking/{uid}/{tok['view']}",
         "public.booking_ics": f"/booking/{uid}/{tok['view']}/invite.ics",
+        "public.my_data": f"/booking/{uid}/{tok['view']}/my-data",
+        "public.my_data_json": f"/booking/{uid}/{tok['view']}/my-data.json",
         "public.cancel": f"/booking/{uid}/cancel/{tok['cancel']}",
         "public.reschedule": f"/booking/{uid}/reschedule/{tok['reschedule']}",
     }
@@ -381,6 +389,11 @@ def routes(w) -> dict[str, list[tuple[str, str, dict]]]:
     at_once = f"/book/{w['discovery']}/not-a-fit/lead0000000000000000000000000002"
     table["public.not_a_fit"] += [("public", at_once, {}), ("embed", at_once + "?embed=1", {})]
     table["public.booking_ics"][1] = ("public", table["public.booking_ics"][0][1] + "?embed=1", {})
+    table["public.my_data_json"][1] = (
+        "public",
+        table["public.my_data_json"][0][1] + "?embed=1",
+        {},
+    )
     slug = w["discovery"]
     table.update(
         {
@@ -578,6 +591,8 @@ POST_ARGS = {
     "block_id": 1,
     "source_id": 1,
     "token": "not-a-valid-token",
+    "request_id": 1,
+    "kind": "json",
 }
 
 

@@ -21,7 +21,7 @@ from .event_types import event_type_views  # noqa: F401
 from .hosts import host_views  # noqa: F401
 from .integrations import api_key_views, webhook_views  # noqa: F401
 from .overview import audit_views, dashboard_views, home_views  # noqa: F401
-from .privacy import documents_views  # noqa: F401
+from .privacy import documents_views, privacy_views  # noqa: F401
 from .routing import pool_views, question_views, routing_form_views, routing_test_views, rule_views  # noqa: F401
 from .settings import notification_views, retention_views, settings_views  # noqa: F401
 

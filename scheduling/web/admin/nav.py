@@ -23,6 +23,7 @@ NAV = [
     ("admin.invitations", "Invitations", MANAGERS),
     ("admin.settings", "Settings", ADMINS),
     ("admin.audit", "Audit log", ADMINS),
+    ("admin.privacy", "Privacy", ADMINS),
     ("admin.funnel", "Funnel", MANAGERS),
     ("admin.ab_tests", "A/B tests", MANAGERS),
     ("admin.ad_conversions", "Ad conversions", MANAGERS),

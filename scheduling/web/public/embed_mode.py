@@ -50,9 +50,12 @@ def _touch_param(name: str):
     return clean_touch(loads_bounded(request.args.get(name), MAX_TOUCH_PARAM))
 
 
+DOWNLOADS = ("public.booking_ics", "public.my_data_json")
+
+
 def _before():
-    # Only pages are framed; a calendar download carries no embed mode into its links.
-    g.embed = request.args.get("embed") == "1" and request.endpoint != "public.booking_ics"
+    # Only pages are framed; a download (calendar file, the invitee's data) carries no embed mode.
+    g.embed = request.args.get("embed") == "1" and request.endpoint not in DOWNLOADS
     g.variant = None
     g.ab_param = None
     if not g.embed:

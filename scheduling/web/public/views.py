@@ -363,6 +363,7 @@ def booking(uid: str, token: str):
         booking=booking,
         successor_link=booking_link(successor, "view") if successor else None,
         ics_link=url_for("public.booking_ics", uid=uid, token=token),
+        my_data_link=url_for("public.my_data", uid=uid, token=token),
         cancel_link=booking_link(booking, "cancel") if changeable else None,
         reschedule_link=booking_link(booking, "reschedule") if changeable else None,
     )
