@@ -1,6 +1,7 @@
 """The privacy self-audit's browser side: Debian's Chromium, driven by Playwright.
 
-Each phase runs in a fresh browser context (no cookies, no storage). An init script in every
+Each phase runs in a fresh browser profile (no cookies, no storage) that allows third-party
+cookies and storage, so a third-party frame's attempts are kept and seen. An init script in every
 frame reports each read of `document.cookie` and `Storage.getItem` and each write through the
 cookie setter and `Storage.setItem`; after every step the context's cookies (HTTP and script
 set, any domain) and every frame's localStorage, sessionStorage and IndexedDB names are taken.
@@ -8,8 +9,11 @@ Only the command imports this module, and only when it runs: web workers never l
 """
 
 import contextlib
+import json
 import secrets
+import tempfile
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
@@ -129,15 +133,14 @@ def _short(exc: Exception) -> str:
 class Session:
     """One phase: a fresh context, its observations and the walk through the widget."""
 
-    def __init__(self, browser, phase: Phase, timeout_ms: int):
+    def __init__(self, context, phase: Phase):
         self.phase = phase
         self.booked_event = False
-        self.context = browser.new_context()
-        self.context.set_default_timeout(timeout_ms)
+        self.context = context
         self.context.expose_binding("__rvPrivacyAudit", self._report)
         self.context.add_init_script(WATCH)
         self.context.on("request", lambda request: phase.urls.append(request.url))
-        self.page = self.context.new_page()
+        self.page = context.new_page()  # after the binding and script are in place
         self.page.on("websocket", lambda socket: phase.urls.append(socket.url))
 
     def _report(self, source, kind, detail):
@@ -291,8 +294,45 @@ class Session:
         return False
 
     def close(self) -> None:
-        self.settle()
+        with contextlib.suppress(PlaywrightError):
+            self.settle()
         self.context.close()
+
+
+def _context(playwright, chromium: str, profile: Path, timeout_ms: int):
+    """A fresh profile that ALLOWS third-party cookies and storage (an off-the-record context
+    blocks them): whatever the widget's frame, or any other, tries to keep is kept and seen."""
+    (profile / "Default").mkdir()
+    (profile / "Default" / "Preferences").write_text(
+        json.dumps({"profile": {"cookie_controls_mode": 0, "block_third_party_cookies": False}})
+    )
+    try:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=chromium, headless=True, args=ARGS
+        )
+    except PlaywrightError as exc:
+        raise AuditError(f"Cannot start {chromium}: {_short(exc)}") from None
+    context.set_default_timeout(timeout_ms)
+    return context
+
+
+def _phase(session: "Session", url: str, accept, refuse, invitee) -> None:
+    phase = session.phase
+    session.open(url)
+    if phase.name == "before_consent":
+        phase.consent = "none given"
+        session.explore(invitee)
+    elif phase.name == "after_refusal":
+        session.decide(False, refuse)
+        session.explore(invitee)
+    else:
+        session.decide(True, accept)
+        phase.booking = session.walk(book=True, invitee=invitee)
+        if phase.booking == "booked" and session.widget() is not session.page.main_frame:
+            if session.wait_for_booked_event():
+                phase.steps.append("the page received the widget's booked event")
+            else:
+                phase.steps.append("the page received no booked event")
 
 
 def run_audit(
@@ -304,47 +344,22 @@ def run_audit(
     invitee: tuple[str, str],
     timeout_ms: int = 15000,
 ) -> list[Phase]:
-    """The three phases; raises AuditError when the audit cannot run at all."""
-    name_, email = invitee
-    from pathlib import Path
-
+    """The three phases, each in a new profile; raises AuditError when it cannot run at all."""
     if not Path(chromium).exists():
         raise AuditError(
             f"{chromium} is not installed (apt-get install chromium, or --chromium PATH)."
         )
+    name, email = invitee
     phases = []
     with sync_playwright() as playwright:
-        try:
-            browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=ARGS)
-        except PlaywrightError as exc:
-            raise AuditError(f"Cannot start {chromium}: {_short(exc)}") from None
-        try:
-            for name in ("before_consent", "after_refusal", "after_consent"):
-                phase = Phase(name)
-                invitee = (name_, _tagged(email, name))
-                session = Session(browser, phase, timeout_ms)
+        for phase_name in ("before_consent", "after_refusal", "after_consent"):
+            phase = Phase(phase_name)
+            with tempfile.TemporaryDirectory(prefix="rv-privacy-audit-") as profile:
+                context = _context(playwright, chromium, Path(profile), timeout_ms)
+                session = Session(context, phase)
                 try:
-                    session.open(url)
-                    if name == "before_consent":
-                        phase.consent = "none given"
-                        session.explore(invitee)
-                    elif name == "after_refusal":
-                        session.decide(False, refuse)
-                        session.explore(invitee)
-                    else:
-                        session.decide(True, accept)
-                        phase.booking = session.walk(book=True, invitee=invitee)
-                        if (
-                            phase.booking == "booked"
-                            and session.widget() is not session.page.main_frame
-                        ):
-                            if session.wait_for_booked_event():
-                                phase.steps.append("the page received the widget's booked event")
-                            else:
-                                phase.steps.append("the page received no booked event")
+                    _phase(session, url, accept, refuse, (name, _tagged(email, phase_name)))
                 finally:
                     session.close()
-                phases.append(phase)
-        finally:
-            browser.close()
+            phases.append(phase)
     return phases

@@ -144,9 +144,12 @@ class OtherOrigin:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 hits.append(self.path)
-                body = b"window.tracked = true;"
+                if self.path == "/frame.html":
+                    body, kind = b"<script>localStorage.setItem('seen', '1');</script>", "text/html"
+                else:
+                    body, kind = b"window.tracked = true;", "text/javascript"
                 self.send_response(200)
-                self.send_header("Content-Type", "text/javascript")
+                self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -191,6 +194,23 @@ def test_a_page_loading_a_script_from_another_origin_fails_and_json_parses(
     assert report["phases"][2]["booking"] == "booked"
     assert [row["Name"] for row in report["storage"]] == ["rv_attr"]
     assert other_origin.hits == ["/tracker.js"] * 3
+
+
+def test_storage_in_a_third_party_frame_is_seen_the_browser_does_not_block_it(
+    host_widget, host_site, live_server, other_origin, tmp_path
+):
+    """Third-party cookies and storage are allowed in the audit's profile: a framed origin
+    that keeps something is caught, not hidden by the browser's own blocking."""
+    frame = f'<iframe src="{other_origin.origin}/frame.html" title="x"></iframe>'
+    host_site.pages["/framed"] = landing(live_server, host_widget.slug, "").replace(
+        "<h1>", frame + "<h1>"
+    )
+    run = audit(f"{host_site.origin}/framed", tmp_path, live_server)
+    assert run.returncode == 1, run.stdout + run.stderr
+    before = section(run.stdout, "Before consent")
+    assert "| seen | localStorage | third party: 127.0.0.2 | until cleared |" in before
+    assert "before consent: localStorage 'seen' stored on 127.0.0.2" in failures(run.stdout)
+    assert "after refusal: localStorage 'seen' stored on 127.0.0.2" in failures(run.stdout)
 
 
 def test_an_unreachable_page_is_one_clear_line(live_server, tmp_path):
