@@ -37,6 +37,9 @@ def register_cli(app) -> None:
     from .retention import register_retention_command
 
     register_retention_command(group)
+    from .privacy_audit import register_privacy_audit_command
+
+    register_privacy_audit_command(group)
 
     @group.command("demo")
     def demo():

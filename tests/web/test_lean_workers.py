@@ -70,3 +70,12 @@ def test_flask_db_still_migrates(tmp_path):
         [flask, "db", "current"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert "(head)" in current.stdout, current.stdout + current.stderr
+
+
+def test_the_wsgi_app_and_the_cli_do_not_load_playwright(tmp_path):
+    """Only `flask rendezvous privacy-audit` needs Playwright, and imports it when it runs."""
+    code = "import app\nfrom scheduling.cli import privacy_audit"
+    modules = _modules_after(code, tmp_path)
+    assert "scheduling.cli.privacy_audit" in modules
+    assert "scheduling.cli.audit_browser" not in modules
+    assert not {name for name in modules if name.split(".")[0] == "playwright"}
