@@ -11,6 +11,13 @@ import contextlib
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from scheduling.attribution.storage_inventory import (
+    ATTRIBUTION_COOKIE,
+    COLUMNS,
+    attribution_cookie,
+    markdown_cell,
+)
+
 PHASES = ("before_consent", "after_refusal", "after_consent")
 TITLES = {
     "before_consent": "Before consent",
@@ -19,15 +26,10 @@ TITLES = {
 }
 # Phases in which the visitor has not consented: nothing may be stored or read there.
 WITHOUT_CONSENT = ("before_consent", "after_refusal")
-COLUMNS = ("Name", "Kind", "Party", "Lifetime", "Purpose", "Before consent")
 
-# ---------------------------------------------------------------------------------------------
-# KNOWN NAMES — a local mapping until scheduling/attribution/storage_inventory.py (the shared
-# inventory behind the generated cookie table) is merged; then look purposes up there instead.
-KNOWN_PURPOSES = {
-    "rv_attr": "Campaign attribution (first and last touch of the visit), only after consent",
-}
-# ---------------------------------------------------------------------------------------------
+# Purposes of the names Rendezvous sets, from the inventory behind the generated cookie table
+# (Admin -> Privacy documents), so the audit and the documents name them alike.
+KNOWN_PURPOSES = {ATTRIBUTION_COOKIE: attribution_cookie(1).purpose}
 UNKNOWN_PURPOSE = "unknown (not set by Rendezvous)"
 
 DAY = 86400.0
@@ -253,7 +255,7 @@ def problems(audit: Audit) -> list[str]:
 def _table(table_rows: list[dict[str, str]]) -> list[str]:
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join("---" for _ in COLUMNS) + "|"]
     for row in table_rows:
-        cells = (row[c].replace("|", "\\|") for c in COLUMNS)
+        cells = (markdown_cell(row[c]) for c in COLUMNS)
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 

@@ -90,7 +90,9 @@ def test_a_clean_audit_passes_and_its_table_has_the_cookie_table_columns():
     assert "| " + " | ".join(COLUMNS) + " |" in text
     assert (
         "| rv_attr | cookie | first party (page): www.shop.example | 30 days | Campaign "
-        "attribution (first and last touch of the visit), only after consent | no |"
+        "attribution: a random visitor id, the first and last campaign touch (UTM values, "
+        "referring domain, landing path; ad click ids only with ads consent) and the A/B "
+        "variant shown | no |"
     ) in text
     assert "PASS" in text and "FAIL" not in text
     before = text.split("## Before consent")[1].split("## After refusal")[0]
