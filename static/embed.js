@@ -66,14 +66,15 @@
     meta = {type: "consent", source: source, notice: (o && o.notice) || "rendezvous:" + source,
       language: (o && o.language) || d.documentElement.lang || "und", purposes: ad || !yes ? ["attribution", "ads"] : ["attribution"]};
     ads = ad;
+    var c = was && data && data.c;
     if (yes) grant();
     else { data = null; d.cookie = NAME + "=; Max-Age=0; path=/; SameSite=Lax"; }
-    if (!yes || !data.c) { meta.decision = yes ? "granted" : was ? "withdrawn" : "refused"; logs.push(meta); }
+    if (!yes || !data.c) { meta.decision = yes ? "granted" : c ? "withdrawn" : "refused"; meta.ends = c; logs.push(meta); }
     save(); flush(); frames.forEach(init); credit();
     emit("consent_changed", {attribution: yes, ads: ad, source: source});
   }
 
-  // The popup's close button in the widget's language (the frame's title: data-rendezvous-title).
+  // The close button's label in the widget's language.
   var CLOSE = {de: "Schließen", fr: "Fermer", es: "Cerrar", it: "Chiudi", nl: "Sluiten", pl: "Zamknij"};
   function frame(box, slug, popup) {
     var el = d.createElement("iframe"), q = "?embed=1&entry=1", a = consent && data && data.ab[slug];

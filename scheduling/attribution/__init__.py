@@ -9,10 +9,15 @@ arithmetic (dashboard.py). Imports only the standard library and the other pure 
 from .consent import (
     DECISIONS,
     PURPOSES,
+    REFUSALS,
     SOURCES,
     ConsentDecision,
+    GrantState,
     clean_decision,
+    grant_expires_at,
+    grant_refusal,
     notice_hash,
+    withdrawal_refusal,
 )
 from .origins import MAX_COOKIE_DAYS, normalise_origin, parse_allowlist
 from .report import (
@@ -38,12 +43,14 @@ __all__ = [
     "DECISIONS",
     "MAX_COOKIE_DAYS",
     "PURPOSES",
+    "REFUSALS",
     "SOURCES",
     "TOUCH_KEYS",
     "Attribution",
     "ConsentDecision",
     "FunnelRow",
     "FunnelTotals",
+    "GrantState",
     "Touch",
     "VariantStats",
     "aggregate_funnel",
@@ -51,6 +58,8 @@ __all__ = [
     "clean_attribution",
     "clean_decision",
     "clean_touch",
+    "grant_expires_at",
+    "grant_refusal",
     "loads_bounded",
     "normalise_origin",
     "not_attributed_share",
@@ -61,5 +70,6 @@ __all__ = [
     "strip_click_ids",
     "variant_stats",
     "wilson_interval",
+    "withdrawal_refusal",
     "without_consent",
 ]

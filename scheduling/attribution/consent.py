@@ -4,6 +4,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from .origins import normalise_origin
 
@@ -14,6 +15,8 @@ SOURCES = ("api", "tcf", "consent_mode", "prompt")
 PURPOSES = ("attribution", "ads")
 _LANGUAGE_RE = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
 MAX_NOTICE = 20000
+# Consent ids are 32 hex characters (secrets.token_hex(16)).
+CONSENT_ID_RE = re.compile(r"[0-9a-f]{32}")
 
 
 def notice_hash(text: str) -> str:
@@ -34,6 +37,21 @@ class ConsentDecision:
     notice_hash: str
     language: str
     purposes: tuple[str, ...]
+    # A withdrawal: the consent id of the grant it ends; None for grants and refusals.
+    ends: str | None = None
+
+
+def _check_purposes(purposes) -> str | None:
+    """What is wrong with a list of purposes, or None: known names, each once, attribution in."""
+    if not isinstance(purposes, list) or not purposes:
+        return f"A list of: {', '.join(PURPOSES)}."
+    if any(not isinstance(p, str) or p not in PURPOSES for p in purposes):
+        return f"A list of: {', '.join(PURPOSES)}."
+    if len(set(purposes)) != len(purposes):
+        return "Name each purpose once."
+    if "attribution" not in purposes:
+        return "The ads purpose comes only with attribution."
+    return None
 
 
 def clean_decision(raw) -> tuple[ConsentDecision | None, dict[str, str]]:
@@ -62,10 +80,15 @@ def clean_decision(raw) -> tuple[ConsentDecision | None, dict[str, str]]:
     ):
         errors["language"] = "A language tag such as en or de-AT."
     purposes = raw.get("purposes", ["attribution"])
-    if not isinstance(purposes, list) or not purposes or any(p not in PURPOSES for p in purposes):
-        errors["purposes"] = f"A list of: {', '.join(PURPOSES)}."
-    elif "attribution" not in purposes:
-        errors["purposes"] = "The ads purpose comes only with attribution."
+    problem = _check_purposes(purposes)
+    if problem:
+        errors["purposes"] = problem
+    ends = raw.get("ends")
+    if decision == "withdrawn":
+        if not isinstance(ends, str) or not CONSENT_ID_RE.fullmatch(ends):
+            errors["ends"] = "A withdrawal names the consent id of the grant it ends."
+    elif ends is not None:
+        errors["ends"] = "Only a withdrawal names a grant it ends."
     if errors:
         return None, errors
     return ConsentDecision(
@@ -74,5 +97,64 @@ def clean_decision(raw) -> tuple[ConsentDecision | None, dict[str, str]]:
         source=source,
         notice_hash=notice_hash(notice),
         language=language,
-        purposes=tuple(dict.fromkeys(purposes)),
+        purposes=tuple(purposes),
+        ends=ends if decision == "withdrawn" else None,
     ), {}
+
+
+@dataclass(frozen=True)
+class GrantState:
+    """What the log knows of a consent id: enough to decide whether it may still be used."""
+
+    organisation_id: int
+    decision: str
+    decided_at: datetime
+    withdrawn_at: datetime | None
+    erased: bool
+
+
+# Why a consent id stores nothing; "unknown" also for another organisation's id (its existence
+# is not told).
+REFUSALS = {
+    "unknown": "No consent of this organisation has that id.",
+    "not_granted": "That consent id records a refusal or a withdrawal, not a grant.",
+    "withdrawn": "That consent was withdrawn; it no longer allows storing anything.",
+    "expired": "That consent has expired; the visitor needs to be asked again.",
+    "withdrawn_twice": "That consent was already withdrawn.",
+}
+
+
+def grant_expires_at(decided_at: datetime, lifetime_days: int) -> datetime:
+    """A grant lasts as long as the attribution cookie that carries its id may live.
+
+    The widget writes the `rv_attr` cookie once, at the grant, for the organisation's cookie
+    lifetime (Admin -> Embed, 1 to 395 days) and never extends it; after that the browser
+    has forgotten the id, so anything still sending it replays an old grant.
+    """
+    return decided_at + timedelta(days=lifetime_days)
+
+
+def grant_refusal(
+    state: GrantState | None, organisation_id: int, now: datetime, lifetime_days: int
+) -> str | None:
+    """None when the id is a live grant of this organisation, else a key of REFUSALS."""
+    if state is None or state.erased or state.organisation_id != organisation_id:
+        return "unknown"
+    if state.decision != "granted":
+        return "not_granted"
+    if state.withdrawn_at is not None:
+        return "withdrawn"
+    if now >= grant_expires_at(state.decided_at, lifetime_days):
+        return "expired"
+    return None
+
+
+def withdrawal_refusal(state: GrantState | None, organisation_id: int) -> str | None:
+    """None when a withdrawal may end this grant (an expired grant may still be withdrawn)."""
+    if state is None or state.erased or state.organisation_id != organisation_id:
+        return "unknown"
+    if state.decision != "granted":
+        return "not_granted"
+    if state.withdrawn_at is not None:
+        return "withdrawn_twice"
+    return None

@@ -48,6 +48,7 @@ class ConsentRecord(db.Model):
         CheckConstraint("decision IN ('granted', 'refused', 'withdrawn')", name="decision_known"),
         CheckConstraint("source IN ('api', 'tcf', 'consent_mode', 'prompt')", name="source_known"),
         Index("ix_consent_records_org_at", "organisation_id", "decided_at"),
+        Index("uq_consent_records_ends_consent_id", "ends_consent_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,6 +61,12 @@ class ConsentRecord(db.Model):
     purposes: Mapped[list] = mapped_column(JSON, default=list)
     decision: Mapped[str] = mapped_column(String(10))
     source: Mapped[str] = mapped_column(String(20))
+    # A withdrawal: the row id of the grant it ends (unique: one withdrawal per grant; no foreign
+    # key, which SQLite could not add to the existing table; both rows belong to one
+    # organisation). A grant: when it was withdrawn; from then on its id stores nothing
+    # (attribution/consent.py `grant_refusal`).
+    ends_consent_id: Mapped[int | None] = mapped_column()
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # When the retention pass erased its personal data (operations/retention.py); None: kept.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -29,6 +29,9 @@ class Organisation(db.Model):
     retention_periods: Mapped[dict | None] = mapped_column(JSON)
     # Minutes between marking a no-show and the "We missed you" email: time to undo a misclick.
     no_show_delay_minutes: Mapped[int] = mapped_column(default=15, server_default="15")
+    # The operator's own privacy notice (absolute http(s) URL), linked from the public forms;
+    # empty: the forms say in one sentence who uses the data and what for.
+    privacy_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     hosts: Mapped[list["Host"]] = relationship(  # noqa: F821

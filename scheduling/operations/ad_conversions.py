@@ -62,6 +62,8 @@ def update_conversion_names(
 def consented_conversions(organisation_id: int, start: datetime, end: datetime) -> list[Conversion]:
     """Goals reached in [start, end) by bookings whose consent included `ads` and a click id.
 
+    Only under grants not withdrawn (a withdrawal stops every later export of that grant).
+
     booked: when the booking was made (bookings still confirmed); attended and won: when the
     outcome was recorded (won and lost calls were attended too).
     """
@@ -75,6 +77,8 @@ def consented_conversions(organisation_id: int, start: datetime, end: datetime) 
             Booking.organisation_id == organisation_id,
             ConsentRecord.organisation_id == organisation_id,
             ConsentRecord.decision == "granted",
+            # A withdrawal ends the export too: nothing more leaves under that grant.
+            ConsentRecord.withdrawn_at.is_(None),
         )
         .order_by(Booking.id)
     )

@@ -100,7 +100,7 @@ def _routing(booking: Booking, lead: Lead | None, ids: list[int]) -> dict | None
 
 
 def _attribution(lead: Lead | None, ids: list[int]) -> dict | None:
-    """First and last touch and A/B variant, only under a granted consent; else None."""
+    """First and last touch and A/B variant, only under a granted, not withdrawn consent."""
     rows = db.session.scalars(
         select(WidgetAttribution).where(WidgetAttribution.booking_id.in_(ids))
     ).all()
@@ -110,7 +110,13 @@ def _attribution(lead: Lead | None, ids: list[int]) -> dict | None:
             select(WidgetAttribution).where(WidgetAttribution.lead_id == lead.id)
         )
     consent = row.consent_record if row is not None else None
-    if consent is None or consent.decision != "granted" or not row.last_touch:
+    # A withdrawn grant no longer travels to the CRM, even for touches stored before.
+    if (
+        consent is None
+        or consent.decision != "granted"
+        or consent.withdrawn_at is not None
+        or not row.last_touch
+    ):
         return None
     variant = row.variant
     return {

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
-from scheduling.errors import InvalidRequest
+from scheduling.errors import N_, InvalidRequest
 from scheduling.extensions import db
 from scheduling.models import LostReason, Organisation, User
 from scheduling.security.retention_periods import KINDS as RETENTION_KINDS
@@ -53,6 +53,38 @@ def normalise_jitsi_url(text: str) -> str | None:
     return text.rstrip("/")
 
 
+PRIVACY_URL_MAX = 500
+
+
+def normalise_privacy_url(text: str) -> str:
+    """The operator's privacy notice: an absolute http(s) URL with a host, or "" when empty."""
+    text = text.strip()
+    if not text:
+        return ""
+    problem = InvalidRequest(
+        N_(
+            "Enter the full address of your privacy notice, such as "
+            "https://www.example.com/privacy, or leave it empty."
+        ),
+        {"privacy_url": "invalid"},
+    )
+    if len(text) > PRIVACY_URL_MAX or any(ch.isspace() or ord(ch) < 32 for ch in text):
+        raise problem
+    try:
+        parts = urlsplit(text)
+        _ = parts.port  # raises ValueError for a port that is not a number
+    except ValueError:
+        raise problem from None
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not _HOST_RE.fullmatch(parts.hostname or "")
+        or "@" in parts.netloc
+        or any(ch in text for ch in "<>\"'`")
+    ):
+        raise problem
+    return text
+
+
 # A day at most: the no-show email should still reach the visitor while the call is fresh.
 MAX_NO_SHOW_DELAY = 1440
 
@@ -66,6 +98,7 @@ def update_organisation(
     actor: User,
     now: datetime,
     no_show_delay_minutes: int | None = None,
+    privacy_url: str | None = None,
 ) -> dict:
     """Save the organisation's settings; return the changes (empty when nothing changed)."""
     name = name.strip()
@@ -89,6 +122,8 @@ def update_organisation(
                 {"no_show_delay_minutes": "out of range"},
             )
         values["no_show_delay_minutes"] = no_show_delay_minutes
+    if privacy_url is not None:
+        values["privacy_url"] = normalise_privacy_url(privacy_url)
     changes = diff(organisation, values)
     if changes:
         db.session.flush()

@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from scheduling.attribution import FunnelRow, Touch, clean_attribution, strip_click_ids
-from scheduling.errors import InvalidRequest, PermissionDenied
+from scheduling.errors import InvalidRequest
 from scheduling.extensions import db
 from scheduling.models import (
     AbVariant,
@@ -20,6 +20,7 @@ from scheduling.models import (
 )
 
 from . import notifications
+from .consent_grants import live_grant, refusal_of, usable_grant
 from .locking import acquire_booking_lock
 
 
@@ -77,13 +78,8 @@ def credit_views(
     # Read, then update: on SQLite the write lock comes first, or a write committed in between
     # (the widget logs views and consent at the same moment) makes the update fail as "locked".
     acquire_booking_lock(db.session)
-    consent = db.session.scalar(select(ConsentRecord).where(ConsentRecord.consent_id == consent_id))
-    if (
-        consent is None
-        or consent.organisation_id != event_type.organisation_id
-        or consent.decision != "granted"
-    ):
-        raise PermissionDenied("No granted consent of this organisation has that id.")
+    # Only a live grant (not withdrawn, not expired, this organisation's) credits anything.
+    live_grant(event_type.organisation_id, consent_id, now)
     candidates = db.session.scalars(
         select(WidgetView)
         .where(
@@ -123,28 +119,27 @@ def record_widget_result(
 ) -> WidgetAttribution:
     """Keep how a lead or booking came through the widget.
 
-    Touches are stored only with a granted consent record of the same organisation; anything
-    else (no consent, a forged or refused consent id) stores the row without attribution.
-    Click ids are kept only when that record includes the `ads` purpose.
+    Touches are stored only with a live grant of the same organisation (consent_grants.py);
+    anything else (no consent, a forged, refused, withdrawn, expired or foreign consent id)
+    stores the row without attribution: no touches, no visitor id, no consent link. Click ids
+    are kept only when that record includes the `ads` purpose.
     """
     attribution = clean_attribution(payload)
     consent = None
     if attribution is not None:
-        consent = db.session.scalar(
-            select(ConsentRecord).where(ConsentRecord.consent_id == attribution.consent_id)
-        )
-        if (
-            consent is None
-            or consent.organisation_id != organisation_id
-            or consent.decision != "granted"
-        ):
-            attribution, consent = None, None
+        consent = usable_grant(organisation_id, attribution.consent_id, now)
+        if consent is None:
+            attribution = None
     if attribution is None and booking is not None and lead is not None:
-        # A booking after qualification inherits what the lead carried.
+        # A booking after qualification inherits what the lead carried, while its grant lives.
         earlier = db.session.scalar(
             select(WidgetAttribution).where(WidgetAttribution.lead_id == lead.id)
         )
-        if earlier is not None and earlier.last_touch:
+        if (
+            earlier is not None
+            and earlier.last_touch
+            and refusal_of(earlier.consent_record, organisation_id, now) is None
+        ):
             row = WidgetAttribution(
                 organisation_id=organisation_id,
                 booking_id=booking.id,

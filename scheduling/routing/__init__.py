@@ -8,6 +8,7 @@ phones checks phone answers. Imports only the standard library, phonenumbers and
 from .countries import COUNTRIES
 from .operators import OPERATORS
 from .questions import (
+    FREE_TEXT_KINDS,
     QUESTION_KINDS,
     REQUIRED_MESSAGE,
     Choice,
@@ -43,6 +44,7 @@ from .rules import (
 __all__ = [
     "ACTION_KINDS",
     "COUNTRIES",
+    "FREE_TEXT_KINDS",
     "OPERATORS",
     "PERIODS",
     "QUESTION_KINDS",

@@ -25,6 +25,8 @@ QUESTION_KINDS = (
     "yes_no",
     "country",
 )
+# Answers typed freely: they can reveal special category data (GDPR Art. 9) nobody asked for.
+FREE_TEXT_KINDS = ("short_text", "long_text")
 
 SHORT_TEXT_MAX = 200
 LONG_TEXT_MAX = 5000

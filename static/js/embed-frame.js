@@ -51,7 +51,9 @@
   function logConsent(data) {
     var body = {
       slug: slug, origin: parentOrigin, decision: data.decision, source: data.source,
-      notice: data.notice, language: data.language, purposes: data.purposes || ["attribution"]
+      notice: data.notice, language: data.language, purposes: data.purposes || ["attribution"],
+      // a withdrawal names the grant it ends (JSON.stringify leaves out an undefined)
+      ends: data.decision === "withdrawn" && data.ends || undefined
     };
     postJson("/embed/consent", body).then(function (response) { return response.ok ? response.json() : null; })
       .then(function (result) {

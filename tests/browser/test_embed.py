@@ -197,6 +197,9 @@ def test_consent_through_the_api_attributes_the_booking_first_and_last_touch(
     page.wait_for_function("true")
     page.wait_for_timeout(300)
     assert consent_decisions() == ["granted", "withdrawn"]
+    # The withdrawal names the grant it ends (embed.js sends the grant's id from memory).
+    grant, withdrawal = db.session.scalars(select(ConsentRecord).order_by(ConsentRecord.id))
+    assert withdrawal.ends_consent_id == grant.id and grant.withdrawn_at is not None
 
 
 TCF_STUB = """

@@ -75,3 +75,28 @@ def test_pick_a_choice_in_the_rule_editor_and_see_the_rule_by_its_label(
     rule = db.session.scalar(select(RoutingRule).where(RoutingRule.name == "Big companies"))
     assert rule.conditions == [{"field": "company_size", "operator": "equals", "value": "200_plus"}]
     assert errors == []  # no CSP violation or script error
+
+
+def test_the_special_category_warning_follows_the_kind_of_answer(
+    browser_page, live_server, routing_form
+):
+    page = browser_page
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.goto(f"{live_server.url}/admin/login")
+    page.fill("input[name=email]", "manager@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    page.press("input[name=password]", "Enter")
+    page.wait_for_url(f"{live_server.url}/admin/")
+    page.goto(f"{live_server.url}/admin/routing/{routing_form.id}/questions/new")
+    warning = page.locator("#free-text-warning")
+    for kind, shown in [
+        ("single_choice", False),
+        ("long_text", True),
+        ("number", False),
+        ("short_text", True),
+    ]:
+        page.select_option("#kind", kind)
+        assert warning.is_visible() is shown, kind
+    assert "special category data" in warning.inner_text()
+    assert errors == []  # no CSP violation or script error

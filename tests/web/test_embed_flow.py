@@ -322,8 +322,10 @@ def test_booking_with_forged_attribution_stores_none(
         )
         db.session.commit()
         payload = attribution(log_consent(client, other).json["consent"])
-    elif case == "withdrawn":
-        payload = attribution(log_consent(client, event_type, "withdrawn").json["consent"])
+    elif case == "withdrawn":  # the grant replayed after its withdrawal
+        grant_id = log_consent(client, event_type).json["consent"]
+        assert log_consent(client, event_type, "withdrawn", ends=grant_id).status_code == 201
+        payload = attribution(grant_id)
     elif case == "oversized":
         consent_id = log_consent(client, event_type).json["consent"]
         payload = attribution(consent_id, first={**TOUCH, "utm_term": "x" * 5000})

@@ -92,8 +92,14 @@ def test_only_as_many_views_as_sent_and_only_recent_uncredited_ones(client, widg
 @pytest.mark.parametrize("decision", ["refused", "withdrawn"])
 def test_no_credit_without_a_granted_consent(client, widget, decision):
     view(client, widget)
-    consent = log_consent(client, widget, decision=decision).get_json()["consent"]
+    extra = {}
+    if decision == "withdrawn":  # the withdrawal's own id; the grant it ends is refused too
+        grant = log_consent(client, widget).get_json()["consent"]
+        extra = {"ends": grant}
+    consent = log_consent(client, widget, decision=decision, **extra).get_json()["consent"]
     assert credit(client, widget, consent).status_code == 403
+    if extra:
+        assert credit(client, widget, extra["ends"]).status_code == 403
     assert credit(client, widget, "f" * 32).status_code == 403
     assert touches() == [None]
 

@@ -45,6 +45,9 @@ VIDEO = "https://meet.test.example"
 # The page a disqualifying rule sends visitors on to: configured by the admin, meant to be
 # external, and allowed on the not-a-fit page only.
 GUIDE = "https://northwind.example/guide"
+# The organisation's own privacy notice (Settings), linked from its public forms: the operator's
+# site, allowed on public pages only.
+PRIVACY = "https://northwind.example/privacy"
 STATIC = Path(__file__).resolve().parents[2] / "static"
 
 # GET endpoints this test does not render, and why. Everything else must be rendered; today
@@ -138,6 +141,7 @@ def header_problems(response, kind: str, embed_origins: list[str]) -> list[str]:
 def world(app, frozen_now):
     """The demo organisation plus one of every object an admin detail page shows."""
     org = load_demo(FROZEN_NOW, VIDEO, public_url=ORIGIN)
+    org.privacy_url = PRIVACY
     db.session.flush()
     admin = db.session.scalar(select(User).where(User.email == DEMO_LOGINS[0][0]))
     discovery = db.session.scalar(select(EventType).where(EventType.slug == "discovery-call"))
@@ -476,6 +480,8 @@ def check(client, kind, url, headers, w, allowed_external=()) -> list[str]:
     if response.mimetype in ("text/html", "text/css", "image/svg+xml"):
         if "/not-a-fit/" in url:
             allowed_external = (*allowed_external, GUIDE)
+        if kind in ("public", "embed"):
+            allowed_external = (*allowed_external, PRIVACY)
         problems += [f"external URL {u}" for u in external_urls(response.text, allowed_external)]
     return [f"{where}: {p}" for p in problems]
 

@@ -8,7 +8,7 @@ from scheduling.errors import InvalidRequest, PermissionDenied
 from scheduling.extensions import db
 from scheduling.operations.ab_tests import parse_assignment, variant_for
 from scheduling.operations.bookings import get_event_type
-from scheduling.operations.embed_settings import log_consent
+from scheduling.operations.consent_grants import log_widget_consent
 from scheduling.operations.widget_funnel import credit_views
 
 bp = Blueprint("embed", __name__, url_prefix="/embed")
@@ -38,16 +38,23 @@ def _json_body():
 
 @bp.post("/consent")
 def consent():
-    """Log a consent decision the widget received from its host page; returns the consent id."""
+    """Log a consent decision the widget received from its host page; returns the consent id.
+
+    A withdrawal names the grant it ends (`ends`); an unknown, foreign or already withdrawn
+    grant is refused and nothing is logged.
+    """
     _check_same_origin()
     raw = _json_body()
     decision, errors = clean_decision(raw)
     if decision is None:
         raise InvalidRequest("The consent decision could not be read.", errors)
     event_type = get_event_type(str(raw.get("slug") or ""))
-    row = log_consent(event_type.organisation_id, decision, clock.utcnow())
+    row = log_widget_consent(event_type.organisation_id, decision, clock.utcnow())
+    answer = {"consent": row.consent_id, "decision": row.decision}
+    if decision.ends:
+        answer["ends"] = decision.ends
     db.session.commit()
-    return jsonify({"consent": row.consent_id, "decision": row.decision}), 201
+    return jsonify(answer), 201
 
 
 @bp.post("/view-credit")

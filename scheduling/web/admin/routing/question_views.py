@@ -4,6 +4,7 @@ from flask import flash, render_template, request
 from flask_babel import gettext as _
 
 from scheduling import clock
+from scheduling import routing as rt
 from scheduling.errors import InvalidRequest, NotFound
 from scheduling.extensions import db
 from scheduling.models import Question, RoutingForm
@@ -50,6 +51,7 @@ def _question_page(routing_form, question, form, status: int, general=()):
         question=question,
         form=form,
         general=general,
+        free_text_kinds=rt.FREE_TEXT_KINDS,
     ), status
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from scheduling import clock
+from scheduling import routing as rt
 from scheduling.errors import InvalidRequest, NotFound
 from scheduling.extensions import db
 from scheduling.models import EventType, RoutingForm, User
@@ -182,6 +183,8 @@ def detail_page(routing_form: RoutingForm, status: int = 200, rename_form=None, 
         used_by=event_types_using_form(routing_form),
         targets=targets_of(user.organisation_id),
         kind_labels=KIND_LABELS,
+        free_text_kinds=rt.FREE_TEXT_KINDS,
+        without_purpose=[q for q in routing_form.questions if not (q.purpose or "").strip()],
         operator_labels=OPERATOR_LABELS,
         value_text=labelled_value_text(choice_labels(routing_form)),
         stale=stale_rules_of_form(routing_form),

@@ -1,11 +1,11 @@
-"""Organisation settings forms: name, Jitsi, currency, and the lost reason list."""
+"""Organisation settings forms: name, Jitsi, currency, privacy notice, the lost reason list."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Regexp
 
-from scheduling.operations.settings import LABEL_MAX, URL_MAX
+from scheduling.operations.settings import LABEL_MAX, PRIVACY_URL_MAX, URL_MAX
 
 MAX_POSITION = 999
 
@@ -47,6 +47,16 @@ class OrganisationForm(FlaskForm):
         validators=[
             InputRequired(_l("Enter a number of minutes between 0 and 1440.")),
             NumberRange(0, 1440, message=_l("Enter a number of minutes between 0 and 1440.")),
+        ],
+    )
+    privacy_url = StringField(
+        _l("Address of your privacy notice (empty: none linked)"),
+        filters=[_strip],
+        validators=[
+            Length(
+                max=PRIVACY_URL_MAX,
+                message=_l("The address may have at most 500 characters."),
+            )
         ],
     )
 

@@ -1,4 +1,4 @@
-"""Organisation settings (admins only): name, Jitsi, default currency, lost reasons."""
+"""Organisation settings (admins only): name, Jitsi, currency, privacy notice, lost reasons."""
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -38,6 +38,7 @@ def _page(admin: User, status: int = 200, **parts):
             "jitsi_base_url": org.jitsi_base_url or "",
             "default_currency": org.default_currency,
             "no_show_delay_minutes": org.no_show_delay_minutes,
+            "privacy_url": org.privacy_url or "",
         },
     )
     failed_rename = parts.get("rename_form")
@@ -86,13 +87,14 @@ def settings():
                 jitsi_base_url=form.jitsi_base_url.data or "",
                 default_currency=form.default_currency.data,
                 no_show_delay_minutes=form.no_show_delay_minutes.data,
+                privacy_url=form.privacy_url.data or "",
                 actor=admin,
                 now=clock.utcnow(),
             )
         except InvalidRequest as exc:
             db.session.rollback()
             for name in exc.fields:
-                getattr(form, name).errors.append(exc.message)
+                getattr(form, name).errors.append(_(exc.message))
         else:
             return _done(_("Settings saved.") if changes else _("Nothing changed."))
     return _page(admin, 400, org_form=form)
