@@ -20,7 +20,7 @@ from scheduling.models import Booking, EventType, Host, Lead, PoolMember, User
 from . import notifications
 from .audit import record
 from .limits import capped_host_ids, lock_for_booking
-from .locking import acquire_booking_lock
+from .locking import acquire_booking_lock, transaction_memo
 from .slots import default_host_ids, load_calendars, settings_for
 
 
@@ -53,6 +53,8 @@ def _location_for(event_type: EventType, video_base_url: str) -> str:
 
 def _host_order(event_type: EventType, hosts: list[Host], now: datetime) -> list[Host]:
     """Free hosts, the one with the fewest upcoming bookings of this event type first."""
+    if len(hosts) == 1:
+        return list(hosts)  # nothing to rank
     counts = dict(
         db.session.execute(
             select(Booking.host_id, func.count())
@@ -82,6 +84,18 @@ def raise_if_all_taken(
     """
     if not host_ids or start.tzinfo is None:
         return
+    # Booking through a route checks the same candidates before create_booking does: once is
+    # enough in one transaction (the full check under the locks follows either way).
+    key = (
+        "all_taken",
+        event_type.id,
+        start,
+        frozenset(host_ids),
+        replaces.id if replaces is not None else None,
+    )
+    memo = transaction_memo(db.session)
+    if key in memo:
+        return
     end = start + timedelta(minutes=event_type.duration)
     occupied = av.occupied_interval(start, end, event_type.buffer_before, event_type.buffer_after)
     same_slot = and_(Booking.event_type_id == event_type.id, Booking.start_at == start)
@@ -98,6 +112,7 @@ def raise_if_all_taken(
     taken, on_grid = db.session.execute(query).one()
     if on_grid and taken >= len(set(host_ids)):
         raise SlotUnavailable(N_("This time was just taken. Please pick another."))
+    memo[key] = True
 
 
 def create_booking(
