@@ -9,7 +9,7 @@ already written are recorded (flush only).
 
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 
 from scheduling.extensions import db
 from scheduling.ical import render_calendar
@@ -26,13 +26,16 @@ KIND = "caldav"  # outbox messages that sync one meeting's copies
 
 def enqueue_writeback(booking: Booking, now) -> None:
     """Queue a sync when the host writes bookings to a calendar, or copies of the meeting exist."""
-    wanted = db.session.scalar(
+    wanted = db.session.scalar(  # one read for both questions
         select(
-            exists().where(
-                CalendarSource.host_id == booking.host_id, CalendarSource.write_back.is_(True)
+            or_(
+                exists().where(
+                    CalendarSource.host_id == booking.host_id, CalendarSource.write_back.is_(True)
+                ),
+                exists().where(CalendarCopy.ical_uid == booking.ical_uid),
             )
         )
-    ) or db.session.scalar(select(exists().where(CalendarCopy.ical_uid == booking.ical_uid)))
+    )
     if not wanted:
         return
     key = f"caldav:{booking.ical_uid}:{booking.sequence}:{booking.status}:{booking.id}"
