@@ -4,7 +4,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Date, Integer, cast, literal_column, null, select, union_all
+from sqlalchemy.orm.util import identity_key
 
 from scheduling import availability as av
 from scheduling.extensions import db
@@ -60,11 +61,22 @@ def schedule_for(host: Host, holidays: Iterable[Holiday] = ()) -> av.Schedule:
     )
 
 
-def busy_by_host(
-    host_ids: Sequence[int], start: datetime, end: datetime, exclude_booking_id: int | None = None
-) -> dict[int, list[av.Interval]]:
-    """Busy time near a range: confirmed bookings widened by buffers, blocked and imported time."""
-    query = select(Booking.host_id, raw(Booking.occupied_from), raw(Booking.occupied_until)).where(
+def _busy_query(
+    host_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    exclude_booking_id: int | None,
+    starts_of: EventType | None = None,
+):
+    """One read of busy time near a range: (kind, host id, from, until) as stored.
+
+    kind 0: confirmed bookings widened by buffers, blocked and imported time; kind 1 (with
+    starts_of): starts of confirmed bookings of that event type, for its per-day limit.
+    """
+    zero, one = literal_column("0"), literal_column("1")
+    query = select(
+        zero, Booking.host_id, raw(Booking.occupied_from), raw(Booking.occupied_until)
+    ).where(
         Booking.host_id.in_(host_ids),
         Booking.status == "confirmed",
         Booking.occupied_until > start - _PAD,
@@ -72,33 +84,78 @@ def busy_by_host(
     )
     if exclude_booking_id is not None:
         query = query.where(Booking.id != exclude_booking_id)
-    blocks = select(BusyBlock.host_id, raw(BusyBlock.start_at), raw(BusyBlock.end_at)).where(
+    blocks = select(zero, BusyBlock.host_id, raw(BusyBlock.start_at), raw(BusyBlock.end_at)).where(
         BusyBlock.host_id.in_(host_ids),
         BusyBlock.end_at > start - _PAD,
         BusyBlock.start_at < end + _PAD,
     )
     # Read from the database only: the slots endpoint never waits on a remote calendar.
     imported = select(
-        ImportedBusy.host_id, raw(ImportedBusy.start_at), raw(ImportedBusy.end_at)
+        zero, ImportedBusy.host_id, raw(ImportedBusy.start_at), raw(ImportedBusy.end_at)
     ).where(
         ImportedBusy.host_id.in_(host_ids),
         ImportedBusy.end_at > start - _PAD,
         ImportedBusy.start_at < end + _PAD,
     )
-    busy: dict[int, list[av.Interval]] = {host_id: [] for host_id in host_ids}
-    interval = av.Interval
+    parts = [query, blocks, imported]
+    if starts_of is not None:
+        starts = select(one, Booking.host_id, raw(Booking.start_at), raw(Booking.start_at)).where(
+            Booking.event_type_id == starts_of.id,
+            Booking.host_id.in_(host_ids),
+            Booking.status == "confirmed",
+            Booking.start_at >= start - _PAD,
+            Booking.start_at < end + _PAD,
+        )
+        if exclude_booking_id is not None:
+            starts = starts.where(Booking.id != exclude_booking_id)
+        parts.append(starts)
+    return union_all(*parts)
+
+
+def _busy_rows(query) -> list[tuple]:
     # Core execution on the session's connection: plain rows, no ORM loading machinery per row.
     # It skips autoflush, so flush here: pending changes (a reschedule) must count.
     db.session.flush()
-    connection = db.session.connection()
-    for query_ in (query, blocks, imported):
-        result = connection.execute(query_)
-        # The driver's plain tuples: the columns need no processing, so Row objects are waste.
-        rows = result.cursor.fetchall()
-        result.close()
-        for host_id, busy_from, busy_until in rows:
-            busy[host_id].append(interval(as_utc(busy_from), as_utc(busy_until)))
+    result = db.session.connection().execute(query)
+    # The driver's plain tuples: the columns need no processing, so Row objects are waste.
+    rows = result.cursor.fetchall()
+    result.close()
+    return rows
+
+
+def busy_by_host(
+    host_ids: Sequence[int], start: datetime, end: datetime, exclude_booking_id: int | None = None
+) -> dict[int, list[av.Interval]]:
+    """Busy time near a range: confirmed bookings widened by buffers, blocked and imported time."""
+    busy: dict[int, list[av.Interval]] = {host_id: [] for host_id in host_ids}
+    interval = av.Interval
+    for _, host_id, busy_from, busy_until in _busy_rows(
+        _busy_query(host_ids, start, end, exclude_booking_id)
+    ):
+        busy[host_id].append(interval(as_utc(busy_from), as_utc(busy_until)))
     return busy
+
+
+def _busy_and_starts(
+    event_type: EventType,
+    host_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    exclude_booking_id: int | None,
+) -> tuple[dict[int, list[av.Interval]], dict[int, list[datetime]]]:
+    """busy_by_host() and booked_starts_by_host() in one read."""
+    busy: dict[int, list[av.Interval]] = {host_id: [] for host_id in host_ids}
+    starts: dict[int, list[datetime]] = {host_id: [] for host_id in host_ids}
+    interval = av.Interval
+    limited = event_type if event_type.daily_limit is not None else None
+    for kind, host_id, busy_from, busy_until in _busy_rows(
+        _busy_query(host_ids, start, end, exclude_booking_id, limited)
+    ):
+        if kind == 0:
+            busy[host_id].append(interval(as_utc(busy_from), as_utc(busy_until)))
+        else:
+            starts[host_id].append(as_utc(busy_from))
+    return busy, starts
 
 
 def booked_starts_by_host(
@@ -156,46 +213,60 @@ def default_host_ids(event_type: EventType) -> list[int]:
 
 
 def schedules_by_host(
-    hosts: Sequence[Host], holidays: Iterable[Holiday], start: datetime, end: datetime
+    hosts: Sequence[Host], organisation_id: int, start: datetime, end: datetime
 ) -> dict[int, av.Schedule]:
-    """The engine's view of hosts' hours near a range, read as plain rows (cheaper than ORM)."""
+    """The engine's view of hosts' hours near a range: weekly rules, the organisation's holidays,
+    then each host's own overrides, in one read of plain rows (cheaper than ORM objects)."""
     host_ids = [host.id for host in hosts]
-    connection = db.session.connection()
-    weekly: dict[int, list[av.WeeklyInterval]] = {host_id: [] for host_id in host_ids}
-    rows = connection.execute(
-        select(
-            WeeklyHours.host_id,
-            WeeklyHours.weekday,
-            WeeklyHours.start_minute,
-            WeeklyHours.end_minute,
-        )
-        .where(WeeklyHours.host_id.in_(host_ids))
-        .order_by(WeeklyHours.host_id, WeeklyHours.id)
-    )
-    for host_id, weekday, start_minute, end_minute in rows:
-        weekly[host_id].append(av.WeeklyInterval(weekday, start_minute, end_minute))
     # Local dates of the range lie within a day of its UTC dates; the pad keeps margin.
     first, last = (start - _PAD).date(), (end + _PAD).date()
-    holiday_days = {holiday.day for holiday in holidays if first <= holiday.day <= last}
-    own: dict[int, dict] = {host_id: {} for host_id in host_ids}
-    rows = connection.execute(
-        select(
-            DateOverride.host_id,
-            DateOverride.day,
-            DateOverride.start_minute,
-            DateOverride.end_minute,
-        )
-        .where(
-            DateOverride.host_id.in_(host_ids),
-            DateOverride.day >= first,
-            DateOverride.day <= last,
-        )
-        .order_by(DateOverride.host_id, DateOverride.day, DateOverride.id)
+    no_day, no_int = cast(null(), Date), cast(null(), Integer)
+    weekly_rows = select(
+        literal_column("0").label("kind"),
+        WeeklyHours.host_id,
+        WeeklyHours.weekday,
+        no_day.label("day"),
+        WeeklyHours.start_minute,
+        WeeklyHours.end_minute,
+        WeeklyHours.id,
+    ).where(WeeklyHours.host_id.in_(host_ids))
+    override_rows = select(
+        literal_column("1"),
+        DateOverride.host_id,
+        no_int,
+        DateOverride.day,
+        DateOverride.start_minute,
+        DateOverride.end_minute,
+        DateOverride.id,
+    ).where(
+        DateOverride.host_id.in_(host_ids),
+        DateOverride.day >= first,
+        DateOverride.day <= last,
     )
-    for host_id, day, start_minute, end_minute in rows:
-        intervals = own[host_id].setdefault(day, [])
-        if start_minute is not None:
-            intervals.append((start_minute, end_minute))
+    holiday_rows = select(
+        literal_column("2"), no_int, no_int, Holiday.day, no_int, no_int, Holiday.id
+    ).where(
+        Holiday.organisation_id == organisation_id,
+        Holiday.day >= first,
+        Holiday.day <= last,
+    )
+    rows = db.session.connection().execute(
+        union_all(weekly_rows, override_rows, holiday_rows).order_by(
+            literal_column("kind"), literal_column("host_id"), literal_column("day"), "id"
+        )
+    )
+    weekly: dict[int, list[av.WeeklyInterval]] = {host_id: [] for host_id in host_ids}
+    own: dict[int, dict] = {host_id: {} for host_id in host_ids}
+    holiday_days = set()
+    for kind, host_id, weekday, day, start_minute, end_minute, _ in rows:
+        if kind == 0:
+            weekly[host_id].append(av.WeeklyInterval(weekday, start_minute, end_minute))
+        elif kind == 1:
+            intervals = own[host_id].setdefault(day, [])
+            if start_minute is not None:
+                intervals.append((start_minute, end_minute))
+        else:
+            holiday_days.add(day)
     schedules = {}
     for host in hosts:
         overrides = dict.fromkeys(holiday_days, ())
@@ -210,6 +281,38 @@ def schedules_by_host(
     return schedules
 
 
+def _loaded_active_hosts(organisation_id: int, host_ids: Sequence[int]) -> list[Host] | None:
+    """_active_hosts() from the hosts this transaction loaded already; None if one is not."""
+    if db.session.deleted:
+        return None
+    identity_map = db.session.identity_map
+    hosts = []
+    for host_id in sorted(set(host_ids)):
+        host = identity_map.get(identity_key(Host, host_id))
+        state = host.__dict__ if host is not None else {}
+        if "active" not in state or "organisation_id" not in state:
+            return None  # not loaded or expired: ask the database
+        if host.active and host.organisation_id == organisation_id:
+            hosts.append(host)
+    return hosts
+
+
+def _active_hosts(organisation_id: int, host_ids: Sequence[int]) -> list[Host]:
+    """The organisation's active hosts among host_ids, by id."""
+    hosts = _loaded_active_hosts(organisation_id, host_ids)
+    if hosts is not None:
+        return hosts
+    return db.session.scalars(
+        select(Host)
+        .where(
+            Host.id.in_(host_ids),
+            Host.organisation_id == organisation_id,
+            Host.active.is_(True),
+        )
+        .order_by(Host.id)
+    ).all()
+
+
 def load_calendars(
     event_type: EventType,
     start: datetime,
@@ -222,21 +325,12 @@ def load_calendars(
         host_ids = default_host_ids(event_type)
     if not host_ids:
         return []
-    hosts = db.session.scalars(
-        select(Host)
-        .where(
-            Host.id.in_(host_ids),
-            Host.organisation_id == event_type.organisation_id,
-            Host.active.is_(True),
-        )
-        .order_by(Host.id)
-    ).all()
+    hosts = _active_hosts(event_type.organisation_id, host_ids)
     if not hosts:
         return []
     ids = [host.id for host in hosts]
-    schedules = schedules_by_host(hosts, event_type.organisation.holidays, start, end)
-    busy = busy_by_host(ids, start, end, exclude_booking_id)
-    booked = booked_starts_by_host(event_type, ids, start, end, exclude_booking_id)
+    schedules = schedules_by_host(hosts, event_type.organisation_id, start, end)
+    busy, booked = _busy_and_starts(event_type, ids, start, end, exclude_booking_id)
     return [
         HostCalendar(host, schedules[host.id], busy[host.id], booked[host.id]) for host in hosts
     ]
