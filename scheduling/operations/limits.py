@@ -58,7 +58,7 @@ def host_zones(host_ids: Sequence[int]) -> list[tuple[int, str]]:
             missing.append(host_id)
     if missing:
         query = select(Host.id, Host.tz).where(Host.id.in_(missing))
-        zones.update(db.session.execute(query).tuples())
+        zones.update((host_id, tz) for host_id, tz in db.session.execute(query))
     return list(zones.items())
 
 
