@@ -8,8 +8,9 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from scheduling import availability as av
@@ -70,6 +71,25 @@ def _host_order(event_type: EventType, hosts: list[Host], now: datetime) -> list
     return sorted(hosts, key=lambda host: (counts.get(host.id, 0), host.id))
 
 
+@cache
+def _taken_statement(replaces: bool):
+    """raise_if_all_taken's read, built once (with bound parameters) per variant."""
+    same_slot = and_(
+        Booking.event_type_id == bindparam("event_type_id"), Booking.start_at == bindparam("start")
+    )
+    query = select(
+        func.count(func.distinct(Booking.host_id)), func.max(case((same_slot, 1), else_=0))
+    ).where(
+        Booking.host_id.in_(bindparam("ids", expanding=True)),
+        Booking.status == "confirmed",
+        Booking.occupied_from < bindparam("occupied_until"),
+        Booking.occupied_until > bindparam("occupied_from"),
+    )
+    if replaces:
+        query = query.where(Booking.id != bindparam("replaces_id"))
+    return query
+
+
 def raise_if_all_taken(
     event_type: EventType,
     start: datetime,
@@ -98,18 +118,17 @@ def raise_if_all_taken(
         return
     end = start + timedelta(minutes=event_type.duration)
     occupied = av.occupied_interval(start, end, event_type.buffer_before, event_type.buffer_after)
-    same_slot = and_(Booking.event_type_id == event_type.id, Booking.start_at == start)
-    query = select(
-        func.count(func.distinct(Booking.host_id)), func.max(case((same_slot, 1), else_=0))
-    ).where(
-        Booking.host_id.in_(list(host_ids)),
-        Booking.status == "confirmed",
-        Booking.occupied_from < occupied.end,
-        Booking.occupied_until > occupied.start,
-    )
+    params = {
+        "ids": list(host_ids),
+        "event_type_id": event_type.id,
+        "start": start,
+        "occupied_from": occupied.start,
+        "occupied_until": occupied.end,
+    }
     if replaces is not None:
-        query = query.where(Booking.id != replaces.id)
-    taken, on_grid = db.session.execute(query).one()
+        params["replaces_id"] = replaces.id
+    query = _taken_statement(replaces is not None), params
+    taken, on_grid = db.session.execute(*query).one()
     if on_grid and taken >= len(set(host_ids)):
         raise SlotUnavailable(N_("This time was just taken. Please pick another."))
     memo[key] = True
@@ -413,11 +432,12 @@ def _carry_routing(old: Booking, new: Booking) -> None:
         lead.booking = new
 
 
+_EVENT_TYPE_BY_SLUG = select(EventType).where(EventType.slug == bindparam("slug"))
+
+
 def get_event_type(slug: str, *, include_inactive: bool = False) -> EventType:
     """The event type with this slug, or NotFound."""
-    event_type = db.session.execute(
-        select(EventType).where(EventType.slug == slug)
-    ).scalar_one_or_none()
+    event_type = db.session.execute(_EVENT_TYPE_BY_SLUG, {"slug": slug}).scalar_one_or_none()
     if event_type is None or not (event_type.active or include_inactive):
         raise NotFound(N_("There is no bookable event type at this address."))
     return event_type

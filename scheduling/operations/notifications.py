@@ -9,7 +9,7 @@ import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from scheduling.extensions import db
 from scheduling.models import (
@@ -137,6 +137,12 @@ def _booking_emails(booking: Booking, template: str, now: datetime) -> None:
     )
 
 
+_ACTIVE_SUBSCRIPTIONS = select(WebhookSubscription).where(  # built once: see emit()
+    WebhookSubscription.organisation_id == bindparam("organisation_id"),
+    WebhookSubscription.active.is_(True),
+)
+
+
 def emit(
     organisation_id: int,
     event_type: str,
@@ -152,12 +158,7 @@ def emit(
     event_id = kw.pop("event_id", None) or outbox.new_event_id()
     subscriptions = [
         sub
-        for sub in db.session.scalars(
-            select(WebhookSubscription).where(
-                WebhookSubscription.organisation_id == organisation_id,
-                WebhookSubscription.active.is_(True),
-            )
-        )
+        for sub in db.session.scalars(_ACTIVE_SUBSCRIPTIONS, {"organisation_id": organisation_id})
         if event_type in (sub.events or [])
     ]
     if not subscriptions:

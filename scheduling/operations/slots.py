@@ -3,8 +3,9 @@
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import Date, Integer, cast, literal_column, null, select, union_all
+from sqlalchemy import Date, Integer, bindparam, cast, literal_column, null, select, union_all
 from sqlalchemy.orm.util import identity_key
 
 from scheduling import availability as av
@@ -61,6 +62,55 @@ def schedule_for(host: Host, holidays: Iterable[Holiday] = ()) -> av.Schedule:
     )
 
 
+@cache
+def _busy_statement(exclude: bool, starts: bool):
+    """One read of busy time near a range: (kind, host id, from, until) as stored.
+
+    kind 0: confirmed bookings widened by buffers, blocked and imported time; kind 1 (starts):
+    starts of confirmed bookings of one event type, for its per-day limit. Built once per
+    variant with bound parameters: building a statement and its cache key costs more than
+    running it.
+    """
+    zero, one = literal_column("0"), literal_column("1")
+    lo, hi = bindparam("lo"), bindparam("hi")
+    query = select(
+        zero, Booking.host_id, raw(Booking.occupied_from), raw(Booking.occupied_until)
+    ).where(
+        Booking.host_id.in_(bindparam("ids_b", expanding=True)),
+        Booking.status == "confirmed",
+        Booking.occupied_until > lo,
+        Booking.occupied_from < hi,
+    )
+    if exclude:
+        query = query.where(Booking.id != bindparam("exclude_id"))
+    blocks = select(zero, BusyBlock.host_id, raw(BusyBlock.start_at), raw(BusyBlock.end_at)).where(
+        BusyBlock.host_id.in_(bindparam("ids_x", expanding=True)),
+        BusyBlock.end_at > lo,
+        BusyBlock.start_at < hi,
+    )
+    # Read from the database only: the slots endpoint never waits on a remote calendar.
+    imported = select(
+        zero, ImportedBusy.host_id, raw(ImportedBusy.start_at), raw(ImportedBusy.end_at)
+    ).where(
+        ImportedBusy.host_id.in_(bindparam("ids_i", expanding=True)),
+        ImportedBusy.end_at > lo,
+        ImportedBusy.start_at < hi,
+    )
+    parts = [query, blocks, imported]
+    if starts:
+        booked = select(one, Booking.host_id, raw(Booking.start_at), raw(Booking.start_at)).where(
+            Booking.event_type_id == bindparam("event_type_id"),
+            Booking.host_id.in_(bindparam("ids_s", expanding=True)),
+            Booking.status == "confirmed",
+            Booking.start_at >= lo,
+            Booking.start_at < hi,
+        )
+        if exclude:
+            booked = booked.where(Booking.id != bindparam("exclude_id"))
+        parts.append(booked)
+    return union_all(*parts)
+
+
 def _busy_query(
     host_ids: Sequence[int],
     start: datetime,
@@ -68,55 +118,23 @@ def _busy_query(
     exclude_booking_id: int | None,
     starts_of: EventType | None = None,
 ):
-    """One read of busy time near a range: (kind, host id, from, until) as stored.
-
-    kind 0: confirmed bookings widened by buffers, blocked and imported time; kind 1 (with
-    starts_of): starts of confirmed bookings of that event type, for its per-day limit.
-    """
-    zero, one = literal_column("0"), literal_column("1")
-    query = select(
-        zero, Booking.host_id, raw(Booking.occupied_from), raw(Booking.occupied_until)
-    ).where(
-        Booking.host_id.in_(host_ids),
-        Booking.status == "confirmed",
-        Booking.occupied_until > start - _PAD,
-        Booking.occupied_from < end + _PAD,
-    )
+    """_busy_statement() for these hosts and this range, with its parameters."""
+    ids = list(host_ids)
+    params = {"ids_b": ids, "ids_x": ids, "ids_i": ids, "lo": start - _PAD, "hi": end + _PAD}
     if exclude_booking_id is not None:
-        query = query.where(Booking.id != exclude_booking_id)
-    blocks = select(zero, BusyBlock.host_id, raw(BusyBlock.start_at), raw(BusyBlock.end_at)).where(
-        BusyBlock.host_id.in_(host_ids),
-        BusyBlock.end_at > start - _PAD,
-        BusyBlock.start_at < end + _PAD,
-    )
-    # Read from the database only: the slots endpoint never waits on a remote calendar.
-    imported = select(
-        zero, ImportedBusy.host_id, raw(ImportedBusy.start_at), raw(ImportedBusy.end_at)
-    ).where(
-        ImportedBusy.host_id.in_(host_ids),
-        ImportedBusy.end_at > start - _PAD,
-        ImportedBusy.start_at < end + _PAD,
-    )
-    parts = [query, blocks, imported]
+        params["exclude_id"] = exclude_booking_id
     if starts_of is not None:
-        starts = select(one, Booking.host_id, raw(Booking.start_at), raw(Booking.start_at)).where(
-            Booking.event_type_id == starts_of.id,
-            Booking.host_id.in_(host_ids),
-            Booking.status == "confirmed",
-            Booking.start_at >= start - _PAD,
-            Booking.start_at < end + _PAD,
-        )
-        if exclude_booking_id is not None:
-            starts = starts.where(Booking.id != exclude_booking_id)
-        parts.append(starts)
-    return union_all(*parts)
+        params["ids_s"] = ids
+        params["event_type_id"] = starts_of.id
+    statement = _busy_statement(exclude_booking_id is not None, starts_of is not None)
+    return statement, params
 
 
 def _busy_rows(query) -> list[tuple]:
     # Core execution on the session's connection: plain rows, no ORM loading machinery per row.
     # It skips autoflush, so flush here: pending changes (a reschedule) must count.
     db.session.flush()
-    result = db.session.connection().execute(query)
+    result = db.session.connection().execute(*query)
     # The driver's plain tuples: the columns need no processing, so Row objects are waste.
     rows = result.cursor.fetchall()
     result.close()
@@ -212,15 +230,11 @@ def default_host_ids(event_type: EventType) -> list[int]:
     )
 
 
-def schedules_by_host(
-    hosts: Sequence[Host], organisation_id: int, start: datetime, end: datetime
-) -> dict[int, av.Schedule]:
-    """The engine's view of hosts' hours near a range: weekly rules, the organisation's holidays,
-    then each host's own overrides, in one read of plain rows (cheaper than ORM objects)."""
-    host_ids = [host.id for host in hosts]
-    # Local dates of the range lie within a day of its UTC dates; the pad keeps margin.
-    first, last = (start - _PAD).date(), (end + _PAD).date()
+@cache
+def _hours_statement():
+    """Weekly hours, date overrides in a range and holidays in a range, as one read (built once)."""
     no_day, no_int = cast(null(), Date), cast(null(), Integer)
+    first, last = bindparam("first"), bindparam("last")
     weekly_rows = select(
         literal_column("0").label("kind"),
         WeeklyHours.host_id,
@@ -229,7 +243,7 @@ def schedules_by_host(
         WeeklyHours.start_minute,
         WeeklyHours.end_minute,
         WeeklyHours.id,
-    ).where(WeeklyHours.host_id.in_(host_ids))
+    ).where(WeeklyHours.host_id.in_(bindparam("ids_w", expanding=True)))
     override_rows = select(
         literal_column("1"),
         DateOverride.host_id,
@@ -239,21 +253,39 @@ def schedules_by_host(
         DateOverride.end_minute,
         DateOverride.id,
     ).where(
-        DateOverride.host_id.in_(host_ids),
+        DateOverride.host_id.in_(bindparam("ids_o", expanding=True)),
         DateOverride.day >= first,
         DateOverride.day <= last,
     )
     holiday_rows = select(
         literal_column("2"), no_int, no_int, Holiday.day, no_int, no_int, Holiday.id
     ).where(
-        Holiday.organisation_id == organisation_id,
+        Holiday.organisation_id == bindparam("organisation_id"),
         Holiday.day >= first,
         Holiday.day <= last,
     )
+    return union_all(weekly_rows, override_rows, holiday_rows).order_by(
+        literal_column("kind"), literal_column("host_id"), literal_column("day"), "id"
+    )
+
+
+def schedules_by_host(
+    hosts: Sequence[Host], organisation_id: int, start: datetime, end: datetime
+) -> dict[int, av.Schedule]:
+    """The engine's view of hosts' hours near a range: weekly rules, the organisation's holidays,
+    then each host's own overrides, in one read of plain rows (cheaper than ORM objects)."""
+    host_ids = [host.id for host in hosts]
+    # Local dates of the range lie within a day of its UTC dates; the pad keeps margin.
+    first, last = (start - _PAD).date(), (end + _PAD).date()
     rows = db.session.connection().execute(
-        union_all(weekly_rows, override_rows, holiday_rows).order_by(
-            literal_column("kind"), literal_column("host_id"), literal_column("day"), "id"
-        )
+        _hours_statement(),
+        {
+            "ids_w": host_ids,
+            "ids_o": host_ids,
+            "organisation_id": organisation_id,
+            "first": first,
+            "last": last,
+        },
     )
     weekly: dict[int, list[av.WeeklyInterval]] = {host_id: [] for host_id in host_ids}
     own: dict[int, dict] = {host_id: {} for host_id in host_ids}
