@@ -1,11 +1,24 @@
 """Free slots of an event type: load hosts, hours and busy time, then ask the pure engine."""
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Date, Integer, bindparam, cast, literal_column, null, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Integer,
+    bindparam,
+    case,
+    cast,
+    extract,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm.util import identity_key
 
 from scheduling import availability as av
@@ -111,6 +124,62 @@ def _busy_statement(exclude: bool, starts: bool):
     return union_all(*parts)
 
 
+def _epoch(column, dialect: str, *, up: bool):
+    """An instant column as whole epoch seconds, rounded down (or up), computed by the database."""
+    if dialect == "postgresql":
+        return cast((func.ceil if up else func.floor)(extract("epoch", column)), BigInteger)
+    # SQLite keeps 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): whole seconds, plus one for a fraction.
+    whole = cast(func.strftime("%s", column), Integer)
+    if not up:
+        return whole
+    return whole + case((cast(func.substr(column, 21), Integer) > 0, 1), else_=0)
+
+
+@cache
+def _busy_seconds_statement(exclude: bool, dialect: str):
+    """Busy time near a range as (host id, start rounded down, end rounded up) epoch seconds.
+
+    The same rows as _busy_statement() without booked starts, minus empty intervals (which
+    block nothing), for the engine's busy_seconds: no datetime per row in Python.
+    """
+    lo, hi = bindparam("lo"), bindparam("hi")
+    parts = []
+    for name, table, begin, finish in (
+        ("ids_b", Booking, Booking.occupied_from, Booking.occupied_until),
+        ("ids_x", BusyBlock, BusyBlock.start_at, BusyBlock.end_at),
+        ("ids_i", ImportedBusy, ImportedBusy.start_at, ImportedBusy.end_at),
+    ):
+        part = select(
+            table.host_id,
+            _epoch(begin, dialect, up=False),
+            _epoch(finish, dialect, up=True),
+        ).where(
+            table.host_id.in_(bindparam(name, expanding=True)),
+            finish > lo,
+            begin < hi,
+            finish > begin,
+        )
+        if table is Booking:
+            part = part.where(Booking.status == "confirmed")
+            if exclude:
+                part = part.where(Booking.id != bindparam("exclude_id"))
+        parts.append(part)
+    return union_all(*parts)
+
+
+def busy_seconds_by_host(
+    host_ids: Sequence[int], start: datetime, end: datetime, exclude_booking_id: int | None = None
+) -> dict[int, list[tuple[int, int]]]:
+    """busy_by_host() as the engine's busy_seconds: (start down, end up) epoch seconds."""
+    busy: dict[int, list[tuple[int, int]]] = {host_id: [] for host_id in host_ids}
+    _, params = _busy_query(host_ids, start, end, exclude_booking_id)
+    dialect = db.session.get_bind().dialect.name
+    statement = _busy_seconds_statement(exclude_booking_id is not None, dialect)
+    for host_id, head, tail in _busy_rows((statement, params)):
+        busy[host_id].append((head, tail))
+    return busy
+
+
 def _busy_query(
     host_ids: Sequence[int],
     start: datetime,
@@ -209,6 +278,8 @@ class HostCalendar:
     schedule: av.Schedule
     busy: list[av.Interval]
     booked_starts: list[datetime]
+    # Busy time as epoch seconds instead (load_calendars(busy_as_seconds=True)): slot listings.
+    busy_seconds: list[tuple[int, int]] = field(default_factory=list)
 
 
 def default_host_ids(event_type: EventType) -> list[int]:
@@ -351,8 +422,13 @@ def load_calendars(
     end: datetime,
     exclude_booking_id: int | None = None,
     host_ids: Sequence[int] | None = None,
+    *,
+    busy_as_seconds: bool = False,
 ) -> list[HostCalendar]:
-    """Active hosts (default: the event type's) with their hours and busy time around a range."""
+    """Active hosts (default: the event type's) with their hours and busy time around a range.
+
+    busy_as_seconds: busy time in busy_seconds (epoch seconds from the database), busy empty.
+    """
     if host_ids is None:
         host_ids = default_host_ids(event_type)
     if not host_ids:
@@ -362,6 +438,13 @@ def load_calendars(
         return []
     ids = [host.id for host in hosts]
     schedules = schedules_by_host(hosts, event_type.organisation_id, start, end)
+    if busy_as_seconds:
+        seconds = busy_seconds_by_host(ids, start, end, exclude_booking_id)
+        booked = booked_starts_by_host(event_type, ids, start, end, exclude_booking_id)
+        return [
+            HostCalendar(host, schedules[host.id], [], booked[host.id], seconds[host.id])
+            for host in hosts
+        ]
     busy, booked = _busy_and_starts(event_type, ids, start, end, exclude_booking_id)
     return [
         HostCalendar(host, schedules[host.id], busy[host.id], booked[host.id]) for host in hosts
@@ -383,9 +466,20 @@ def compute_event_type_slots(
     """
     settings = settings_for(event_type)
     seconds = av.compute_slot_seconds
+    calendars = load_calendars(
+        event_type, start, end, exclude_booking_id, host_ids, busy_as_seconds=True
+    )
     per_host = [
-        seconds(cal.schedule, settings, start, end, now, cal.busy, cal.booked_starts)
-        for cal in load_calendars(event_type, start, end, exclude_booking_id, host_ids)
+        seconds(
+            cal.schedule,
+            settings,
+            start,
+            end,
+            now,
+            booked_starts=cal.booked_starts,
+            busy_seconds=cal.busy_seconds,
+        )
+        for cal in calendars
     ]
     if not per_host:
         return []
