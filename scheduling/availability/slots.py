@@ -91,6 +91,7 @@ def _forbidden(
     settings: SlotSettings,
     lo: int,
     hi: int,
+    busy_seconds: Iterable[tuple[int, int]] = (),
 ) -> tuple[list[int], list[int]]:
     """Sorted, merged [from, to) ranges of slot starts that busy time or full days rule out.
 
@@ -122,6 +123,13 @@ def _forbidden(
                 tail.days * DAY + tail.seconds + (tail.microseconds > 0) + reach_ahead,
             )
         )
+    # The same in whole seconds: start rounded down, end up, as the loop above does.
+    first_end = max(lo - reach_ahead, FIRST_SECOND)
+    last_start = min(hi + reach_back, LAST_SECOND)
+    for head_s, tail_s in busy_seconds:
+        if tail_s <= first_end or head_s >= last_start or tail_s <= head_s:
+            continue
+        append((head_s - reach_back, tail_s + reach_ahead))
     ranges.sort()
     starts: list[int] = []
     ends: list[int] = []
@@ -244,10 +252,14 @@ def compute_slot_seconds(
     now: datetime,
     busy: Iterable[Interval] = (),
     booked_starts: Iterable[datetime] = (),
+    busy_seconds: Iterable[tuple[int, int]] = (),
 ) -> list[int]:
     """Return the free slot starts in [start, end) as sorted, unique epoch seconds.
 
     Callers that combine many hosts union these integers, which is far cheaper than datetimes.
+    busy_seconds is more busy time as (start rounded down, end rounded up) epoch seconds, as a
+    database can compute them without a datetime per row; a caller leaves out intervals that are
+    empty before rounding (they block nothing).
 
     busy holds occupied intervals already widened by their own bookings' buffers; booked_starts
     the starts of this host's confirmed bookings of this event type, for the daily limit. Bad
@@ -269,7 +281,7 @@ def compute_slot_seconds(
     duration = settings.duration * 60
     span = hours.cover(lo, hi, hi - 1 + duration)
     full = _full_days(hours, span, booked_starts, settings.daily_limit)
-    forbidden = _forbidden(busy, full, settings, lo, hi)
+    forbidden = _forbidden(busy, full, settings, lo, hi, busy_seconds)
     return _grid(hours, span, settings.step, duration, lo, hi, forbidden)
 
 

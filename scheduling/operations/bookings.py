@@ -8,8 +8,9 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from scheduling import availability as av
@@ -20,7 +21,7 @@ from scheduling.models import Booking, EventType, Host, Lead, PoolMember, User
 from . import notifications
 from .audit import record
 from .limits import capped_host_ids, lock_for_booking
-from .locking import acquire_booking_lock
+from .locking import acquire_booking_lock, transaction_memo
 from .slots import default_host_ids, load_calendars, settings_for
 
 
@@ -53,6 +54,8 @@ def _location_for(event_type: EventType, video_base_url: str) -> str:
 
 def _host_order(event_type: EventType, hosts: list[Host], now: datetime) -> list[Host]:
     """Free hosts, the one with the fewest upcoming bookings of this event type first."""
+    if len(hosts) == 1:
+        return list(hosts)  # nothing to rank
     counts = dict(
         db.session.execute(
             select(Booking.host_id, func.count())
@@ -66,6 +69,25 @@ def _host_order(event_type: EventType, hosts: list[Host], now: datetime) -> list
         ).all()
     )
     return sorted(hosts, key=lambda host: (counts.get(host.id, 0), host.id))
+
+
+@cache
+def _taken_statement(replaces: bool):
+    """raise_if_all_taken's read, built once (with bound parameters) per variant."""
+    same_slot = and_(
+        Booking.event_type_id == bindparam("event_type_id"), Booking.start_at == bindparam("start")
+    )
+    query = select(
+        func.count(func.distinct(Booking.host_id)), func.max(case((same_slot, 1), else_=0))
+    ).where(
+        Booking.host_id.in_(bindparam("ids", expanding=True)),
+        Booking.status == "confirmed",
+        Booking.occupied_from < bindparam("occupied_until"),
+        Booking.occupied_until > bindparam("occupied_from"),
+    )
+    if replaces:
+        query = query.where(Booking.id != bindparam("replaces_id"))
+    return query
 
 
 def raise_if_all_taken(
@@ -82,22 +104,34 @@ def raise_if_all_taken(
     """
     if not host_ids or start.tzinfo is None:
         return
+    # Booking through a route checks the same candidates before create_booking does: once is
+    # enough in one transaction (the full check under the locks follows either way).
+    key = (
+        "all_taken",
+        event_type.id,
+        start,
+        frozenset(host_ids),
+        replaces.id if replaces is not None else None,
+    )
+    memo = transaction_memo(db.session)
+    if key in memo:
+        return
     end = start + timedelta(minutes=event_type.duration)
     occupied = av.occupied_interval(start, end, event_type.buffer_before, event_type.buffer_after)
-    same_slot = and_(Booking.event_type_id == event_type.id, Booking.start_at == start)
-    query = select(
-        func.count(func.distinct(Booking.host_id)), func.max(case((same_slot, 1), else_=0))
-    ).where(
-        Booking.host_id.in_(list(host_ids)),
-        Booking.status == "confirmed",
-        Booking.occupied_from < occupied.end,
-        Booking.occupied_until > occupied.start,
-    )
+    params = {
+        "ids": list(host_ids),
+        "event_type_id": event_type.id,
+        "start": start,
+        "occupied_from": occupied.start,
+        "occupied_until": occupied.end,
+    }
     if replaces is not None:
-        query = query.where(Booking.id != replaces.id)
-    taken, on_grid = db.session.execute(query).one()
+        params["replaces_id"] = replaces.id
+    query = _taken_statement(replaces is not None), params
+    taken, on_grid = db.session.execute(*query).one()
     if on_grid and taken >= len(set(host_ids)):
         raise SlotUnavailable(N_("This time was just taken. Please pick another."))
+    memo[key] = True
 
 
 def create_booking(
@@ -398,11 +432,12 @@ def _carry_routing(old: Booking, new: Booking) -> None:
         lead.booking = new
 
 
+_EVENT_TYPE_BY_SLUG = select(EventType).where(EventType.slug == bindparam("slug"))
+
+
 def get_event_type(slug: str, *, include_inactive: bool = False) -> EventType:
     """The event type with this slug, or NotFound."""
-    event_type = db.session.execute(
-        select(EventType).where(EventType.slug == slug)
-    ).scalar_one_or_none()
+    event_type = db.session.execute(_EVENT_TYPE_BY_SLUG, {"slug": slug}).scalar_one_or_none()
     if event_type is None or not (event_type.active or include_inactive):
         raise NotFound(N_("There is no bookable event type at this address."))
     return event_type

@@ -9,7 +9,7 @@ already written are recorded (flush only).
 
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, or_, select
 
 from scheduling.extensions import db
 from scheduling.ical import render_calendar
@@ -24,15 +24,22 @@ from .calendar_import import PASSWORD_PURPOSE, Settings, settings
 KIND = "caldav"  # outbox messages that sync one meeting's copies
 
 
+# One read for both questions, built once: a write-back calendar, or copies already written?
+_WRITEBACK_WANTED = select(
+    or_(
+        exists().where(
+            CalendarSource.host_id == bindparam("host_id"), CalendarSource.write_back.is_(True)
+        ),
+        exists().where(CalendarCopy.ical_uid == bindparam("ical_uid")),
+    )
+)
+
+
 def enqueue_writeback(booking: Booking, now) -> None:
     """Queue a sync when the host writes bookings to a calendar, or copies of the meeting exist."""
     wanted = db.session.scalar(
-        select(
-            exists().where(
-                CalendarSource.host_id == booking.host_id, CalendarSource.write_back.is_(True)
-            )
-        )
-    ) or db.session.scalar(select(exists().where(CalendarCopy.ical_uid == booking.ical_uid)))
+        _WRITEBACK_WANTED, {"host_id": booking.host_id, "ical_uid": booking.ical_uid}
+    )
     if not wanted:
         return
     key = f"caldav:{booking.ical_uid}:{booking.sequence}:{booking.status}:{booking.id}"

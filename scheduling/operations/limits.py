@@ -12,11 +12,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.orm.util import identity_key
 
 from scheduling.extensions import db
 from scheduling.models import Booking, Host, PoolMember
 
-from .locking import hold_count_locks
+from .locking import hold_count_locks, takes_count_locks
 
 
 def _local_day(tz: str, moment: datetime) -> datetime:
@@ -45,9 +46,20 @@ def lock_names(
 
 
 def host_zones(host_ids: Sequence[int]) -> list[tuple[int, str]]:
-    if not host_ids:
-        return []
-    return list(db.session.execute(select(Host.id, Host.tz).where(Host.id.in_(host_ids))).tuples())
+    """(id, time zone) of the hosts that exist; those this transaction loaded need no read."""
+    zones: dict[int, str] = {}
+    missing = []
+    identity_map = db.session.identity_map
+    for host_id in dict.fromkeys(host_ids):
+        host = identity_map.get(identity_key(Host, host_id))
+        if host is not None and "tz" in host.__dict__:  # loaded and not expired
+            zones[host_id] = host.tz
+        else:
+            missing.append(host_id)
+    if missing:
+        query = select(Host.id, Host.tz).where(Host.id.in_(missing))
+        zones.update((host_id, tz) for host_id, tz in db.session.execute(query))
+    return list(zones.items())
 
 
 def lock_for_booking(
@@ -61,6 +73,8 @@ def lock_for_booking(
 
     Call before reading any count, once per transaction, with every host the booking may go to.
     """
+    if not takes_count_locks(db.session):
+        return  # SQLite: acquire_booking_lock already admits one writer at a time
     weekly = [m.host_id for m in members if m.weekly_cap]
     names = lock_names(host_zones(host_ids), start, pool_id=pool_id, weekly_host_ids=weekly)
     hold_count_locks(db.session, names)

@@ -40,6 +40,22 @@ def _forget_lock(session, transaction):
         session.info.pop(_LOCKED, None)
         session.info.pop(_WROTE, None)
         session.info.pop(_COUNT_LOCKS, None)
+        session.info.pop(_MEMO, None)
+
+
+_MEMO = "transaction_memo"
+
+
+def transaction_memo(session: Session) -> dict:
+    """A dict that lives as long as the session's current transaction (for checks made once)."""
+    session = session() if callable(session) else session
+    return session.info.setdefault(_MEMO, {})
+
+
+def takes_count_locks(session: Session) -> bool:
+    """True where hold_count_locks locks anything (PostgreSQL); SQLite serialises all writes."""
+    session = session() if callable(session) else session
+    return session.get_bind().dialect.name == "postgresql"
 
 
 _COUNT_LOCKS = "count_locks"
@@ -62,7 +78,7 @@ def hold_count_locks(session: Session, names: Iterable[str]) -> None:
     needs nothing more than acquire_booking_lock: BEGIN IMMEDIATE admits one writer at a time.
     """
     session = session() if callable(session) else session
-    if session.get_bind().dialect.name != "postgresql":
+    if not takes_count_locks(session):
         return
     held = session.info.setdefault(_COUNT_LOCKS, set())
     keys = sorted({lock_key(name) for name in names} - held)

@@ -9,7 +9,7 @@ import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from scheduling.extensions import db
 from scheduling.models import (
@@ -22,6 +22,7 @@ from scheduling.models import (
 
 from . import outbox
 from .caldav_writeback import enqueue_writeback
+from .locking import transaction_memo
 from .payloads import booking_json, iso, lead_json
 
 DEFAULT_REMINDER_MINUTES = (1440, 60)
@@ -30,6 +31,7 @@ DEFAULT_REMINDER_MINUTES = (1440, 60)
 API_VERSION = "2026-12-06"
 REMINDER = "booking.reminder"
 AFTER_MEETING = "booking.after_meeting"
+_WEBHOOK_ROWS = "webhook_rows"  # transaction memo: (this, booking id) -> webhook rows queued?
 
 
 def notification_settings(event_type_id: int) -> tuple[list[int], bool]:
@@ -48,7 +50,7 @@ def _email(booking: Booking, template: str, recipient: str, now: datetime, key: 
         "sequence": booking.sequence,
         **extra,
     }
-    outbox.enqueue(
+    return outbox.message_row(
         booking.organisation_id,
         "email",
         template,
@@ -59,13 +61,21 @@ def _email(booking: Booking, template: str, recipient: str, now: datetime, key: 
     )
 
 
-def _confirmations(booking: Booking, template: str, now: datetime) -> None:
-    for recipient in ("invitee", "host"):
-        key = f"email:{template}:{booking.uid}:{booking.sequence}:{recipient}"
-        _email(booking, template, recipient, now, key)
+def _confirmations(booking: Booking, template: str, now: datetime) -> list[dict]:
+    return [
+        _email(
+            booking,
+            template,
+            recipient,
+            now,
+            f"email:{template}:{booking.uid}:{booking.sequence}:{recipient}",
+        )
+        for recipient in ("invitee", "host")
+    ]
 
 
-def _schedule_reminders(booking: Booking, now: datetime) -> None:
+def _reminders(booking: Booking, now: datetime) -> list[dict]:
+    rows = []
     minutes, _ = notification_settings(booking.event_type_id)
     for offset in sorted(set(minutes), reverse=True):
         due = booking.start_at - timedelta(minutes=offset)
@@ -80,19 +90,22 @@ def _schedule_reminders(booking: Booking, now: datetime) -> None:
             "start": iso(booking.start_at),
         }
         key = f"email:{REMINDER}:{booking.uid}:{offset}"
-        outbox.enqueue(
-            booking.organisation_id,
-            "email",
-            REMINDER,
-            payload,
-            key,
-            now,
-            due_at=due,
-            booking_id=booking.id,
+        rows.append(
+            outbox.message_row(
+                booking.organisation_id,
+                "email",
+                REMINDER,
+                payload,
+                key,
+                now,
+                due_at=due,
+                booking_id=booking.id,
+            )
         )
+    return rows
 
 
-def _schedule_after_meeting(booking: Booking, now: datetime) -> None:
+def _after_meeting(booking: Booking, now: datetime) -> dict:
     """The host's "how did it go?" email with one-click outcome links, due at the meeting's end."""
     payload = {
         "template": AFTER_MEETING,
@@ -101,7 +114,7 @@ def _schedule_after_meeting(booking: Booking, now: datetime) -> None:
         "sequence": booking.sequence,
         "end": iso(booking.end_at),
     }
-    outbox.enqueue(
+    return outbox.message_row(
         booking.organisation_id,
         "email",
         AFTER_MEETING,
@@ -111,6 +124,23 @@ def _schedule_after_meeting(booking: Booking, now: datetime) -> None:
         due_at=max(booking.end_at, now),
         booking_id=booking.id,
     )
+
+
+def _booking_emails(booking: Booking, template: str, now: datetime) -> None:
+    """Confirmations, reminders and the after-meeting email of a booking: one INSERT."""
+    outbox.enqueue_rows(
+        [
+            *_confirmations(booking, template, now),
+            *_reminders(booking, now),
+            _after_meeting(booking, now),
+        ]
+    )
+
+
+_ACTIVE_SUBSCRIPTIONS = select(WebhookSubscription).where(  # built once: see emit()
+    WebhookSubscription.organisation_id == bindparam("organisation_id"),
+    WebhookSubscription.active.is_(True),
+)
 
 
 def emit(
@@ -128,16 +158,13 @@ def emit(
     event_id = kw.pop("event_id", None) or outbox.new_event_id()
     subscriptions = [
         sub
-        for sub in db.session.scalars(
-            select(WebhookSubscription).where(
-                WebhookSubscription.organisation_id == organisation_id,
-                WebhookSubscription.active.is_(True),
-            )
-        )
+        for sub in db.session.scalars(_ACTIVE_SUBSCRIPTIONS, {"organisation_id": organisation_id})
         if event_type in (sub.events or [])
     ]
     if not subscriptions:
         return event_id
+    if kw.get("booking_id") is not None:
+        transaction_memo(db.session)[(_WEBHOOK_ROWS, kw["booking_id"])] = True
     body = {
         "id": event_id,
         "type": event_type,
@@ -162,9 +189,7 @@ def emit(
 def booking_created(booking: Booking, now: datetime) -> None:
     """Confirmations (invitee and host), reminders, booking.created, calendar copy."""
     enqueue_writeback(booking, now)
-    _confirmations(booking, "booking.confirmation", now)
-    _schedule_reminders(booking, now)
-    _schedule_after_meeting(booking, now)
+    _booking_emails(booking, "booking.confirmation", now)
     emit(
         booking.organisation_id,
         "booking.created",
@@ -172,6 +197,9 @@ def booking_created(booking: Booking, now: datetime) -> None:
         now,
         booking_id=booking.id,
     )
+    # A booking made in this transaction has no webhook rows from earlier ones: when emit()
+    # queued none, refresh_booking_events() has nothing to bring up to date.
+    transaction_memo(db.session).setdefault((_WEBHOOK_ROWS, booking.id), False)
 
 
 def refresh_booking_events(booking: Booking) -> None:
@@ -182,6 +210,9 @@ def refresh_booking_events(booking: Booking) -> None:
     happens in the same transaction, so the frozen body is brought up to date before it commits.
     Only called by the use cases that create the booking, so only this transaction's rows match.
     """
+    if transaction_memo(db.session).get((_WEBHOOK_ROWS, booking.id)) is False:
+        db.session.flush()
+        return
     rows = db.session.scalars(
         select(OutboxMessage).where(
             OutboxMessage.booking_id == booking.id,
@@ -207,9 +238,7 @@ def booking_rescheduled(old: Booking, new: Booking, now: datetime) -> None:
     outbox.drop_pending(old.id, REMINDER, now)
     outbox.drop_pending(old.id, AFTER_MEETING, now)
     enqueue_writeback(new, now)
-    _confirmations(new, "booking.rescheduled", now)
-    _schedule_reminders(new, now)
-    _schedule_after_meeting(new, now)
+    _booking_emails(new, "booking.rescheduled", now)
     emit(
         new.organisation_id,
         "booking.rescheduled",
@@ -224,7 +253,7 @@ def booking_cancelled(booking: Booking, now: datetime) -> None:
     outbox.drop_pending(booking.id, REMINDER, now)
     outbox.drop_pending(booking.id, AFTER_MEETING, now)
     enqueue_writeback(booking, now)
-    _confirmations(booking, "booking.cancelled", now)
+    outbox.enqueue_rows(_confirmations(booking, "booking.cancelled", now))
     emit(
         booking.organisation_id,
         "booking.cancelled",

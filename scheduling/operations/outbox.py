@@ -8,7 +8,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from scheduling.extensions import db
@@ -22,7 +22,7 @@ def new_event_id() -> str:
     return f"evt_{secrets.token_hex(12)}"
 
 
-def enqueue(
+def message_row(
     organisation_id: int,
     kind: str,
     topic: str,
@@ -33,26 +33,56 @@ def enqueue(
     due_at: datetime | None = None,
     booking_id: int | None = None,
     subscription_id: int | None = None,
+) -> dict:
+    """The columns of a pending message."""
+    return {
+        "organisation_id": organisation_id,
+        "kind": kind,
+        "topic": topic,
+        "payload": payload,
+        "idempotency_key": idempotency_key[:200],
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": due_at or now,
+        "locked_by": None,
+        "locked_until": None,
+        "last_error": "",
+        "booking_id": booking_id,
+        "subscription_id": subscription_id,
+        "created_at": now,
+        "updated_at": now,
+        "delivered_at": None,
+        "erased_at": None,
+    }
+
+
+def enqueue(
+    organisation_id: int,
+    kind: str,
+    topic: str,
+    payload: dict,
+    idempotency_key: str,
+    now: datetime,
+    **kw,
 ) -> OutboxMessage:
     """Add a pending message to the current transaction."""
     message = OutboxMessage(
-        organisation_id=organisation_id,
-        kind=kind,
-        topic=topic,
-        payload=payload,
-        idempotency_key=idempotency_key[:200],
-        status="pending",
-        attempts=0,
-        next_attempt_at=due_at or now,
-        last_error="",
-        booking_id=booking_id,
-        subscription_id=subscription_id,
-        created_at=now,
-        updated_at=now,
+        **message_row(organisation_id, kind, topic, payload, idempotency_key, now, **kw)
     )
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def enqueue_rows(rows: list[dict]) -> None:
+    """Add several pending messages (message_row()s) to the current transaction at once.
+
+    One INSERT for all of them, in order, and no objects: for messages the caller does not
+    need back (a booking's emails). Same transaction as enqueue(): a rollback takes them along.
+    """
+    if rows:
+        db.session.flush()  # the rows they point to (a new booking) go first
+        db.session.execute(insert(OutboxMessage.__table__), rows)
 
 
 def enqueue_once(organisation_id: int, kind: str, topic: str, payload: dict, key: str, now, **kw):

@@ -1,10 +1,25 @@
 """Free slots of an event type: load hosts, hours and busy time, then ask the pure engine."""
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Integer,
+    bindparam,
+    case,
+    cast,
+    extract,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy.orm.util import identity_key
 
 from scheduling import availability as av
 from scheduling.extensions import db
@@ -60,45 +75,174 @@ def schedule_for(host: Host, holidays: Iterable[Holiday] = ()) -> av.Schedule:
     )
 
 
+@cache
+def _busy_statement(exclude: bool, starts: bool):
+    """One read of busy time near a range: (kind, host id, from, until) as stored.
+
+    kind 0: confirmed bookings widened by buffers, blocked and imported time; kind 1 (starts):
+    starts of confirmed bookings of one event type, for its per-day limit. Built once per
+    variant with bound parameters: building a statement and its cache key costs more than
+    running it.
+    """
+    zero, one = literal_column("0"), literal_column("1")
+    lo, hi = bindparam("lo"), bindparam("hi")
+    query = select(
+        zero, Booking.host_id, raw(Booking.occupied_from), raw(Booking.occupied_until)
+    ).where(
+        Booking.host_id.in_(bindparam("ids_b", expanding=True)),
+        Booking.status == "confirmed",
+        Booking.occupied_until > lo,
+        Booking.occupied_from < hi,
+    )
+    if exclude:
+        query = query.where(Booking.id != bindparam("exclude_id"))
+    blocks = select(zero, BusyBlock.host_id, raw(BusyBlock.start_at), raw(BusyBlock.end_at)).where(
+        BusyBlock.host_id.in_(bindparam("ids_x", expanding=True)),
+        BusyBlock.end_at > lo,
+        BusyBlock.start_at < hi,
+    )
+    # Read from the database only: the slots endpoint never waits on a remote calendar.
+    imported = select(
+        zero, ImportedBusy.host_id, raw(ImportedBusy.start_at), raw(ImportedBusy.end_at)
+    ).where(
+        ImportedBusy.host_id.in_(bindparam("ids_i", expanding=True)),
+        ImportedBusy.end_at > lo,
+        ImportedBusy.start_at < hi,
+    )
+    parts = [query, blocks, imported]
+    if starts:
+        booked = select(one, Booking.host_id, raw(Booking.start_at), raw(Booking.start_at)).where(
+            Booking.event_type_id == bindparam("event_type_id"),
+            Booking.host_id.in_(bindparam("ids_s", expanding=True)),
+            Booking.status == "confirmed",
+            Booking.start_at >= lo,
+            Booking.start_at < hi,
+        )
+        if exclude:
+            booked = booked.where(Booking.id != bindparam("exclude_id"))
+        parts.append(booked)
+    return union_all(*parts)
+
+
+def _epoch(column, dialect: str, *, up: bool):
+    """An instant column as whole epoch seconds, rounded down (or up), computed by the database."""
+    if dialect == "postgresql":
+        return cast((func.ceil if up else func.floor)(extract("epoch", column)), BigInteger)
+    # SQLite keeps 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): whole seconds, plus one for a fraction.
+    whole = cast(func.strftime("%s", column), Integer)
+    if not up:
+        return whole
+    return whole + case((cast(func.substr(column, 21), Integer) > 0, 1), else_=0)
+
+
+@cache
+def _busy_seconds_statement(exclude: bool, dialect: str):
+    """Busy time near a range as (host id, start rounded down, end rounded up) epoch seconds.
+
+    The same rows as _busy_statement() without booked starts, minus empty intervals (which
+    block nothing), for the engine's busy_seconds: no datetime per row in Python.
+    """
+    lo, hi = bindparam("lo"), bindparam("hi")
+    parts = []
+    for name, table, begin, finish in (
+        ("ids_b", Booking, Booking.occupied_from, Booking.occupied_until),
+        ("ids_x", BusyBlock, BusyBlock.start_at, BusyBlock.end_at),
+        ("ids_i", ImportedBusy, ImportedBusy.start_at, ImportedBusy.end_at),
+    ):
+        part = select(
+            table.host_id,
+            _epoch(begin, dialect, up=False),
+            _epoch(finish, dialect, up=True),
+        ).where(
+            table.host_id.in_(bindparam(name, expanding=True)),
+            finish > lo,
+            begin < hi,
+            finish > begin,
+        )
+        if table is Booking:
+            part = part.where(Booking.status == "confirmed")
+            if exclude:
+                part = part.where(Booking.id != bindparam("exclude_id"))
+        parts.append(part)
+    return union_all(*parts)
+
+
+def busy_seconds_by_host(
+    host_ids: Sequence[int], start: datetime, end: datetime, exclude_booking_id: int | None = None
+) -> dict[int, list[tuple[int, int]]]:
+    """busy_by_host() as the engine's busy_seconds: (start down, end up) epoch seconds."""
+    busy: dict[int, list[tuple[int, int]]] = {host_id: [] for host_id in host_ids}
+    _, params = _busy_query(host_ids, start, end, exclude_booking_id)
+    dialect = db.session.get_bind().dialect.name
+    statement = _busy_seconds_statement(exclude_booking_id is not None, dialect)
+    for host_id, head, tail in _busy_rows((statement, params)):
+        busy[host_id].append((head, tail))
+    return busy
+
+
+def _busy_query(
+    host_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    exclude_booking_id: int | None,
+    starts_of: EventType | None = None,
+):
+    """_busy_statement() for these hosts and this range, with its parameters."""
+    ids = list(host_ids)
+    params = {"ids_b": ids, "ids_x": ids, "ids_i": ids, "lo": start - _PAD, "hi": end + _PAD}
+    if exclude_booking_id is not None:
+        params["exclude_id"] = exclude_booking_id
+    if starts_of is not None:
+        params["ids_s"] = ids
+        params["event_type_id"] = starts_of.id
+    statement = _busy_statement(exclude_booking_id is not None, starts_of is not None)
+    return statement, params
+
+
+def _busy_rows(query) -> list[tuple]:
+    # Core execution on the session's connection: plain rows, no ORM loading machinery per row.
+    # It skips autoflush, so flush here: pending changes (a reschedule) must count.
+    db.session.flush()
+    result = db.session.connection().execute(*query)
+    # The driver's plain tuples: the columns need no processing, so Row objects are waste.
+    rows = result.cursor.fetchall()
+    result.close()
+    return rows
+
+
 def busy_by_host(
     host_ids: Sequence[int], start: datetime, end: datetime, exclude_booking_id: int | None = None
 ) -> dict[int, list[av.Interval]]:
     """Busy time near a range: confirmed bookings widened by buffers, blocked and imported time."""
-    query = select(Booking.host_id, raw(Booking.occupied_from), raw(Booking.occupied_until)).where(
-        Booking.host_id.in_(host_ids),
-        Booking.status == "confirmed",
-        Booking.occupied_until > start - _PAD,
-        Booking.occupied_from < end + _PAD,
-    )
-    if exclude_booking_id is not None:
-        query = query.where(Booking.id != exclude_booking_id)
-    blocks = select(BusyBlock.host_id, raw(BusyBlock.start_at), raw(BusyBlock.end_at)).where(
-        BusyBlock.host_id.in_(host_ids),
-        BusyBlock.end_at > start - _PAD,
-        BusyBlock.start_at < end + _PAD,
-    )
-    # Read from the database only: the slots endpoint never waits on a remote calendar.
-    imported = select(
-        ImportedBusy.host_id, raw(ImportedBusy.start_at), raw(ImportedBusy.end_at)
-    ).where(
-        ImportedBusy.host_id.in_(host_ids),
-        ImportedBusy.end_at > start - _PAD,
-        ImportedBusy.start_at < end + _PAD,
-    )
     busy: dict[int, list[av.Interval]] = {host_id: [] for host_id in host_ids}
     interval = av.Interval
-    # Core execution on the session's connection: plain rows, no ORM loading machinery per row.
-    # It skips autoflush, so flush here: pending changes (a reschedule) must count.
-    db.session.flush()
-    connection = db.session.connection()
-    for query_ in (query, blocks, imported):
-        result = connection.execute(query_)
-        # The driver's plain tuples: the columns need no processing, so Row objects are waste.
-        rows = result.cursor.fetchall()
-        result.close()
-        for host_id, busy_from, busy_until in rows:
-            busy[host_id].append(interval(as_utc(busy_from), as_utc(busy_until)))
+    for _, host_id, busy_from, busy_until in _busy_rows(
+        _busy_query(host_ids, start, end, exclude_booking_id)
+    ):
+        busy[host_id].append(interval(as_utc(busy_from), as_utc(busy_until)))
     return busy
+
+
+def _busy_and_starts(
+    event_type: EventType,
+    host_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    exclude_booking_id: int | None,
+) -> tuple[dict[int, list[av.Interval]], dict[int, list[datetime]]]:
+    """busy_by_host() and booked_starts_by_host() in one read."""
+    busy: dict[int, list[av.Interval]] = {host_id: [] for host_id in host_ids}
+    starts: dict[int, list[datetime]] = {host_id: [] for host_id in host_ids}
+    interval = av.Interval
+    limited = event_type if event_type.daily_limit is not None else None
+    for kind, host_id, busy_from, busy_until in _busy_rows(
+        _busy_query(host_ids, start, end, exclude_booking_id, limited)
+    ):
+        if kind == 0:
+            busy[host_id].append(interval(as_utc(busy_from), as_utc(busy_until)))
+        else:
+            starts[host_id].append(as_utc(busy_from))
+    return busy, starts
 
 
 def booked_starts_by_host(
@@ -134,6 +278,8 @@ class HostCalendar:
     schedule: av.Schedule
     busy: list[av.Interval]
     booked_starts: list[datetime]
+    # Busy time as epoch seconds instead (load_calendars(busy_as_seconds=True)): slot listings.
+    busy_seconds: list[tuple[int, int]] = field(default_factory=list)
 
 
 def default_host_ids(event_type: EventType) -> list[int]:
@@ -155,47 +301,75 @@ def default_host_ids(event_type: EventType) -> list[int]:
     )
 
 
-def schedules_by_host(
-    hosts: Sequence[Host], holidays: Iterable[Holiday], start: datetime, end: datetime
-) -> dict[int, av.Schedule]:
-    """The engine's view of hosts' hours near a range, read as plain rows (cheaper than ORM)."""
-    host_ids = [host.id for host in hosts]
-    connection = db.session.connection()
-    weekly: dict[int, list[av.WeeklyInterval]] = {host_id: [] for host_id in host_ids}
-    rows = connection.execute(
-        select(
-            WeeklyHours.host_id,
-            WeeklyHours.weekday,
-            WeeklyHours.start_minute,
-            WeeklyHours.end_minute,
-        )
-        .where(WeeklyHours.host_id.in_(host_ids))
-        .order_by(WeeklyHours.host_id, WeeklyHours.id)
+@cache
+def _hours_statement():
+    """Weekly hours, date overrides in a range and holidays in a range, as one read (built once)."""
+    no_day, no_int = cast(null(), Date), cast(null(), Integer)
+    first, last = bindparam("first"), bindparam("last")
+    weekly_rows = select(
+        literal_column("0").label("kind"),
+        WeeklyHours.host_id,
+        WeeklyHours.weekday,
+        no_day.label("day"),
+        WeeklyHours.start_minute,
+        WeeklyHours.end_minute,
+        WeeklyHours.id,
+    ).where(WeeklyHours.host_id.in_(bindparam("ids_w", expanding=True)))
+    override_rows = select(
+        literal_column("1"),
+        DateOverride.host_id,
+        no_int,
+        DateOverride.day,
+        DateOverride.start_minute,
+        DateOverride.end_minute,
+        DateOverride.id,
+    ).where(
+        DateOverride.host_id.in_(bindparam("ids_o", expanding=True)),
+        DateOverride.day >= first,
+        DateOverride.day <= last,
     )
-    for host_id, weekday, start_minute, end_minute in rows:
-        weekly[host_id].append(av.WeeklyInterval(weekday, start_minute, end_minute))
+    holiday_rows = select(
+        literal_column("2"), no_int, no_int, Holiday.day, no_int, no_int, Holiday.id
+    ).where(
+        Holiday.organisation_id == bindparam("organisation_id"),
+        Holiday.day >= first,
+        Holiday.day <= last,
+    )
+    return union_all(weekly_rows, override_rows, holiday_rows).order_by(
+        literal_column("kind"), literal_column("host_id"), literal_column("day"), "id"
+    )
+
+
+def schedules_by_host(
+    hosts: Sequence[Host], organisation_id: int, start: datetime, end: datetime
+) -> dict[int, av.Schedule]:
+    """The engine's view of hosts' hours near a range: weekly rules, the organisation's holidays,
+    then each host's own overrides, in one read of plain rows (cheaper than ORM objects)."""
+    host_ids = [host.id for host in hosts]
     # Local dates of the range lie within a day of its UTC dates; the pad keeps margin.
     first, last = (start - _PAD).date(), (end + _PAD).date()
-    holiday_days = {holiday.day for holiday in holidays if first <= holiday.day <= last}
-    own: dict[int, dict] = {host_id: {} for host_id in host_ids}
-    rows = connection.execute(
-        select(
-            DateOverride.host_id,
-            DateOverride.day,
-            DateOverride.start_minute,
-            DateOverride.end_minute,
-        )
-        .where(
-            DateOverride.host_id.in_(host_ids),
-            DateOverride.day >= first,
-            DateOverride.day <= last,
-        )
-        .order_by(DateOverride.host_id, DateOverride.day, DateOverride.id)
+    rows = db.session.connection().execute(
+        _hours_statement(),
+        {
+            "ids_w": host_ids,
+            "ids_o": host_ids,
+            "organisation_id": organisation_id,
+            "first": first,
+            "last": last,
+        },
     )
-    for host_id, day, start_minute, end_minute in rows:
-        intervals = own[host_id].setdefault(day, [])
-        if start_minute is not None:
-            intervals.append((start_minute, end_minute))
+    weekly: dict[int, list[av.WeeklyInterval]] = {host_id: [] for host_id in host_ids}
+    own: dict[int, dict] = {host_id: {} for host_id in host_ids}
+    holiday_days = set()
+    for kind, host_id, weekday, day, start_minute, end_minute, _ in rows:
+        if kind == 0:
+            weekly[host_id].append(av.WeeklyInterval(weekday, start_minute, end_minute))
+        elif kind == 1:
+            intervals = own[host_id].setdefault(day, [])
+            if start_minute is not None:
+                intervals.append((start_minute, end_minute))
+        else:
+            holiday_days.add(day)
     schedules = {}
     for host in hosts:
         overrides = dict.fromkeys(holiday_days, ())
@@ -210,33 +384,68 @@ def schedules_by_host(
     return schedules
 
 
+def _loaded_active_hosts(organisation_id: int, host_ids: Sequence[int]) -> list[Host] | None:
+    """_active_hosts() from the hosts this transaction loaded already; None if one is not."""
+    if db.session.deleted:
+        return None
+    identity_map = db.session.identity_map
+    hosts = []
+    for host_id in sorted(set(host_ids)):
+        host = identity_map.get(identity_key(Host, host_id))
+        state = host.__dict__ if host is not None else {}
+        if "active" not in state or "organisation_id" not in state:
+            return None  # not loaded or expired: ask the database
+        if host.active and host.organisation_id == organisation_id:
+            hosts.append(host)
+    return hosts
+
+
+def _active_hosts(organisation_id: int, host_ids: Sequence[int]) -> list[Host]:
+    """The organisation's active hosts among host_ids, by id."""
+    hosts = _loaded_active_hosts(organisation_id, host_ids)
+    if hosts is not None:
+        return hosts
+    return db.session.scalars(
+        select(Host)
+        .where(
+            Host.id.in_(host_ids),
+            Host.organisation_id == organisation_id,
+            Host.active.is_(True),
+        )
+        .order_by(Host.id)
+    ).all()
+
+
 def load_calendars(
     event_type: EventType,
     start: datetime,
     end: datetime,
     exclude_booking_id: int | None = None,
     host_ids: Sequence[int] | None = None,
+    *,
+    busy_as_seconds: bool = False,
 ) -> list[HostCalendar]:
-    """Active hosts (default: the event type's) with their hours and busy time around a range."""
+    """Active hosts (default: the event type's) with their hours and busy time around a range.
+
+    busy_as_seconds: busy time in busy_seconds (epoch seconds from the database), busy empty.
+    """
     if host_ids is None:
         host_ids = default_host_ids(event_type)
     if not host_ids:
         return []
-    hosts = db.session.scalars(
-        select(Host)
-        .where(
-            Host.id.in_(host_ids),
-            Host.organisation_id == event_type.organisation_id,
-            Host.active.is_(True),
-        )
-        .order_by(Host.id)
-    ).all()
+    hosts = _active_hosts(event_type.organisation_id, host_ids)
     if not hosts:
         return []
     ids = [host.id for host in hosts]
-    schedules = schedules_by_host(hosts, event_type.organisation.holidays, start, end)
-    busy = busy_by_host(ids, start, end, exclude_booking_id)
-    booked = booked_starts_by_host(event_type, ids, start, end, exclude_booking_id)
+    schedules = schedules_by_host(hosts, event_type.organisation_id, start, end)
+    if busy_as_seconds:
+        seconds = busy_seconds_by_host(ids, start, end, exclude_booking_id)
+        booked = booked_starts_by_host(event_type, ids, start, end, exclude_booking_id)
+        return [
+            HostCalendar(host, schedules[host.id], [], booked[host.id], seconds[host.id])
+            for host in hosts
+        ]
+    busy, booked = _busy_and_starts(event_type, ids, start, end, exclude_booking_id)
     return [
         HostCalendar(host, schedules[host.id], busy[host.id], booked[host.id]) for host in hosts
     ]
@@ -257,9 +466,20 @@ def compute_event_type_slots(
     """
     settings = settings_for(event_type)
     seconds = av.compute_slot_seconds
+    calendars = load_calendars(
+        event_type, start, end, exclude_booking_id, host_ids, busy_as_seconds=True
+    )
     per_host = [
-        seconds(cal.schedule, settings, start, end, now, cal.busy, cal.booked_starts)
-        for cal in load_calendars(event_type, start, end, exclude_booking_id, host_ids)
+        seconds(
+            cal.schedule,
+            settings,
+            start,
+            end,
+            now,
+            booked_starts=cal.booked_starts,
+            busy_seconds=cal.busy_seconds,
+        )
+        for cal in calendars
     ]
     if not per_host:
         return []
