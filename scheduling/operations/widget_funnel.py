@@ -154,6 +154,24 @@ def record_widget_result(
             db.session.flush()
             notifications.refresh_booking_events(booking)
             return row
+    if lead is not None and booking is None:
+        # A returning visitor qualifying again reuses the lead: its one row keeps the first
+        # touch and takes the newer consented touch (a second row would break lead_id's unique).
+        earlier = db.session.scalar(
+            select(WidgetAttribution).where(WidgetAttribution.lead_id == lead.id)
+        )
+        if earlier is not None:
+            if attribution is not None:
+                earlier.consent_record_id = consent.id
+                earlier.visitor_id = attribution.visitor
+                earlier.first_touch = earlier.first_touch or _consented_touch(
+                    attribution.first, consent
+                )
+                earlier.last_touch = _consented_touch(attribution.last, consent)
+            if variant is not None:
+                earlier.variant_id = variant.id
+            db.session.flush()
+            return earlier
     row = WidgetAttribution(
         organisation_id=organisation_id,
         lead_id=lead.id if lead is not None and booking is None else None,

@@ -650,3 +650,33 @@ def test_embedded_booking_page_opens_the_call_outside_and_the_invite_has_no_embe
     assert invite.status_code == 200
     assert "embed=1" not in invite.text.replace("\r\n ", "")
     assert "frame-ancestors 'none'" in invite.headers["Content-Security-Policy"]
+
+
+def test_a_returning_visitor_qualifying_again_keeps_one_widget_row(client, qualifying, allow):
+    """Found by the privacy self-audit: the second qualification with the same email reused
+    the open lead and inserted a second widget row for it (unique lead_id), a 500."""
+    allow(HOST)
+    qualifying.routing_form.questions.append(
+        Question(key="email", label="Email", kind="email", required=True, position=2)
+    )
+    db.session.commit()
+    consent_id = log_consent(client, qualifying).json["consent"]
+    answers = []
+    for source in ("ads", "newsletter"):
+        page = client.get(f"/book/{qualifying.slug}?embed=1")
+        token = re.search(r'name="form_token" value="([^"]+)"', page.text).group(1)
+        payload = attribution(consent_id)
+        payload["last"]["utm_source"] = source
+        data = {
+            "form_token": token,
+            "q_full_name": "Ada",
+            "q_budget": "large",
+            "q_email": "ada@example.org",
+            "attribution": json.dumps(payload),
+        }
+        answers.append(client.post(f"/book/{qualifying.slug}/qualify?embed=1", data=data))
+    assert [r.status_code for r in answers] == [303, 303]
+    fresh()
+    lead = db.session.scalars(select(Lead)).one()
+    row = db.session.scalars(select(WidgetAttribution)).one()
+    assert row.lead_id == lead.id and row.last_touch["utm_source"] == "newsletter"
