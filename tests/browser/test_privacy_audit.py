@@ -80,7 +80,7 @@ def test_the_demo_landing_page_passes_and_stores_rv_attr_only_after_consent(
     assert "Booking: booked" in after
     assert "| Name | Kind | Party | Lifetime | Purpose | Before consent |" in after
     assert "| rv_attr | cookie | first party (page): 127.0.0.1 | 30 days |" in after
-    assert after.rstrip().endswith("only after consent | no |")
+    assert after.rstrip().endswith("and the A/B variant shown | no |")
     assert "third party" not in report
     assert "PASS:" in report and failures(report) == []
     # The walk really booked, with a fresh test address, and the refusal and grant were logged.
