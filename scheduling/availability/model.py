@@ -44,6 +44,11 @@ class SlotSettings:
     min_notice: int = 0
     horizon_days: int = 60
     daily_limit: int | None = None
+    # Bookings per host in a local ISO week (Monday to Sunday in the host's zone); None: no limit.
+    weekly_limit: int | None = None
+    # Minutes between this meeting and any other meeting of the host (end to start), on top of
+    # buffers; 0: no gap.
+    min_gap: int = 0
 
 
 @dataclass(frozen=True)

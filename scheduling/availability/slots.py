@@ -21,6 +21,7 @@ from .zones import (
     LAST_SECOND,
     UTC,
     ceil_seconds,
+    floor_seconds,
     from_seconds,
     require_aware,
     wall_clock,
@@ -32,6 +33,8 @@ from .zones import (
 NEVER_CLOSES_DAYS = 14
 # Meetings longer than a year are nonsense, and would make us lay out hours for ever.
 MAX_DURATION_MINUTES = 366 * 1440
+# The widest minimum gap between a host's meetings a setting may ask for (a day).
+MAX_GAP_MINUTES = 1440
 _ALIGNMENTS = (60, 30, 20, 15, 10, 5)
 _EPOCH = from_seconds(0)
 
@@ -53,6 +56,8 @@ def _usable(settings: SlotSettings) -> bool:
     if not all(_is_int(value) for value in counts):
         return False
     limit = settings.daily_limit
+    weekly = settings.weekly_limit
+    gap = settings.min_gap
     return (
         0 < settings.duration <= MAX_DURATION_MINUTES
         and settings.step > 0
@@ -60,6 +65,9 @@ def _usable(settings: SlotSettings) -> bool:
         and settings.min_notice >= 0
         and settings.horizon_days >= 0
         and (limit is None or (_is_int(limit) and limit > 0))
+        and (weekly is None or (_is_int(weekly) and weekly > 0))
+        and _is_int(gap)
+        and 0 <= gap <= MAX_GAP_MINUTES
     )
 
 
@@ -172,6 +180,47 @@ def _full_days(
     return out
 
 
+def _full_weeks(
+    hours: Hours, booked: Iterable[datetime], limit: int | None
+) -> list[tuple[int, int]]:
+    """Absolute spans of the host's local ISO weeks (Monday 00:00 to Monday 00:00) that
+    already hold `limit` bookings. Callers pass the starts of whole weeks around the range.
+    """
+    if limit is None:
+        return []
+    zone = hours.zone
+    counts: Counter[date] = Counter()
+    for start in booked:
+        require_aware(start)
+        day = start.astimezone(zone).date()
+        counts[day - timedelta(days=day.weekday())] += 1
+    return [
+        (wall_to_seconds(zone, monday, 0), wall_to_seconds(zone, monday + timedelta(days=7), 0))
+        for monday, count in counts.items()
+        if count >= limit
+    ]
+
+
+def _gap_ranges(meetings: Iterable[Interval], gap: int, duration: int) -> list[tuple[int, int]]:
+    """Slot starts (seconds, [from, to)) whose meeting would come closer than `gap` minutes to
+    one of the host's meetings: with meeting [a, b), a start s is refused when
+    s < b + gap and s + duration > a - gap. A gap of 0 adds nothing (buffers and busy time
+    already keep meetings apart)."""
+    if gap <= 0:
+        return []
+    gap_s = gap * 60
+    out = []
+    for meeting in meetings:
+        require_aware(meeting.start, meeting.end)
+        if meeting.end <= meeting.start:
+            continue
+        # Whole seconds, widened outwards so no closeness is lost.
+        a = floor_seconds(meeting.start)
+        b = ceil_seconds(meeting.end)
+        out.append((a - gap_s - duration + 1, b + gap_s))
+    return out
+
+
 def _grid(
     hours: Hours,
     span: Span,
@@ -253,6 +302,7 @@ def compute_slot_seconds(
     busy: Iterable[Interval] = (),
     booked_starts: Iterable[datetime] = (),
     busy_seconds: Iterable[tuple[int, int]] = (),
+    meetings: Iterable[Interval] = (),
 ) -> list[int]:
     """Return the free slot starts in [start, end) as sorted, unique epoch seconds.
 
@@ -262,7 +312,9 @@ def compute_slot_seconds(
     empty before rounding (they block nothing).
 
     busy holds occupied intervals already widened by their own bookings' buffers; booked_starts
-    the starts of this host's confirmed bookings of this event type, for the daily limit. Bad
+    the starts of this host's confirmed bookings of this event type, for the daily and weekly
+    limits (with a weekly limit, of the whole local weeks the range touches); meetings the
+    host's confirmed meetings of any event type (not widened), for the minimum gap. Bad
     settings or an unknown zone give no slots; naive datetimes raise ValueError (busy and booked
     starts only once there is something to check them against).
     """
@@ -280,7 +332,11 @@ def compute_slot_seconds(
         return []
     duration = settings.duration * 60
     span = hours.cover(lo, hi, hi - 1 + duration)
+    if settings.weekly_limit is not None:
+        booked_starts = list(booked_starts)  # read twice: per day and per week
     full = _full_days(hours, span, booked_starts, settings.daily_limit)
+    full += _full_weeks(hours, booked_starts, settings.weekly_limit)
+    full += _gap_ranges(meetings, settings.min_gap, duration)
     forbidden = _forbidden(busy, full, settings, lo, hi, busy_seconds)
     return _grid(hours, span, settings.step, duration, lo, hi, forbidden)
 
@@ -293,13 +349,16 @@ def compute_slots(
     now: datetime,
     busy: Iterable[Interval] = (),
     booked_starts: Iterable[datetime] = (),
+    meetings: Iterable[Interval] = (),
 ) -> list[datetime]:
     """Return the free slot starts in [start, end) as sorted, unique UTC datetimes.
 
     The rules and their edge cases are those of compute_slot_seconds.
     """
     return datetimes_from_seconds(
-        compute_slot_seconds(schedule, settings, start, end, now, busy, booked_starts)
+        compute_slot_seconds(
+            schedule, settings, start, end, now, busy, booked_starts, meetings=meetings
+        )
     )
 
 
@@ -310,6 +369,7 @@ def is_slot_available(
     now: datetime,
     busy: Iterable[Interval] = (),
     booked_starts: Iterable[datetime] = (),
+    meetings: Iterable[Interval] = (),
 ) -> bool:
     """Return True iff compute_slots would offer exactly this start (on grid, free, in time).
 
@@ -320,9 +380,8 @@ def is_slot_available(
         end = slot_start + timedelta(microseconds=1)
     except OverflowError:
         return False
-    return compute_slots(schedule, settings, slot_start, end, now, busy, booked_starts) == [
-        slot_start
-    ]
+    slots = compute_slots(schedule, settings, slot_start, end, now, busy, booked_starts, meetings)
+    return slots == [slot_start]
 
 
 def occupied_interval(

@@ -32,6 +32,8 @@ class EventType(db.Model):
             name="non_negative_settings",
         ),
         CheckConstraint("daily_limit IS NULL OR daily_limit > 0", name="daily_limit_positive"),
+        CheckConstraint("weekly_limit IS NULL OR weekly_limit > 0", name="weekly_limit_positive"),
+        CheckConstraint("min_gap BETWEEN 0 AND 1440", name="min_gap_range"),
         CheckConstraint(
             "location_kind IN ('in_person', 'phone', 'video')", name="location_kind_known"
         ),
@@ -53,6 +55,10 @@ class EventType(db.Model):
     min_notice: Mapped[int] = mapped_column(default=0)  # minutes
     horizon_days: Mapped[int] = mapped_column(default=60)
     daily_limit: Mapped[int | None]  # per host and local date; NULL = no limit
+    # Per host and local ISO week (Monday start, host's zone); NULL = no limit.
+    weekly_limit: Mapped[int | None]
+    # Minutes kept free between a meeting of this type and any other of the host (end to start).
+    min_gap: Mapped[int] = mapped_column(default=0, server_default="0")
     location_kind: Mapped[str] = mapped_column(String(20), default="video")
     # Address for in-person meetings, phone number for calls; unused for video.
     location_detail: Mapped[str] = mapped_column(String(500), default="")

@@ -18,6 +18,7 @@ from .slots import (
     busy_by_host,
     default_host_ids,
     load_calendars,
+    meetings_by_host,
     schedule_for,
     settings_for,
 )
@@ -188,7 +189,7 @@ def free_slots_for_host(
     for cal in load_calendars(event_type, start, end, exclude_booking_id):
         if cal.host.id == host_id:
             return av.compute_slots(
-                cal.schedule, settings, start, end, now, cal.busy, cal.booked_starts
+                cal.schedule, settings, start, end, now, cal.busy, cal.booked_starts, cal.meetings
             )
     return []
 
@@ -226,9 +227,11 @@ def free_slots_by_host(
     per_host: dict[int, list[list[datetime]]] = {host_id: [] for host_id in ids}
     for host_id, event_type in pairs:
         booked = booked_starts_by_host(event_type, [host_id], start, end)[host_id]
+        meetings = meetings_by_host(event_type, [host_id], start, end)[host_id]
+        rules = settings_for(event_type)
         per_host[host_id].append(
             av.compute_slots(
-                schedules[host_id], settings_for(event_type), start, end, now, busy[host_id], booked
+                schedules[host_id], rules, start, end, now, busy[host_id], booked, meetings
             )
         )
     for host_id, lists in per_host.items():

@@ -166,7 +166,8 @@ def create_booking(
     if only_host_id is not None:
         candidates = [host_id for host_id in candidates if host_id == only_host_id]
     raise_if_all_taken(event_type, start, candidates, replaces)
-    lock_for_booking(candidates, start)  # the daily limit is counted below
+    # The daily and weekly limits and the minimum gap are checked below.
+    lock_for_booking(candidates, start, event_type=event_type)
     settings = settings_for(event_type)
     exclude_id = replaces.id if replaces is not None else None
     calendars = load_calendars(
@@ -190,7 +191,9 @@ def create_booking(
     free = [
         cal.host
         for cal in offered
-        if av.is_slot_available(cal.schedule, settings, start, now, cal.busy, cal.booked_starts)
+        if av.is_slot_available(
+            cal.schedule, settings, start, now, cal.busy, cal.booked_starts, cal.meetings
+        )
     ]
     if not free:
         ordered = []
@@ -406,7 +409,7 @@ def _within_team_caps(
             select(PoolMember).where(PoolMember.pool_id == pool_id, PoolMember.active.is_(True))
         ).all()
     candidates = set(default_host_ids(event_type)) | {m.host_id for m in members}
-    lock_for_booking(sorted(candidates), new_start, members=members)
+    lock_for_booking(sorted(candidates), new_start, members=members, event_type=event_type)
     if not choose or not any(m.daily_cap or m.weekly_cap for m in members):
         return None
 

@@ -11,7 +11,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from scheduling.errors import InvalidRequest
+from scheduling.availability.slots import MAX_GAP_MINUTES
+from scheduling.errors import N_, InvalidRequest
 from scheduling.extensions import db
 from scheduling.models import (
     LAYOUTS,
@@ -60,6 +61,8 @@ class EventTypeData:
     button_label: str = ""  # empty: the booking page's default label
     layout: str = "standard"
     default_locale: str | None = None  # a language code (the form offers LANGUAGES) or None
+    weekly_limit: int | None = None  # per host and local ISO week; None: no limit
+    min_gap: int = 0  # minutes between a host's meetings, end to start
 
 
 def slugify(text: str) -> str:
@@ -125,6 +128,16 @@ def _checked_values(
         raise InvalidRequest(
             "Leave the daily limit empty for no limit, or enter 1 or more.",
             {"daily_limit": "too small"},
+        )
+    if data.weekly_limit is not None and data.weekly_limit < 1:
+        raise InvalidRequest(
+            N_("Leave the weekly limit empty for no limit, or enter 1 or more."),
+            {"weekly_limit": "too small"},
+        )
+    if not 0 <= data.min_gap <= MAX_GAP_MINUTES:
+        raise InvalidRequest(
+            N_("Enter the gap between meetings in whole minutes, from 0 to 1440."),
+            {"min_gap": "out of range"},
         )
     if len(data.button_label.strip()) > BUTTON_LABEL_MAX:
         raise InvalidRequest(

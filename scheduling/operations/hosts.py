@@ -417,8 +417,9 @@ def preview_slots(host: Host, event_type: EventType, now: datetime) -> list[Prev
     found: list[datetime] = []
     if calendars:
         cal = calendars[0]
+        rules = settings_for(event_type)
         found = av.compute_slots(
-            cal.schedule, settings_for(event_type), start, end, now, cal.busy, cal.booked_starts
+            cal.schedule, rules, start, end, now, cal.busy, cal.booked_starts, cal.meetings
         )
     grouped = av.group_by_local_date(found, host.tz)
     return [

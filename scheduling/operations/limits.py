@@ -1,6 +1,7 @@
 """Count-based limits: what a booking locks before it counts, and team members' cap counts.
 
-The event type's daily limit counts a host's bookings on the slot's local day, a team member's
+The event type's daily and weekly limits count a host's bookings on the slot's local day and
+ISO week, its minimum gap reads the host's meetings around the slot, a team member's
 caps count all the host's bookings on that day and ISO week, and round-robin fairness counts the
 team's assignments. The names below are the lock names (locking.hold_count_locks) that cover
 exactly those counts, so two bookings that could push the same count over its limit wait for
@@ -15,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.util import identity_key
 
 from scheduling.extensions import db
-from scheduling.models import Booking, Host, PoolMember
+from scheduling.models import Booking, EventType, Host, PoolMember
 
 from .locking import hold_count_locks, takes_count_locks
 
@@ -32,8 +33,14 @@ def lock_names(
     *,
     pool_id: int | None = None,
     weekly_host_ids: Iterable[int] = (),
+    whole_hosts: bool = False,
 ) -> list[str]:
-    """Lock names for a booking at `start` by one of `hosts` ((id, time zone) pairs)."""
+    """Lock names for a booking at `start` by one of `hosts` ((id, time zone) pairs).
+
+    weekly_host_ids: hosts whose local ISO week is counted (a team cap or the event type's
+    weekly limit); whole_hosts: lock each host outright (the minimum gap looks at meetings of
+    any event type on either side, across day and week boundaries).
+    """
     weekly = set(weekly_host_ids)
     names = [f"pool:{pool_id}"] if pool_id is not None else []
     for host_id, tz in hosts:
@@ -42,6 +49,8 @@ def lock_names(
         if host_id in weekly:
             year, week, _ = day.isocalendar()
             names.append(f"host-week:{host_id}:{year}-{week}")
+        if whole_hosts:
+            names.append(f"host:{host_id}")
     return names
 
 
@@ -68,15 +77,25 @@ def lock_for_booking(
     *,
     pool_id: int | None = None,
     members: Iterable[PoolMember] = (),
+    event_type: EventType | None = None,
 ) -> None:
     """Take the locks over every count a booking of one of these hosts at `start` checks.
 
-    Call before reading any count, once per transaction, with every host the booking may go to.
+    Call before reading any count, once per transaction, with every host the booking may go to
+    (and the same event type at every call: its weekly limit and minimum gap add locks).
     """
     if not takes_count_locks(db.session):
         return  # SQLite: acquire_booking_lock already admits one writer at a time
     weekly = [m.host_id for m in members if m.weekly_cap]
-    names = lock_names(host_zones(host_ids), start, pool_id=pool_id, weekly_host_ids=weekly)
+    if event_type is not None and event_type.weekly_limit is not None:
+        weekly = list(host_ids)
+    names = lock_names(
+        host_zones(host_ids),
+        start,
+        pool_id=pool_id,
+        weekly_host_ids=weekly,
+        whole_hosts=event_type is not None and bool(event_type.min_gap),
+    )
     hold_count_locks(db.session, names)
 
 

@@ -411,6 +411,7 @@ def book_for_route(
         start,
         pool_id=route.pool.id if route.pool is not None else None,
         members=route.members,
+        event_type=event_type,
     )
     if lead is not None:
         # Row lock: two requests with the same lead link book once (the other sees "booked").

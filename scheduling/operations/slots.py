@@ -40,6 +40,17 @@ from .rawtime import as_utc, raw
 
 # Longest buffer or meeting we look around a range for, so bookings just outside still count.
 _PAD = timedelta(days=2)
+# With a weekly limit, the starts of whole local weeks around a range count (zones included).
+_WEEK_PAD = timedelta(days=9)
+
+
+def _starts_pad(event_type: EventType) -> timedelta:
+    return _WEEK_PAD if event_type.weekly_limit is not None else _PAD
+
+
+def _limited(event_type: EventType) -> bool:
+    """True when the event type counts its bookings (a daily or a weekly limit)."""
+    return event_type.daily_limit is not None or event_type.weekly_limit is not None
 
 
 def settings_for(event_type: EventType) -> av.SlotSettings:
@@ -52,6 +63,8 @@ def settings_for(event_type: EventType) -> av.SlotSettings:
         min_notice=event_type.min_notice,
         horizon_days=event_type.horizon_days,
         daily_limit=event_type.daily_limit,
+        weekly_limit=event_type.weekly_limit,
+        min_gap=event_type.min_gap or 0,
     )
 
 
@@ -115,8 +128,8 @@ def _busy_statement(exclude: bool, starts: bool):
             Booking.event_type_id == bindparam("event_type_id"),
             Booking.host_id.in_(bindparam("ids_s", expanding=True)),
             Booking.status == "confirmed",
-            Booking.start_at >= lo,
-            Booking.start_at < hi,
+            Booking.start_at >= bindparam("starts_lo"),
+            Booking.start_at < bindparam("starts_hi"),
         )
         if exclude:
             booked = booked.where(Booking.id != bindparam("exclude_id"))
@@ -195,6 +208,8 @@ def _busy_query(
     if starts_of is not None:
         params["ids_s"] = ids
         params["event_type_id"] = starts_of.id
+        pad = _starts_pad(starts_of)
+        params["starts_lo"], params["starts_hi"] = start - pad, end + pad
     statement = _busy_statement(exclude_booking_id is not None, starts_of is not None)
     return statement, params
 
@@ -234,7 +249,7 @@ def _busy_and_starts(
     busy: dict[int, list[av.Interval]] = {host_id: [] for host_id in host_ids}
     starts: dict[int, list[datetime]] = {host_id: [] for host_id in host_ids}
     interval = av.Interval
-    limited = event_type if event_type.daily_limit is not None else None
+    limited = event_type if _limited(event_type) else None
     for kind, host_id, busy_from, busy_until in _busy_rows(
         _busy_query(host_ids, start, end, exclude_booking_id, limited)
     ):
@@ -252,22 +267,51 @@ def booked_starts_by_host(
     end: datetime,
     exclude_booking_id: int | None = None,
 ) -> dict[int, list[datetime]]:
-    """Starts of confirmed bookings of this event type, for the per-day limit."""
+    """Starts of confirmed bookings of this event type, for the per-day and per-week limits."""
     starts: dict[int, list[datetime]] = {host_id: [] for host_id in host_ids}
-    if event_type.daily_limit is None:
+    if not _limited(event_type):
         return starts
+    pad = _starts_pad(event_type)
     query = select(Booking.host_id, Booking.start_at).where(
         Booking.event_type_id == event_type.id,
         Booking.host_id.in_(host_ids),
         Booking.status == "confirmed",
-        Booking.start_at >= start - _PAD,
-        Booking.start_at < end + _PAD,
+        Booking.start_at >= start - pad,
+        Booking.start_at < end + pad,
     )
     if exclude_booking_id is not None:
         query = query.where(Booking.id != exclude_booking_id)
     for host_id, start_at in db.session.execute(query):
         starts[host_id].append(start_at)
     return starts
+
+
+def meetings_by_host(
+    event_type: EventType,
+    host_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    exclude_booking_id: int | None = None,
+) -> dict[int, list[av.Interval]]:
+    """The hosts' confirmed meetings (any event type, without buffers), for the minimum gap.
+
+    Nothing is read when the event type asks for no gap.
+    """
+    meetings: dict[int, list[av.Interval]] = {host_id: [] for host_id in host_ids}
+    if not event_type.min_gap:
+        return meetings
+    query = select(Booking.host_id, Booking.start_at, Booking.end_at).where(
+        Booking.host_id.in_(host_ids),
+        Booking.status == "confirmed",
+        Booking.end_at > start - _PAD,
+        Booking.start_at < end + _PAD,
+    )
+    if exclude_booking_id is not None:
+        query = query.where(Booking.id != exclude_booking_id)
+    db.session.flush()  # a reschedule's pending changes count
+    for host_id, start_at, end_at in db.session.execute(query):
+        meetings[host_id].append(av.Interval(start_at, end_at))
+    return meetings
 
 
 @dataclass
@@ -280,6 +324,8 @@ class HostCalendar:
     booked_starts: list[datetime]
     # Busy time as epoch seconds instead (load_calendars(busy_as_seconds=True)): slot listings.
     busy_seconds: list[tuple[int, int]] = field(default_factory=list)
+    # The host's meetings of any event type, when the event type keeps a minimum gap.
+    meetings: list[av.Interval] = field(default_factory=list)
 
 
 def default_host_ids(event_type: EventType) -> list[int]:
@@ -438,16 +484,22 @@ def load_calendars(
         return []
     ids = [host.id for host in hosts]
     schedules = schedules_by_host(hosts, event_type.organisation_id, start, end)
+    meetings = meetings_by_host(event_type, ids, start, end, exclude_booking_id)
     if busy_as_seconds:
         seconds = busy_seconds_by_host(ids, start, end, exclude_booking_id)
         booked = booked_starts_by_host(event_type, ids, start, end, exclude_booking_id)
         return [
-            HostCalendar(host, schedules[host.id], [], booked[host.id], seconds[host.id])
+            HostCalendar(
+                host, schedules[host.id], [], booked[host.id], seconds[host.id], meetings[host.id]
+            )
             for host in hosts
         ]
     busy, booked = _busy_and_starts(event_type, ids, start, end, exclude_booking_id)
     return [
-        HostCalendar(host, schedules[host.id], busy[host.id], booked[host.id]) for host in hosts
+        HostCalendar(
+            host, schedules[host.id], busy[host.id], booked[host.id], [], meetings[host.id]
+        )
+        for host in hosts
     ]
 
 
@@ -478,6 +530,7 @@ def compute_event_type_slots(
             now,
             booked_starts=cal.booked_starts,
             busy_seconds=cal.busy_seconds,
+            meetings=cal.meetings,
         )
         for cal in calendars
     ]

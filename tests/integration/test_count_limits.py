@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import select
@@ -68,6 +69,45 @@ def test_racing_bookings_keep_the_daily_limit(live_server, make_event_type, froz
     per_day = Counter(b.start_at.date() for b in _confirmed())
     assert [per_day[day.date()] for day in DAYS] == [3, 3, 3]
     assert Counter(status for status, _ in results)[201] == 9
+
+
+def _week_starts() -> list[datetime]:
+    """PER_DAY requests a day on Tuesday to Friday of one ISO week (2030-W02, Berlin)."""
+    days = [datetime(2030, 1, 8 + n, tzinfo=UTC) for n in range(4)]
+    return [
+        day + timedelta(hours=SLOT_HOURS[i % len(SLOT_HOURS)])
+        for day in days
+        for i in range(PER_DAY // 2)
+    ]
+
+
+def test_racing_bookings_keep_the_weekly_limit(live_server, make_event_type, frozen_now):
+    # Each day has its own day lock: only the week lock keeps four days' requests in line.
+    slug = make_event_type(weekly_limit=2).slug
+    starts = _week_starts()
+    results = race(
+        len(starts),
+        lambda i: post_json(f"{live_server.url}/api/v1/bookings", _body(slug, starts[i], i)),
+    )
+    assert all(status in (201, 409, 400) for status, _ in results), results
+    assert len(_confirmed()) == 2
+    assert Counter(status for status, _ in results)[201] == 2
+
+
+def test_racing_bookings_keep_the_minimum_gap(live_server, make_event_type, frozen_now):
+    # A day's gap between 30-minute meetings: requests on different days (different day
+    # locks) still compete, so only the per-host lock keeps them apart.
+    slug = make_event_type(min_gap=1440).slug
+    starts = _week_starts()
+    results = race(
+        len(starts),
+        lambda i: post_json(f"{live_server.url}/api/v1/bookings", _body(slug, starts[i], i)),
+    )
+    assert all(status in (201, 409, 400) for status, _ in results), results
+    meetings = sorted((b.start_at, b.end_at) for b in _confirmed())
+    assert len(meetings) >= 2
+    for (_, end), (start, _) in pairwise(meetings):
+        assert start - end >= timedelta(minutes=1440), meetings
 
 
 def _team(make_org, make_host, make_event_type, **caps):

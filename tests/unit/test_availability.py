@@ -461,6 +461,44 @@ def test_daily_limit_counts_host_local_date():
     assert {s.astimezone(ZoneInfo(tz)).date() for s in both} == {MONDAY + timedelta(days=1)}
 
 
+def test_weekly_limit_counts_host_local_iso_week():
+    tz = "America/Los_Angeles"
+    schedule = nine_to_five(tz)
+    rules = settings(60, weekly_limit=2)
+    sunday_before = MONDAY - timedelta(days=1)
+    # 02:00 UTC on Monday June 1st is 19:00 on Sunday May 31st in Los Angeles: last week.
+    booked = [utc("2026-06-01 02:00"), utc("2026-06-03 17:00")]
+    assert len(day_slots(schedule, rules, MONDAY + timedelta(days=6), booked=booked)) == 8
+    booked.append(utc("2026-06-08 02:00"))  # Sunday June 7th, 19:00 local: this week's second
+    week = day_slots(schedule, rules, sunday_before, booked=booked, last=MONDAY + timedelta(8))
+    days = {s.astimezone(ZoneInfo(tz)).date() for s in week}
+    # Full from Monday 00:00 to the next Monday 00:00, local; the weeks around stay open.
+    assert days == {sunday_before, MONDAY + timedelta(days=7), MONDAY + timedelta(days=8)}
+    assert len(day_slots(schedule, settings(60, weekly_limit=3), MONDAY, booked=booked)) == 8
+
+
+def test_min_gap_keeps_meetings_apart_end_to_start():
+    schedule = nine_to_five()
+    tz = "Europe/Berlin"
+    meeting = Interval(at(tz, "2026-06-01 12:00"), at(tz, "2026-06-01 13:00"))
+    rules = settings(30, 15, min_gap=30)
+    slots = local(day_slots(schedule, rules, MONDAY, booked=()), tz)
+    assert "11:30" in slots and "13:00" in slots  # no meetings: nothing refused
+    start, end = local_day_range(tz, MONDAY, MONDAY)
+    got = local(compute_slots(schedule, rules, start, end, EARLY, meetings=[meeting]), tz)
+    # Ends at 11:30 (30 minutes before) or starts at 13:30 (30 minutes after): allowed.
+    assert "11:00" in got and "13:30" in got
+    for refused in ("11:15", "11:30", "11:45", "12:00", "12:45", "13:00", "13:15"):
+        assert refused not in got
+    # The gap is beyond buffers: a 0 gap leaves back-to-back meetings to busy time alone.
+    plain = compute_slots(schedule, settings(30, 15), start, end, EARLY, meetings=[meeting])
+    assert "13:00" in local(plain, tz)
+    assert not is_slot_available(
+        schedule, rules, at(tz, "2026-06-01 13:15"), EARLY, (), (), [meeting]
+    )
+    assert is_slot_available(schedule, rules, at(tz, "2026-06-01 13:30"), EARLY, (), (), [meeting])
+
+
 # --- visitors, output ----------------------------------------------------------------------------
 
 
@@ -500,6 +538,9 @@ def test_output_is_sorted_unique_utc():
         ("Europe/Berlin", SlotSettings(duration=30, step=30, horizon_days=-1)),
         ("Europe/Berlin", SlotSettings(duration=30, step=30, daily_limit=0)),
         ("Europe/Berlin", SlotSettings(duration=30, step=30, daily_limit=-2)),
+        ("Europe/Berlin", SlotSettings(duration=30, step=30, weekly_limit=0)),
+        ("Europe/Berlin", SlotSettings(duration=30, step=30, min_gap=-1)),
+        ("Europe/Berlin", SlotSettings(duration=30, step=30, min_gap=1441)),
         ("Mars/Olympus_Mons", SlotSettings(duration=30, step=30)),
         ("", SlotSettings(duration=30, step=30)),
         ("../etc", SlotSettings(duration=30, step=30)),

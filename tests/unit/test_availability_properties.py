@@ -90,6 +90,8 @@ slot_settings = st.builds(
     min_notice=st.one_of(st.just(0), st.integers(0, 3000)),
     horizon_days=st.one_of(st.just(60), st.integers(0, 20)),
     daily_limit=st.one_of(st.none(), st.integers(1, 4)),
+    weekly_limit=st.one_of(st.none(), st.integers(1, 6)),
+    min_gap=st.one_of(st.just(0), st.integers(0, 1440), st.sampled_from([15, 30, 60])),
 )
 
 
@@ -113,7 +115,19 @@ def cases(draw):
         )
     ]
     booked = [around(k) for k in draw(st.lists(st.integers(-1440, 8 * 1440), max_size=8))]
-    return schedule, rules, start, end, now, busy, booked
+    # The host's meetings of any event type (for the minimum gap), some with odd seconds.
+    meetings = [
+        Interval(around(a) + timedelta(seconds=sec), around(a + length))
+        for a, length, sec in draw(
+            st.lists(
+                st.tuples(
+                    st.integers(-1440, 8 * 1440), st.integers(1, 240), st.sampled_from([0, 0, 17])
+                ),
+                max_size=6,
+            )
+        )
+    ]
+    return schedule, rules, start, end, now, busy, booked, meetings
 
 
 # --- reference ------------------------------------------------------------------------------
@@ -166,7 +180,7 @@ def alignment(step):
     return next((u for u in (60, 30, 20, 15, 10, 5) if step % u == 0), 1)
 
 
-def reference_slots(schedule, rules, start, end, now, busy, booked):
+def reference_slots(schedule, rules, start, end, now, busy, booked, meetings=()):
     zone = ZoneInfo(schedule.tz)
     dur = timedelta(minutes=rules.duration)
     step = timedelta(minutes=rules.step)
@@ -207,6 +221,12 @@ def reference_slots(schedule, rules, start, end, now, busy, booked):
     counts: dict[date, int] = {}
     for b in booked:
         counts[b.astimezone(zone).date()] = counts.get(b.astimezone(zone).date(), 0) + 1
+    weeks: dict[date, int] = {}
+    for b in booked:
+        day = b.astimezone(zone).date()
+        monday = day - timedelta(days=day.weekday())
+        weeks[monday] = weeks.get(monday, 0) + 1
+    gap = timedelta(minutes=rules.min_gap)
     out = []
     for t in candidates:
         if not (start <= t < end):
@@ -220,6 +240,14 @@ def reference_slots(schedule, rules, start, end, now, busy, booked):
         if (
             rules.daily_limit is not None
             and counts.get(t.astimezone(zone).date(), 0) >= rules.daily_limit
+        ):
+            continue
+        local_day = t.astimezone(zone).date()
+        monday = local_day - timedelta(days=local_day.weekday())
+        if rules.weekly_limit is not None and weeks.get(monday, 0) >= rules.weekly_limit:
+            continue
+        if rules.min_gap and any(
+            t < m.end + gap and t + dur > m.start - gap for m in meetings if m.end > m.start
         ):
             continue
         out.append(t)
@@ -238,7 +266,7 @@ def test_engine_agrees_with_reference(case):
 @FAST
 @given(cases())
 def test_slot_invariants(case):
-    schedule, rules, start, end, now, busy, _booked = case
+    schedule, rules, start, end, now, busy, booked, meetings = case
     slots = compute_slots(*case)
     dur = timedelta(minutes=rules.duration)
     before = timedelta(minutes=rules.buffer_before)
@@ -254,6 +282,18 @@ def test_slot_invariants(case):
     for s in slots:
         for b in busy:
             assert not (b.start < s + dur + after and s - before < b.end)
+    # at most weekly_limit - 1 earlier bookings in the slot's local ISO week (host's zone)
+    zone = ZoneInfo(schedule.tz)
+    if rules.weekly_limit is not None:
+        for s in slots:
+            week = s.astimezone(zone).isocalendar()[:2]
+            same = [b for b in booked if b.astimezone(zone).isocalendar()[:2] == week]
+            assert len(same) < rules.weekly_limit
+    # no meeting of the host closer than the minimum gap, end to start, on either side
+    gap = timedelta(minutes=rules.min_gap)
+    for s in slots:
+        for m in meetings:
+            assert s >= m.end + gap or s + dur <= m.start - gap or rules.min_gap == 0
     # inside the host's hours
     windows = compute_windows(schedule, start - timedelta(days=2), end + timedelta(days=2))
     for s in slots:
@@ -263,23 +303,24 @@ def test_slot_invariants(case):
 @FAST
 @given(cases(), st.integers(0, 6 * 1440))
 def test_range_independence(case, cut):
-    schedule, rules, start, end, now, busy, booked = case
+    schedule, rules, start, end, now, busy, booked, meetings = case
     middle = min(start + timedelta(minutes=cut), end)
-    left = compute_slots(schedule, rules, start, middle, now, busy, booked)
-    right = compute_slots(schedule, rules, middle, end, now, busy, booked)
+    left = compute_slots(schedule, rules, start, middle, now, busy, booked, meetings)
+    right = compute_slots(schedule, rules, middle, end, now, busy, booked, meetings)
     assert left + right == compute_slots(*case)
 
 
 @settings(max_examples=100, deadline=None)
 @given(cases(), st.integers(0, 5 * 1440))
 def test_is_slot_available_matches(case, offset):
-    schedule, rules, start, end, now, busy, booked = case
+    schedule, rules, start, end, now, busy, booked, meetings = case
     slots = compute_slots(*case)
     for s in slots[:: max(1, len(slots) // 10)]:
-        assert is_slot_available(schedule, rules, s, now, busy, booked)
+        assert is_slot_available(schedule, rules, s, now, busy, booked, meetings)
     probe = start + timedelta(minutes=offset)
     if probe < end:
-        assert is_slot_available(schedule, rules, probe, now, busy, booked) == (probe in slots)
+        available = is_slot_available(schedule, rules, probe, now, busy, booked, meetings)
+        assert available == (probe in slots)
 
 
 @FAST

@@ -24,7 +24,7 @@ def as_seconds(interval: Interval) -> tuple[int, int]:
 @settings(max_examples=300, deadline=None)
 @given(cases(), st.lists(st.integers(0, 999_999), min_size=24, max_size=24))
 def test_busy_seconds_block_what_busy_datetimes_block(case, fractions):
-    schedule, rules, start, end, now, busy, booked = case
+    schedule, rules, start, end, now, busy, booked, _meetings = case
     # Move the busy edges off whole seconds too: rounding must widen, never narrow.
     shifted = [
         Interval(

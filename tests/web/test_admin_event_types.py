@@ -183,6 +183,46 @@ def test_video_meetings_ignore_the_location_detail_and_no_limit_is_allowed(clien
     assert event_type.active is False
 
 
+def test_weekly_limit_and_gap_are_created_edited_and_cleared(client, team):
+    response = create(client, form_data(team, weekly_limit="4", min_gap="30"))
+    assert response.status_code == 302, response.text
+    event_type = db.session.scalar(select(EventType).where(EventType.slug == "product-demo"))
+    assert (event_type.weekly_limit, event_type.min_gap) == (4, 30)
+    assert audit("event_type.create")[-1].changes["weekly_limit"] == [None, 4]
+    url = f"/admin/event-types/{event_type.id}/edit"
+    page = client.get(url).text
+    assert re.search(r'name="weekly_limit"[^>]*value="4"', page)
+    assert re.search(r'name="min_gap"[^>]*value="30"', page)
+    # Empty means no limit and no gap; a post without the fields (an old form) means the same.
+    response = post_form(client, url, form_data(team, weekly_limit="", min_gap=""))
+    assert response.status_code == 302, response.text
+    db.session.refresh(event_type)
+    assert (event_type.weekly_limit, event_type.min_gap) == (None, 0)
+
+
+def test_the_operation_refuses_a_bad_weekly_limit_or_gap(team):
+    from scheduling.errors import InvalidRequest
+    from scheduling.operations.event_types import EventTypeData, create_event_type
+
+    def data(**extra):
+        return EventTypeData(
+            title="Checked", slug="checked", description="", duration=30, step=30,
+            buffer_before=0, buffer_after=0, min_notice=0, horizon_days=30, daily_limit=None,
+            location_kind="video", location_detail="", active=True, host_ids=(team.anna.id,),
+            **extra,
+        )  # fmt: skip
+
+    for extra, message in (
+        ({"weekly_limit": 0}, "weekly limit"),
+        ({"min_gap": 1441}, "gap between meetings"),
+        ({"min_gap": -5}, "gap between meetings"),
+    ):
+        with pytest.raises(InvalidRequest, match=message):
+            create_event_type(team.org, data(**extra), FROZEN_NOW, team.manager)
+        db.session.rollback()
+    assert count_event_types() == 2
+
+
 def test_a_phone_event_type_keeps_its_number(client, team):
     response = create(
         client, form_data(team, location_kind="phone", location_detail="+49 30 1234567")
@@ -210,6 +250,11 @@ def test_a_phone_event_type_keeps_its_number(client, team):
         ({"horizon_days": "731"}, "Enter a number of days from 1 to 730."),
         ({"daily_limit": "0"}, "Leave the daily limit empty for no limit, or enter 1 to 1000."),
         ({"daily_limit": "lots"}, "Leave the daily limit empty for no limit"),
+        ({"weekly_limit": "0"}, "Leave the weekly limit empty for no limit, or enter 1 to 1000."),
+        ({"weekly_limit": "many"}, "Leave the weekly limit empty for no limit"),
+        ({"min_gap": "-1"}, "Enter the gap between meetings in whole minutes, from 0 to 1440."),
+        ({"min_gap": "1441"}, "Enter the gap between meetings in whole minutes, from 0 to 1440."),
+        ({"min_gap": "soon"}, "Enter the gap between meetings in whole minutes"),
         ({"slug": "ab"}, "Use 3 to 80 lowercase letters, digits and hyphens."),
         ({"slug": "Product-Demo"}, "Use 3 to 80 lowercase letters, digits and hyphens."),
         ({"slug": "product demo"}, "Use 3 to 80 lowercase letters, digits and hyphens."),

@@ -246,6 +246,40 @@ def test_daily_limit_per_host_local_day(client, make_event_type, frozen_now):
     assert book(client, event_type, "2030-01-09T13:00:00+01:00").status_code == 201
 
 
+def test_weekly_limit_per_host_local_iso_week(client, make_event_type, frozen_now):
+    event_type = make_event_type(weekly_limit=2)
+    # Monday 2030-01-07 is the first day of the ISO week 2030-W02 (Berlin).
+    assert book(client, event_type, "2030-01-08T09:00:00+01:00").status_code == 201
+    assert book(client, event_type, "2030-01-11T16:00:00+01:00").status_code == 201
+    third = book(client, event_type, "2030-01-09T13:00:00+01:00")
+    assert third.status_code == 409, third.get_json()
+    week = slots(client, event_type.slug, start="2030-01-07", end="2030-01-13").get_json()
+    assert week["slots"] == []
+    following = slots(client, event_type.slug, start="2030-01-14", end="2030-01-14").get_json()
+    assert following["slots"][0] == "2030-01-14T09:00:00+01:00"
+    assert book(client, event_type, "2030-01-14T09:00:00+01:00").status_code == 201
+    assert booking_count() == 3
+
+
+def test_minimum_gap_between_any_two_meetings_of_the_host(
+    client, make_event_type, make_host, frozen_now
+):
+    host = make_host()
+    other = make_event_type(hosts=[host])  # no gap of its own
+    gapped = make_event_type(hosts=[host], min_gap=30, step=30)
+    assert book(client, other, "2030-01-08T10:00:00+01:00").status_code == 201
+    day = slots(client, gapped.slug, start="2030-01-08", end="2030-01-08").get_json()["slots"]
+    # 09:00-09:30 ends 30 minutes before 10:00 and 11:00 starts 30 minutes after 10:30: allowed.
+    assert "2030-01-08T09:00:00+01:00" in day and "2030-01-08T11:00:00+01:00" in day
+    assert "2030-01-08T09:30:00+01:00" not in day and "2030-01-08T10:30:00+01:00" not in day
+    refused = book(client, gapped, "2030-01-08T10:30:00+01:00")
+    assert refused.status_code == 409
+    assert book(client, gapped, "2030-01-08T11:00:00+01:00").status_code == 201
+    # The gap is the gapped type's rule: the other type may still book back to back.
+    assert book(client, other, "2030-01-08T11:30:00+01:00").status_code == 201
+    assert booking_count() == 3
+
+
 def test_minimum_notice(client, make_event_type, frozen_now):
     event_type = make_event_type(min_notice=120)
     data = slots(client, event_type.slug, start="2030-01-07", end="2030-01-07").get_json()

@@ -154,6 +154,32 @@ class EventTypeForm(FlaskForm):
         ],
         description=_l("Most meetings of this type one host takes per day; empty means no limit."),
     )
+    weekly_limit = WholeNumberField(
+        _l("Weekly limit per host (optional)"),
+        validators=[
+            Optional(),
+            NumberRange(
+                1, 1000, _l("Leave the weekly limit empty for no limit, or enter 1 to 1000.")
+            ),
+        ],
+        description=_l(
+            "Most meetings of this type one host takes per week (Monday to Sunday in the "
+            "host's time zone); empty means no limit."
+        ),
+    )
+    min_gap = WholeNumberField(
+        _l("Minimum gap between meetings (minutes, optional)"),
+        validators=[
+            Optional(),
+            NumberRange(
+                0, 1440, _l("Enter the gap between meetings in whole minutes, from 0 to 1440.")
+            ),
+        ],
+        description=_l(
+            "Free time the host keeps between a meeting of this type and any other meeting, "
+            "on top of the buffers; empty or 0 means none."
+        ),
+    )
     location_kind = RadioField(
         _l("Where the meeting happens"),
         choices=[
@@ -277,6 +303,8 @@ class EventTypeForm(FlaskForm):
             min_notice=self.min_notice.data,
             horizon_days=self.horizon_days.data,
             daily_limit=self.daily_limit.data,
+            weekly_limit=self.weekly_limit.data,
+            min_gap=self.min_gap.data or 0,
             location_kind=self.location_kind.data,
             location_detail=self.location_detail.data or "",
             active=bool(self.active.data),
