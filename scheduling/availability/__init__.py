@@ -12,6 +12,7 @@ from .model import (
     Schedule,
     SlotSettings,
     WeeklyInterval,
+    dates_in_ranges,
 )
 from .slots import (
     compute_slot_seconds,
@@ -33,6 +34,7 @@ __all__ = [
     "compute_slot_seconds",
     "compute_slots",
     "compute_windows",
+    "dates_in_ranges",
     "datetimes_from_seconds",
     "group_by_local_date",
     "is_slot_available",

@@ -1,7 +1,8 @@
 """Value types the slot engine reads and returns. Pure: no Flask, no DB, no clock."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 # Longest range one compute_slots call looks at; callers refuse longer ones with a 400 first.
 MAX_RANGE_DAYS = 62
@@ -26,11 +27,36 @@ class DateOverride:
 
 @dataclass(frozen=True)
 class Schedule:
-    """A host's hours in the host's own zone; overrides for the same day add up."""
+    """A host's hours in the host's own zone; overrides for the same day add up.
+
+    Dates are local dates in `tz`. holidays: days off unless an override names the date (a
+    host may work on a public holiday). days_off: days off whatever the weekly hours and
+    overrides say (out of office). only_days: when given, every other date is off (a colleague
+    covering for an absent host only on the absence's dates).
+    """
 
     tz: str
     weekly: tuple[WeeklyInterval, ...] = ()
     overrides: tuple[DateOverride, ...] = ()
+    holidays: tuple[date, ...] = ()
+    days_off: tuple[date, ...] = ()
+    only_days: frozenset[date] | None = None
+
+
+def dates_in_ranges(
+    ranges: Iterable[tuple[date, date]], first: date, last: date
+) -> frozenset[date]:
+    """Return the dates of inclusive (start, end) ranges that fall within first..last.
+
+    A range whose end is before its start holds no date.
+    """
+    found: set[date] = set()
+    for start, end in ranges:
+        lo, hi = max(start, first), min(end, last)
+        while lo <= hi:
+            found.add(lo)
+            lo += timedelta(days=1)
+    return frozenset(found)
 
 
 @dataclass(frozen=True)

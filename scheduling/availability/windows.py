@@ -42,6 +42,17 @@ def _valid_minutes(start: object, end: object) -> bool:
     )
 
 
+def _dates(values) -> list[date]:
+    """The dates among values (a datetime counts as its date); anything else is ignored."""
+    found = []
+    for value in values or ():
+        if isinstance(value, datetime):
+            value = value.date()
+        if isinstance(value, date):
+            found.append(value)
+    return found
+
+
 @dataclass
 class Span:
     """Merged windows of the local dates first..first+len(mids)-2, as epoch seconds.
@@ -58,12 +69,19 @@ class Span:
 class Hours:
     """A host's weekly hours and overrides, checked once, ready to lay onto any dates."""
 
-    __slots__ = ("overrides", "weekly", "zone")
+    __slots__ = ("only_days", "overrides", "weekly", "zone")
 
-    def __init__(self, zone: ZoneInfo, weekly: list[list[tuple[int, int]]], overrides: dict):
+    def __init__(
+        self,
+        zone: ZoneInfo,
+        weekly: list[list[tuple[int, int]]],
+        overrides: dict,
+        only_days: frozenset[date] | None = None,
+    ):
         self.zone = zone
         self.weekly = weekly
         self.overrides = overrides
+        self.only_days = only_days
 
     @classmethod
     def from_schedule(cls, schedule: Schedule) -> "Hours | None":
@@ -92,13 +110,21 @@ class Hours:
             for start, end in override.intervals:
                 if _valid_minutes(start, end):
                     bucket.append((start * 60, end * 60))
-        return cls(zone, weekly, overrides)
+        # A holiday yields to the host's own override of that date; an absence does not.
+        for day in _dates(schedule.holidays):
+            overrides.setdefault(day, [])
+        for day in _dates(schedule.days_off):
+            overrides[day] = []
+        only = schedule.only_days
+        only_days = None if only is None else frozenset(_dates(only))
+        return cls(zone, weekly, overrides, only_days)
 
     def span(self, first: date, last: date) -> Span:
         """Lay the hours of local dates first..last onto absolute time and merge them."""
         utcoffset = self.zone.utcoffset
         overrides = self.overrides
         weekly = self.weekly
+        only_days = self.only_days
         count = (last - first).days + 1
         days = [first + timedelta(days=i) for i in range(count + 1)]
         # Inlined wall_to_seconds (fold=0): this runs for every endpoint of every day asked for.
@@ -114,6 +140,8 @@ class Hours:
             intervals = overrides.get(day)
             if intervals is None:
                 intervals = weekly[day.weekday()]
+            if only_days is not None and day not in only_days:
+                intervals = ()
             base = bases[i]
             local = locals_[i]
             for start, end in intervals:

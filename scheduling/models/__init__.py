@@ -24,7 +24,7 @@ from .embedding import (
     WidgetView,
 )
 from .event_types import LAYOUTS, LOCATION_KINDS, EventType, event_type_hosts
-from .hosts import DateOverride, Host, WeeklyHours
+from .hosts import Absence, DateOverride, Host, HostHoliday, WeeklyHours
 from .organisations import Holiday, Organisation
 from .outbox import OUTBOX_STATUSES, EventTypeNotification, OutboxMessage
 from .privacy import PRIVACY_REQUEST_KINDS, PRIVACY_REQUEST_STATUSES, PrivacyRequest
@@ -60,6 +60,7 @@ __all__ = [
     "WEBHOOK_EVENTS",
     "AbTest",
     "AbVariant",
+    "Absence",
     "AccountLink",
     "ApiKey",
     "Assignment",
@@ -77,6 +78,7 @@ __all__ = [
     "EventTypeNotification",
     "Holiday",
     "Host",
+    "HostHoliday",
     "ImportedBusy",
     "Lead",
     "LoginAttempt",

@@ -1,4 +1,4 @@
-"""Hosts (the closers people book) and their weekly hours and date overrides."""
+"""Hosts (the closers people book): weekly hours, date overrides, own holidays, absences."""
 
 from datetime import date, datetime
 
@@ -43,6 +43,15 @@ class Host(db.Model):
         back_populates="host",
         cascade="all, delete-orphan",
         order_by="(DateOverride.day, DateOverride.start_minute)",
+    )
+    holidays: Mapped[list["HostHoliday"]] = relationship(
+        back_populates="host", cascade="all, delete-orphan", order_by="HostHoliday.day"
+    )
+    absences: Mapped[list["Absence"]] = relationship(
+        back_populates="host",
+        cascade="all, delete-orphan",
+        order_by="(Absence.first_day, Absence.id)",
+        foreign_keys="Absence.host_id",
     )
 
 
@@ -91,3 +100,44 @@ class DateOverride(db.Model):
     @property
     def is_day_off(self) -> bool:
         return self.start_minute is None
+
+
+class HostHoliday(db.Model):
+    """A day off of one host (e.g. a regional public holiday); the host's override still wins."""
+
+    __tablename__ = "host_holidays"
+    __table_args__ = (UniqueConstraint("host_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host_id: Mapped[int] = mapped_column(ForeignKey("hosts.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(200))
+
+    host: Mapped[Host] = relationship(back_populates="holidays")
+
+
+class Absence(db.Model):
+    """Out of office: inclusive local dates in the host's zone, optionally covered by a colleague.
+
+    No hours on those dates, whatever the overrides say; an event type hosted by this host alone
+    offers the delegate's hours on those dates instead (bookings then go to the delegate).
+    """
+
+    __tablename__ = "absences"
+    __table_args__ = (
+        CheckConstraint("last_day >= first_day", name="day_order"),
+        CheckConstraint("delegate_id IS NULL OR delegate_id <> host_id", name="not_self"),
+        Index("ix_absences_host_days", "host_id", "first_day", "last_day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host_id: Mapped[int] = mapped_column(ForeignKey("hosts.id", ondelete="CASCADE"))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    delegate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("hosts.id", ondelete="SET NULL"), index=True
+    )
+
+    host: Mapped[Host] = relationship(back_populates="absences", foreign_keys=[host_id])
+    delegate: Mapped[Host | None] = relationship(foreign_keys=[delegate_id])

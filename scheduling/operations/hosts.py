@@ -397,9 +397,43 @@ def delete_holiday(holiday: Holiday, now: datetime, actor: User) -> None:
 
 
 @dataclass(frozen=True)
+class DayNote:
+    """Why a date may be off: kind "holiday" (organisation), "own_holiday" or "absence"."""
+
+    kind: str
+    name: str
+    delegate: str | None = None
+
+
+@dataclass(frozen=True)
 class PreviewDay:
     day: date
     slots: list[datetime]
+    notes: tuple[DayNote, ...] = ()
+
+
+def day_notes(host: Host, first: date, last: date) -> dict[date, list[DayNote]]:
+    """Holidays (the organisation's and the host's own) and absences on first..last, by date."""
+    notes: dict[date, list[DayNote]] = {}
+    org_days = db.session.execute(
+        select(Holiday.day, Holiday.name)
+        .where(
+            Holiday.organisation_id == host.organisation_id,
+            Holiday.day >= first,
+            Holiday.day <= last,
+        )
+        .order_by(Holiday.day)
+    ).all()
+    for day, name in org_days:
+        notes.setdefault(day, []).append(DayNote("holiday", name))
+    for holiday in host.holidays:
+        if first <= holiday.day <= last:
+            notes.setdefault(holiday.day, []).append(DayNote("own_holiday", holiday.name))
+    for absence in host.absences:
+        delegate = absence.delegate.name if absence.delegate is not None else None
+        for day in av.dates_in_ranges([(absence.first_day, absence.last_day)], first, last):
+            notes.setdefault(day, []).append(DayNote("absence", absence.note, delegate))
+    return notes
 
 
 def preview_slots(host: Host, event_type: EventType, now: datetime) -> list[PreviewDay]:
@@ -422,7 +456,6 @@ def preview_slots(host: Host, event_type: EventType, now: datetime) -> list[Prev
             cal.schedule, rules, start, end, now, cal.busy, cal.booked_starts, cal.meetings
         )
     grouped = av.group_by_local_date(found, host.tz)
-    return [
-        PreviewDay(first + timedelta(days=n), grouped.get(first + timedelta(days=n), []))
-        for n in range(PREVIEW_DAYS)
-    ]
+    notes = day_notes(host, first, last)
+    days = [first + timedelta(days=n) for n in range(PREVIEW_DAYS)]
+    return [PreviewDay(day, grouped.get(day, []), tuple(notes.get(day, ()))) for day in days]

@@ -1,8 +1,8 @@
 """Free slots of an event type: load hosts, hours and busy time, then ask the pure engine."""
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from functools import cache
 
 from sqlalchemy import (
@@ -24,12 +24,14 @@ from sqlalchemy.orm.util import identity_key
 from scheduling import availability as av
 from scheduling.extensions import db
 from scheduling.models import (
+    Absence,
     Booking,
     BusyBlock,
     DateOverride,
     EventType,
     Holiday,
     Host,
+    HostHoliday,
     ImportedBusy,
     PoolMember,
     WeeklyHours,
@@ -69,22 +71,24 @@ def settings_for(event_type: EventType) -> av.SlotSettings:
 
 
 def schedule_for(host: Host, holidays: Iterable[Holiday] = ()) -> av.Schedule:
-    """The engine's view of a host's hours: weekly rules, holidays, then the host's overrides."""
-    overrides: dict = {}
-    for holiday in holidays:
-        overrides[holiday.day] = []
+    """The engine's view of a host's hours: weekly rules, the organisation's and the host's own
+    holidays (an override of the date wins), the host's overrides, and out-of-office days."""
     own: dict = {}
     for row in host.date_overrides:
         own.setdefault(row.day, [])
         if not row.is_day_off:
             own[row.day].append((row.start_minute, row.end_minute))
-    overrides.update(own)
+    days_off = av.dates_in_ranges(
+        [(a.first_day, a.last_day) for a in host.absences], date.min, date.max
+    )
     return av.Schedule(
         tz=host.tz,
         weekly=tuple(
             av.WeeklyInterval(w.weekday, w.start_minute, w.end_minute) for w in host.weekly_hours
         ),
-        overrides=tuple(av.DateOverride(day, tuple(iv)) for day, iv in sorted(overrides.items())),
+        overrides=tuple(av.DateOverride(day, tuple(iv)) for day, iv in sorted(own.items())),
+        holidays=tuple(sorted({h.day for h in holidays} | {h.day for h in host.holidays})),
+        days_off=tuple(sorted(days_off)),
     )
 
 
@@ -381,16 +385,70 @@ def _hours_statement():
         Holiday.day >= first,
         Holiday.day <= last,
     )
-    return union_all(weekly_rows, override_rows, holiday_rows).order_by(
-        literal_column("kind"), literal_column("host_id"), literal_column("day"), "id"
+    own_holiday_rows = select(
+        literal_column("3"),
+        HostHoliday.host_id,
+        no_int,
+        HostHoliday.day,
+        no_int,
+        no_int,
+        HostHoliday.id,
+    ).where(
+        HostHoliday.host_id.in_(bindparam("ids_h", expanding=True)),
+        HostHoliday.day >= first,
+        HostHoliday.day <= last,
     )
+    # An absence comes as two rows with its id: kind 4 its first day (and its delegate in the
+    # end_minute column), kind 5 its last day.
+    absent = (
+        Absence.host_id.in_(bindparam("ids_a", expanding=True)),
+        Absence.first_day <= last,
+        Absence.last_day >= first,
+    )
+    absence_firsts = select(
+        literal_column("4"),
+        Absence.host_id,
+        no_int,
+        Absence.first_day,
+        no_int,
+        Absence.delegate_id,
+        Absence.id,
+    ).where(*absent)
+    absence_lasts = select(
+        literal_column("5"), Absence.host_id, no_int, Absence.last_day, no_int, no_int, Absence.id
+    ).where(*absent)
+    return union_all(
+        weekly_rows,
+        override_rows,
+        holiday_rows,
+        own_holiday_rows,
+        absence_firsts,
+        absence_lasts,
+    ).order_by(literal_column("kind"), literal_column("host_id"), literal_column("day"), "id")
+
+
+@dataclass(frozen=True)
+class Cover:
+    """Dates on which a delegate covers for an absent host (local dates, near a range)."""
+
+    absent_host_id: int
+    delegate_id: int
+    days: frozenset[date]
 
 
 def schedules_by_host(
     hosts: Sequence[Host], organisation_id: int, start: datetime, end: datetime
 ) -> dict[int, av.Schedule]:
-    """The engine's view of hosts' hours near a range: weekly rules, the organisation's holidays,
-    then each host's own overrides, in one read of plain rows (cheaper than ORM objects)."""
+    """The engine's view of hosts' hours near a range; see schedules_and_covers()."""
+    return schedules_and_covers(hosts, organisation_id, start, end)[0]
+
+
+def schedules_and_covers(
+    hosts: Sequence[Host], organisation_id: int, start: datetime, end: datetime
+) -> tuple[dict[int, av.Schedule], list[Cover]]:
+    """The engine's view of hosts' hours near a range: weekly rules, the organisation's and each
+    host's own holidays, each host's overrides and out-of-office days, in one read of plain rows
+    (cheaper than ORM objects); plus who covers for an absent host on which dates."""
     host_ids = [host.id for host in hosts]
     # Local dates of the range lie within a day of its UTC dates; the pad keeps margin.
     first, last = (start - _PAD).date(), (end + _PAD).date()
@@ -399,6 +457,8 @@ def schedules_by_host(
         {
             "ids_w": host_ids,
             "ids_o": host_ids,
+            "ids_h": host_ids,
+            "ids_a": host_ids,
             "organisation_id": organisation_id,
             "first": first,
             "last": last,
@@ -406,28 +466,47 @@ def schedules_by_host(
     )
     weekly: dict[int, list[av.WeeklyInterval]] = {host_id: [] for host_id in host_ids}
     own: dict[int, dict] = {host_id: {} for host_id in host_ids}
+    own_holidays: dict[int, set[date]] = {host_id: set() for host_id in host_ids}
+    absences: dict[int, list] = {}
     holiday_days = set()
-    for kind, host_id, weekday, day, start_minute, end_minute, _ in rows:
+    for kind, host_id, weekday, day, start_minute, end_minute, row_id in rows:
         if kind == 0:
             weekly[host_id].append(av.WeeklyInterval(weekday, start_minute, end_minute))
         elif kind == 1:
             intervals = own[host_id].setdefault(day, [])
             if start_minute is not None:
                 intervals.append((start_minute, end_minute))
-        else:
+        elif kind == 2:
             holiday_days.add(day)
+        elif kind == 3:
+            own_holidays[host_id].add(day)
+        elif kind == 4:
+            absences[row_id] = [host_id, day, day, end_minute]
+        else:
+            absences[row_id][2] = day
+    days_off: dict[int, set[date]] = {host_id: set() for host_id in host_ids}
+    covered: dict[tuple[int, int], set[date]] = {}
+    for host_id, first_day, last_day, delegate_id in absences.values():
+        days = av.dates_in_ranges([(first_day, last_day)], first, last)
+        days_off[host_id].update(days)
+        if delegate_id is not None:
+            covered.setdefault((host_id, delegate_id), set()).update(days)
     schedules = {}
     for host in hosts:
-        overrides = dict.fromkeys(holiday_days, ())
-        overrides.update(own[host.id])
         schedules[host.id] = av.Schedule(
             tz=host.tz,
             weekly=tuple(weekly[host.id]),
             overrides=tuple(
-                av.DateOverride(day, tuple(iv)) for day, iv in sorted(overrides.items())
+                av.DateOverride(day, tuple(iv)) for day, iv in sorted(own[host.id].items())
             ),
+            holidays=tuple(sorted(holiday_days | own_holidays[host.id])),
+            days_off=tuple(sorted(days_off[host.id])),
         )
-    return schedules
+    covers = [
+        Cover(host_id, delegate_id, frozenset(days))
+        for (host_id, delegate_id), days in sorted(covered.items())
+    ]
+    return schedules, covers
 
 
 def _loaded_active_hosts(organisation_id: int, host_ids: Sequence[int]) -> list[Host] | None:
@@ -462,6 +541,17 @@ def _active_hosts(organisation_id: int, host_ids: Sequence[int]) -> list[Host]:
     ).all()
 
 
+def _delegates(event_type: EventType, hosts: list[Host], covers: list[Cover]) -> list[Host]:
+    """Colleagues who take over an absent host's direct booking link (an event type of that host
+    alone, no team) on the absence's dates: active hosts of the same organisation."""
+    if not covers or len(hosts) != 1 or event_type.pool_id is not None:
+        return []
+    if default_host_ids(event_type) != [hosts[0].id]:
+        return []
+    wanted = [c.delegate_id for c in covers if c.absent_host_id == hosts[0].id]
+    return [h for h in _active_hosts(event_type.organisation_id, wanted) if h.id != hosts[0].id]
+
+
 def load_calendars(
     event_type: EventType,
     start: datetime,
@@ -473,6 +563,9 @@ def load_calendars(
 ) -> list[HostCalendar]:
     """Active hosts (default: the event type's) with their hours and busy time around a range.
 
+    An event type of one host alone also gets the calendars of colleagues covering that host's
+    absences, limited to the absence's dates (so its listing offers them, and a booking on such
+    a date goes to the colleague).
     busy_as_seconds: busy time in busy_seconds (epoch seconds from the database), busy empty.
     """
     if host_ids is None:
@@ -482,8 +575,15 @@ def load_calendars(
     hosts = _active_hosts(event_type.organisation_id, host_ids)
     if not hosts:
         return []
+    schedules, covers = schedules_and_covers(hosts, event_type.organisation_id, start, end)
+    delegates = _delegates(event_type, hosts, covers)
+    if delegates:
+        delegate_schedules = schedules_by_host(delegates, event_type.organisation_id, start, end)
+        for delegate in delegates:
+            days = frozenset().union(*(c.days for c in covers if c.delegate_id == delegate.id))
+            schedules[delegate.id] = replace(delegate_schedules[delegate.id], only_days=days)
+        hosts = [*hosts, *delegates]
     ids = [host.id for host in hosts]
-    schedules = schedules_by_host(hosts, event_type.organisation_id, start, end)
     meetings = meetings_by_host(event_type, ids, start, end, exclude_booking_id)
     if busy_as_seconds:
         seconds = busy_seconds_by_host(ids, start, end, exclude_booking_id)

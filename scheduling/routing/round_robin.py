@@ -5,8 +5,11 @@ split by weight among the members eligible for it (free and under their caps); a
 deficit is that accumulated share minus what they actually got, and the largest deficit wins.
 Someone new, or back from a week away, was not a candidate meanwhile and so accrued no share:
 they start level with everyone else instead of being flooded to catch up. That is the
-calibration. Bookings given back (cancellations, optionally no-shows) and manual adjustments
-lower or raise `assigned`, which moves the member's next turn earlier or later.
+calibration. Out of office is the same rule: the caller leaves an absent member out of the free
+hosts (the slot engine gives them no hours on those dates), so their expected share does not
+grow while they are away and they do not catch up afterwards. Bookings given back
+(cancellations, optionally no-shows) and manual adjustments lower or raise `assigned`, which
+moves the member's next turn earlier or later.
 """
 
 from collections import Counter

@@ -18,7 +18,7 @@ from .bookings import (  # noqa: F401
 from .calendars import calendar_sync_views, calendar_views  # noqa: F401
 from .embed import conversion_views, embed_views  # noqa: F401
 from .event_types import event_type_views  # noqa: F401
-from .hosts import host_views  # noqa: F401
+from .hosts import days_off_views, host_views  # noqa: F401
 from .integrations import api_key_views, webhook_views  # noqa: F401
 from .overview import audit_views, dashboard_views, home_views  # noqa: F401
 from .privacy import documents_views, privacy_views  # noqa: F401

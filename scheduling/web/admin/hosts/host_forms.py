@@ -2,7 +2,15 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, SelectChoice, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from scheduling.availability.timezones import all_zones, is_valid_zone
@@ -128,4 +136,39 @@ class HolidayForm(FlaskForm):
     name = StringField(
         _l("Name"),
         validators=[DataRequired(_l("Name the holiday, e.g. New Year's Day.")), Length(max=200)],
+    )
+
+
+class AbsenceForm(FlaskForm):
+    first_day = DayField(_l("First day"), validators=[InputRequired(_l("Pick the first day."))])
+    last_day = DayField(_l("Last day"), validators=[InputRequired(_l("Pick the last day."))])
+    note = StringField(
+        _l("Note"),
+        validators=[Length(max=200)],
+        description=_l("e.g. Vacation; shown in the preview."),
+    )
+    delegate_id = SelectField(_l("Colleague who takes over"), validate_choice=False)
+
+    def __init__(self, *args, delegates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.delegate_id.choices = [("", _l("Nobody (no slots on those dates)"))] + [
+            (str(host.id), host.name) for host in delegates
+        ]
+
+    def validate_delegate_id(self, field) -> None:
+        if field.data and not str(field.data).isdigit():
+            raise ValidationError(_l("Pick a colleague from the list."))
+
+    def delegate(self) -> int | None:
+        return int(self.delegate_id.data) if self.delegate_id.data else None
+
+
+class HolidayImportForm(FlaskForm):
+    country = SelectField(_l("Country"), validate_choice=False)
+    subdivision = SelectField(_l("Region"), validate_choice=False)
+    first_year = IntegerField(
+        _l("From year"), validators=[InputRequired(_l("Enter the first year, e.g. 2027."))]
+    )
+    last_year = IntegerField(
+        _l("To year"), validators=[InputRequired(_l("Enter the last year, e.g. 2028."))]
     )

@@ -17,6 +17,7 @@ from scheduling import clock
 from scheduling.errors import InvalidRequest, NotFound
 from scheduling.extensions import db
 from scheduling.models import EventType, Holiday, Host, event_type_hosts
+from scheduling.operations import days_off
 from scheduling.operations import hosts as ops
 from scheduling.web.admin.access import (
     current_user,
@@ -29,7 +30,14 @@ from scheduling.web.admin.access import (
 from scheduling.web.admin.blueprint import bp
 from scheduling.web.admin.nav import MANAGERS
 
-from .host_forms import AvailabilityForm, HolidayForm, HostForm, OverrideForm, attach_error
+from .host_forms import (
+    AbsenceForm,
+    AvailabilityForm,
+    HolidayForm,
+    HostForm,
+    OverrideForm,
+    attach_error,
+)
 
 
 def _day_label(day: date) -> str:
@@ -178,7 +186,14 @@ def _preview_choice(event_types: list[EventType]) -> tuple[EventType | None, str
     return chosen, None
 
 
-def _availability_page(host: Host, hours_form=None, override_form=None, status: int = 200):
+def _availability_page(
+    host: Host,
+    hours_form=None,
+    override_form=None,
+    status: int = 200,
+    absence_form=None,
+    own_holiday_form=None,
+):
     """Render the editor; forms given were posted (with their errors), others start fresh."""
     user = current_user()
     now = clock.utcnow()
@@ -190,6 +205,12 @@ def _availability_page(host: Host, hours_form=None, override_form=None, status: 
             hours_form[ops.WEEKDAY_KEYS[weekday]].data = ops.format_intervals(intervals)
     if override_form is None:
         override_form = OverrideForm(formdata=None, prefix="override")
+    if absence_form is None:
+        absence_form = AbsenceForm(
+            formdata=None, prefix="absence", delegates=days_off.delegate_choices(host)
+        )
+    if own_holiday_form is None:
+        own_holiday_form = HolidayForm(formdata=None, prefix="own_holiday")
     show_past = request.args.get("past") == "1"
     event_types = _hosted_event_types(host)
     preview_type, preview_error = _preview_choice(event_types)
@@ -211,6 +232,10 @@ def _availability_page(host: Host, hours_form=None, override_form=None, status: 
         overrides=ops.override_days(host, None if show_past else today),
         show_past=show_past,
         holidays=holidays,
+        absence_form=absence_form,
+        absences=[a for a in host.absences if show_past or a.last_day >= today],
+        own_holiday_form=own_holiday_form,
+        own_holidays=[h for h in host.holidays if show_past or h.day >= today],
         event_types=event_types,
         preview_type=preview_type,
         preview_error=preview_error,
