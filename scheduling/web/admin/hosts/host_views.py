@@ -29,7 +29,15 @@ from scheduling.web.admin.access import (
 from scheduling.web.admin.blueprint import bp
 from scheduling.web.admin.nav import MANAGERS
 
-from .host_forms import AvailabilityForm, HolidayForm, HostForm, OverrideForm, attach_error
+from .host_forms import (
+    ROWS_MARKER,
+    AvailabilityForm,
+    HolidayForm,
+    HostForm,
+    OverrideForm,
+    WeekRows,
+    attach_error,
+)
 
 
 def _day_label(day: date) -> str:
@@ -178,9 +186,13 @@ def _preview_choice(event_types: list[EventType]) -> tuple[EventType | None, str
     return chosen, None
 
 
-def _availability_page(host: Host, hours_form=None, override_form=None, status: int = 200):
+def _availability_page(
+    host: Host, hours_form=None, override_form=None, status: int = 200, week_rows=None
+):
     """Render the editor; forms given were posted (with their errors), others start fresh."""
     user = current_user()
+    if week_rows is None:
+        week_rows = WeekRows.from_week(ops.weekly_by_day(host))
     now = clock.utcnow()
     today = ops.local_today(host, now)
     if hours_form is None:
@@ -207,6 +219,9 @@ def _availability_page(host: Host, hours_form=None, override_form=None, status: 
         host=host,
         own=user.host_id == host.id,
         hours_form=hours_form,
+        week_rows=week_rows,
+        rows_marker=ROWS_MARKER,
+        day_names=_weekday_names("wide"),
         override_form=override_form,
         overrides=ops.override_days(host, None if show_past else today),
         show_past=show_past,
@@ -231,15 +246,20 @@ def hosts_availability(host_id: int):
     if request.method == "GET":
         return _availability_page(host)
     form = AvailabilityForm(current_tz=host.tz)
-    if not form.validate_on_submit():
-        return _availability_page(host, hours_form=form, status=400)
+    # The page posts rows of time inputs; text fields ("09:00-12:00, 13:00-17:00") still work.
+    week_rows = WeekRows.from_formdata(request.form) if ROWS_MARKER in request.form else None
+    form_ok = form.validate_on_submit()
+    rows_ok = week_rows is None or week_rows.validate(_weekday_names("wide"))
+    if not (form_ok and rows_ok):
+        return _availability_page(host, hours_form=form, status=400, week_rows=week_rows)
+    week = form.week() if week_rows is None else week_rows.week()
     try:
-        changes = ops.save_availability(host, form.tz.data, form.week(), clock.utcnow(), user)
+        changes = ops.save_availability(host, form.tz.data, week, clock.utcnow(), user)
     except InvalidRequest as exc:
         db.session.rollback()
         if not attach_error(form, exc):
             form.form_errors.append(exc.message)
-        return _availability_page(host, hours_form=form, status=400)
+        return _availability_page(host, hours_form=form, status=400, week_rows=week_rows)
     db.session.commit()
     flash(_("Weekly hours saved.") if changes else _("Nothing changed."), "ok")
     return redirect(url_for("admin.hosts_availability", host_id=host.id))
