@@ -5,7 +5,6 @@ may ask a qualification form's questions first; both belong to the same organisa
 """
 
 import re
-import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -26,6 +25,7 @@ from scheduling.models import (
 
 from .audit import diff, record
 from .hosts import flush_unique
+from .public_pages import slugify
 
 SLUG_RE = re.compile(r"[a-z0-9-]{3,80}")
 BUTTON_LABEL_MAX = 60  # the column's length, and an A/B variant's
@@ -60,13 +60,6 @@ class EventTypeData:
     button_label: str = ""  # empty: the booking page's default label
     layout: str = "standard"
     default_locale: str | None = None  # a language code (the form offers LANGUAGES) or None
-
-
-def slugify(text: str) -> str:
-    """Lowercase ASCII letters, digits and hyphens from a title ("Café call" gives "cafe-call")."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:80].rstrip("-")
 
 
 def slug_taken(slug: str, event_type_id: int | None = None) -> bool:
