@@ -25,7 +25,7 @@ from scheduling.models import (
 
 from .audit import diff, record
 from .hosts import flush_unique
-from .public_pages import slugify
+from .public_pages import check_redirect_url, slugify
 
 SLUG_RE = re.compile(r"[a-z0-9-]{3,80}")
 BUTTON_LABEL_MAX = 60  # the column's length, and an A/B variant's
@@ -60,6 +60,8 @@ class EventTypeData:
     button_label: str = ""  # empty: the booking page's default label
     layout: str = "standard"
     default_locale: str | None = None  # a language code (the form offers LANGUAGES) or None
+    hidden: bool = False  # bookable by link, widget and API; listed on no public page
+    redirect_url: str = ""  # the page after booking on an allowlisted origin; empty: ours
 
 
 def slug_taken(slug: str, event_type_id: int | None = None) -> bool:
@@ -149,6 +151,7 @@ def _checked_values(
         description=data.description.strip(),
         location_detail=detail,
         button_label=data.button_label.strip(),
+        redirect_url=check_redirect_url(organisation.id, data.redirect_url),
     )
     return values, hosts
 
