@@ -86,6 +86,8 @@ def load_demo(
         created_at=now,
     )
     db.session.add(org)
+    with db.session.no_autoflush:  # the names differ: only earlier rows can hold a slug
+        slugs = {name: unique_slug(Host, name) for name, *_rest in HOSTS}
     hosts = []
     for name, email, tz, hours in HOSTS:
         host = Host(
@@ -93,7 +95,7 @@ def load_demo(
             name=name,
             email=email,
             tz=tz,
-            slug=unique_slug(Host, name),
+            slug=slugs[name],
             created_at=now,
         )
         for weekdays, start, end in hours:
@@ -210,10 +212,12 @@ def _past_calls(event_type, now, video_base_url, reasons) -> None:
 
 def _add_routing(org: Organisation, discovery: EventType, hosts: list[Host], now: datetime):
     """A weighted three-member team and a qualification form with a disqualifying rule."""
+    with db.session.no_autoflush:
+        team_slug = unique_slug(Pool, "Closers")
     team = Pool(
         organisation=org,
         name="Closers",
-        slug=unique_slug(Pool, "Closers"),
+        slug=team_slug,
         period="week",
         tz="Europe/Berlin",
         created_at=now,

@@ -28,6 +28,7 @@ from scheduling.web.admin.access import (
 )
 from scheduling.web.admin.blueprint import bp
 from scheduling.web.admin.nav import MANAGERS
+from scheduling.web.urls import public_url
 
 from .host_forms import (
     ROWS_MARKER,
@@ -38,6 +39,9 @@ from .host_forms import (
     WeekRows,
     attach_error,
 )
+
+# Admin pages show hosts' and teams' public pages as absolute links.
+bp.add_app_template_global(public_url, "public_url")
 
 
 def _day_label(day: date) -> str:
