@@ -1,7 +1,9 @@
 """Framing allowlists: origins that may embed the widget. Pure: no Flask, no DB, no clock."""
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from scheduling.errors import N_, Message
 
 # 13 months, the longest the cookie may live (CNIL guidance for audience measurement).
 MAX_COOKIE_DAYS = 395
@@ -77,3 +79,48 @@ def parse_allowlist(text: str) -> tuple[list[str], list[str]]:
     if len(origins) > MAX_ORIGINS:
         problems.append(f"At most {MAX_ORIGINS} origins.")
     return origins, problems
+
+
+MAX_REDIRECT_URL = 500
+FULL_ADDRESS = N_("Enter a full address such as https://www.example.com/thank-you.")
+
+
+def redirect_url_problem(url: str, allowed_origins: list[str]) -> Message | None:
+    """Why `url` may not be the page after booking, or None when it may.
+
+    It must be an absolute https URL (http only for localhost) on one of `allowed_origins`,
+    without user name or password.
+    """
+    if len(url) > MAX_REDIRECT_URL:
+        return Message(N_("Use at most %(n)s characters."), n=MAX_REDIRECT_URL)
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return Message(N_("A web address has no spaces."))
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (reading it checks the port)
+    except ValueError:
+        return Message(FULL_ADDRESS)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return Message(FULL_ADDRESS)
+    if "@" in parts.netloc:
+        return Message(N_("The address may not contain a user name or password."))
+    origin = normalise_origin(f"{parts.scheme}://{parts.netloc}")
+    if origin is None:
+        return Message(N_("Use https (plain http only for localhost)."))
+    if origin not in allowed_origins:
+        return Message(
+            N_(
+                "%(origin)s is not one of your allowed origins: add it under Embed first, "
+                "or use an address on one of them."
+            ),
+            origin=origin,
+        )
+    return None
+
+
+def with_query_param(url: str, name: str, value: str) -> str:
+    """`url` with `name=value` in its query, replacing any value it had; fragment kept."""
+    parts = urlsplit(url)
+    pairs = [pair for pair in parse_qsl(parts.query, keep_blank_values=True) if pair[0] != name]
+    pairs.append((name, value))
+    return urlunsplit(parts._replace(query=urlencode(pairs)))

@@ -25,6 +25,7 @@ from scheduling.models import (
 )
 from scheduling.operations.accounts import create_user
 from scheduling.operations.bookings import Invitee
+from scheduling.operations.public_pages import unique_slug
 from scheduling.operations.routing import book_for_route
 from scheduling.operations.slots import compute_event_type_slots
 
@@ -85,9 +86,18 @@ def load_demo(
         created_at=now,
     )
     db.session.add(org)
+    with db.session.no_autoflush:  # the names differ: only earlier rows can hold a slug
+        slugs = {name: unique_slug(Host, name) for name, *_rest in HOSTS}
     hosts = []
     for name, email, tz, hours in HOSTS:
-        host = Host(organisation=org, name=name, email=email, tz=tz, created_at=now)
+        host = Host(
+            organisation=org,
+            name=name,
+            email=email,
+            tz=tz,
+            slug=slugs[name],
+            created_at=now,
+        )
         for weekdays, start, end in hours:
             for weekday in weekdays:
                 host.weekly_hours.append(
@@ -202,7 +212,16 @@ def _past_calls(event_type, now, video_base_url, reasons) -> None:
 
 def _add_routing(org: Organisation, discovery: EventType, hosts: list[Host], now: datetime):
     """A weighted three-member team and a qualification form with a disqualifying rule."""
-    team = Pool(organisation=org, name="Closers", period="week", tz="Europe/Berlin", created_at=now)
+    with db.session.no_autoflush:
+        team_slug = unique_slug(Pool, "Closers")
+    team = Pool(
+        organisation=org,
+        name="Closers",
+        slug=team_slug,
+        period="week",
+        tz="Europe/Berlin",
+        created_at=now,
+    )
     for host, weight, priority in zip(hosts, (2, 1, 1), (1, 0, 0), strict=True):
         team.members.append(PoolMember(host=host, weight=weight, priority=priority, joined_at=now))
     form = RoutingForm(organisation=org, name="Discovery call qualification", created_at=now)

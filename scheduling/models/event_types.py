@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduling.extensions import db
@@ -74,6 +74,11 @@ class EventType(db.Model):
     layout: Mapped[str] = mapped_column(String(10), default="standard", server_default="standard")
     # The booking pages' language when the visitor's browser asks for none we have (NULL: English).
     default_locale: Mapped[str | None] = mapped_column(String(10))
+    # Hidden: bookable by its link, the widget and the API, but left out of public listings.
+    hidden: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Where the public page sends the visitor after booking (with ?booking=<uid>); empty: our
+    # own confirmation page. Must be on one of the organisation's allowlisted embed origins.
+    redirect_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation] = relationship(back_populates="event_types")

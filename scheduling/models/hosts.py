@@ -21,7 +21,10 @@ from .types import UTCDateTime
 
 class Host(db.Model):
     __tablename__ = "hosts"
-    __table_args__ = (UniqueConstraint("organisation_id", "email"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "email"),
+        Index("uq_hosts_slug", "slug", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(
@@ -31,6 +34,8 @@ class Host(db.Model):
     email: Mapped[str] = mapped_column(String(254))
     tz: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
+    # The host's public page /u/<slug>, unique across the installation; None: no page yet.
+    slug: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation] = relationship(back_populates="hosts")

@@ -126,6 +126,7 @@ class Pool(db.Model):
         CheckConstraint(
             "equal_distribution_gap IS NULL OR equal_distribution_gap >= 0", name="gap_positive"
         ),
+        Index("uq_pools_slug", "slug", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -139,6 +140,8 @@ class Pool(db.Model):
     credit_no_shows: Mapped[bool] = mapped_column(default=False)
     # "Equal distribution": hide members more than this many bookings ahead; NULL = off.
     equal_distribution_gap: Mapped[int | None]
+    # The team's public page /t/<slug>, unique across the installation; None: no page yet.
+    slug: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation] = relationship()

@@ -5,7 +5,6 @@ may ask a qualification form's questions first; both belong to the same organisa
 """
 
 import re
-import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -27,6 +26,7 @@ from scheduling.models import (
 
 from .audit import diff, record
 from .hosts import flush_unique
+from .public_pages import check_redirect_url, slugify
 
 SLUG_RE = re.compile(r"[a-z0-9-]{3,80}")
 BUTTON_LABEL_MAX = 60  # the column's length, and an A/B variant's
@@ -64,12 +64,8 @@ class EventTypeData:
     weekly_limit: int | None = None  # per host and local ISO week; None: no limit
     min_gap: int = 0  # minutes between a host's meetings, end to start
 
-
-def slugify(text: str) -> str:
-    """Lowercase ASCII letters, digits and hyphens from a title ("Café call" gives "cafe-call")."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:80].rstrip("-")
+    hidden: bool = False  # bookable by link, widget and API; listed on no public page
+    redirect_url: str = ""  # the page after booking on an allowlisted origin; empty: ours
 
 
 def slug_taken(slug: str, event_type_id: int | None = None) -> bool:
@@ -169,6 +165,7 @@ def _checked_values(
         description=data.description.strip(),
         location_detail=detail,
         button_label=data.button_label.strip(),
+        redirect_url=check_redirect_url(organisation.id, data.redirect_url),
     )
     return values, hosts
 

@@ -28,6 +28,7 @@ from scheduling.models import (
 )
 
 from .audit import diff, record
+from .public_pages import unique_slug
 from .slots import load_calendars, settings_for
 
 MAX_INTERVALS_PER_DAY = 12
@@ -209,7 +210,14 @@ def create_host(
     email = email.strip().lower()
     _check_zone(tz)
     _check_email_free(organisation.id, email)
-    host = Host(organisation=organisation, name=name.strip(), email=email, tz=tz, created_at=now)
+    host = Host(
+        organisation=organisation,
+        name=name.strip(),
+        email=email,
+        tz=tz,
+        slug=unique_slug(Host, name.strip()),
+        created_at=now,
+    )
     db.session.add(host)
     flush_unique(EMAIL_TAKEN, {"email": "taken"})
     record(

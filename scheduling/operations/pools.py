@@ -30,6 +30,7 @@ from scheduling.models import (
 from .audit import diff, record
 from .hosts import flush_unique
 from .problems import Problems, refuse_if
+from .public_pages import unique_slug
 from .routing import member_stats
 
 MEMBER_LIMITS = {"weight": (0, 100), "priority": (-100, 100)}
@@ -71,9 +72,12 @@ def _pool_values(data: PoolData) -> dict:
 
 def create_pool(organisation: Organisation, data: PoolData, now: datetime, actor: User) -> Pool:
     values = _pool_values(data)
-    pool = Pool(organisation=organisation, created_at=now, **values)
+    pool = Pool(
+        organisation=organisation, slug=unique_slug(Pool, values["name"]), created_at=now, **values
+    )
     db.session.add(pool)
-    db.session.flush()
+    # Two teams of one name created at once may pick the same page address: one is refused.
+    flush_unique("Another team with this name was just created. Save again.", {"name": "taken"})
     record(
         organisation.id,
         actor,

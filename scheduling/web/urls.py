@@ -1,4 +1,4 @@
-"""Absolute links that leave a request: booking capability links for pages, API answers, emails."""
+"""Absolute links that leave a request: booking capability links and public pages."""
 
 from flask import current_app, url_for
 
@@ -24,3 +24,11 @@ def booking_link(booking: Booking, purpose: str) -> str:
         if base
         else url_for(_ENDPOINTS[purpose], uid=booking.uid, token=token, _external=True)
     )
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute link to a public page, under PUBLIC_URL when configured."""
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, **values, _external=True)

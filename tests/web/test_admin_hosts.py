@@ -301,7 +301,8 @@ def test_saving_hours_with_several_intervals_changes_the_public_slots(client, te
     assert slots(client, team.call.slug)[:2] == ["09:00", "09:30"]
     url = f"/admin/hosts/{team.anna.id}/availability"
     page = client.get(url).text
-    assert 'value="09:00-17:00"' in page
+    assert 'name="monday-1-start" value="09:00"' in page
+    assert 'name="monday-1-end" value="17:00"' in page
     response = post_form(
         client,
         url,
@@ -319,7 +320,8 @@ def test_saving_hours_with_several_intervals_changes_the_public_slots(client, te
     assert entry.changes["saturday"] == ["off", "10:00-24:00"]
     assert "wednesday" not in entry.changes
     page = client.get(url).text
-    assert 'value="09:00-10:00, 13:00-14:00, 15:30-16:00"' in page
+    assert 'name="monday-3-start" value="15:30"' in page
+    assert 'name="saturday-1-end" value="00:00"' in page  # 24:00, as a time input holds it
 
 
 def test_saving_unchanged_hours_writes_nothing(client, team):
@@ -370,6 +372,100 @@ def test_twelve_intervals_and_touching_ones_are_fine(client, team):
     response = post_form(client, url, week(monday=twelve, tuesday="09:00-12:00, 12:00-13:00"))
     assert response.status_code == 302
     assert len([row for row in hours_of(team.anna) if row[0] == 0]) == 12
+
+
+def rows(tz="Europe/Berlin", **days) -> dict:
+    """Form data of the row editor: each day a list of (start, end) pairs, as the page posts."""
+    data = {"tz": tz, "hours_editor": "rows"}
+    for name in DAYS:
+        for n, (start, end) in enumerate(days.get(name, []), 1):
+            data[f"{name}-{n}-start"] = start
+            data[f"{name}-{n}-end"] = end
+    return data
+
+
+def test_the_page_offers_labelled_time_inputs_with_empty_rows_to_fill(client, team):
+    page = client.get(f"/admin/hosts/{team.anna.id}/availability").text
+    # Anna works 09:00-17:00 on weekdays: one filled row and two empty ones per day, no JS needed.
+    assert 'type="time" id="monday-1-start" name="monday-1-start" value="09:00"' in page
+    assert 'name="monday-3-end" value=""' in page and 'name="monday-4-end"' not in page
+    assert 'name="sunday-2-start" value=""' in page and 'name="sunday-3-start"' not in page
+    assert '<span class="sr-only">Monday, interval 1, start</span>' in page
+    assert (
+        '<label for="wednesday-2-end"><span class="sr-only">Wednesday, interval 2, end</span>'
+        in page
+    )
+    # The JavaScript buttons stay hidden until the script shows them.
+    assert "data-add-interval hidden>" in page and "data-copy-monday" in page
+    assert '<script src="/static/js/admin-weekly-hours.js' in page
+
+
+def test_rows_save_as_weekly_hours_without_javascript(client, team):
+    url = f"/admin/hosts/{team.anna.id}/availability"
+    data = rows(
+        monday=[("09:00", "10:00"), ("", ""), ("13:00", "14:00")],
+        tuesday=[("", "")],
+        wednesday=[("15:30:00", "16:00"), ("08:00", "09:00")],
+        saturday=[("22:00", "00:00")],
+    )
+    response = post_form(client, url, data)
+    assert response.status_code == 302, response.text
+    assert hours_of(team.anna) == [
+        (0, 540, 600),
+        (0, 780, 840),
+        (2, 480, 540),
+        (2, 930, 960),
+        (5, 1320, 1440),
+    ]
+    assert audit("host.availability")[-1].changes["saturday"] == ["off", "22:00-24:00"]
+    assert slots(client, team.call.slug) == ["09:00", "09:30", "13:00", "13:30"]
+
+
+def test_unchanged_rows_write_nothing(client, team):
+    url = f"/admin/hosts/{team.anna.id}/availability"
+    weekday = [("09:00", "17:00"), ("", "")]
+    data = rows(
+        monday=weekday, tuesday=weekday, wednesday=weekday, thursday=weekday, friday=weekday
+    )
+    assert post_form(client, url, data).status_code == 302
+    assert audit("host.availability") == []
+
+
+@pytest.mark.parametrize(
+    ("monday", "message"),
+    [
+        ([("12:00", "09:00")], "Monday, interval 1: the end must be after the start."),
+        ([("09:00", "17:00"), ("10:00", "")], "Monday, interval 2: enter both a start and an end"),
+        ([("", "10:00")], "Monday, interval 1: enter both a start and an end"),
+        ([("9 am", "10:00")], "Monday, interval 1: write times like 09:00."),
+        ([("24:00", "10:00")], "Monday, interval 1: write times like 09:00."),
+        ([("09:00", "12:00"), ("11:00", "13:00")], "Monday: 09:00-12:00 and 11:00-13:00 overlap"),
+        ([("00:00", "00:00"), ("09:00", "10:00")], "Monday: 00:00-24:00 and 09:00-10:00 overlap"),
+        ([(f"{h:02d}:00", f"{h:02d}:30") for h in range(13)], "Monday: at most 12 intervals"),
+    ],
+)
+def test_bad_rows_are_refused_and_nothing_is_saved(client, team, monday, message):
+    url = f"/admin/hosts/{team.anna.id}/availability"
+    before = hours_of(team.anna)
+    response = post_form(client, url, rows(monday=monday, tuesday=[("08:00", "09:00")]))
+    assert response.status_code == 400
+    assert message in response.text
+    assert 'aria-invalid="true"' in response.text or "at most 12" in message
+    assert 'aria-describedby="monday-errors"' in response.text
+    # What was typed comes back to be fixed; the other day keeps its typed row too.
+    assert f'name="monday-1-start" value="{monday[0][0]}"' in response.text
+    assert 'name="tuesday-1-start" value="08:00"' in response.text
+    assert hours_of(team.anna) == before
+    assert audit("host.availability") == []
+
+
+def test_errors_on_several_days_are_all_shown(client, team):
+    url = f"/admin/hosts/{team.anna.id}/availability"
+    data = rows(monday=[("10:00", "09:00")], friday=[("08:00", "")])
+    response = post_form(client, url, data)
+    assert response.status_code == 400
+    assert "Monday, interval 1: the end must be after the start." in response.text
+    assert "Friday, interval 1: enter both a start and an end" in response.text
 
 
 def test_bad_zone_in_the_availability_form(client, team):

@@ -253,7 +253,9 @@ def world(app, frozen_now):
         "discovery": discovery.slug,
         "strategy": strategy.slug,
         "host": host.id,
+        "host_slug": host.slug,
         "pool": pool.id,
+        "pool_slug": pool.slug,
         "member": member.id,
         "form": form.id,
         "question": question.id,
@@ -375,6 +377,8 @@ def routes(w) -> dict[str, list[tuple[str, str, dict]]]:
     ]
     public = {
         "public.index": "/",
+        "public.host_page": f"/u/{w['host_slug']}",
+        "public.team_page": f"/t/{w['pool_slug']}",
         "public.book": f"/book/{w['strategy']}",
         "public.not_a_fit": f"/book/{w['discovery']}/not-a-fit/{w['lead'].uid}",
         "public.booking": f"/booking/{uid}/{tok['view']}",
@@ -389,6 +393,9 @@ def routes(w) -> dict[str, list[tuple[str, str, dict]]]:
     # Not embeddable, even asked with embed=1: the index belongs to no organisation, and the
     # calendar download is a file, not a page. Both keep frame-ancestors 'none'.
     table["public.index"][1] = ("public", "/?embed=1", {})
+    # A host's and a team's page list event types (each link embeddable on its own): not framed.
+    for endpoint in ("public.host_page", "public.team_page"):
+        table[endpoint][1] = ("public", table[endpoint][0][1] + "?embed=1", {})
     # A disqualifying rule may send the visitor on at once (meta refresh) or after a delay.
     at_once = f"/book/{w['discovery']}/not-a-fit/lead0000000000000000000000000002"
     table["public.not_a_fit"] += [("public", at_once, {}), ("embed", at_once + "?embed=1", {})]

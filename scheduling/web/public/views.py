@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale, gettext
 from sqlalchemy import select
 
@@ -13,6 +13,7 @@ from scheduling.errors import N_, InvalidRequest, SlotUnavailable
 from scheduling.extensions import db
 from scheduling.ical import render_calendar
 from scheduling.models import Booking, EventType, Lead
+from scheduling.operations import public_pages
 from scheduling.operations.bookings import (
     cancel_booking,
     get_booking,
@@ -20,6 +21,7 @@ from scheduling.operations.bookings import (
     reschedule_booking,
 )
 from scheduling.operations.calendar_items import calendar_event_for
+from scheduling.operations.public_pages import listed_event_types
 from scheduling.operations.routing import (
     book_for_route,
     bookable_host_ids,
@@ -137,10 +139,20 @@ def _times_page(**context):
 
 @bp.get("/")
 def index():
-    event_types = db.session.scalars(
-        select(EventType).where(EventType.active.is_(True)).order_by(EventType.id)
-    ).all()
-    return render_template("public/index.html", event_types=event_types)
+    return render_template("public/index.html", event_types=listed_event_types())
+
+
+# The view arguments are not called `slug`: embed mode reads `slug` as an event type's.
+@bp.get("/u/<host_slug>")
+def host_page(host_slug: str):
+    host, event_types = public_pages.host_page(host_slug)
+    return render_template("public/host.html", host=host, event_types=event_types)
+
+
+@bp.get("/t/<team_slug>")
+def team_page(team_slug: str):
+    team, event_types = public_pages.team_page(team_slug)
+    return render_template("public/team.html", team=team, event_types=event_types)
 
 
 def _route(event_type: EventType, lead_uid: str | None) -> tuple[Lead | None, list[int]]:
@@ -292,7 +304,10 @@ def confirm(slug: str):
                 notice = "taken" if isinstance(exc, SlotUnavailable) else "unavailable"
                 return _back_to_day("public.book", notice, start, tz, **typed)
             note_result(lead=lead, booking=booking)
-            response = redirect(booking_link(booking, "view"), code=303)  # built before the commit
+            # The operator's thank-you page, on the public page only: in the widget the frame
+            # stays, and the host page gets the `booked` event from our confirmation page.
+            after = None if g.embed else public_pages.after_booking_url(event_type, booking.uid)
+            response = redirect(after or booking_link(booking, "view"), code=303)  # pre-commit
             db.session.commit()
             return response
         status = 400

@@ -241,6 +241,22 @@ class EventTypeForm(FlaskForm):
         ),
     )
     active = BooleanField(_l("Active: visitors can book it"), default=True)
+    hidden = BooleanField(
+        _l("Hidden: bookable by its link, the widget and the API, but not listed on public pages")
+    )
+    redirect_url = StringField(
+        _l("Page after booking (optional)"),
+        filters=[strip],
+        validators=[
+            Length(max=500, message=_l("Use at most %(max)d characters.", max=500)),
+        ],
+        description=_l(
+            "Your own thank-you page, e.g. https://www.example.com/thank-you: after booking on "
+            "the public page, visitors go there with ?booking=<booking id> added. It must be on "
+            "an origin allowed under Embed. In the widget the page stays, and your site gets the "
+            '"booked" event instead. Empty: our confirmation page.'
+        ),
+    )
     routing_form_id = IdSelectField(
         _l("Qualification form"),
         message=_l("Pick a qualification form from the list."),
@@ -308,6 +324,8 @@ class EventTypeForm(FlaskForm):
             location_kind=self.location_kind.data,
             location_detail=self.location_detail.data or "",
             active=bool(self.active.data),
+            hidden=bool(self.hidden.data),
+            redirect_url=self.redirect_url.data or "",
             host_ids=tuple(self.host_ids.data or ()),
             routing_form_id=self.routing_form_id.data,
             pool_id=self.pool_id.data,

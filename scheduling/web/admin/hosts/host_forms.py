@@ -1,5 +1,10 @@
 """Forms for hosts, weekly hours, date overrides and holidays (session CSRF on all of them)."""
 
+import re
+from dataclasses import dataclass
+from itertools import pairwise
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,7 +20,15 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Valid
 
 from scheduling.availability.timezones import all_zones, is_valid_zone
 from scheduling.errors import InvalidRequest
-from scheduling.operations.hosts import WEEKDAY_KEYS, parse_intervals
+from scheduling.operations.hosts import (
+    DAY_MINUTES,
+    MAX_INTERVALS_PER_DAY,
+    WEEKDAY_KEYS,
+    check_intervals,
+    format_intervals,
+    format_minute,
+    parse_intervals,
+)
 
 HOURS_HINT = _l(
     'Several intervals separated by commas, e.g. "09:00-12:00, 13:00-17:30"; '
@@ -172,3 +185,146 @@ class HolidayImportForm(FlaskForm):
     last_year = IntegerField(
         _l("To year"), validators=[InputRequired(_l("Enter the last year, e.g. 2028."))]
     )
+
+
+# -- weekly hours as rows of time inputs ----------------------------------------------------------
+
+# Empty rows offered under each day's intervals, so the page works without JavaScript.
+EMPTY_ROWS = 2
+# The marker field the row editor posts; without it the form reads the text fields above.
+ROWS_MARKER = "hours_editor"
+_ROW_NAME = re.compile("(" + "|".join(WEEKDAY_KEYS) + r")-(\d{1,2})-(start|end)")
+_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?")
+
+
+@dataclass
+class HoursRow:
+    """One start/end pair as typed (HH:MM strings), and whether it is the one in error."""
+
+    start: str = ""
+    end: str = ""
+    invalid: bool = False
+
+
+def _read_time(text: str, *, is_end: bool) -> int | None:
+    """Minutes after midnight from an <input type="time"> value; an end of 00:00 is 24:00."""
+    match = _TIME.fullmatch(text)
+    if match is None:
+        return None
+    hours, minutes = int(match[1]), int(match[2])
+    if minutes > 59 or hours > 24 or (hours == 24 and (minutes or not is_end)):
+        return None
+    minute = hours * 60 + minutes
+    return DAY_MINUTES if is_end and minute == 0 else minute
+
+
+class WeekRows:
+    """The weekly hours as rows of start/end times per weekday, read back and checked.
+
+    Errors are per weekday (0 = Monday) and use the day's name, so each message says which
+    input to fix; nothing is saved while any day has one.
+    """
+
+    def __init__(self, days: dict[int, list[HoursRow]]):
+        self.days = {weekday: days.get(weekday, []) for weekday in range(7)}
+        self.errors: dict[int, list[str]] = {weekday: [] for weekday in range(7)}
+        self.intervals: dict[int, list[tuple[int, int]]] = {weekday: [] for weekday in range(7)}
+
+    @classmethod
+    def from_week(cls, week: dict[int, list[tuple[int, int]]]) -> "WeekRows":
+        """Rows showing stored hours (24:00 shows as 00:00, as a time input can hold it)."""
+        return cls(
+            {
+                weekday: [
+                    HoursRow(format_minute(start), format_minute(end % DAY_MINUTES))
+                    for start, end in intervals
+                ]
+                for weekday, intervals in week.items()
+            }
+        )
+
+    @classmethod
+    def from_formdata(cls, formdata) -> "WeekRows":
+        """Rows from fields named like "monday-1-start", in the order of their numbers."""
+        found: dict[int, dict[int, HoursRow]] = {weekday: {} for weekday in range(7)}
+        for name in formdata:
+            match = _ROW_NAME.fullmatch(name)
+            if match is None:
+                continue
+            weekday = WEEKDAY_KEYS.index(match[1])
+            row = found[weekday].setdefault(int(match[2]), HoursRow())
+            setattr(row, match[3], (formdata.get(name) or "").strip()[:20])
+        return cls({weekday: [rows[n] for n in sorted(rows)] for weekday, rows in found.items()})
+
+    def validate(self, day_names: dict[int, str]) -> bool:
+        """Read every row into minutes; True when every day is fine."""
+        for weekday, rows in self.days.items():
+            day = day_names[weekday]
+            filled = [(n, row) for n, row in enumerate(rows, 1) if row.start or row.end]
+            if len(filled) > MAX_INTERVALS_PER_DAY:
+                self.errors[weekday].append(
+                    _(
+                        "%(day)s: at most %(n)s intervals a day, please.",
+                        day=day,
+                        n=MAX_INTERVALS_PER_DAY,
+                    )
+                )
+                continue
+            intervals = []
+            for n, row in filled:
+                message = self._row_error(row)
+                if message:
+                    row.invalid = True
+                    self.errors[weekday].append(
+                        _("%(day)s, interval %(n)s: %(problem)s", day=day, n=n, problem=message)
+                    )
+                else:
+                    intervals.append(
+                        (_read_time(row.start, is_end=False), _read_time(row.end, is_end=True))
+                    )
+            if self.errors[weekday]:
+                continue
+            try:
+                self.intervals[weekday] = check_intervals(intervals)
+            except InvalidRequest:
+                self.errors[weekday].append(self._overlap_message(day, intervals, rows))
+        return not any(self.errors.values())
+
+    @staticmethod
+    def _row_error(row: HoursRow) -> str | None:
+        if not (row.start and row.end):
+            return _("enter both a start and an end, or leave both empty.")
+        start = _read_time(row.start, is_end=False)
+        end = _read_time(row.end, is_end=True)
+        if start is None or end is None:
+            return _("write times like 09:00.")
+        if end <= start:
+            return _("the end must be after the start.")
+        return None
+
+    @staticmethod
+    def _overlap_message(day: str, intervals, rows: list[HoursRow]) -> str:
+        """Name the first two intervals that overlap, and mark their rows."""
+        ordered = sorted(intervals)
+        for earlier, later in pairwise(ordered):
+            if later[0] < earlier[1]:
+                for row in rows:
+                    read = (_read_time(row.start, is_end=False), _read_time(row.end, is_end=True))
+                    row.invalid = read in (earlier, later)
+                return _(
+                    "%(day)s: %(first)s and %(second)s overlap; join them into one interval.",
+                    day=day,
+                    first=format_intervals([earlier]),
+                    second=format_intervals([later]),
+                )
+        return _("%(day)s: check the intervals.", day=day)
+
+    def rows_shown(self, weekday: int) -> list[HoursRow]:
+        """The day's rows plus EMPTY_ROWS empty ones, up to MAX_INTERVALS_PER_DAY in all."""
+        rows = list(self.days[weekday])
+        room = max(0, MAX_INTERVALS_PER_DAY - len(rows))
+        return rows + [HoursRow() for _unused in range(min(EMPTY_ROWS, room))]
+
+    def week(self) -> dict[int, list[tuple[int, int]]]:
+        """Checked hours per weekday (call after validate)."""
+        return dict(self.intervals)

@@ -29,15 +29,21 @@ from scheduling.web.admin.access import (
 )
 from scheduling.web.admin.blueprint import bp
 from scheduling.web.admin.nav import MANAGERS
+from scheduling.web.urls import public_url
 
 from .host_forms import (
+    ROWS_MARKER,
     AbsenceForm,
     AvailabilityForm,
     HolidayForm,
     HostForm,
     OverrideForm,
+    WeekRows,
     attach_error,
 )
+
+# Admin pages show hosts' and teams' public pages as absolute links.
+bp.add_app_template_global(public_url, "public_url")
 
 
 def _day_label(day: date) -> str:
@@ -193,9 +199,12 @@ def _availability_page(
     status: int = 200,
     absence_form=None,
     own_holiday_form=None,
+    week_rows=None,
 ):
     """Render the editor; forms given were posted (with their errors), others start fresh."""
     user = current_user()
+    if week_rows is None:
+        week_rows = WeekRows.from_week(ops.weekly_by_day(host))
     now = clock.utcnow()
     today = ops.local_today(host, now)
     if hours_form is None:
@@ -228,6 +237,9 @@ def _availability_page(
         host=host,
         own=user.host_id == host.id,
         hours_form=hours_form,
+        week_rows=week_rows,
+        rows_marker=ROWS_MARKER,
+        day_names=_weekday_names("wide"),
         override_form=override_form,
         overrides=ops.override_days(host, None if show_past else today),
         show_past=show_past,
@@ -256,15 +268,20 @@ def hosts_availability(host_id: int):
     if request.method == "GET":
         return _availability_page(host)
     form = AvailabilityForm(current_tz=host.tz)
-    if not form.validate_on_submit():
-        return _availability_page(host, hours_form=form, status=400)
+    # The page posts rows of time inputs; text fields ("09:00-12:00, 13:00-17:00") still work.
+    week_rows = WeekRows.from_formdata(request.form) if ROWS_MARKER in request.form else None
+    form_ok = form.validate_on_submit()
+    rows_ok = week_rows is None or week_rows.validate(_weekday_names("wide"))
+    if not (form_ok and rows_ok):
+        return _availability_page(host, hours_form=form, status=400, week_rows=week_rows)
+    week = form.week() if week_rows is None else week_rows.week()
     try:
-        changes = ops.save_availability(host, form.tz.data, form.week(), clock.utcnow(), user)
+        changes = ops.save_availability(host, form.tz.data, week, clock.utcnow(), user)
     except InvalidRequest as exc:
         db.session.rollback()
         if not attach_error(form, exc):
             form.form_errors.append(exc.message)
-        return _availability_page(host, hours_form=form, status=400)
+        return _availability_page(host, hours_form=form, status=400, week_rows=week_rows)
     db.session.commit()
     flash(_("Weekly hours saved.") if changes else _("Nothing changed."), "ok")
     return redirect(url_for("admin.hosts_availability", host_id=host.id))
