@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduling.extensions import db
@@ -11,7 +11,9 @@ from .hosts import Host
 from .organisations import Organisation
 from .types import UTCDateTime
 
-LOCATION_KINDS = ("in_person", "phone", "video")
+# Where a meeting happens: a video room made per booking, a number the invitee calls
+# (host_phone) or gives (invitee_phone), an address, or an https link.
+LOCATION_KINDS = ("video", "host_phone", "invitee_phone", "in_person", "link")
 # Booking page layouts; an A/B variant picks from the same ones (promotion copies its choice).
 LAYOUTS = ("standard", "compact")
 
@@ -32,9 +34,6 @@ class EventType(db.Model):
             name="non_negative_settings",
         ),
         CheckConstraint("daily_limit IS NULL OR daily_limit > 0", name="daily_limit_positive"),
-        CheckConstraint(
-            "location_kind IN ('in_person', 'phone', 'video')", name="location_kind_known"
-        ),
         CheckConstraint("layout IN ('standard', 'compact')", name="layout_known"),
     )
 
@@ -53,9 +52,9 @@ class EventType(db.Model):
     min_notice: Mapped[int] = mapped_column(default=0)  # minutes
     horizon_days: Mapped[int] = mapped_column(default=60)
     daily_limit: Mapped[int | None]  # per host and local date; NULL = no limit
-    location_kind: Mapped[str] = mapped_column(String(20), default="video")
-    # Address for in-person meetings, phone number for calls; unused for video.
-    location_detail: Mapped[str] = mapped_column(String(500), default="")
+    # The offered locations in the order shown, the first the default:
+    # [{"kind": one of LOCATION_KINDS, "detail": address, E.164 number or https link, or ""}].
+    locations: Mapped[list] = mapped_column(JSON, default=lambda: [{"kind": "video", "detail": ""}])
     active: Mapped[bool] = mapped_column(default=True)
     # Questions asked before the calendar (several event types may share one form).
     routing_form_id: Mapped[int | None] = mapped_column(

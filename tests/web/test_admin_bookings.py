@@ -248,7 +248,6 @@ def make_second_event_type(team):
         title="Demo",
         duration=45,
         step=15,
-        location_kind="video",
         created_at=FROZEN_NOW,
         hosts=[team.host_a],
     )
