@@ -48,7 +48,7 @@ class BookingForm(PublicForm):
     phone = StringField(
         _l("Your phone number"),
         filters=[_strip],
-        validators=[Optional(), Length(max=40)],
+        validators=[Length(max=40)],  # no Optional(): it would skip validate_phone
         description=_l("With its country code, e.g. +49 30 1234567."),
     )
     # The language the page was shown in: the invitee's emails use it (checked by the view).
