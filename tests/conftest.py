@@ -173,7 +173,7 @@ def make_event_type(app, make_host):
             "title": "Intro call",
             "duration": 30,
             "step": 30,
-            "location_kind": "video",
+            "locations": [{"kind": "video", "detail": ""}],
         }
         event_type = EventType(
             organisation=kw.pop("organisation", org), created_at=FROZEN_NOW, **{**defaults, **kw}

@@ -1,7 +1,7 @@
 """Hidden event types, a redirect after booking, slugs for host and team pages
 
 Revision ID: b9e4c2a7d3f1
-Revises: d4b8e2f6a1c9
+Revises: e6c2a8f4b1d3
 Create Date: 2026-12-06 16:20:00.000000
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "b9e4c2a7d3f1"
-down_revision = "d4b8e2f6a1c9"
+down_revision = "e6c2a8f4b1d3"
 branch_labels = None
 depends_on = None
 

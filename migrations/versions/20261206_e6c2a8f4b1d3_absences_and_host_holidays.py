@@ -1,7 +1,7 @@
 """Out of office (absences, optionally covered by a colleague) and per-host holidays
 
 Revision ID: e6c2a8f4b1d3
-Revises: d4b8e2f6a1c9
+Revises: b6e1c4a8d2f7
 Create Date: 2026-12-06 16:09:38.675915
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "e6c2a8f4b1d3"
-down_revision = "d4b8e2f6a1c9"
+down_revision = "b6e1c4a8d2f7"
 branch_labels = None
 depends_on = None
 

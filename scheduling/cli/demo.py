@@ -124,7 +124,7 @@ def load_demo(
         buffer_after=10,
         min_notice=240,
         horizon_days=60,
-        location_kind="video",
+        locations=[{"kind": "video", "detail": ""}, {"kind": "invitee_phone", "detail": ""}],
         hosts=hosts,
         created_at=now,
     )
@@ -140,8 +140,7 @@ def load_demo(
         min_notice=24 * 60,
         horizon_days=45,
         daily_limit=3,
-        location_kind="in_person",
-        location_detail="Friedrichstraße 68, 10117 Berlin",
+        locations=[{"kind": "in_person", "detail": "Friedrichstraße 68, 10117 Berlin"}],
         hosts=[hosts[0]],
         created_at=now,
     )

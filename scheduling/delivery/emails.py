@@ -20,6 +20,7 @@ from scheduling.errors import N_
 from scheduling.extensions import db
 from scheduling.ical import CalendarEvent, Person, render_calendar
 from scheduling.models import Booking, OutboxMessage
+from scheduling.operations.calendar_items import location_label, location_text
 from scheduling.operations.outbox import message_id_header
 from scheduling.operations.payloads import iso
 from scheduling.web.formatting import local_datetime
@@ -88,7 +89,7 @@ def calendar_file(
         ),
         stamp=now,
         description=calendar_description(booking, tz),
-        location=booking.location,
+        location=location_text(booking.location_kind, booking.location, gettext),
         organizer=Person(booking.host.name, booking.host.email),
         attendee=Person(booking.invitee_name, booking.invitee_email),
         cancelled=method == "CANCEL",
@@ -163,7 +164,11 @@ def _build_email(message: OutboxMessage, booking: Booking, now: datetime) -> Ema
         )
     if template == "booking.rescheduled" and booking.rescheduled_from is not None:
         context["previous_when"] = local_time(booking.rescheduled_from.start_at, tz)
-    if booking.location_kind == "video" and (booking.location or "").startswith("https://"):
+    if booking.location:
+        context["where"] = f"{location_label(booking.location_kind, gettext)}: {booking.location}"
+    if booking.location_kind in ("video", "link") and (booking.location or "").startswith(
+        "https://"
+    ):
         context["join_link"] = booking.location
     if not to_invitee and template in ("booking.confirmation", "booking.after_meeting"):
         context["outcome_links"] = {

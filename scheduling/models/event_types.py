@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, false
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduling.extensions import db
@@ -11,7 +11,9 @@ from .hosts import Host
 from .organisations import Organisation
 from .types import UTCDateTime
 
-LOCATION_KINDS = ("in_person", "phone", "video")
+# Where a meeting happens: a video room made per booking, a number the invitee calls
+# (host_phone) or gives (invitee_phone), an address, or an https link.
+LOCATION_KINDS = ("video", "host_phone", "invitee_phone", "in_person", "link")
 # Booking page layouts; an A/B variant picks from the same ones (promotion copies its choice).
 LAYOUTS = ("standard", "compact")
 
@@ -34,9 +36,6 @@ class EventType(db.Model):
         CheckConstraint("daily_limit IS NULL OR daily_limit > 0", name="daily_limit_positive"),
         CheckConstraint("weekly_limit IS NULL OR weekly_limit > 0", name="weekly_limit_positive"),
         CheckConstraint("min_gap BETWEEN 0 AND 1440", name="min_gap_range"),
-        CheckConstraint(
-            "location_kind IN ('in_person', 'phone', 'video')", name="location_kind_known"
-        ),
         CheckConstraint("layout IN ('standard', 'compact')", name="layout_known"),
     )
 
@@ -59,9 +58,9 @@ class EventType(db.Model):
     weekly_limit: Mapped[int | None]
     # Minutes kept free between a meeting of this type and any other of the host (end to start).
     min_gap: Mapped[int] = mapped_column(default=0, server_default="0")
-    location_kind: Mapped[str] = mapped_column(String(20), default="video")
-    # Address for in-person meetings, phone number for calls; unused for video.
-    location_detail: Mapped[str] = mapped_column(String(500), default="")
+    # The offered locations in the order shown, the first the default:
+    # [{"kind": one of LOCATION_KINDS, "detail": address, E.164 number or https link, or ""}].
+    locations: Mapped[list] = mapped_column(JSON, default=lambda: [{"kind": "video", "detail": ""}])
     active: Mapped[bool] = mapped_column(default=True)
     # Questions asked before the calendar (several event types may share one form).
     routing_form_id: Mapped[int | None] = mapped_column(

@@ -21,6 +21,7 @@ from scheduling.models import Booking, EventType, Host, Lead, PoolMember, User
 from . import notifications
 from .audit import record
 from .limits import capped_host_ids, lock_for_booking
+from .locations import offered_locations, resolve_location
 from .locking import acquire_booking_lock, transaction_memo
 from .slots import default_host_ids, load_calendars, settings_for
 
@@ -34,22 +35,13 @@ class Invitee:
     tz: str
     note: str = ""
     locale: str = "en"  # one of LANGUAGES: the invitee's emails and .ics are in it
+    location_kind: str = ""  # one the event type offers; empty: its first (default) one
+    phone: str = ""  # the invitee's number, for an "invitee_phone" location
 
 
 def new_uid() -> str:
     """A random public identifier (128 bits)."""
     return secrets.token_hex(16)
-
-
-def video_room_url(base_url: str) -> str:
-    """A unique, unguessable room under the organisation's own Jitsi."""
-    return f"{base_url.rstrip('/')}/rendezvous-{secrets.token_hex(12)}"
-
-
-def _location_for(event_type: EventType, video_base_url: str) -> str:
-    if event_type.location_kind == "video":
-        return video_room_url(event_type.organisation.jitsi_base_url or video_base_url)
-    return event_type.location_detail
 
 
 def _host_order(event_type: EventType, hosts: list[Host], now: datetime) -> list[Host]:
@@ -162,6 +154,9 @@ def create_booking(
         raise NotFound(N_("This event type is not available for booking."))
     if start.tzinfo is None:
         raise InvalidRequest(N_("The start time needs a UTC offset."), {"start": "missing offset"})
+    location_kind, location = resolve_location(
+        event_type, invitee.location_kind, invitee.phone, video_base_url
+    )
     candidates = list(host_ids) if host_ids is not None else default_host_ids(event_type)
     if only_host_id is not None:
         candidates = [host_id for host_id in candidates if host_id == only_host_id]
@@ -205,7 +200,6 @@ def create_booking(
         ordered.sort(key=lambda host: host.id != preferred_host_id)
     end = start + timedelta(minutes=event_type.duration)
     occupied = av.occupied_interval(start, end, event_type.buffer_before, event_type.buffer_after)
-    video_base = video_base_url
     for host in ordered:
         booking = Booking(
             uid=new_uid(),
@@ -222,8 +216,8 @@ def create_booking(
             occupied_from=occupied.start,
             occupied_until=occupied.end,
             status="confirmed",
-            location_kind=event_type.location_kind,
-            location=_location_for(event_type, video_base),
+            location_kind=location_kind,
+            location=location,
             ical_uid=replaces.ical_uid if replaces else f"{new_uid()}@rendezvous",
             sequence=replaces.sequence + 1 if replaces else 0,
             rescheduled_from=replaces,
@@ -353,6 +347,11 @@ def reschedule_booking(
         booking.invitee_tz,
         booking.note,
         booking.invitee_locale,
+        # The same kind of location while the event type still offers it, else its default.
+        location_kind=booking.location_kind
+        if any(item.kind == booking.location_kind for item in offered_locations(booking.event_type))
+        else "",
+        phone=booking.location if booking.location_kind == "invitee_phone" else "",
     )
     new = create_booking(
         booking.event_type,

@@ -21,7 +21,7 @@ from scheduling.models import (
 )
 from scheduling.security import secretbox
 
-from .calendar_items import LOCATION_LABELS
+from .calendar_items import location_label, location_text
 from .rawtime import as_utc, raw
 
 _PURPOSE = "calendar-feed-token"
@@ -185,7 +185,7 @@ def feed_event(
         f"Invitee: {row.invitee_name} <{row.invitee_email}>",
     ]
     if row.location:
-        lines.append(f"{LOCATION_LABELS[row.location_kind]}: {row.location}")
+        lines.append(f"{location_label(row.location_kind)}: {row.location}")
     if row.note:
         lines.append(f"Note: {row.note}")
     if answers:
@@ -195,7 +195,7 @@ def feed_event(
     return CalendarEvent(
         summary=summary,
         description="\n".join(lines),
-        location=row.location,
+        location=location_text(row.location_kind, row.location),
         organizer=Person(row.host_name, row.host_email),
         **common,
     )

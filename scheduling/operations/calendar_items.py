@@ -8,14 +8,29 @@ from scheduling.ical import CalendarEvent, Person
 from scheduling.models import Booking
 
 LOCATION_LABELS = {
-    "in_person": N_("In person"),
-    "phone": N_("Phone call"),
     "video": N_("Video call"),
+    "host_phone": N_("Phone call, the invitee calls"),
+    "invitee_phone": N_("Phone call, the host calls"),
+    "in_person": N_("In person"),
+    "link": N_("Online meeting"),
 }
 
 
 def _english(message: str, **params) -> str:
     return message % params if params else message
+
+
+def location_label(kind: str, gettext: Callable[..., str] = _english) -> str:
+    """What kind of meeting it is, in the reader's language."""
+    return gettext(LOCATION_LABELS.get(kind, N_("Meeting")))
+
+
+def location_text(kind: str, detail: str, gettext: Callable[..., str] = _english) -> str:
+    """The iCal LOCATION: an address or URL as it is (calendars open them), a number with
+    who calls whom."""
+    if detail and kind in ("host_phone", "invitee_phone"):
+        return f"{location_label(kind, gettext)}: {detail}"
+    return detail
 
 
 def calendar_event_for(
@@ -39,8 +54,7 @@ def calendar_event_for(
     if when:
         lines.insert(1, gettext("When: %(when)s", when=when))
     if booking.location:
-        label = gettext(LOCATION_LABELS[booking.location_kind])
-        lines.append(f"{label}: {booking.location}")
+        lines.append(f"{location_label(booking.location_kind, gettext)}: {booking.location}")
     if booking.note:
         lines.append(gettext("Note: %(note)s", note=booking.note))
     if url:
@@ -58,7 +72,7 @@ def calendar_event_for(
         ),
         stamp=stamp,
         description="\n".join(lines),
-        location=booking.location,
+        location=location_text(booking.location_kind, booking.location, gettext),
         url=url,
         organizer=Person(host.name, host.email),
         attendee=Person(booking.invitee_name, booking.invitee_email),

@@ -15,7 +15,6 @@ from scheduling.errors import N_, InvalidRequest
 from scheduling.extensions import db
 from scheduling.models import (
     LAYOUTS,
-    LOCATION_KINDS,
     EventType,
     Host,
     Organisation,
@@ -26,16 +25,12 @@ from scheduling.models import (
 
 from .audit import diff, record
 from .hosts import flush_unique
+from .locations import Location, check_locations
 from .public_pages import check_redirect_url, slugify
 
 SLUG_RE = re.compile(r"[a-z0-9-]{3,80}")
 BUTTON_LABEL_MAX = 60  # the column's length, and an A/B variant's
 SLUG_TAKEN = "This address is taken. Choose another one."
-# Kinds whose detail a visitor needs: the address to go to, the number to call.
-DETAIL_REQUIRED = {
-    "in_person": "Enter the address for in-person meetings.",
-    "phone": "Enter the phone number to call.",
-}
 
 
 @dataclass(frozen=True)
@@ -52,8 +47,7 @@ class EventTypeData:
     min_notice: int
     horizon_days: int
     daily_limit: int | None
-    location_kind: str
-    location_detail: str
+    locations: tuple[Location, ...]  # offered, the default first
     active: bool
     host_ids: tuple[int, ...]
     routing_form_id: int | None = None
@@ -115,11 +109,7 @@ def _checked_values(
         )
     if slug_taken(slug, event_type_id):
         raise InvalidRequest(SLUG_TAKEN, {"slug": "taken"})
-    if data.location_kind not in LOCATION_KINDS:
-        raise InvalidRequest("Pick where the meeting happens.", {"location_kind": "unknown"})
-    detail = data.location_detail.strip() if data.location_kind in DETAIL_REQUIRED else ""
-    if data.location_kind in DETAIL_REQUIRED and not detail:
-        raise InvalidRequest(DETAIL_REQUIRED[data.location_kind], {"location_detail": "required"})
+    locations = check_locations(list(data.locations))
     if data.daily_limit is not None and data.daily_limit < 1:
         raise InvalidRequest(
             "Leave the daily limit empty for no limit, or enter 1 or more.",
@@ -163,7 +153,7 @@ def _checked_values(
         slug=slug,
         title=data.title.strip(),
         description=data.description.strip(),
-        location_detail=detail,
+        locations=locations,
         button_label=data.button_label.strip(),
         redirect_url=check_redirect_url(organisation.id, data.redirect_url),
     )

@@ -5,6 +5,7 @@ from datetime import datetime
 from scheduling.models import Booking, EventType, Host, Lead
 
 from .booking_context import handoff_blocks
+from .locations import offered_locations
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -84,13 +85,22 @@ def host_json(host: Host) -> dict:
     }
 
 
+def locations_json(event_type: EventType) -> dict:
+    """The default location's kind, and every offered location with its detail."""
+    offered = offered_locations(event_type)
+    return {
+        "location_kind": offered[0].kind,
+        "locations": [{"kind": item.kind, "detail": item.detail} for item in offered],
+    }
+
+
 def event_type_json(event_type: EventType) -> dict:
     return {
         "slug": event_type.slug,
         "title": event_type.title,
         "description": event_type.description,
         "duration": event_type.duration,
-        "location_kind": event_type.location_kind,
+        **locations_json(event_type),
         "active": event_type.active,
         "hosts": [host.id for host in event_type.hosts],
     }

@@ -228,11 +228,16 @@ def collect_facts(organisation: Organisation, installation: InstallationSettings
             )
         )
     )
-    location_kinds = db.session.scalars(
-        select(EventType.location_kind)
-        .where(EventType.organisation_id == org_id, EventType.active.is_(True))
-        .distinct()
-    )
+    location_kinds = {
+        item.get("kind")
+        for offered in db.session.scalars(
+            select(EventType.locations).where(
+                EventType.organisation_id == org_id, EventType.active.is_(True)
+            )
+        )
+        for item in offered or []
+        if isinstance(item, dict) and isinstance(item.get("kind"), str)
+    }
     storage = storage_inventory(
         attribution_days=embed.cookie_days if origins else None,
         session_cookie_name=installation.session_cookie_name,

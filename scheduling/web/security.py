@@ -82,7 +82,7 @@ def read_form_token(token: str | None, kind: str) -> dict | None:
 
 
 # Field -> the most kept: the form's limits, the note shortened so the link stays a sane length.
-VISITOR_FIELDS = {"name": 200, "email": 254, "note": 2000}
+VISITOR_FIELDS = {"name": 200, "email": 254, "note": 2000, "location": 20, "phone": 40}
 _VISITOR_PURPOSE = "visitor-details-v1"
 
 

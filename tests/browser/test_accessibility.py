@@ -236,7 +236,7 @@ def test_axe_finds_nothing_on_any_step_of_the_popup(
         state["frame"] = page.locator("dialog[open] iframe").element_handle().content_frame()
         state["frame"].locator("form.questions").wait_for()
         # The frame reports its height once loaded and the centred dialog moves: a click before
-        # that can land beside the control (CI saw "Clicking the checkbox did not change its state").
+        # that can land beside the control (CI: "Clicking the checkbox did not change its state").
         page.wait_for_function(
             "() => { const f = document.querySelector('dialog[open] iframe');"
             " return f && f.style.height !== '600px'; }"

@@ -42,7 +42,7 @@ def test_every_email_links_only_to_the_app_and_the_video_service(
     app, make_event_type, make_user, moving_clock, smtp_server
 ):
     app.config["PUBLIC_URL"] = PUBLIC_URL
-    event_type = make_event_type(location_kind="video")
+    event_type = make_event_type(locations=[{"kind": "video", "detail": ""}])
     manager = make_user(role="manager", org=event_type.organisation)
     db.session.add(
         EventTypeNotification(

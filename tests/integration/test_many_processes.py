@@ -170,7 +170,6 @@ def _seed(app, receiver_url: str) -> dict:
         title="Team call",
         duration=30,
         step=30,
-        location_kind="video",
         daily_limit=DAILY_LIMIT,
         pool=pool,
         created_at=now,

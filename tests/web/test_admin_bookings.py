@@ -248,7 +248,6 @@ def make_second_event_type(team):
         title="Demo",
         duration=45,
         step=15,
-        location_kind="video",
         created_at=FROZEN_NOW,
         hosts=[team.host_a],
     )
@@ -941,3 +940,40 @@ def test_a_booking_by_hand_is_in_the_invitee_language_chosen(client, team):
     assert db.session.scalar(select(Booking)) is None
     assert client.post(url, data={**data, "locale": "de"}).status_code == 303
     assert db.session.scalar(select(Booking)).invitee_locale == "de"
+
+
+def test_manager_books_the_location_the_lead_chose(client, team):
+    team.event_type.locations = [
+        {"kind": "in_person", "detail": "Hauptstr. 1"},
+        {"kind": "invitee_phone", "detail": ""},
+    ]
+    db.session.commit()
+    sign_in(client, team.manager)
+    url = (
+        f"/admin/bookings/new?event_type={team.event_type.id}&host={team.host_a.id}&date=2030-01-08"
+    )
+    page = client.get(url).text
+    assert (
+        '<select id="location" name="location"><option value="in_person">In person: Hauptstr. 1'
+        in (page)
+    )
+    assert 'name="phone"' in page
+    data = {
+        "csrf_token": csrf_from(page),
+        "start": TUE_10.isoformat(),
+        "name": "Lena Lead",
+        "email": "lena@lead.example",
+        "tz": "Europe/Vienna",
+        "location": "invitee_phone",
+    }
+    missing = client.post(url, data=data)
+    assert missing.status_code == 400 and "Enter the phone number we should call." in missing.text
+    wrong = client.post(url, data={**data, "location": "video"})
+    assert wrong.status_code == 400 and "Choose one of the offered locations." in wrong.text
+    assert db.session.scalar(select(Booking)) is None
+    done = client.post(url, data={**data, "phone": "+43 1 5123456"})
+    assert done.status_code == 303, done.text
+    booking = db.session.scalar(select(Booking))
+    assert (booking.location_kind, booking.location) == ("invitee_phone", "+4315123456")
+    detail = client.get(done.headers["Location"]).text
+    assert "Phone call, the host calls: +4315123456" in detail

@@ -66,8 +66,8 @@ def form_data(team, **overrides) -> dict:
         "min_notice": "120",
         "horizon_days": "30",
         "daily_limit": "3",
-        "location_kind": "in_person",
-        "location_detail": "Hauptstr. 1, Berlin",
+        "location_kinds": ["in_person"],
+        "location_in_person": "Hauptstr. 1, Berlin",
         "active": "y",
         "host_ids": [str(team.anna.id), str(team.ben.id)],
         "routing_form_id": "",
@@ -139,10 +139,7 @@ def test_manager_creates_an_event_type_with_every_field(client, team):
     assert (event_type.duration, event_type.step) == (45, 15)
     assert (event_type.buffer_before, event_type.buffer_after) == (5, 10)
     assert (event_type.min_notice, event_type.horizon_days, event_type.daily_limit) == (120, 30, 3)
-    assert (event_type.location_kind, event_type.location_detail) == (
-        "in_person",
-        "Hauptstr. 1, Berlin",
-    )
+    assert event_type.locations == [{"kind": "in_person", "detail": "Hauptstr. 1, Berlin"}]
     assert event_type.active is True
     assert [host.id for host in event_type.hosts] == [team.anna.id, team.ben.id]
     entry = audit("event_type.create")[-1]
@@ -170,16 +167,24 @@ def test_an_empty_slug_is_made_from_the_title(client, team):
     assert sorted(slugs) == ["anna-intro", "anna-intro-2"]
 
 
-def test_video_meetings_ignore_the_location_detail_and_no_limit_is_allowed(client, team):
+def test_video_meetings_ignore_the_location_details_and_no_limit_is_allowed(client, team):
     response = create(
         client,
         form_data(
-            team, location_kind="video", location_detail="ignored", daily_limit="", active=None
+            team,
+            location_kinds=["video"],
+            location_in_person="ignored",
+            location_link="https://ignored.example",
+            daily_limit="",
+            active=None,
         ),
     )
     assert response.status_code == 302
     event_type = db.session.scalar(select(EventType).where(EventType.slug == "product-demo"))
-    assert (event_type.location_detail, event_type.daily_limit) == ("", None)
+    assert (event_type.locations, event_type.daily_limit) == (
+        [{"kind": "video", "detail": ""}],
+        None,
+    )
     assert event_type.active is False
 
 
@@ -203,12 +208,13 @@ def test_weekly_limit_and_gap_are_created_edited_and_cleared(client, team):
 def test_the_operation_refuses_a_bad_weekly_limit_or_gap(team):
     from scheduling.errors import InvalidRequest
     from scheduling.operations.event_types import EventTypeData, create_event_type
+    from scheduling.operations.locations import Location
 
     def data(**extra):
         return EventTypeData(
             title="Checked", slug="checked", description="", duration=30, step=30,
             buffer_before=0, buffer_after=0, min_notice=0, horizon_days=30, daily_limit=None,
-            location_kind="video", location_detail="", active=True, host_ids=(team.anna.id,),
+            locations=(Location("video"),), active=True, host_ids=(team.anna.id,),
             **extra,
         )  # fmt: skip
 
@@ -223,13 +229,51 @@ def test_the_operation_refuses_a_bad_weekly_limit_or_gap(team):
     assert count_event_types() == 2
 
 
-def test_a_phone_event_type_keeps_its_number(client, team):
+def test_several_locations_are_stored_in_a_fixed_order_with_normalised_details(client, team):
     response = create(
-        client, form_data(team, location_kind="phone", location_detail="+49 30 1234567")
+        client,
+        form_data(
+            team,
+            location_kinds=["link", "invitee_phone", "host_phone", "video", "in_person"],
+            location_host_phone="+49 (30) 1234-5678",
+            location_in_person="  Hauptstr. 1, Berlin ",
+            location_link="https://meet.example.com/room/7",
+        ),
+    )
+    assert response.status_code == 302, response.text
+    event_type = db.session.scalar(select(EventType).where(EventType.slug == "product-demo"))
+    assert event_type.locations == [
+        {"kind": "video", "detail": ""},
+        {"kind": "host_phone", "detail": "+493012345678"},
+        {"kind": "invitee_phone", "detail": ""},
+        {"kind": "in_person", "detail": "Hauptstr. 1, Berlin"},
+        {"kind": "link", "detail": "https://meet.example.com/room/7"},
+    ]
+    # The edit page shows them ticked, with their details.
+    page = client.get(f"/admin/event-types/{event_type.id}/edit").text
+    checked = re.findall(r'<input checked [^>]*name="location_kinds" [^>]*value="(\w+)"', page)
+    assert checked == ["video", "host_phone", "invitee_phone", "in_person", "link"]
+    assert 'value="+493012345678"' in page and 'value="https://meet.example.com/room/7"' in page
+    # Saving the untouched form changes nothing.
+    form = {
+        **form_data(team),
+        "location_kinds": ["video", "host_phone", "invitee_phone", "in_person", "link"],
+        "location_host_phone": "+493012345678",
+        "location_link": "https://meet.example.com/room/7",
+    }
+    again = post_form(client, f"/admin/event-types/{event_type.id}/edit", form)
+    assert again.status_code == 302
+    assert "Nothing changed." in client.get(again.headers["Location"]).text
+
+
+def test_a_phone_event_type_keeps_its_number_in_e164(client, team):
+    response = create(
+        client,
+        form_data(team, location_kinds=["host_phone"], location_host_phone="+49 30 1234567"),
     )
     assert response.status_code == 302
     event_type = db.session.scalar(select(EventType).where(EventType.slug == "product-demo"))
-    assert event_type.location_detail == "+49 30 1234567"
+    assert event_type.locations == [{"kind": "host_phone", "detail": "+49301234567"}]
 
 
 @pytest.mark.parametrize(
@@ -259,16 +303,43 @@ def test_a_phone_event_type_keeps_its_number(client, team):
         ({"slug": "Product-Demo"}, "Use 3 to 80 lowercase letters, digits and hyphens."),
         ({"slug": "product demo"}, "Use 3 to 80 lowercase letters, digits and hyphens."),
         ({"slug": "a" * 81}, "Use 3 to 80 lowercase letters, digits and hyphens."),
-        ({"location_detail": ""}, "Enter the address for in-person meetings."),
+        ({"location_in_person": ""}, "Enter the address for in-person meetings."),
+        ({"location_in_person": "   "}, "Enter the address for in-person meetings."),
+        ({"location_kinds": []}, "Offer at least one location."),
         (
-            {"location_kind": "phone", "location_detail": ""},
-            "Enter the phone number to call.",
+            {"location_kinds": ["host_phone"], "location_host_phone": ""},
+            "Enter the phone number invitees call, with its country code.",
         ),
         (
-            {"location_kind": "phone", "location_detail": "call me maybe"},
-            "Enter a phone number, e.g. +49 30 1234567.",
+            {"location_kinds": ["host_phone"], "location_host_phone": "call me maybe"},
+            "Enter the number with its country code, for example +49 30 1234567.",
         ),
-        ({"location_kind": "carrier-pigeon"}, "Not a valid choice"),
+        (
+            {"location_kinds": ["host_phone"], "location_host_phone": "+49 30"},
+            "This is not a valid phone number.",
+        ),
+        (
+            {"location_kinds": ["link"], "location_link": ""},
+            "Enter the meeting link, starting with https://.",
+        ),
+        (
+            {"location_kinds": ["link"], "location_link": "http://meet.example.com/r"},
+            "Enter the meeting link, starting with https://.",
+        ),
+        (
+            {"location_kinds": ["link"], "location_link": "javascript:alert(1)"},
+            "Enter the meeting link, starting with https://.",
+        ),
+        (
+            {"location_kinds": ["link"], "location_link": "https://user:pw@meet.example.com/"},
+            "Enter the meeting link, starting with https://.",
+        ),
+        (
+            {"location_kinds": ["link"], "location_link": "https://meet.example.com/<b>"},
+            "Enter the meeting link, starting with https://.",
+        ),
+        ({"location_kinds": ["carrier-pigeon"]}, "Pick locations from the list."),
+        ({"location_in_person": "x" * 501}, "500 characters"),
         ({"host_ids": []}, "Pick at least one host, or a team."),
         ({"routing_form_id": "abc"}, "Pick a qualification form from the list."),
         ({"routing_form_id": "999999"}, "Pick a qualification form from the list."),
@@ -336,8 +407,8 @@ def test_manager_edits_an_event_type_with_an_audit_diff(client, team):
             min_notice="0",
             horizon_days="60",
             daily_limit="",
-            location_kind="video",
-            location_detail="",
+            location_kinds=["video"],
+            location_in_person="",
             host_ids=[str(team.ben.id)],
         ),
     )
@@ -366,8 +437,8 @@ def test_saving_an_unchanged_event_type_records_nothing(client, team):
         min_notice="0",
         horizon_days="60",
         daily_limit="",
-        location_kind="video",
-        location_detail="",
+        location_kinds=["video"],
+        location_in_person="",
         host_ids=[str(team.anna.id)],
     )
     assert post_form(client, url, data).status_code == 302
@@ -378,7 +449,7 @@ def test_saving_an_unchanged_event_type_records_nothing(client, team):
 def test_editing_keeps_its_own_slug_but_not_anothers(client, team, make_event_type):
     make_event_type(hosts=[team.ben], slug="ben-demo")
     url = f"/admin/event-types/{team.call.id}/edit"
-    ok = post_form(client, url, form_data(team, slug="anna-intro", location_kind="video"))
+    ok = post_form(client, url, form_data(team, slug="anna-intro", location_kinds=["video"]))
     assert ok.status_code == 302
     clash = post_form(client, url, form_data(team, slug="ben-demo"))
     assert clash.status_code == 400 and "This address is taken" in clash.text
@@ -567,11 +638,12 @@ def test_the_operation_refuses_another_organisations_team_too(team, routing):
     # The form offers only the organisation's own teams; the operation checks again.
     from scheduling.errors import InvalidRequest
     from scheduling.operations.event_types import EventTypeData, create_event_type
+    from scheduling.operations.locations import Location
 
     data = EventTypeData(
         title="Sneaky", slug="sneaky", description="", duration=30, step=30, buffer_before=0,
-        buffer_after=0, min_notice=0, horizon_days=30, daily_limit=None, location_kind="video",
-        location_detail="", active=True, host_ids=(), routing_form_id=None,
+        buffer_after=0, min_notice=0, horizon_days=30, daily_limit=None,
+        locations=(Location("video"),), active=True, host_ids=(), routing_form_id=None,
         pool_id=routing.their_pool.id,
     )  # fmt: skip
     with pytest.raises(InvalidRequest, match=r"Pick a team from the list\."):
@@ -650,11 +722,44 @@ def test_a_bad_label_or_layout_on_edit_changes_nothing(client, team):
 def test_the_operation_checks_label_and_layout_too(team, changes, message):
     from scheduling.errors import InvalidRequest
     from scheduling.operations.event_types import EventTypeData, create_event_type
+    from scheduling.operations.locations import Location
 
     data = EventTypeData(
         title="Direct", slug="direct", description="", duration=30, step=30, buffer_before=0,
-        buffer_after=0, min_notice=0, horizon_days=30, daily_limit=None, location_kind="video",
-        location_detail="", active=True, host_ids=(team.anna.id,), **changes,
+        buffer_after=0, min_notice=0, horizon_days=30, daily_limit=None,
+        locations=(Location("video"),), active=True, host_ids=(team.anna.id,), **changes,
+    )  # fmt: skip
+    with pytest.raises(InvalidRequest, match=message):
+        create_event_type(team.org, data, FROZEN_NOW, team.manager)
+    db.session.rollback()
+    assert count_event_types() == 2
+
+
+@pytest.mark.parametrize(
+    ("locations", "message"),
+    [
+        ((), r"Offer at least one location\."),
+        (("video", "video"), r"Offer each kind of location once\."),
+        (("phone",), r"Pick locations from the list\."),
+        ((("host_phone", "12"),), r"Enter the number with its country code"),
+        ((("in_person", "  "),), r"Enter the address for in-person meetings\."),
+        ((("link", "ftp://files.example.com"),), r"Enter the meeting link"),
+        ((("link", "https://"),), r"Enter the meeting link"),
+        ((("link", "https://x.example:port/"),), r"Enter the meeting link"),
+    ],
+)
+def test_the_operation_checks_locations_too(team, locations, message):
+    from scheduling.errors import InvalidRequest
+    from scheduling.operations.event_types import EventTypeData, create_event_type
+    from scheduling.operations.locations import Location
+
+    offered = tuple(
+        Location(item) if isinstance(item, str) else Location(*item) for item in locations
+    )
+    data = EventTypeData(
+        title="Direct", slug="direct", description="", duration=30, step=30, buffer_before=0,
+        buffer_after=0, min_notice=0, horizon_days=30, daily_limit=None, locations=offered,
+        active=True, host_ids=(team.anna.id,),
     )  # fmt: skip
     with pytest.raises(InvalidRequest, match=message):
         create_event_type(team.org, data, FROZEN_NOW, team.manager)

@@ -7,7 +7,7 @@ Written by hand next to the code it describes; tests check real responses agains
 
 from typing import NamedTuple
 
-from scheduling.models import OUTCOMES, STATUSES
+from scheduling.models import LOCATION_KINDS, OUTCOMES, STATUSES
 
 from .openapi_handoff import BOOKING_EXAMPLE, BOOKING_HANDOFF_PROPERTIES, HANDOFF_SCHEMAS
 
@@ -18,6 +18,20 @@ def ref(name: str) -> dict:
 
 def _nullable(kind: str, **extra) -> dict:
     return {"type": [kind, "null"], **extra}
+
+
+LOCATION_KIND = {"type": "string", "enum": list(LOCATION_KINDS)}
+LOCATIONS = {
+    "type": "array",
+    "minItems": 1,
+    "description": "The offered locations, the default first; detail is the address, the "
+    "number the invitee calls or the link (empty for video and invitee_phone)",
+    "items": {
+        "type": "object",
+        "properties": {"kind": LOCATION_KIND, "detail": {"type": "string"}},
+        "required": ["kind", "detail"],
+    },
+}
 
 
 def _obj(properties: dict, required: list[str] | None = None, **extra) -> dict:
@@ -62,8 +76,12 @@ SCHEMAS = {
             "invitee": _obj({"name": STRING, "email": STRING, "timezone": STRING, "note": STRING}),
             "start": INSTANT,
             "end": INSTANT,
-            "location_kind": {"type": "string", "enum": ["in_person", "phone", "video"]},
-            "location": STRING,
+            "location_kind": LOCATION_KIND,
+            "location": {
+                "type": "string",
+                "description": "Video room URL, number the invitee calls (host_phone), "
+                "invitee's number (invitee_phone), address (in_person) or link",
+            },
             "source": STRING,
             "rescheduled_from": _nullable("string"),
             "cancel_reason": _nullable("string"),
@@ -107,7 +125,8 @@ SCHEMAS = {
             "title": STRING,
             "description": STRING,
             "duration": INTEGER,
-            "location_kind": STRING,
+            "location_kind": {**LOCATION_KIND, "description": "The default location's kind"},
+            "locations": LOCATIONS,
             "active": {"type": "boolean"},
             "hosts": {"type": "array", "items": INTEGER},
         }
@@ -126,7 +145,8 @@ SCHEMAS = {
             "title": STRING,
             "description": STRING,
             "duration": INTEGER,
-            "location_kind": STRING,
+            "location_kind": {**LOCATION_KIND, "description": "The default location's kind"},
+            "locations": LOCATIONS,
             "default_locale": _nullable("string"),
         }
     ),
@@ -152,6 +172,7 @@ SCHEMAS = {
             "locale": STRING,
             "name": STRING,
             "email": STRING,
+            "location_kind": LOCATION_KIND,
             "location": STRING,
             "url": STRING,
             "cancel_url": STRING,
@@ -168,6 +189,7 @@ SCHEMAS = {
             "timezone",
             "name",
             "email",
+            "location_kind",
             "location",
             "url",
             "cancel_url",
@@ -189,6 +211,16 @@ SCHEMAS = {
             "note": STRING,
             "answers": {"type": "object"},
             "lead": STRING,
+            "location": {
+                **LOCATION_KIND,
+                "description": "One of the event type's offered kinds; default: its first",
+            },
+            "phone": {
+                "type": "string",
+                "maxLength": 40,
+                "description": "The invitee's number with its country code; required when "
+                "location is invitee_phone",
+            },
         },
         required=["event_type", "start", "name", "email"],
     ),

@@ -11,6 +11,7 @@ from flask import current_app
 from scheduling.availability.timezones import is_valid_zone
 from scheduling.availability.zone_names import canonical_zone
 from scheduling.errors import InvalidRequest
+from scheduling.models import LOCATION_KINDS
 from scheduling.operations.bookings import Invitee
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -123,7 +124,19 @@ def parse_booking_request(body: object) -> BookingRequest:
     languages = current_app.config["LANGUAGES"]
     if "locale" not in fields and locale not in languages:
         fields["locale"] = f"unsupported language; use one of {', '.join(languages)}"
+    location = _text(body, "location", fields, required=False, max_len=20)
+    if location and "location" not in fields and location not in LOCATION_KINDS:
+        fields["location"] = f"unknown kind; use one of {', '.join(LOCATION_KINDS)}"
+    phone = _text(body, "phone", fields, required=False, max_len=40)
     if fields:
         raise InvalidRequest("Some fields are missing or invalid.", fields)
-    invitee = Invitee(name=name, email=email, tz=tz, note=note, locale=locale)
+    invitee = Invitee(
+        name=name,
+        email=email,
+        tz=tz,
+        note=note,
+        locale=locale,
+        location_kind=location,
+        phone=phone,
+    )
     return BookingRequest(slug, start, invitee, answers, lead)

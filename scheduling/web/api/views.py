@@ -13,6 +13,7 @@ from scheduling.errors import InvalidRequest, SchedulingError
 from scheduling.extensions import db
 from scheduling.models import Booking, Lead
 from scheduling.operations.bookings import get_event_type
+from scheduling.operations.payloads import locations_json
 from scheduling.operations.routing import (
     book_for_route,
     bookable_host_ids,
@@ -45,7 +46,7 @@ def event_type_detail(slug: str):
             "title": event_type.title,
             "description": event_type.description,
             "duration": event_type.duration,
-            "location_kind": event_type.location_kind,
+            **locations_json(event_type),
             "default_locale": event_type.default_locale,
         }
     )
@@ -128,6 +129,7 @@ def booking_json(booking: Booking) -> dict:
         "locale": booking.invitee_locale,
         "name": booking.invitee_name,
         "email": booking.invitee_email,
+        "location_kind": booking.location_kind,
         "location": booking.location,
         "url": booking_link(booking, "view"),
         "cancel_url": booking_link(booking, "cancel"),

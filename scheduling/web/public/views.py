@@ -21,6 +21,7 @@ from scheduling.operations.bookings import (
     reschedule_booking,
 )
 from scheduling.operations.calendar_items import calendar_event_for
+from scheduling.operations.locations import offered_locations
 from scheduling.operations.public_pages import listed_event_types
 from scheduling.operations.routing import (
     book_for_route,
@@ -276,13 +277,19 @@ def confirm(slug: str):
     claims = {"kind": "book", "event": slug, "start": start.isoformat(), "lead": lead_uid or ""}
     form = BookingForm()
     status = 200
+    offered = offered_locations(event_type)
     if request.method == "POST":
         check_same_origin_post()
+        form.set_locations(offered, posted=True)
         # What the visitor typed, kept for the next form if this one cannot book.
         typed = {
             **day_args,
             "visitor": make_visitor_token(
-                name=form.name.data, email=form.email.data, note=form.note.data
+                name=form.name.data,
+                email=form.email.data,
+                note=form.note.data,
+                location=form.location.data,
+                phone=form.phone.data,
             ),
         }
         try:
@@ -319,6 +326,9 @@ def confirm(slug: str):
             form.name.data = typed["name"]
             form.email.data = typed["email"]
             form.note.data = typed["note"]
+            form.location.data = typed["location"]
+            form.phone.data = typed["phone"]
+        form.set_locations(offered, posted=False)
         if lead is not None:
             form.name.data = form.name.data or lead.name
             form.email.data = form.email.data or lead.email

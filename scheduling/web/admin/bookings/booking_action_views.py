@@ -28,6 +28,7 @@ from scheduling.operations.booking_queries import (
     viewer_zone,
 )
 from scheduling.operations.bookings import cancel_booking, create_booking, reschedule_booking
+from scheduling.operations.locations import offered_locations
 from scheduling.operations.routing_rules import targets_of
 from scheduling.routing.explanations import explain_pick
 from scheduling.web.admin.access import (
@@ -348,6 +349,7 @@ def bookings_new():
         return free_slots_for_host(event_type, host.id, start, end, now)
 
     if choice["ready"]:
+        form.set_locations(offered_locations(event_type))
         if request.method == "GET":
             form.tz.data = host.tz
             form.locale.data = event_type.default_locale or "en"

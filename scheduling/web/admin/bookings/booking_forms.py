@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField, TimeField
@@ -20,6 +21,7 @@ from scheduling.availability.timezones import all_zones
 from scheduling.models import OUTCOMES, STATUSES, EventType, Host
 from scheduling.operations.booking_queries import BookingFilter
 from scheduling.operations.bookings import Invitee
+from scheduling.operations.calendar_items import location_label
 from scheduling.web.i18n import LANGUAGE_NAMES
 
 SEARCH_MAX = 200
@@ -100,10 +102,31 @@ class NewBookingForm(FlaskForm):
         description=_l("The confirmation, reminders and calendar invitation are in this language."),
     )
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=5000)])
+    # Shown when the event type offers several locations; the operation checks the choice.
+    location = SelectField(_l("Where the meeting happens"), validate_choice=False)
+    phone = StringField(
+        _l("Invitee phone number"),
+        validators=[Optional(), Length(max=40)],
+        description=_l("Needed when the host calls the invitee; with its country code."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.tz.choices = [(zone, zone.replace("_", " ")) for zone in all_zones()]
+        self.location.choices = []
+
+    def set_locations(self, offered) -> None:
+        """Offer the event type's locations (Location items), the default first."""
+        self.location.choices = [
+            SelectChoice(
+                item.kind,
+                f"{location_label(item.kind, gettext)}: {item.detail}"
+                if item.detail
+                else location_label(item.kind, gettext),
+            )
+            for item in offered
+        ]
+        self.offers_invitee_phone = any(item.kind == "invitee_phone" for item in offered)
 
     def invitee(self) -> Invitee:
         return Invitee(
@@ -112,6 +135,8 @@ class NewBookingForm(FlaskForm):
             tz=self.tz.data,
             note=(self.note.data or "").strip(),
             locale=self.locale.data,
+            location_kind=self.location.data or "",
+            phone=(self.phone.data or "").strip(),
         )
 
 

@@ -3,7 +3,6 @@
 Also the small field types the routing and team forms share (whole numbers, id selects).
 """
 
-import re
 from contextlib import suppress
 
 from flask_babel import gettext as _
@@ -31,11 +30,11 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from scheduling.models import LAYOUTS
-from scheduling.operations.event_types import BUTTON_LABEL_MAX, DETAIL_REQUIRED, EventTypeData
+from scheduling.models import LAYOUTS, LOCATION_KINDS
+from scheduling.operations.event_types import BUTTON_LABEL_MAX, EventTypeData
+from scheduling.operations.locations import DETAIL_MESSAGES, Location, check_link
+from scheduling.routing.phones import normalise_phone
 from scheduling.web.i18n import LANGUAGE_NAMES
-
-PHONE_RE = re.compile(r"\+?[0-9 ()./-]{5,40}")
 
 
 class WholeNumberField(IntegerField):
@@ -180,23 +179,38 @@ class EventTypeForm(FlaskForm):
             "on top of the buffers; empty or 0 means none."
         ),
     )
-    location_kind = RadioField(
+    # Offered locations in this order, the first ticked one the default; details beside them.
+    location_kinds = SelectMultipleField(
         _l("Where the meeting happens"),
         choices=[
             SelectChoice("video", _l("Video call (a room link is made for each booking)")),
-            SelectChoice("phone", _l("Phone call")),
-            SelectChoice("in_person", _l("In person")),
+            SelectChoice("host_phone", _l("Phone: the invitee calls the number below")),
+            SelectChoice("invitee_phone", _l("Phone: the host calls the invitee's number")),
+            SelectChoice("in_person", _l("In person, at the address below")),
+            SelectChoice("link", _l("Custom link (e.g. your own meeting room)")),
         ],
-        default="video",
-        validators=[InputRequired(_l("Pick where the meeting happens."))],
+        default=["video"],
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        description=_l("With more than one, the invitee chooses; the first ticked is preselected."),
     )
-    location_detail = StringField(
-        _l("Address or phone number"),
+    location_host_phone = StringField(
+        _l("Phone number invitees call"),
+        filters=[strip],
         validators=[Length(max=500)],
-        description=_l(
-            "The address for in-person meetings, the number to call for phone calls; "
-            "not used for video calls."
-        ),
+        description=_l("With its country code, e.g. +49 30 1234567."),
+    )
+    location_in_person = StringField(
+        _l("Address for in-person meetings"),
+        filters=[strip],
+        validators=[Length(max=500)],
+    )
+    location_link = StringField(
+        _l("Meeting link"),
+        filters=[strip],
+        validators=[Length(max=500)],
+        description=_l("An https:// address, the same for every booking."),
     )
     button_label = StringField(
         _l("Button label (optional)"),
@@ -289,15 +303,43 @@ class EventTypeForm(FlaskForm):
             SelectChoice(str(pool.id), pool.name) for pool in pools
         ]
 
-    def validate_location_detail(self, field) -> None:
-        kind = self.location_kind.data
-        value = (field.data or "").strip()
-        if kind in DETAIL_REQUIRED and not value:
-            raise ValidationError(DETAIL_REQUIRED[kind])
-        if kind == "phone" and (
-            not PHONE_RE.fullmatch(value) or sum(c.isdigit() for c in value) < 5
-        ):
-            raise ValidationError(_l("Enter a phone number, e.g. +49 30 1234567."))
+    def load_locations(self, locations: list[Location]) -> None:
+        """Tick the offered kinds and fill their details (the edit page's GET)."""
+        self.location_kinds.data = [item.kind for item in locations]
+        for item in locations:
+            field = self._fields.get(f"location_{item.kind}")
+            if field is not None:
+                field.data = item.detail
+
+    def validate_location_kinds(self, field) -> None:
+        kinds = field.data or []
+        if not kinds:
+            raise ValidationError(_l("Offer at least one location."))
+        if any(kind not in LOCATION_KINDS for kind in kinds):
+            raise ValidationError(_l("Pick locations from the list."))
+
+    def _check_detail(self, field, kind: str) -> None:
+        if kind in (self.location_kinds.data or []) and not field.data:
+            raise ValidationError(_(DETAIL_MESSAGES[kind]))
+
+    def validate_location_host_phone(self, field) -> None:
+        self._check_detail(field, "host_phone")
+        if "host_phone" in (self.location_kinds.data or []):
+            try:
+                field.data = normalise_phone(field.data)
+            except ValueError as exc:
+                raise ValidationError(_(str(exc))) from None
+
+    def validate_location_in_person(self, field) -> None:
+        self._check_detail(field, "in_person")
+
+    def validate_location_link(self, field) -> None:
+        self._check_detail(field, "link")
+        if "link" in (self.location_kinds.data or []):
+            try:
+                check_link(field.data)
+            except ValueError:
+                raise ValidationError(_(DETAIL_MESSAGES["link"])) from None
 
     def validate_host_ids(self, field) -> None:
         if not field.data and self.pool_id.data is None:
@@ -321,8 +363,13 @@ class EventTypeForm(FlaskForm):
             daily_limit=self.daily_limit.data,
             weekly_limit=self.weekly_limit.data,
             min_gap=self.min_gap.data or 0,
-            location_kind=self.location_kind.data,
-            location_detail=self.location_detail.data or "",
+            locations=tuple(
+                Location(kind, getattr(self, f"location_{kind}").data or "")
+                if f"location_{kind}" in self._fields
+                else Location(kind)
+                for kind in LOCATION_KINDS
+                if kind in (self.location_kinds.data or [])
+            ),
             active=bool(self.active.data),
             hidden=bool(self.hidden.data),
             redirect_url=self.redirect_url.data or "",

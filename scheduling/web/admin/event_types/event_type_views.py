@@ -15,6 +15,7 @@ from scheduling.errors import InvalidRequest
 from scheduling.extensions import db
 from scheduling.models import EventType, Host, Pool, RoutingForm
 from scheduling.operations import event_types as ops
+from scheduling.operations.locations import offered_locations
 from scheduling.web.admin.access import current_user, get_event_type, roles_required
 from scheduling.web.admin.blueprint import bp
 from scheduling.web.admin.hosts.host_forms import attach_error
@@ -142,6 +143,7 @@ def event_types_edit(event_type_id: int):
     form = EventTypeForm(obj=event_type)
     if request.method == "GET":
         form.host_ids.data = [host.id for host in event_type.hosts]
+        form.load_locations(offered_locations(event_type))
     return _handle_form(form, event_type, _org_hosts(user.organisation_id))
 
 
