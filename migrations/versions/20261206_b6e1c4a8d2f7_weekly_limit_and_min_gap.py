@@ -1,7 +1,7 @@
 """Event types: at most N bookings per host and week, and a minimum gap between meetings
 
 Revision ID: b6e1c4a8d2f7
-Revises: d4b8e2f6a1c9
+Revises: f1a7c3e5d9b2
 Create Date: 2026-12-06 16:30:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "b6e1c4a8d2f7"
-down_revision = "d4b8e2f6a1c9"
+down_revision = "f1a7c3e5d9b2"
 branch_labels = None
 depends_on = None
 

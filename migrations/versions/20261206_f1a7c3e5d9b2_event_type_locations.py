@@ -1,7 +1,7 @@
 """Event type locations: several offered locations (JSON), new kinds host/invitee phone and link
 
 Revision ID: f1a7c3e5d9b2
-Revises: b9e4c2a7d3f1
+Revises: d4b8e2f6a1c9
 Create Date: 2026-12-06 16:30:00.000000
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "f1a7c3e5d9b2"
-down_revision = "b9e4c2a7d3f1"
+down_revision = "d4b8e2f6a1c9"
 branch_labels = None
 depends_on = None
 
