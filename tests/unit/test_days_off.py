@@ -55,7 +55,7 @@ def written_out(schedule: Schedule, around: date) -> Schedule:
 @FAST
 @given(cases(), offsets, offsets, st.one_of(st.none(), offsets))
 def test_days_off_equal_day_off_overrides(case, holidays, days_off, only):
-    schedule, rules, start, end, now, busy, booked = case
+    schedule, rules, start, end, now, busy, booked, meetings = case
     base = _base_of(schedule, start)
     marked = replace(
         schedule,
@@ -63,19 +63,21 @@ def test_days_off_equal_day_off_overrides(case, holidays, days_off, only):
         days_off=_near(base, days_off),
         only_days=None if only is None else frozenset(_near(base, only)),
     )
-    expected = compute_slots(written_out(marked, base), rules, start, end, now, busy, booked)
-    assert compute_slots(marked, rules, start, end, now, busy, booked) == expected
+    expected = compute_slots(
+        written_out(marked, base), rules, start, end, now, busy, booked, meetings
+    )
+    assert compute_slots(marked, rules, start, end, now, busy, booked, meetings) == expected
 
 
 @FAST
 @given(cases(), offsets)
 def test_no_slot_touches_a_day_off(case, days_off):
-    schedule, rules, start, end, now, busy, booked = case
+    schedule, rules, start, end, now, busy, booked, meetings = case
     base = _base_of(schedule, start)
     off = set(_near(base, days_off))
     zone = ZoneInfo(schedule.tz)
     marked = replace(schedule, days_off=tuple(off))
-    for slot in compute_slots(marked, rules, start, end, now, busy, booked):
+    for slot in compute_slots(marked, rules, start, end, now, busy, booked, meetings):
         first = slot.astimezone(zone).date()
         last = (slot + timedelta(minutes=rules.duration) - timedelta(microseconds=1)).astimezone(
             zone

@@ -5,6 +5,7 @@ SKIP list fails it, so a new route cannot ship without being checked.
 """
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from scheduling.cli.demo import DEMO_LOGINS, load_demo
 from scheduling.extensions import db
 from scheduling.models import (
+    Absence,
     Booking,
     CalendarSource,
     EmbedSettings,
@@ -180,6 +182,13 @@ def world(app, frozen_now):
         next_attempt_at=FROZEN_NOW,
     )
     db.session.add(source)
+    absence = Absence(
+        host_id=host.id,
+        first_day=FROZEN_NOW.date() + timedelta(days=20),
+        last_day=FROZEN_NOW.date() + timedelta(days=24),
+        note="Vacation",
+    )
+    db.session.add(absence)
     hook, _ = create_subscription(
         org.id,
         "http://127.0.0.1:9/rendezvous",
@@ -269,6 +278,7 @@ def world(app, frozen_now):
         "ab_test": test.id,
         "privacy_request": privacy_request.id,
         "source": source.id,
+        "absence": absence.id,
         "hook": hook.id,
         "lead": lead,
         "lead_id": lead.id,
@@ -321,6 +331,9 @@ def routes(w) -> dict[str, list[tuple[str, str, dict]]]:
         "admin.hosts_calendars_edit": f"/admin/hosts/{h}/calendars/sources/{w['source']}",
         "admin.hosts_edit": f"/admin/hosts/{h}/edit",
         "admin.hosts_holidays": "/admin/hosts/holidays",
+        "admin.hosts_holidays_import": "/admin/hosts/holidays/import",
+        "admin.hosts_own_holidays_import": f"/admin/hosts/{h}/holidays/import",
+        "admin.hosts_absences_edit": f"/admin/hosts/{h}/absences/{w['absence']}/edit",
         "admin.hosts_new": "/admin/hosts/new",
         "admin.leads": "/admin/leads",
         "admin.leads_detail": f"/admin/leads/{w['lead_id']}",
@@ -601,6 +614,7 @@ POST_ARGS = {
     "id": 1,
     "day": "2030-01-09",
     "holiday_id": 1,
+    "absence_id": 1,
     "block_id": 1,
     "source_id": 1,
     "token": "not-a-valid-token",

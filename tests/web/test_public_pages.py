@@ -121,8 +121,8 @@ def test_without_a_redirect_or_off_the_allowlist_the_own_page_follows(client, wo
 def form_data(world, **overrides) -> dict:
     data = {"title": "Intro call", "slug": "intro-call", "description": "", "duration": "30",
             "step": "30", "buffer_before": "0", "buffer_after": "0", "min_notice": "0",
-            "horizon_days": "60", "daily_limit": "", "location_kind": "video",
-            "location_detail": "", "active": "y", "host_ids": [str(world.anna.id)],
+            "horizon_days": "60", "daily_limit": "", "location_kinds": ["video"],
+            "active": "y", "host_ids": [str(world.anna.id)],
             "routing_form_id": "", "pool_id": ""}  # fmt: skip
     data.update(overrides)
     return data
