@@ -13,15 +13,8 @@ from scheduling import availability as av
 from scheduling.extensions import db
 from scheduling.models import AuditEntry, Booking, EventType, Holiday, Host, Outcome, User
 
-from .slots import (
-    booked_starts_by_host,
-    busy_by_host,
-    default_host_ids,
-    load_calendars,
-    meetings_by_host,
-    schedule_for,
-    settings_for,
-)
+from .busy_time import booked_starts_by_host, busy_by_host, meetings_by_host
+from .slots import default_host_ids, load_calendars, schedule_for, settings_for
 
 
 @dataclass(frozen=True)

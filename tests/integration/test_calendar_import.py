@@ -9,8 +9,8 @@ from scheduling.errors import InvalidRequest
 from scheduling.extensions import db
 from scheduling.models import CalendarSource, ImportedBusy
 from scheduling.operations import calendar_import as imports
+from scheduling.operations.busy_time import busy_by_host
 from scheduling.operations.calendar_import import SourceInput, refresh_due_sources
-from scheduling.operations.slots import busy_by_host
 from scheduling.remote.http import FetchError, Policy, resolve
 from tests.calendar_servers import LOCAL, Route
 from tests.conftest import FROZEN_NOW
