@@ -91,6 +91,11 @@ class Booking(db.Model):
     def is_confirmed(self) -> bool:
         return self.status == "confirmed"
 
+    @property
+    def minutes(self) -> int:
+        """The meeting's own length in whole minutes (the one chosen when booking)."""
+        return int((self.end_at - self.start_at).total_seconds() // 60)
+
 
 # SQLite has no exclusion constraints; these triggers give it the same guarantee. Instants are
 # stored as fixed-width UTC text, so text comparison orders them correctly.

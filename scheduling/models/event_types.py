@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from scheduling.availability.durations import offered_durations
 from scheduling.extensions import db
 
 from .hosts import Host
@@ -16,6 +17,12 @@ from .types import UTCDateTime
 LOCATION_KINDS = ("video", "host_phone", "invitee_phone", "in_person", "link")
 # Booking page layouts; an A/B variant picks from the same ones (promotion copies its choice).
 LAYOUTS = ("standard", "compact")
+
+
+def _default_durations(context) -> list[int]:
+    """A new row offers only its default length unless told otherwise."""
+    return [context.get_current_parameters()["duration"]]
+
 
 event_type_hosts = Table(
     "event_type_hosts",
@@ -47,7 +54,9 @@ class EventType(db.Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    duration: Mapped[int]  # minutes
+    duration: Mapped[int]  # minutes: the default length, one of `durations`
+    # Every length a visitor may choose, in minutes, ascending, with the default (one: no choice).
+    durations: Mapped[list] = mapped_column(JSON, default=_default_durations, server_default="[]")
     step: Mapped[int]  # minutes between slot starts
     buffer_before: Mapped[int] = mapped_column(default=0)
     buffer_after: Mapped[int] = mapped_column(default=0)
@@ -84,3 +93,8 @@ class EventType(db.Model):
     hosts: Mapped[list[Host]] = relationship(secondary=event_type_hosts, order_by="Host.id")
     routing_form: Mapped["RoutingForm | None"] = relationship()  # noqa: F821
     pool: Mapped["Pool | None"] = relationship()  # noqa: F821
+
+    @property
+    def offered_durations(self) -> tuple[int, ...]:
+        """Every length a visitor may choose, ascending, with the default."""
+        return offered_durations(self.duration, self.durations)

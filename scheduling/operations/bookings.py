@@ -20,10 +20,11 @@ from scheduling.models import Booking, EventType, Host, Lead, PoolMember, User
 
 from . import notifications
 from .audit import record
+from .durations import durations_of, kept_duration, resolve_duration, settings_for_duration
 from .limits import capped_host_ids, lock_for_booking
 from .locations import offered_locations, resolve_location
 from .locking import acquire_booking_lock, transaction_memo
-from .slots import default_host_ids, load_calendars, settings_for
+from .slots import default_host_ids, load_calendars
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Invitee:
     locale: str = "en"  # one of LANGUAGES: the invitee's emails and .ics are in it
     location_kind: str = ""  # one the event type offers; empty: its first (default) one
     phone: str = ""  # the invitee's number, for an "invitee_phone" location
+    duration: int | None = None  # minutes, one the event type offers; None: its default
 
 
 def new_uid() -> str:
@@ -108,7 +110,8 @@ def raise_if_all_taken(
     memo = transaction_memo(db.session)
     if key in memo:
         return
-    end = start + timedelta(minutes=event_type.duration)
+    # The shortest offered length: a longer chosen one only overlaps more, so a 409 stays right.
+    end = start + timedelta(minutes=durations_of(event_type)[0])
     occupied = av.occupied_interval(start, end, event_type.buffer_before, event_type.buffer_after)
     params = {
         "ids": list(host_ids),
@@ -160,10 +163,11 @@ def create_booking(
     candidates = list(host_ids) if host_ids is not None else default_host_ids(event_type)
     if only_host_id is not None:
         candidates = [host_id for host_id in candidates if host_id == only_host_id]
+    minutes = resolve_duration(event_type, invitee.duration)
     raise_if_all_taken(event_type, start, candidates, replaces)
     # The daily and weekly limits and the minimum gap are checked below.
     lock_for_booking(candidates, start, event_type=event_type)
-    settings = settings_for(event_type)
+    settings = settings_for_duration(event_type, minutes)
     exclude_id = replaces.id if replaces is not None else None
     calendars = load_calendars(
         event_type, start - timedelta(days=1), start + timedelta(days=1), exclude_id, host_ids
@@ -198,7 +202,7 @@ def create_booking(
         ordered = _host_order(event_type, free, now)
     if preferred_host_id is not None:
         ordered.sort(key=lambda host: host.id != preferred_host_id)
-    end = start + timedelta(minutes=event_type.duration)
+    end = start + timedelta(minutes=minutes)
     occupied = av.occupied_interval(start, end, event_type.buffer_before, event_type.buffer_after)
     for host in ordered:
         booking = Booking(
@@ -317,8 +321,11 @@ def reschedule_booking(
     reason: str = "",
     by: str = "invitee",
     actor: User | None = None,
+    duration: int | None = None,
 ) -> Booking:
     """Move a booking: the old row is kept as 'rescheduled', a new confirmed row takes its place.
+
+    duration: a new length (one the event type offers); None keeps the booking's own length.
 
     The same host is preferred, unless host_id names the one to move it to (or raise); the new
     row keeps the iCal UID, source and creator and raises SEQUENCE, so calendars update the event
@@ -330,6 +337,7 @@ def reschedule_booking(
     _ensure_changeable(booking, now)
     if new_start.tzinfo is None:
         raise InvalidRequest(N_("The start time needs a UTC offset."), {"start": "missing offset"})
+    minutes = kept_duration(booking, duration)
     order_hosts = _within_team_caps(booking, new_start, now, choose=host_id is None)
     # Row lock after the count locks (the order every booking path uses): a booking moved
     # twice at once is moved once, the other request sees it as moved.
@@ -352,6 +360,7 @@ def reschedule_booking(
         if any(item.kind == booking.location_kind for item in offered_locations(booking.event_type))
         else "",
         phone=booking.location if booking.location_kind == "invitee_phone" else "",
+        duration=minutes,
     )
     new = create_booking(
         booking.event_type,

@@ -24,6 +24,7 @@ from scheduling.models import (
 )
 
 from .audit import diff, record
+from .durations import checked_durations
 from .hosts import flush_unique
 from .locations import Location, check_locations
 from .public_pages import check_redirect_url, slugify
@@ -58,6 +59,7 @@ class EventTypeData:
     weekly_limit: int | None = None  # per host and local ISO week; None: no limit
     min_gap: int = 0  # minutes between a host's meetings, end to start
 
+    durations: tuple[int, ...] = ()  # every length offered, with the default; empty: it alone
     hidden: bool = False  # bookable by link, widget and API; listed on no public page
     redirect_url: str = ""  # the page after booking on an allowlisted origin; empty: ours
 
@@ -154,6 +156,7 @@ def _checked_values(
         title=data.title.strip(),
         description=data.description.strip(),
         locations=locations,
+        durations=checked_durations(data.duration, data.durations),
         button_label=data.button_label.strip(),
         redirect_url=check_redirect_url(organisation.id, data.redirect_url),
     )

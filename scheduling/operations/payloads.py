@@ -100,6 +100,7 @@ def event_type_json(event_type: EventType) -> dict:
         "title": event_type.title,
         "description": event_type.description,
         "duration": event_type.duration,
+        "durations": list(event_type.offered_durations),
         **locations_json(event_type),
         "active": event_type.active,
         "hosts": [host.id for host in event_type.hosts],

@@ -369,13 +369,17 @@ def compute_event_type_slots(
     now: datetime,
     exclude_booking_id: int | None = None,
     host_ids: Sequence[int] | None = None,
+    duration: int | None = None,
 ) -> list[datetime]:
     """Free slot starts (UTC) of an event type: the union over its active hosts.
 
     exclude_booking_id leaves one booking out of the busy time (the one being rescheduled);
-    host_ids narrows the hosts (a routed lead's team or host).
+    host_ids narrows the hosts (a routed lead's team or host); duration is the chosen length
+    in minutes (checked by the caller, operations/durations.py; None: the default).
     """
     settings = settings_for(event_type)
+    if duration is not None:
+        settings = replace(settings, duration=duration)
     seconds = av.compute_slot_seconds
     calendars = load_calendars(
         event_type, start, end, exclude_booking_id, host_ids, busy_as_seconds=True

@@ -419,6 +419,7 @@ def test_manager_edits_an_event_type_with_an_audit_diff(client, team):
     entry = audit("event_type.update")[-1]
     assert entry.changes == {
         "duration": [30, 60],
+        "durations": ["[30]", "[60]"],  # one length offered: the default alone follows it
         "hosts": [[f"Anna Ahlberg (#{team.anna.id})"], [f"Ben Berger (#{team.ben.id})"]],
     }
 

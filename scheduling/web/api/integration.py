@@ -230,6 +230,9 @@ def bookings_reschedule(uid: str):
     host_id = body.get("host_id")
     if host_id is not None and not _is_id(host_id):
         fields["host_id"] = "a host id (whole number)"
+    duration = body.get("duration")
+    if duration is not None and not _is_id(duration):
+        fields["duration"] = "minutes (whole number) the event type offers"
     if fields:
         raise InvalidRequest("Some fields are missing or invalid.", fields)
     booking = _booking(uid)
@@ -242,6 +245,7 @@ def bookings_reschedule(uid: str):
         reason=reason,
         by="user",
         actor=g.api_user,
+        duration=duration,
     )
     response = jsonify(booking_json(new))
     response.status_code = 201

@@ -48,6 +48,18 @@ INSTANT = {"type": "string", "format": "date-time"}
 INTEGER = {"type": "integer"}
 DATE = {"type": "string", "format": "date"}
 LEAD_STATUS = {"type": "string", "enum": ["qualified", "booked", "disqualified"]}
+DURATION = {
+    "type": "integer",
+    "minimum": 1,
+    "description": "Meeting length in minutes: one of the event type's durations (default: its "
+    "duration)",
+}
+DURATIONS = {
+    "type": "array",
+    "items": INTEGER,
+    "minItems": 1,
+    "description": "Every meeting length offered, in minutes, ascending, with the default",
+}
 
 SCHEMAS = {
     "Error": _obj(
@@ -124,7 +136,8 @@ SCHEMAS = {
             "slug": STRING,
             "title": STRING,
             "description": STRING,
-            "duration": INTEGER,
+            "duration": {**INTEGER, "description": "The default length in minutes"},
+            "durations": DURATIONS,
             "location_kind": {**LOCATION_KIND, "description": "The default location's kind"},
             "locations": LOCATIONS,
             "active": {"type": "boolean"},
@@ -144,7 +157,8 @@ SCHEMAS = {
             "slug": STRING,
             "title": STRING,
             "description": STRING,
-            "duration": INTEGER,
+            "duration": {**INTEGER, "description": "The default length in minutes"},
+            "durations": DURATIONS,
             "location_kind": {**LOCATION_KIND, "description": "The default location's kind"},
             "locations": LOCATIONS,
             "default_locale": _nullable("string"),
@@ -156,7 +170,7 @@ SCHEMAS = {
             "timezone": STRING,
             "start": DATE,
             "end": DATE,
-            "duration": INTEGER,
+            "duration": {**INTEGER, "description": "The meeting length the slots are for"},
             "slots": {"type": "array", "items": INSTANT},
         }
     ),
@@ -168,6 +182,7 @@ SCHEMAS = {
             "host": _obj({"name": STRING}),
             "start": INSTANT,
             "end": INSTANT,
+            "duration": {**INTEGER, "description": "The booking's length in minutes"},
             "timezone": STRING,
             "locale": STRING,
             "name": STRING,
@@ -186,6 +201,7 @@ SCHEMAS = {
             "host",
             "start",
             "end",
+            "duration",
             "timezone",
             "name",
             "email",
@@ -221,6 +237,7 @@ SCHEMAS = {
                 "description": "The invitee's number with its country code; required when "
                 "location is invitee_phone",
             },
+            "duration": DURATION,
         },
         required=["event_type", "start", "name", "email"],
     ),
@@ -232,6 +249,11 @@ SCHEMAS = {
                 "type": "integer",
                 "minimum": 1,
                 "description": "Move to this host (default: same)",
+            },
+            "duration": {
+                **DURATION,
+                "description": "A new length in minutes, one the event type offers "
+                "(default: the booking's own, while offered)",
             },
             "reason": {"type": "string", "maxLength": 500},
         },
@@ -335,6 +357,7 @@ OPERATIONS = (
             Query("timezone", STRING, "IANA zone (UTC)"),
             Query("answers", STRING, "Qualification answers as a JSON object"),
             Query("lead", STRING, "Id of an earlier qualification"),
+            Query("duration", DURATION, "Meeting length in minutes (default: the event type's)"),
         ),
     ),
     Operation(

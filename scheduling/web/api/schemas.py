@@ -128,6 +128,11 @@ def parse_booking_request(body: object) -> BookingRequest:
     if location and "location" not in fields and location not in LOCATION_KINDS:
         fields["location"] = f"unknown kind; use one of {', '.join(LOCATION_KINDS)}"
     phone = _text(body, "phone", fields, required=False, max_len=40)
+    duration = body.get("duration")
+    if duration is not None and (
+        isinstance(duration, bool) or not isinstance(duration, int) or not 0 < duration <= 1440
+    ):
+        fields["duration"] = "must be a whole number of minutes the event type offers"
     if fields:
         raise InvalidRequest("Some fields are missing or invalid.", fields)
     invitee = Invitee(
@@ -138,5 +143,6 @@ def parse_booking_request(body: object) -> BookingRequest:
         locale=locale,
         location_kind=location,
         phone=phone,
+        duration=duration,
     )
     return BookingRequest(slug, start, invitee, answers, lead)

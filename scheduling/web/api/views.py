@@ -13,6 +13,7 @@ from scheduling.errors import InvalidRequest, SchedulingError
 from scheduling.extensions import db
 from scheduling.models import Booking, Lead
 from scheduling.operations.bookings import get_event_type
+from scheduling.operations.durations import booking_minutes, resolve_duration
 from scheduling.operations.payloads import locations_json
 from scheduling.operations.routing import (
     book_for_route,
@@ -46,6 +47,7 @@ def event_type_detail(slug: str):
             "title": event_type.title,
             "description": event_type.description,
             "duration": event_type.duration,
+            "durations": list(event_type.offered_durations),
             **locations_json(event_type),
             "default_locale": event_type.default_locale,
         }
@@ -68,17 +70,20 @@ def slots(slug: str):
     if fields:
         raise InvalidRequest("The query is invalid.", fields)
     event_type = get_event_type(slug)
+    minutes = resolve_duration(event_type, request.args.get("duration"))
     now = clock.utcnow()
     host_ids = _routed_host_ids(event_type, answers, request.args.get("lead"), now)
     start, end = local_day_range(tz, first, last)
-    found = compute_event_type_slots(event_type, start, end, now, host_ids=host_ids)
+    found = compute_event_type_slots(
+        event_type, start, end, now, host_ids=host_ids, duration=minutes
+    )
     return jsonify(
         {
             "event_type": event_type.slug,
             "timezone": tz,
             "start": first.isoformat(),
             "end": last.isoformat(),
-            "duration": event_type.duration,
+            "duration": minutes,
             "slots": _isos(found, tz),
         }
     )
@@ -125,6 +130,7 @@ def booking_json(booking: Booking) -> dict:
         "host": {"name": booking.host.name},
         "start": _iso(booking.start_at, tz),
         "end": _iso(booking.end_at, tz),
+        "duration": booking_minutes(booking),
         "timezone": tz,
         "locale": booking.invitee_locale,
         "name": booking.invitee_name,

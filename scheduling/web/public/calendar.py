@@ -71,10 +71,12 @@ def build_calendar(
     exclude_booking_id: int | None = None,
     host_ids: list[int] | None = None,
     first_weekday: int = 0,
+    duration: int | None = None,
 ) -> CalendarView:
     """Days with free slots in one month, and the slots of the chosen day, for a visitor zone.
 
-    The weeks start on `first_weekday` (0 = Monday), the reader's locale's first day.
+    The weeks start on `first_weekday` (0 = Monday), the reader's locale's first day; duration
+    is the chosen meeting length (None: the event type's default).
     """
     today = now.astimezone(ZoneInfo(tz)).date()
     day = parse_day(day_param)
@@ -85,7 +87,9 @@ def build_calendar(
     month = min(max(month, first_month), last_month)
     next_first = _add_month(month, 1)
     start, end = local_day_range(tz, month, next_first - timedelta(days=1))
-    slots = compute_event_type_slots(event_type, start, end, now, exclude_booking_id, host_ids)
+    slots = compute_event_type_slots(
+        event_type, start, end, now, exclude_booking_id, host_ids, duration
+    )
     by_day = group_by_local_date(slots, tz)
     grid = pycal.Calendar(firstweekday=first_weekday).monthdatescalendar(month.year, month.month)
     weeks = [[d if d.month == month.month else None for d in week] for week in grid]
@@ -104,7 +108,7 @@ def build_calendar(
         else:
             day_start, day_end = local_day_range(tz, day, day)
             view.day_slots = compute_event_type_slots(
-                event_type, day_start, day_end, now, exclude_booking_id, host_ids
+                event_type, day_start, day_end, now, exclude_booking_id, host_ids, duration
             )
     return view
 

@@ -1,5 +1,6 @@
 """Public pages: pick a time, book, see the confirmation, cancel, reschedule. No cookies."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
@@ -47,6 +48,7 @@ from scheduling.web.urls import booking_link
 
 from .calendar import build_calendar, default_tz, parse_tz, visitor_tz, zone_choices
 from .direct_consent import install_direct_consent
+from .durations import chosen_duration, duration_args, duration_choice, rescheduled_duration
 from .embed_mode import install_embed_mode, note_result, ordered_questions, signal
 from .forms import BookingForm, CancelForm, RescheduleForm
 from .rebook import rebook_prefill
@@ -118,6 +120,7 @@ def _is_offered(
     start: datetime,
     exclude_booking_id: int | None = None,
     host_ids: list[int] | None = None,
+    duration: int | None = None,
 ):
     """Whether the time is a free slot right now (the grid does not depend on the range asked)."""
     slots = compute_event_type_slots(
@@ -127,6 +130,7 @@ def _is_offered(
         clock.utcnow(),
         exclude_booking_id,
         host_ids,
+        duration,
     )
     return start in slots
 
@@ -172,6 +176,7 @@ def book(slug: str):
     if event_type.routing_form is not None and lead_uid is None:
         return _questions_page(event_type, answers, {})
     lead, host_ids = _route(event_type, lead_uid)
+    minutes = chosen_duration(event_type, request.args.get("duration"))
     if lead is not None:
         signal("qualified", lead.uid, lead=lead.uid)
     tz = visitor_tz(default_tz(event_type))
@@ -183,8 +188,10 @@ def book(slug: str):
         clock.utcnow(),
         host_ids=host_ids,
         first_weekday=week_first_day(),
+        duration=minutes,
     )
     args = {"slug": slug, "lead": lead.uid} if lead else {"slug": slug}
+    args.update(duration_args(event_type, minutes))
     visitor = request.args.get("visitor") or rebook_visitor
     if read_visitor_token(visitor):
         args["visitor"] = visitor  # carried to the next form, which it prefills
@@ -197,6 +204,8 @@ def book(slug: str):
         page_args=args,
         confirm_endpoint="public.confirm",
         rescheduling=None,
+        minutes=minutes,
+        durations=duration_choice(event_type, minutes, "public.book", args, tz),
     )
 
 
@@ -269,12 +278,15 @@ def confirm(slug: str):
     if event_type.routing_form is not None and lead_uid is None:
         return redirect(url_for("public.book", slug=slug), code=303)
     lead, host_ids = _route(event_type, lead_uid)
+    minutes = chosen_duration(event_type, values.get("duration"))
     day_args = {"slug": slug, "lead": lead_uid} if lead_uid else {"slug": slug}
+    day_args.update(duration_args(event_type, minutes))
     if read_visitor_token(values.get("visitor")):
         day_args["visitor"] = values.get("visitor")
     tz = parse_tz(values.get("tz"), default_tz(event_type))
     start = _parse_start(values.get("start"))
     claims = {"kind": "book", "event": slug, "start": start.isoformat(), "lead": lead_uid or ""}
+    claims["duration"] = str(minutes)  # the token binds the chosen length too
     form = BookingForm()
     status = 200
     offered = offered_locations(event_type)
@@ -302,7 +314,7 @@ def confirm(slug: str):
                 booking = book_for_route(
                     event_type,
                     start,
-                    form.invitee(tz, locale),
+                    replace(form.invitee(tz, locale), duration=minutes),
                     clock.utcnow(),
                     lead=lead,
                     video_base_url=_video_base(),
@@ -319,7 +331,7 @@ def confirm(slug: str):
             return response
         status = 400
     else:
-        if not _is_offered(event_type, start, host_ids=host_ids):
+        if not _is_offered(event_type, start, host_ids=host_ids, duration=minutes):
             return _back_to_day("public.book", "unavailable", start, tz, **day_args)
         typed = read_visitor_token(values.get("visitor"))
         if typed:
@@ -345,6 +357,7 @@ def confirm(slug: str):
         action=url_for("public.confirm", slug=slug),
         back=url_for("public.book", tz=tz, date=_local_day(start, tz), **day_args),
         rescheduling=None,
+        minutes=minutes,
     ), status
 
 
@@ -457,6 +470,7 @@ def reschedule(uid: str, token: str):
         clock.utcnow(),
         exclude_booking_id=booking.id,
         first_weekday=week_first_day(),
+        duration=rescheduled_duration(booking),
     )
     return _times_page(
         event_type=booking.event_type,
@@ -467,6 +481,7 @@ def reschedule(uid: str, token: str):
         page_args={"uid": uid, "token": token},
         confirm_endpoint="public.reschedule_confirm",
         rescheduling=booking,
+        minutes=rescheduled_duration(booking),
     )
 
 
@@ -493,7 +508,8 @@ def reschedule_confirm(uid: str, token: str):
         response = redirect(booking_link(new, "view"), code=303)
         db.session.commit()
         return response
-    if not _is_offered(booking.event_type, start, exclude_booking_id=booking.id):
+    minutes = rescheduled_duration(booking)
+    if not _is_offered(booking.event_type, start, exclude_booking_id=booking.id, duration=minutes):
         return _back_to_day("public.reschedule", "unavailable", start, tz, uid=uid, token=token)
     form.form_token.data = make_form_token(kind="reschedule", booking=uid, start=start_key)
     return render_template(
@@ -505,6 +521,7 @@ def reschedule_confirm(uid: str, token: str):
         action=url_for("public.reschedule_confirm", uid=uid, token=token),
         back=url_for("public.reschedule", uid=uid, token=token, tz=tz, date=_local_day(start, tz)),
         rescheduling=booking,
+        minutes=minutes,
     )
 
 

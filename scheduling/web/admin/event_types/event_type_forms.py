@@ -36,6 +36,8 @@ from scheduling.operations.locations import DETAIL_MESSAGES, Location, check_lin
 from scheduling.routing.phones import normalise_phone
 from scheduling.web.i18n import LANGUAGE_NAMES
 
+from .duration_fields import check_durations, durations_field
+
 
 class WholeNumberField(IntegerField):
     """An integer field whose range validator alone explains bad input (no second message)."""
@@ -111,6 +113,7 @@ class EventTypeForm(FlaskForm):
         720,
         _l("Enter the duration in whole minutes, from 5 to 720."),
     )
+    durations = durations_field()
     step = _number(
         _l("Start times every (minutes)"),
         5,
@@ -341,6 +344,9 @@ class EventTypeForm(FlaskForm):
             except ValueError:
                 raise ValidationError(_(DETAIL_MESSAGES["link"])) from None
 
+    def validate_durations(self, field) -> None:
+        check_durations(self.duration.data, field.data)
+
     def validate_host_ids(self, field) -> None:
         if not field.data and self.pool_id.data is None:
             raise ValidationError(_l("Pick at least one host, or a team."))
@@ -355,6 +361,7 @@ class EventTypeForm(FlaskForm):
             slug=(self.slug.data or "").strip(),
             description=self.description.data or "",
             duration=self.duration.data,
+            durations=tuple(self.durations.data or ()),
             step=self.step.data,
             buffer_before=self.buffer_before.data,
             buffer_after=self.buffer_after.data,
