@@ -14,6 +14,7 @@ from scheduling.extensions import db
 from scheduling.models import AuditEntry, Booking, EventType, Holiday, Host, Outcome, User
 
 from .busy_time import booked_starts_by_host, busy_by_host, meetings_by_host
+from .durations import settings_for_duration
 from .slots import default_host_ids, load_calendars, schedule_for, settings_for
 
 
@@ -176,9 +177,11 @@ def free_slots_for_host(
     end: datetime,
     now: datetime,
     exclude_booking_id: int | None = None,
+    duration: int | None = None,
 ) -> list[datetime]:
-    """Free starts of one host of an event type in [start, end), as create_booking judges them."""
-    settings = settings_for(event_type)
+    """Free starts of one host of an event type in [start, end), as create_booking judges them
+    (for meetings of `duration` minutes; None: the event type's default)."""
+    settings = settings_for_duration(event_type, duration)
     for cal in load_calendars(event_type, start, end, exclude_booking_id):
         if cal.host.id == host_id:
             return av.compute_slots(

@@ -411,3 +411,64 @@ def test_invitation_email_and_host_feed_carry_the_bookings_own_length(
     assert feed.status_code == 200
     (item,) = Calendar.from_ical(feed.data).walk("VEVENT")
     assert item.decoded("dtend") == START + timedelta(minutes=45)
+
+
+# --- admin-entered bookings ------------------------------------------------------------------
+
+
+def test_admin_books_a_chosen_length_by_hand(client, login_as, make_event_type, frozen_now):
+    from tests.conftest import csrf_from
+
+    user = login_as("manager")
+    host = _host_of(user)
+    from scheduling.models import WeeklyHours
+
+    for weekday in range(5):
+        host.weekly_hours.append(WeeklyHours(weekday=weekday, start_minute=540, end_minute=1020))
+    db.session.commit()
+    consult = make_event_type(hosts=[host], title="Consult", duration=30, durations=[30, 60])
+    base = f"/admin/bookings/new?event_type={consult.id}&host={host.id}&date=2030-01-08"
+    page = client.get(base)
+    assert 'name="duration"' in page.text and "Consult (30 / 60 min)" in page.text
+    assert ">16:30<" in page.text
+    bad = client.get(base + "&duration=45")
+    assert bad.status_code == 400
+    assert "offers meetings of 30, 60 minutes" in bad.text
+    url = base + "&duration=60"
+    page = client.get(url)
+    assert ">16:30<" not in page.text and ">16:00<" in page.text
+    actions = re.findall(r'<form method="post" action="([^"]+)"', page.text)
+    assert any("/admin/bookings/new?" in a and "duration=60" in a for a in actions)
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_from(page.text),
+            "start": SLOT,
+            "name": "Lena Lead",
+            "email": "lena@lead.example",
+            "tz": "Europe/Berlin",
+            "location": "video",
+        },
+    )
+    assert response.status_code == 303, response.text
+    booking = db.session.scalar(select(Booking))
+    assert booking.end_at - booking.start_at == timedelta(minutes=60)
+
+
+def test_admin_reschedule_lists_times_for_the_bookings_own_length(
+    client, login_as, make_event_type, frozen_now
+):
+    user = login_as("manager")
+    host = _host_of(user)
+    from scheduling.models import WeeklyHours
+
+    for weekday in range(5):
+        host.weekly_hours.append(WeeklyHours(weekday=weekday, start_minute=540, end_minute=1020))
+    db.session.commit()
+    consult = make_event_type(hosts=[host], title="Consult", duration=30, durations=[30, 60])
+    booking_id = api_booking(client, consult, duration=60).get_json()["id"]
+    booking = db.session.scalar(select(Booking).where(Booking.uid == booking_id))
+    page = client.get(f"/admin/bookings/{booking.id}/reschedule?date=2030-01-09")
+    assert page.status_code == 200
+    assert "2030-01-09T15:00:00+00:00" in page.text  # 16:00 Berlin: 60 minutes fit
+    assert "2030-01-09T15:30:00+00:00" not in page.text  # 16:30 Berlin: they would not

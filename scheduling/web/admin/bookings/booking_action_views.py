@@ -1,5 +1,6 @@
 """Bookings one at a time on the admin side: detail, and booking, cancelling or moving by hand."""
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -43,6 +44,7 @@ from scheduling.web.admin.messages import shown_message
 from scheduling.web.formatting import local_time, tz_label
 from scheduling.web.urls import booking_link
 
+from .booking_durations import admin_duration, kept_duration
 from .booking_forms import (
     CancelForm,
     NewBookingForm,
@@ -215,7 +217,13 @@ def bookings_reschedule(booking_id: int):
     def free_times() -> list[datetime]:
         start, end = local_day_range(host.tz, day, day)
         slots = free_slots_for_host(
-            booking.event_type, host.id, start, end, now, exclude_booking_id=booking.id
+            booking.event_type,
+            host.id,
+            start,
+            end,
+            now,
+            exclude_booking_id=booking.id,
+            duration=kept_duration(booking),  # a move keeps the booking's own length
         )
         if host.id == booking.host_id:
             slots = [slot for slot in slots if slot != booking.start_at]
@@ -320,12 +328,14 @@ def _new_booking_choice(user: User, args) -> dict:
         errors["date"] = str(exc)
     if day is None and host is not None and "date" not in errors:
         day = clock.utcnow().astimezone(ZoneInfo(host.tz)).date()
+    minutes = admin_duration(event_type, args.get("duration"), errors)
     return {
         "event_types": event_types,
         "host_choices": host_choices,
         "event_type": event_type,
         "host": host,
         "day": day,
+        "minutes": minutes,
         "errors": errors,
         "ready": event_type is not None and host is not None and day is not None and not errors,
     }
@@ -343,10 +353,11 @@ def bookings_new():
     notice = None
     slots: list[datetime] = []
     event_type, host, day = choice["event_type"], choice["host"], choice["day"]
+    minutes = choice["minutes"]
 
     def free_times() -> list[datetime]:
         start, end = local_day_range(host.tz, day, day)
-        return free_slots_for_host(event_type, host.id, start, end, now)
+        return free_slots_for_host(event_type, host.id, start, end, now, duration=minutes)
 
     if choice["ready"]:
         form.set_locations(offered_locations(event_type))
@@ -365,7 +376,7 @@ def bookings_new():
                     booking = create_booking(
                         event_type,
                         start,
-                        form.invitee(),
+                        replace(form.invitee(), duration=minutes),
                         now,
                         video_base_url=_video_base(),
                         only_host_id=host.id,
