@@ -21,9 +21,10 @@
     select.value = zone;
   }
 
-  // Links that name the zone shown ("More time zones", the clock toggle) follow the new one.
+  // Links that name the zone shown ("More time zones", the clock toggle, the meeting lengths)
+  // follow the new one.
   function relinkZone(zone) {
-    document.querySelectorAll("a.more-zones, .clock-toggle a").forEach(function (link) {
+    document.querySelectorAll("a.more-zones, .clock-toggle a, .duration-choice a").forEach(function (link) {
       var url = new URL(link.href, window.location.href);
       url.searchParams.set("tz", zone);
       link.href = url.pathname + url.search;

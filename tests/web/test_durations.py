@@ -10,9 +10,9 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 
 from scheduling.extensions import db
-from scheduling.models import Booking, EventType
+from scheduling.models import Booking, EventType, Host, WeeklyHours
 from scheduling.operations.calendar_feeds import regenerate_feed
-from tests.conftest import FROZEN_NOW, TEST_SECRET, post_form
+from tests.conftest import FROZEN_NOW, TEST_SECRET, csrf_from, post_form
 
 SLOT = "2030-01-08T09:00:00+00:00"  # Tuesday 10:00 in Berlin
 START = datetime(2030, 1, 8, 9, 0, tzinfo=UTC)
@@ -109,8 +109,7 @@ def test_admin_sets_the_offered_durations_and_the_list_shows_them(
 
 
 def _host_of(user):
-    from scheduling.models import Host
-
+    """A host in the user's organisation, working 09:00-17:00 Berlin time on weekdays."""
     host = Host(
         organisation_id=user.organisation_id,
         name="Hannah Host",
@@ -118,6 +117,8 @@ def _host_of(user):
         tz="Europe/Berlin",
         created_at=FROZEN_NOW,
     )
+    for weekday in range(5):
+        host.weekly_hours.append(WeeklyHours(weekday=weekday, start_minute=540, end_minute=1020))
     db.session.add(host)
     db.session.commit()
     return host
@@ -417,15 +418,8 @@ def test_invitation_email_and_host_feed_carry_the_bookings_own_length(
 
 
 def test_admin_books_a_chosen_length_by_hand(client, login_as, make_event_type, frozen_now):
-    from tests.conftest import csrf_from
-
     user = login_as("manager")
     host = _host_of(user)
-    from scheduling.models import WeeklyHours
-
-    for weekday in range(5):
-        host.weekly_hours.append(WeeklyHours(weekday=weekday, start_minute=540, end_minute=1020))
-    db.session.commit()
     consult = make_event_type(hosts=[host], title="Consult", duration=30, durations=[30, 60])
     base = f"/admin/bookings/new?event_type={consult.id}&host={host.id}&date=2030-01-08"
     page = client.get(base)
@@ -460,11 +454,6 @@ def test_admin_reschedule_lists_times_for_the_bookings_own_length(
 ):
     user = login_as("manager")
     host = _host_of(user)
-    from scheduling.models import WeeklyHours
-
-    for weekday in range(5):
-        host.weekly_hours.append(WeeklyHours(weekday=weekday, start_minute=540, end_minute=1020))
-    db.session.commit()
     consult = make_event_type(hosts=[host], title="Consult", duration=30, durations=[30, 60])
     booking_id = api_booking(client, consult, duration=60).get_json()["id"]
     booking = db.session.scalar(select(Booking).where(Booking.uid == booking_id))

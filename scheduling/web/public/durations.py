@@ -5,7 +5,7 @@ link of the booking pages carries `duration`, the confirmation form sends it bac
 field and its signed token covers it; create_booking checks it once more.
 """
 
-from flask import url_for
+from flask import request, url_for
 
 from scheduling.models import Booking, EventType
 from scheduling.operations.durations import (
@@ -30,11 +30,14 @@ def duration_args(event_type: EventType, minutes: int) -> dict:
 def duration_choice(
     event_type: EventType, minutes: int, endpoint: str, args: dict, tz: str
 ) -> list[dict]:
-    """The lengths to pick from, each with its link (same page, month and zone); empty when
-    the event type offers one length."""
+    """The lengths to pick from, each with its link (same page, month, day and zone); empty
+    when the event type offers one length."""
     if not offers_choice(event_type):
         return []
     base = {key: value for key, value in args.items() if key != "duration"}
+    for key in ("month", "date"):  # already read by the calendar: a bad one got its 400
+        if request.args.get(key):
+            base[key] = request.args[key]
     return [
         {
             "minutes": value,
