@@ -45,6 +45,7 @@ def booking_json(booking: Booking) -> dict:
         },
         "start": iso(booking.start_at),
         "end": iso(booking.end_at),
+        "duration": booking.minutes,  # its own length, in minutes
         "location_kind": booking.location_kind,
         "location": booking.location,
         "source": booking.source,

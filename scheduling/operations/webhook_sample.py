@@ -25,6 +25,7 @@ def sample_booking(now: datetime) -> dict:
         },
         "start": iso(start),
         "end": iso(start + timedelta(minutes=30)),
+        "duration": 30,
         "location_kind": "video",
         "location": "https://meet.example.eu/sample",
         "source": "public",

@@ -367,6 +367,9 @@ def test_api_reschedule_keeps_the_length_or_takes_a_new_offered_one(client, even
     )
     assert moved.status_code == 201, moved.text
     assert moved.get_json()["end"] == "2030-01-08T12:45:00Z"
+    assert moved.get_json()["duration"] == 45  # the integration (and webhook) booking object
+    types = client.get("/api/v1/event-types", headers=headers).get_json()["data"]
+    assert [(t["duration"], t["durations"]) for t in types] == [(30, [15, 30, 45])]
     refused = client.post(
         f"/api/v1/bookings/{moved.get_json()['id']}/reschedule",
         json={"start": "2030-01-08T13:00:00Z", "duration": 20},

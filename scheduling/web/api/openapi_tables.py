@@ -88,6 +88,7 @@ SCHEMAS = {
             "invitee": _obj({"name": STRING, "email": STRING, "timezone": STRING, "note": STRING}),
             "start": INSTANT,
             "end": INSTANT,
+            "duration": {**INTEGER, "description": "The booking's own length in minutes"},
             "location_kind": LOCATION_KIND,
             "location": {
                 "type": "string",
