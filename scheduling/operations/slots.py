@@ -373,8 +373,13 @@ def compute_event_type_slots(
     """Free slot starts (UTC) of an event type: the union over its active hosts.
 
     exclude_booking_id leaves one booking out of the busy time (the one being rescheduled);
-    host_ids narrows the hosts (a routed lead's team or host).
+    host_ids narrows the hosts (a routed lead's team or host). A collective event type offers
+    the starts all of its hosts are free for instead (operations/collective.py; no narrowing).
     """
+    if event_type.is_collective:
+        from .collective import compute_collective_slots  # it builds on this module
+
+        return compute_collective_slots(event_type, start, end, now, exclude_booking_id)
     settings = settings_for(event_type)
     seconds = av.compute_slot_seconds
     calendars = load_calendars(

@@ -13,7 +13,7 @@ from scheduling.errors import InvalidRequest, SchedulingError
 from scheduling.extensions import db
 from scheduling.models import Booking, Lead
 from scheduling.operations.bookings import get_event_type
-from scheduling.operations.payloads import locations_json
+from scheduling.operations.payloads import locations_json, meeting_hosts
 from scheduling.operations.routing import (
     book_for_route,
     bookable_host_ids,
@@ -123,6 +123,7 @@ def booking_json(booking: Booking) -> dict:
         "status": booking.status,
         "event_type": booking.event_type.slug,
         "host": {"name": booking.host.name},
+        "hosts": [{"name": host.name} for host in meeting_hosts(booking)],
         "start": _iso(booking.start_at, tz),
         "end": _iso(booking.end_at, tz),
         "timezone": tz,
