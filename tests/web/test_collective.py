@@ -409,3 +409,73 @@ def test_the_meeting_is_all_or_nothing_in_time(client, world):
     assert ">10:00<" not in public_day(client, world.event_type.slug)
     assert book_api(client, world).status_code in (400, 409)
     assert all(row.host_id == world.engineer.id for row in rows())
+
+
+# -- embed, the script's times fragment, the admin's own booking ---------------------------------
+
+
+def test_the_widget_books_the_whole_meeting(client, world):
+    from scheduling.models import EmbedSettings
+
+    db.session.add(
+        EmbedSettings(
+            organisation_id=world.org.id,
+            allowed_origins=["https://www.customer.example"],
+            own_prompt=False,
+            prompt_text="",
+            cookie_days=90,
+            updated_at=FROZEN_NOW,
+        )
+    )
+    db.session.commit()
+    slug = world.event_type.slug
+    times = client.get(f"/book/{slug}?embed=1&tz=Europe/Berlin&date=2030-01-08&fragment=times")
+    assert times.status_code == 200 and ">10:00<" in times.text
+    page = client.get(
+        f"/book/{slug}/confirm", query_string={"embed": "1", "start": TUESDAY_10, "tz": "UTC"}
+    )
+    assert page.status_code == 200, page.text
+    response = client.post(
+        f"/book/{slug}/confirm?embed=1",
+        data={
+            "start": TUESDAY_10,
+            "tz": "UTC",
+            "form_token": form_token(page.text),
+            "name": "Ada",
+            "email": "ada@example.com",
+        },
+    )
+    assert response.status_code == 303, response.text
+    assert [row.host_id for row in rows()] == [world.closer.id, world.engineer.id]
+    assert "Clara Closer, Sven Engineer" in client.get(response.headers["Location"]).text
+    after = client.get(f"/book/{slug}?embed=1&tz=Europe/Berlin&date=2030-01-08&fragment=times")
+    assert ">10:00<" not in after.text
+
+
+def test_an_admin_books_the_meeting_for_all_hosts(client, world):
+    create_booking_for(world.engineer, TUESDAY_14)
+    login(client, world.admin.email)
+    url = (
+        f"/admin/bookings/new?event_type={world.event_type.id}&host={world.closer.id}"
+        "&date=2030-01-08"
+    )
+    page = client.get(url)
+    assert page.status_code == 200
+    # Clara alone is free at 14:00, Sven is not: the meeting is not offered then.
+    assert 'value="2030-01-08T09:00:00+00:00"' in page.text
+    assert 'value="2030-01-08T13:00:00+00:00"' not in page.text
+    data = {
+        "csrf_token": csrf_from(page.text),
+        "start": TUESDAY_10,
+        "name": "Lena Lead",
+        "email": "lena@lead.example",
+        "tz": "Europe/Berlin",
+        "note": "",
+    }
+    taken = client.post(url, data={**data, "start": TUESDAY_14.isoformat()})
+    assert taken.status_code in (400, 409)
+    done = client.post(url, data=data)
+    assert done.status_code == 303, done.text
+    meeting = [row for row in rows() if row.meeting_id is not None]
+    assert [row.host_id for row in meeting] == [world.closer.id, world.engineer.id]
+    assert all(row.source == "admin" for row in meeting)
