@@ -5,6 +5,13 @@ people choose from (timezones) and the week grid of the admin calendar (calendar
 only the standard library, zoneinfo and the other pure packages.
 """
 
+from .collective import (
+    MemberCalendar,
+    busy_members,
+    compute_collective_slot_seconds,
+    compute_collective_slots,
+    intersect_starts,
+)
 from .model import (
     MAX_RANGE_DAYS,
     DateOverride,
@@ -28,15 +35,20 @@ __all__ = [
     "MAX_RANGE_DAYS",
     "DateOverride",
     "Interval",
+    "MemberCalendar",
     "Schedule",
     "SlotSettings",
     "WeeklyInterval",
+    "busy_members",
+    "compute_collective_slot_seconds",
+    "compute_collective_slots",
     "compute_slot_seconds",
     "compute_slots",
     "compute_windows",
     "dates_in_ranges",
     "datetimes_from_seconds",
     "group_by_local_date",
+    "intersect_starts",
     "is_slot_available",
     "local_day_range",
     "occupied_interval",

@@ -22,7 +22,7 @@ from scheduling.ical import CalendarEvent, Person, render_calendar
 from scheduling.models import Booking, OutboxMessage
 from scheduling.operations.calendar_items import location_label, location_text
 from scheduling.operations.outbox import message_id_header
-from scheduling.operations.payloads import iso
+from scheduling.operations.payloads import iso, meeting_hosts
 from scheduling.web.formatting import local_datetime
 from scheduling.web.outcome_tokens import LINK_OUTCOMES, make_rebook_token, outcome_link
 from scheduling.web.urls import booking_link
@@ -75,7 +75,13 @@ def calendar_description(booking: Booking, tz: str) -> str:
 def calendar_file(
     booking: Booking, sequence: int, method: str, now: datetime, tz: str = "UTC"
 ) -> bytes:
-    """The .ics for this booking: same UID across reschedules, SEQUENCE as when enqueued."""
+    """The .ics for this booking: same UID across reschedules, SEQUENCE as when enqueued.
+
+    A collective meeting's file is the same for everyone: organised by its first host, with
+    the invitee and every other host as attendees.
+    """
+    hosts = meeting_hosts(booking)
+    organizer = hosts[0]
     event = CalendarEvent(
         uid=booking.ical_uid,
         sequence=sequence,
@@ -85,16 +91,25 @@ def calendar_file(
             ICS_SUMMARY,
             title=booking.event_type.title,
             invitee=booking.invitee_name,
-            host=booking.host.name,
+            host=host_names(hosts),
         ),
         stamp=now,
         description=calendar_description(booking, tz),
         location=location_text(booking.location_kind, booking.location, gettext),
-        organizer=Person(booking.host.name, booking.host.email),
+        organizer=Person(organizer.name, organizer.email),
         attendee=Person(booking.invitee_name, booking.invitee_email),
+        attendees=tuple(Person(host.name, host.email) for host in hosts[1:]),
         cancelled=method == "CANCEL",
     )
     return render_calendar([event], method=method)
+
+
+def host_names(hosts) -> str:
+    """The hosts' names as one list in the message's language ("Ann and Ben")."""
+    names = [host.name for host in hosts]
+    if len(names) < 2:
+        return names[0] if names else ""
+    return gettext("%(names)s and %(last)s", names=", ".join(names[:-1]), last=names[-1])
 
 
 def recipient_locale(booking: Booking, to_invitee: bool) -> str:
@@ -142,7 +157,8 @@ def _build_email(message: OutboxMessage, booking: Booking, now: datetime) -> Ema
         raise Skip("the no-show was taken back")
     to_invitee = payload["recipient"] == "invitee"
     tz = booking.invitee_tz if to_invitee else booking.host.tz
-    other = booking.host.name if to_invitee else booking.invitee_name
+    hosts = meeting_hosts(booking)
+    other = host_names(hosts) if to_invitee else booking.invitee_name
     when = local_time(booking.start_at, tz)
     context = {
         "booking": booking,
@@ -152,6 +168,8 @@ def _build_email(message: OutboxMessage, booking: Booking, now: datetime) -> Ema
         "other": other,
         "minutes": payload.get("minutes"),
         "links": {},
+        # A host of a collective meeting reads who else hosts it.
+        "co_hosts": "" if to_invitee else host_names([h for h in hosts if h.id != booking.host_id]),
     }
     if to_invitee and booking.status == "confirmed":
         context["links"] = {

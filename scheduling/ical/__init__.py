@@ -38,6 +38,8 @@ class CalendarEvent:
     url: str = ""
     organizer: Person | None = None
     attendee: Person | None = None
+    # More people at the meeting (the other hosts of a collective meeting), after `attendee`.
+    attendees: tuple[Person, ...] = ()
     cancelled: bool = False
     # When the booking last changed; feeds send it as LAST-MODIFIED.
     last_modified: datetime | None = None
@@ -99,6 +101,11 @@ def build_event(item: CalendarEvent) -> Event:
         event.add(
             "attendee",
             _address(item.attendee, ROLE="REQ-PARTICIPANT", PARTSTAT="ACCEPTED", RSVP="FALSE"),
+        )
+    for person in item.attendees:
+        event.add(
+            "attendee",
+            _address(person, ROLE="REQ-PARTICIPANT", PARTSTAT="ACCEPTED", RSVP="FALSE"),
         )
     return event
 
@@ -229,6 +236,8 @@ def _plain_event_text(item: CalendarEvent) -> str | None:
     A feed of thousands of bookings rendered with icalendar took seconds, most of it in its
     per-character folding and per-property objects; tests compare both writers byte for byte.
     """
+    if item.attendees:
+        return None  # several attendees (a collective meeting's hosts): icalendar writes them
     texts = [item.uid, item.summary, item.description, item.location]
     params = [item.url]
     for person in (item.organizer, item.attendee):

@@ -23,7 +23,7 @@ from .embedding import (
     WidgetAttribution,
     WidgetView,
 )
-from .event_types import LAYOUTS, LOCATION_KINDS, EventType, event_type_hosts
+from .event_types import ASSIGNMENTS, LAYOUTS, LOCATION_KINDS, EventType, event_type_hosts
 from .hosts import Absence, DateOverride, Host, HostHoliday, WeeklyHours
 from .organisations import Holiday, Organisation
 from .outbox import OUTBOX_STATUSES, EventTypeNotification, OutboxMessage
@@ -47,6 +47,7 @@ from .workers import WorkerHeartbeat
 __all__ = [
     "ACTION_KINDS",
     "API_SCOPES",
+    "ASSIGNMENTS",
     "LAYOUTS",
     "LINK_PURPOSES",
     "LOCATION_KINDS",

@@ -68,6 +68,11 @@ class Booking(db.Model):
     rescheduled_from_id: Mapped[int | None] = mapped_column(
         ForeignKey("bookings.id", ondelete="SET NULL")
     )
+    # A collective meeting has one row per host, all pointing at the first (its own id there):
+    # the public uid and links are that row's. NULL: a meeting with one host.
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bookings.id", ondelete="SET NULL"), index=True
+    )
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     # Why a host or manager moved it (empty when the invitee did).
     reschedule_reason: Mapped[str] = mapped_column(Text, default="")
@@ -85,7 +90,13 @@ class Booking(db.Model):
     organisation: Mapped[Organisation] = relationship()
     event_type: Mapped[EventType] = relationship()
     host: Mapped[Host] = relationship()
-    rescheduled_from: Mapped["Booking | None"] = relationship(remote_side=[id])
+    rescheduled_from: Mapped["Booking | None"] = relationship(
+        remote_side=[id], foreign_keys=[rescheduled_from_id]
+    )
+
+    @property
+    def is_collective(self) -> bool:
+        return self.meeting_id is not None
 
     @property
     def is_confirmed(self) -> bool:

@@ -17,6 +17,9 @@ from .types import UTCDateTime
 LOCATION_KINDS = ("video", "host_phone", "invitee_phone", "in_person", "link")
 # Booking page layouts; an A/B variant picks from the same ones (promotion copies its choice).
 LAYOUTS = ("standard", "compact")
+# Who hosts a meeting: "one" of its hosts (or a team's member), or all of them together
+# ("collective": at least two hosts, no team; slots are the times every one of them is free).
+ASSIGNMENTS = ("one", "collective")
 
 
 def _default_durations(context) -> list[int]:
@@ -44,6 +47,7 @@ class EventType(db.Model):
         CheckConstraint("weekly_limit IS NULL OR weekly_limit > 0", name="weekly_limit_positive"),
         CheckConstraint("min_gap BETWEEN 0 AND 1440", name="min_gap_range"),
         CheckConstraint("layout IN ('standard', 'compact')", name="layout_known"),
+        CheckConstraint("assignment IN ('one', 'collective')", name="assignment_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,6 +81,8 @@ class EventType(db.Model):
     )
     # With a team, its active members host the event type by round-robin (instead of `hosts`).
     pool_id: Mapped[int | None] = mapped_column(ForeignKey("pools.id", ondelete="SET NULL"))
+    # "one": a meeting with one host (or team member); "collective": with all of `hosts`.
+    assignment: Mapped[str] = mapped_column(String(20), default="one", server_default="one")
     # The booking page's button text (empty: the page's default label) and layout.
     button_label: Mapped[str] = mapped_column(String(60), default="", server_default="")
     layout: Mapped[str] = mapped_column(String(10), default="standard", server_default="standard")
@@ -98,3 +104,7 @@ class EventType(db.Model):
     def offered_durations(self) -> tuple[int, ...]:
         """Every length a visitor may choose, ascending, with the default."""
         return offered_durations(self.duration, self.durations)
+
+    @property
+    def is_collective(self) -> bool:
+        return self.assignment == "collective"

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import aliased, selectinload
 
 from scheduling import availability as av
 from scheduling.extensions import db
@@ -32,7 +32,18 @@ class BookingFilter:
 
 
 def _filtered(spec: BookingFilter) -> Select:
-    query = select(Booking).where(Booking.host_id.in_(spec.host_ids))
+    # A collective meeting once: the first of its rows the viewer may see (its primary one
+    # for whoever sees all of its hosts).
+    other = aliased(Booking)
+    first_seen = (
+        select(func.min(other.id))
+        .where(other.meeting_id == Booking.meeting_id, other.host_id.in_(spec.host_ids))
+        .scalar_subquery()
+    )
+    query = select(Booking).where(
+        Booking.host_id.in_(spec.host_ids),
+        or_(Booking.meeting_id.is_(None), Booking.id == first_seen),
+    )
     if spec.start_from is not None:
         query = query.where(Booking.start_at >= spec.start_from)
     if spec.start_before is not None:
@@ -180,7 +191,18 @@ def free_slots_for_host(
     duration: int | None = None,
 ) -> list[datetime]:
     """Free starts of one host of an event type in [start, end), as create_booking judges them
-    (for meetings of `duration` minutes; None: the event type's default)."""
+    (for meetings of `duration` minutes; None: the event type's default).
+
+    Of a collective event type: the starts all of its hosts (this one among them) are free for.
+    """
+    if event_type.is_collective:
+        from .collective import compute_collective_slots, selected_host_ids
+
+        if host_id not in selected_host_ids(event_type):
+            return []
+        return compute_collective_slots(
+            event_type, start, end, now, exclude_booking_id, duration=duration
+        )
     settings = settings_for_duration(event_type, duration)
     for cal in load_calendars(event_type, start, end, exclude_booking_id):
         if cal.host.id == host_id:

@@ -4,7 +4,6 @@ Changes made by a user on the admin side pass `actor=` and get an audit entry in
 transaction; the public flow and the API pass none.
 """
 
-import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +19,7 @@ from scheduling.models import Booking, EventType, Host, Lead, PoolMember, User
 
 from . import notifications
 from .audit import record
+from .booking_rows import booking_row, mark_cancelled, new_uid  # noqa: F401 (new_uid: importers)
 from .durations import durations_of, kept_duration, resolve_duration, settings_for_duration
 from .limits import capped_host_ids, lock_for_booking
 from .locations import offered_locations, resolve_location
@@ -39,11 +39,6 @@ class Invitee:
     location_kind: str = ""  # one the event type offers; empty: its first (default) one
     phone: str = ""  # the invitee's number, for an "invitee_phone" location
     duration: int | None = None  # minutes, one the event type offers; None: its default
-
-
-def new_uid() -> str:
-    """A random public identifier (128 bits)."""
-    return secrets.token_hex(16)
 
 
 def _host_order(event_type: EventType, hosts: list[Host], now: datetime) -> list[Host]:
@@ -151,7 +146,21 @@ def create_booking(
     it is offered but taken in the meantime. only_host_id books that host or nobody (the admin
     side picks the host); actor marks a booking entered by a user: created_by and an audit entry.
     host_ids narrows the candidates (a routed lead); order_hosts ranks the free ones (round-robin).
+    A collective event type books all of its hosts together (operations/collective.py).
     """
+    if event_type.is_collective and replaces is None:
+        from .collective import create_meeting  # it builds on this module
+
+        return create_meeting(
+            event_type,
+            start,
+            invitee,
+            now,
+            video_base_url=video_base_url,
+            only_host_id=only_host_id,
+            source=source,
+            actor=actor,
+        )
     acquire_booking_lock(db.session)
     if not event_type.active:
         raise NotFound(N_("This event type is not available for booking."))
@@ -202,33 +211,18 @@ def create_booking(
         ordered = _host_order(event_type, free, now)
     if preferred_host_id is not None:
         ordered.sort(key=lambda host: host.id != preferred_host_id)
-    end = start + timedelta(minutes=minutes)
-    occupied = av.occupied_interval(start, end, event_type.buffer_before, event_type.buffer_after)
     for host in ordered:
-        booking = Booking(
-            uid=new_uid(),
-            organisation_id=event_type.organisation_id,
-            event_type=event_type,
-            host=host,
-            invitee_name=invitee.name,
-            invitee_email=invitee.email,
-            invitee_tz=invitee.tz,
-            invitee_locale=invitee.locale,
-            note=invitee.note,
-            start_at=start,
-            end_at=end,
-            occupied_from=occupied.start,
-            occupied_until=occupied.end,
-            status="confirmed",
-            location_kind=location_kind,
-            location=location,
-            ical_uid=replaces.ical_uid if replaces else f"{new_uid()}@rendezvous",
-            sequence=replaces.sequence + 1 if replaces else 0,
-            rescheduled_from=replaces,
+        booking = booking_row(
+            event_type,
+            host,
+            invitee,
+            start,
+            now,
+            location=(location_kind, location),
+            replaces=replaces,
             source=source,
-            created_by_id=actor.id if actor is not None else None,
-            created_at=now,
-            updated_at=now,
+            actor=actor,
+            minutes=minutes,
         )
         try:
             with db.session.begin_nested():
@@ -283,17 +277,19 @@ def cancel_booking(
     """Cancel a confirmed, future booking; the time becomes free again.
 
     by says who asked: "invitee" (public link) or "user" (admin side, with actor for the audit).
+    Any row of a collective meeting cancels all of its hosts' rows.
     """
     _check_changed_by(by, actor)
+    if booking.meeting_id is not None:
+        from .collective_changes import cancel_meeting
+
+        return cancel_meeting(
+            booking, reason, now, by=by, actor=actor, ensure_changeable=_ensure_changeable
+        )
     acquire_booking_lock(db.session)
     db.session.refresh(booking, with_for_update=True)  # cancelled once when asked twice at once
     _ensure_changeable(booking, now)
-    booking.status = "cancelled"
-    booking.cancel_reason = reason
-    booking.cancelled_by = by
-    booking.cancelled_at = now
-    booking.updated_at = now
-    booking.sequence += 1
+    mark_cancelled(booking, reason, by, now)
     if actor is not None:
         record(
             booking.organisation_id,
@@ -329,9 +325,26 @@ def reschedule_booking(
 
     The same host is preferred, unless host_id names the one to move it to (or raise); the new
     row keeps the iCal UID, source and creator and raises SEQUENCE, so calendars update the event
-    instead of adding one. The old row keeps who moved it (by) and why (reason).
+    instead of adding one. The old row keeps who moved it (by) and why (reason). Any row of a
+    collective meeting moves all of its hosts' rows (operations/collective_changes.py).
     """
     _check_changed_by(by, actor)
+    if booking.meeting_id is not None:
+        from .collective_changes import reschedule_meeting
+
+        return reschedule_meeting(
+            booking,
+            new_start,
+            now,
+            video_base_url=video_base_url,
+            host_id=host_id,
+            reason=reason,
+            by=by,
+            actor=actor,
+            ensure_changeable=_ensure_changeable,
+            invitee_of=invitee_of,
+            minutes=kept_duration(booking, duration),
+        )
     acquire_booking_lock(db.session)
     db.session.refresh(booking)
     _ensure_changeable(booking, now)
@@ -349,23 +362,10 @@ def reschedule_booking(
     booking.cancelled_by = by
     booking.updated_at = now
     db.session.flush()
-    invitee = Invitee(
-        booking.invitee_name,
-        booking.invitee_email,
-        booking.invitee_tz,
-        booking.note,
-        booking.invitee_locale,
-        # The same kind of location while the event type still offers it, else its default.
-        location_kind=booking.location_kind
-        if any(item.kind == booking.location_kind for item in offered_locations(booking.event_type))
-        else "",
-        phone=booking.location if booking.location_kind == "invitee_phone" else "",
-        duration=minutes,
-    )
     new = create_booking(
         booking.event_type,
         new_start,
-        invitee,
+        invitee_of(booking, minutes),
         now,
         video_base_url=video_base_url,
         preferred_host_id=booking.host_id,
@@ -399,6 +399,23 @@ def reschedule_booking(
     notifications.booking_rescheduled(booking, new, now)
     db.session.flush()
     return new
+
+
+def invitee_of(booking: Booking, minutes: int | None = None) -> Invitee:
+    """Who booked, as a move books them again (for meetings of `minutes`; None: the default)."""
+    return Invitee(
+        booking.invitee_name,
+        booking.invitee_email,
+        booking.invitee_tz,
+        booking.note,
+        booking.invitee_locale,
+        # The same kind of location while the event type still offers it, else its default.
+        location_kind=booking.location_kind
+        if any(item.kind == booking.location_kind for item in offered_locations(booking.event_type))
+        else "",
+        phone=booking.location if booking.location_kind == "invitee_phone" else "",
+        duration=minutes,
+    )
 
 
 def _within_team_caps(

@@ -1,8 +1,9 @@
 """Write bookings into hosts' CalDAV calendars marked "add bookings here" (one resource per UID).
 
 Both entry points make the calendars match the meeting's latest state (the newest row of its
-iCal UID): PUT when confirmed on a host with such a calendar, DELETE otherwise (cancelled, or moved
-to another host). So they are idempotent and order does not matter: an outbox may run them again
+iCal UID; for a collective meeting, each host's row of that version): PUT when confirmed on a host
+with such a calendar, DELETE otherwise (cancelled, or moved to another host). So they are
+idempotent and order does not matter: an outbox may run them again
 after a crash, or out of order. Network errors raise FetchError for the caller to retry; copies
 already written are recorded (flush only).
 """
@@ -72,6 +73,19 @@ def _latest(ical_uid: str) -> Booking | None:
     ).first()
 
 
+def _current_rows(ical_uid: str) -> list[Booking]:
+    """The meeting's current rows: the newest row of its UID, and for a collective meeting
+    every host's row of that version (one per host, all moved or cancelled together)."""
+    latest = _latest(ical_uid)
+    if latest is None or latest.meeting_id is None:
+        return [latest] if latest is not None else []
+    return list(
+        db.session.scalars(
+            select(Booking).where(Booking.meeting_id == latest.meeting_id).order_by(Booking.id)
+        )
+    )
+
+
 def _copies(ical_uid: str) -> list[CalendarCopy]:
     return list(db.session.scalars(select(CalendarCopy).where(CalendarCopy.ical_uid == ical_uid)))
 
@@ -96,17 +110,19 @@ def remove_booking(booking_id: int, now: datetime) -> int:
 
 
 def _sync(ical_uid: str, now: datetime) -> int:
-    latest = _latest(ical_uid)
+    rows = [row for row in _current_rows(ical_uid) if row.is_confirmed]
     config = settings()
-    if latest is None or not latest.is_confirmed:
+    if not rows:
         copies = _copies(ical_uid)
         for copy in copies:
             _remove_copy(copy, config)
         return len(copies)
+    latest = rows[0]
+    host_rows = {row.host_id: row for row in rows}
     targets = list(
         db.session.scalars(
             select(CalendarSource).where(
-                CalendarSource.host_id == latest.host_id, CalendarSource.write_back.is_(True)
+                CalendarSource.host_id.in_(host_rows), CalendarSource.write_back.is_(True)
             )
         )
     )
@@ -118,21 +134,22 @@ def _sync(ical_uid: str, now: datetime) -> int:
             del existing[source_id]
     busy_only = latest.organisation.feed_busy_only
     answers = {} if busy_only else answers_by_uid(Booking.ical_uid == latest.ical_uid)
-    body = render_calendar(
-        [feed_event(row_of(latest), busy_only, answers.get(latest.ical_uid, []))], "PUBLISH"
-    )
     written = 0
     for source in targets:
+        row = host_rows[source.host_id]  # each host's copy is that host's own row
         copy = existing.get(source.id)
-        if copy is not None and copy.sequence == latest.sequence:
+        if copy is not None and copy.sequence == row.sequence:
             continue  # already there in this version
+        body = render_calendar(
+            [feed_event(row_of(row), busy_only, answers.get(row.ical_uid, []))], "PUBLISH"
+        )
         account = _account(source, config)
-        href = copy.href if copy is not None else caldav.resource_url(account, latest.ical_uid)
+        href = copy.href if copy is not None else caldav.resource_url(account, row.ical_uid)
         caldav.put_event(account, href, body, config.policy)
         if copy is None:
-            copy = CalendarCopy(source_id=source.id, ical_uid=latest.ical_uid, href=href)
+            copy = CalendarCopy(source_id=source.id, ical_uid=row.ical_uid, href=href)
             db.session.add(copy)
-        copy.sequence = latest.sequence
+        copy.sequence = row.sequence
         copy.updated_at = now
         db.session.flush()
         written += 1

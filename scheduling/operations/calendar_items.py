@@ -7,6 +7,8 @@ from scheduling.errors import N_
 from scheduling.ical import CalendarEvent, Person
 from scheduling.models import Booking
 
+from .payloads import meeting_hosts
+
 LOCATION_LABELS = {
     "video": N_("Video call"),
     "host_phone": N_("Phone call, the invitee calls"),
@@ -45,10 +47,12 @@ def calendar_event_for(
     `gettext` translates its texts (the web layer passes Flask-Babel's, in the reader's locale);
     `when` is the time as the reader reads it (date, time, zone label), formatted by the caller.
     """
-    host = booking.host
+    hosts = meeting_hosts(booking)  # several for a collective meeting: the first organises
+    host = hosts[0]
+    names = ", ".join(h.name for h in hosts)
     event_type = booking.event_type
     lines = [
-        gettext("%(title)s with %(host)s", title=event_type.title, host=host.name),
+        gettext("%(title)s with %(host)s", title=event_type.title, host=names),
         gettext("Invitee: %(name)s", name=booking.invitee_name),
     ]
     if when:
@@ -68,7 +72,7 @@ def calendar_event_for(
             "%(title)s: %(invitee)s and %(host)s",
             title=event_type.title,
             invitee=booking.invitee_name,
-            host=host.name,
+            host=names,
         ),
         stamp=stamp,
         description="\n".join(lines),
@@ -76,5 +80,6 @@ def calendar_event_for(
         url=url,
         organizer=Person(host.name, host.email),
         attendee=Person(booking.invitee_name, booking.invitee_email),
+        attendees=tuple(Person(h.name, h.email) for h in hosts[1:]),
         cancelled=not booking.is_confirmed,
     )

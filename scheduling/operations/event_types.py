@@ -14,6 +14,7 @@ from scheduling.availability.slots import MAX_GAP_MINUTES
 from scheduling.errors import N_, InvalidRequest
 from scheduling.extensions import db
 from scheduling.models import (
+    ASSIGNMENTS,
     LAYOUTS,
     EventType,
     Host,
@@ -62,6 +63,7 @@ class EventTypeData:
     durations: tuple[int, ...] = ()  # every length offered, with the default; empty: it alone
     hidden: bool = False  # bookable by link, widget and API; listed on no public page
     redirect_url: str = ""  # the page after booking on an allowlisted origin; empty: ours
+    assignment: str = "one"  # one of ASSIGNMENTS: one host per meeting, or all of them
 
 
 def slug_taken(slug: str, event_type_id: int | None = None) -> bool:
@@ -149,6 +151,7 @@ def _checked_values(
     )
     if len(hosts) != len(set(data.host_ids)):
         raise InvalidRequest("Pick hosts from the list.", {"host_ids": "unknown"})
+    _check_assignment(data, hosts)
     values = asdict(data)
     del values["host_ids"]
     values.update(
@@ -161,6 +164,26 @@ def _checked_values(
         redirect_url=check_redirect_url(organisation.id, data.redirect_url),
     )
     return values, hosts
+
+
+def _check_assignment(data: EventTypeData, hosts: list[Host]) -> None:
+    """A collective meeting needs its own hosts (two or more), never a team's round-robin."""
+    if data.assignment not in ASSIGNMENTS:
+        raise InvalidRequest(
+            N_("Choose who hosts a meeting from the list."), {"assignment": "unknown"}
+        )
+    if data.assignment != "collective":
+        return
+    if data.pool_id is not None:
+        raise InvalidRequest(
+            N_("A meeting with all hosts takes them from the list of hosts: choose no team."),
+            {"pool_id": "not with a collective meeting"},
+        )
+    if len(hosts) < 2:
+        raise InvalidRequest(
+            N_("Pick at least two hosts for a meeting with all of them."),
+            {"host_ids": "at least two"},
+        )
 
 
 def _host_names(hosts: list[Host]) -> list[str]:

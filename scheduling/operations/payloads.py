@@ -2,6 +2,9 @@
 
 from datetime import datetime
 
+from sqlalchemy import select
+
+from scheduling.extensions import db
 from scheduling.models import Booking, EventType, Host, Lead
 
 from .booking_context import handoff_blocks
@@ -29,14 +32,33 @@ def outcome_json(booking: Booking) -> dict | None:
     }
 
 
+def meeting_hosts(booking: Booking) -> list[Host]:
+    """Everyone hosting the booking's meeting: its host, or every host of a collective meeting
+    (the primary row's host first)."""
+    if booking.meeting_id is None:
+        return [booking.host]
+    rows = db.session.scalars(
+        select(Booking).where(Booking.meeting_id == booking.meeting_id).order_by(Booking.id)
+    )
+    return [row.host for row in rows]
+
+
 def booking_json(booking: Booking) -> dict:
-    """A booking as integrations see it; times in UTC; with the CRM hand-off blocks."""
+    """A booking as integrations see it; times in UTC; with the CRM hand-off blocks.
+
+    `host` is the booking's own host; `hosts` everyone hosting the meeting (several for a
+    collective meeting, whose primary row's host comes first).
+    """
     previous = booking.rescheduled_from
     return {
         "id": booking.uid,
         "status": booking.status,
         "event_type": {"slug": booking.event_type.slug, "title": booking.event_type.title},
         "host": {"id": booking.host.id, "name": booking.host.name, "email": booking.host.email},
+        "hosts": [
+            {"id": host.id, "name": host.name, "email": host.email}
+            for host in meeting_hosts(booking)
+        ],
         "invitee": {
             "name": booking.invitee_name,
             "email": booking.invitee_email,
@@ -105,4 +127,5 @@ def event_type_json(event_type: EventType) -> dict:
         **locations_json(event_type),
         "active": event_type.active,
         "hosts": [host.id for host in event_type.hosts],
+        "assignment": event_type.assignment,
     }

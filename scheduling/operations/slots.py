@@ -375,8 +375,16 @@ def compute_event_type_slots(
 
     exclude_booking_id leaves one booking out of the busy time (the one being rescheduled);
     host_ids narrows the hosts (a routed lead's team or host); duration is the chosen length
-    in minutes (checked by the caller, operations/durations.py; None: the default).
+    in minutes (checked by the caller, operations/durations.py; None: the default). A collective
+    event type offers the starts all of its hosts are free for instead (operations/collective.py;
+    no narrowing).
     """
+    if event_type.is_collective:
+        from .collective import compute_collective_slots  # it builds on this module
+
+        return compute_collective_slots(
+            event_type, start, end, now, exclude_booking_id, duration=duration
+        )
     settings = settings_for(event_type)
     if duration is not None:
         settings = replace(settings, duration=duration)

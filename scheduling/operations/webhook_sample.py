@@ -17,6 +17,7 @@ def sample_booking(now: datetime) -> dict:
         "status": "confirmed",
         "event_type": {"slug": "sample-call", "title": "Sample call"},
         "host": {"id": 0, "name": "Sam Sample", "email": "sam@example.com"},
+        "hosts": [{"id": 0, "name": "Sam Sample", "email": "sam@example.com"}],
         "invitee": {
             "name": "Ada Example",
             "email": "ada@example.org",

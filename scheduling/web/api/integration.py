@@ -154,6 +154,8 @@ def bookings_list():
         query = query.where(Booking.status == status)
     if host_id:
         query = query.where(Booking.host_id == host_id)
+    else:  # a collective meeting once, as its primary row (its `hosts` lists everyone)
+        query = query.where(or_(Booking.meeting_id.is_(None), Booking.meeting_id == Booking.id))
     if slug is not None:
         query = query.join(EventType, EventType.id == Booking.event_type_id).where(
             EventType.slug == slug

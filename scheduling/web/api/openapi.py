@@ -88,7 +88,9 @@ def document() -> dict:
             "description": (
                 "Public booking endpoints, and the integration API for CRMs and scripts "
                 "(API keys from the admin side, sent as Authorization: Bearer <key>). "
-                "Errors always have the shape {error, message, fields}."
+                "Errors always have the shape {error, message, fields}. A collective event type "
+                "(assignment collective) books all of its hosts at once: its slots are the times "
+                "every host is free, and its booking lists them in `hosts`."
             ),
         },
         "servers": [{"url": "/api/v1"}],

@@ -85,6 +85,12 @@ SCHEMAS = {
             "status": {"type": "string", "enum": list(STATUSES)},
             "event_type": _obj({"slug": STRING, "title": STRING}),
             "host": _obj({"id": INTEGER, "name": STRING, "email": STRING}),
+            "hosts": {
+                "type": "array",
+                "items": _obj({"id": INTEGER, "name": STRING, "email": STRING}),
+                "description": "Everyone hosting the meeting: the host, or all hosts of a "
+                "collective meeting (one booking row each; the first is the public one)",
+            },
             "invitee": _obj({"name": STRING, "email": STRING, "timezone": STRING, "note": STRING}),
             "start": INSTANT,
             "end": INSTANT,
@@ -143,6 +149,12 @@ SCHEMAS = {
             "locations": LOCATIONS,
             "active": {"type": "boolean"},
             "hosts": {"type": "array", "items": INTEGER},
+            "assignment": {
+                "type": "string",
+                "enum": ["one", "collective"],
+                "description": "one: each meeting has one of the hosts; collective: all of "
+                "them (slots are the times every host is free)",
+            },
         }
     ),
     "BookingPage": _obj(
@@ -181,6 +193,11 @@ SCHEMAS = {
             "status": STRING,
             "event_type": STRING,
             "host": _obj({"name": STRING}),
+            "hosts": {
+                "type": "array",
+                "items": _obj({"name": STRING}),
+                "description": "Everyone hosting the meeting (all hosts of a collective one)",
+            },
             "start": INSTANT,
             "end": INSTANT,
             "duration": {**INTEGER, "description": "The booking's length in minutes"},

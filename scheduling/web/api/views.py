@@ -14,7 +14,7 @@ from scheduling.extensions import db
 from scheduling.models import Booking, Lead
 from scheduling.operations.bookings import get_event_type
 from scheduling.operations.durations import booking_minutes, resolve_duration
-from scheduling.operations.payloads import locations_json
+from scheduling.operations.payloads import locations_json, meeting_hosts
 from scheduling.operations.routing import (
     book_for_route,
     bookable_host_ids,
@@ -128,6 +128,7 @@ def booking_json(booking: Booking) -> dict:
         "status": booking.status,
         "event_type": booking.event_type.slug,
         "host": {"name": booking.host.name},
+        "hosts": [{"name": host.name} for host in meeting_hosts(booking)],
         "start": _iso(booking.start_at, tz),
         "end": _iso(booking.end_at, tz),
         "duration": booking_minutes(booking),

@@ -23,6 +23,7 @@ from scheduling.operations.bookings import (
 )
 from scheduling.operations.calendar_items import calendar_event_for
 from scheduling.operations.locations import offered_locations
+from scheduling.operations.payloads import meeting_hosts
 from scheduling.operations.public_pages import listed_event_types
 from scheduling.operations.routing import (
     book_for_route,
@@ -399,6 +400,7 @@ def booking(uid: str, token: str):
     return render_template(
         "public/booking.html",
         booking=booking,
+        hosts=meeting_hosts(booking),
         successor_link=booking_link(successor, "view") if successor else None,
         ics_link=url_for("public.booking_ics", uid=uid, token=token),
         my_data_link=url_for("public.my_data", uid=uid, token=token),
@@ -452,7 +454,11 @@ def cancel(uid: str, token: str):
         status = 400
     form.form_token.data = make_form_token(kind="cancel", booking=uid)
     return render_template(
-        "public/cancel.html", booking=booking, form=form, view_link=booking_link(booking, "view")
+        "public/cancel.html",
+        booking=booking,
+        hosts=meeting_hosts(booking),
+        form=form,
+        view_link=booking_link(booking, "view"),
     ), status
 
 

@@ -30,6 +30,7 @@ from scheduling.operations.booking_queries import (
 )
 from scheduling.operations.bookings import cancel_booking, create_booking, reschedule_booking
 from scheduling.operations.locations import offered_locations
+from scheduling.operations.payloads import meeting_hosts
 from scheduling.operations.routing_rules import targets_of
 from scheduling.routing.explanations import explain_pick
 from scheduling.web.admin.access import (
@@ -100,6 +101,7 @@ def bookings_detail(booking_id: int):
     return render_template(
         "admin/bookings/detail.html",
         booking=booking,
+        hosts=meeting_hosts(booking),
         earlier=earlier,
         earlier_visible=earlier is not None and earlier.host_id in visible,
         later=later,

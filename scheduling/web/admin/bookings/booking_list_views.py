@@ -18,6 +18,7 @@ from scheduling.operations.booking_queries import (
     organisation_event_types,
     viewer_zone,
 )
+from scheduling.operations.payloads import meeting_hosts
 from scheduling.operations.settings import active_lost_reasons
 from scheduling.web.admin.access import current_user, login_required, visible_hosts
 from scheduling.web.admin.blueprint import bp
@@ -99,6 +100,7 @@ def bookings():
         "admin/bookings/list.html",
         filters=filters,
         rows=list_bookings(filters.spec, page, PER_PAGE),
+        meeting_hosts=meeting_hosts,
         now=clock.utcnow(),
         back=request.full_path.rstrip("?"),
         reasons=active_lost_reasons(current_user().organisation_id),

@@ -30,7 +30,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from scheduling.models import LAYOUTS, LOCATION_KINDS
+from scheduling.models import ASSIGNMENTS, LAYOUTS, LOCATION_KINDS
 from scheduling.operations.event_types import BUTTON_LABEL_MAX, EventTypeData
 from scheduling.operations.locations import DETAIL_MESSAGES, Location, check_link
 from scheduling.routing.phones import normalise_phone
@@ -289,6 +289,22 @@ class EventTypeForm(FlaskForm):
             "instead of the hosts below."
         ),
     )
+    # Missing from a post keeps the current mode (forms that predate it send none).
+    assignment = RadioField(
+        _l("Who hosts a meeting"),
+        choices=[
+            SelectChoice("one", _l("One of the hosts (or the team's round-robin)")),
+            SelectChoice("collective", _l("All of the hosts together")),
+        ],
+        default="one",
+        validate_choice=False,
+        validators=[AnyOf(ASSIGNMENTS, message=_l("Choose who hosts a meeting from the list."))],
+        description=_l(
+            "All together: for a meeting that needs several people, e.g. a closer and a "
+            "solution engineer. Visitors see only the times when every host below is free, "
+            "and every host gets the invitation. Pick at least two hosts and no team."
+        ),
+    )
     host_ids = SelectMultipleField(
         _l("Hosts"),
         coerce=int,
@@ -386,4 +402,5 @@ class EventTypeForm(FlaskForm):
             button_label=self.button_label.data or "",
             layout=self.layout.data,
             default_locale=self.default_locale.data or None,
+            assignment=self.assignment.data or "one",
         )
