@@ -2,17 +2,19 @@
 browser between it and the app: set a person's claims, sign in at the provider, follow back.
 
 The provider signs with RS256, serves discovery, JWKS and the token endpoint over HTTP; a small
-WSGI wrapper can change what it sees (its Host for the token request: another `iss`; the
+WSGI wrapper can change what it sees (its Host for a path: another `iss`; the
 client id the token is asked for: another `aud`) so refusals are tested against real tokens.
 """
 
+import base64
 import threading
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
+import authlib.deprecate  # noqa: F401 (first: its import adds an "always" filter for its warnings)
 import httpx
-import pytest
 from werkzeug.serving import make_server
 
 with warnings.catch_warnings():
@@ -28,7 +30,8 @@ CLIENT_SECRET = "test-client-secret"
 class Tweaks:
     """What the wrapper changes in requests reaching the provider (empty: nothing)."""
 
-    token_host: str = ""
+    # Host header by request path: the provider names the host it is asked at as the issuer.
+    hosts: dict = field(default_factory=dict)
     token_client_id: str = ""
     seen: list = field(default_factory=list)
 
@@ -40,14 +43,11 @@ class Provider:
 
         def wrapper(environ, start_response):
             tweaks.seen.append(environ["PATH_INFO"])
-            if environ["PATH_INFO"] == "/oauth2/token":
-                if tweaks.token_host:
-                    environ["HTTP_HOST"] = tweaks.token_host
-                if tweaks.token_client_id:
-                    import base64
-
-                    raw = f"{tweaks.token_client_id}:{CLIENT_SECRET}".encode()
-                    environ["HTTP_AUTHORIZATION"] = "Basic " + base64.b64encode(raw).decode()
+            if environ["PATH_INFO"] in tweaks.hosts:
+                environ["HTTP_HOST"] = tweaks.hosts[environ["PATH_INFO"]]
+            if environ["PATH_INFO"] == "/oauth2/token" and tweaks.token_client_id:
+                raw = f"{tweaks.token_client_id}:{CLIENT_SECRET}".encode()
+                environ["HTTP_AUTHORIZATION"] = "Basic " + base64.b64encode(raw).decode()
             return provider_app(environ, start_response)
 
         self.server = make_server("127.0.0.1", 0, wrapper, threaded=True)
@@ -56,6 +56,10 @@ class Provider:
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
         self.thread.start()
+
+    def other_name(self) -> str:
+        """The provider's host and port with "localhost" for "127.0.0.1" (another issuer)."""
+        return self.issuer.split("//")[1].replace("127.0.0.1", "localhost")
 
     def stop(self) -> None:
         self.server.shutdown()
@@ -82,8 +86,11 @@ class Provider:
         return f"{back.path}?{back.query}"
 
 
-@pytest.fixture
-def oidc_provider():
+@contextmanager
+def running_provider():
+    """A provider on a free loopback port for the duration of the block."""
     provider = Provider(Tweaks())
-    yield provider
-    provider.stop()
+    try:
+        yield provider
+    finally:
+        provider.stop()

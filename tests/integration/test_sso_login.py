@@ -20,7 +20,7 @@ from scheduling.operations.accounts import enable_totp
 from scheduling.operations.sso_settings import SsoInput, save_sso
 from scheduling.remote.oidc import NetPolicy, discover
 from tests.conftest import FROZEN_NOW, TEST_SECRET, csrf_from, login
-from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, oidc_provider  # noqa: F401
+from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, running_provider
 
 DOMAIN = "northwind.example"
 # The provider (a test tool) runs on Authlib interfaces that warn they are deprecated
@@ -49,13 +49,19 @@ def configure(org, admin, issuer, **changes):
 
 
 @pytest.fixture
-def world(app, client, oidc_provider, make_org, make_user):  # noqa: F811
+def idp():
+    with running_provider() as provider:
+        yield provider
+
+
+@pytest.fixture
+def world(app, client, idp, make_org, make_user):
     app.config["SSO_ALLOW_PRIVATE"] = True
     org = make_org(slug="northwind")
     admin = make_user(role="admin", org=org, email=f"ada@{DOMAIN}", name="Ada Admin")
     rep = make_user(role="rep", org=org, email=f"rita@{DOMAIN}", name="Rita Rep")
-    configure(org, admin, oidc_provider.issuer)
-    return SimpleNamespace(org=org, admin=admin, rep=rep, idp=oidc_provider, client=client)
+    configure(org, admin, idp.issuer)
+    return SimpleNamespace(org=org, admin=admin, rep=rep, idp=idp, client=client)
 
 
 def start(client, slug="northwind") -> str:
@@ -234,8 +240,7 @@ def test_wrong_nonce_is_refused(world):
 
 def test_token_from_another_issuer_is_refused(world):
     world.idp.set_person("rita", email=world.rep.email, email_verified=True)
-    # The provider names the host it was asked at as the issuer: localhost, not 127.0.0.1.
-    world.idp.tweaks.token_host = world.idp.issuer.split("//")[1].replace("127.0.0.1", "localhost")
+    world.idp.tweaks.hosts["/oauth2/token"] = world.idp.other_name()
     answer = sign_in(world, "rita")
     assert answer.status_code == 403 and "issued by another issuer" in text(answer)
 

@@ -2,7 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from scheduling.security.sso_rules import parse_domains
@@ -11,9 +18,9 @@ from scheduling.web.admin.event_types.event_type_forms import IdSelectField
 from .settings_forms import _strip
 
 ROLE_CHOICES = [
-    ("rep", _l("Rep: their own host, hours and bookings")),
-    ("manager", _l("Manager: every host, booking and event type")),
-    ("admin", _l("Admin: everything, users and settings included")),
+    SelectChoice("rep", _l("Rep: their own host, hours and bookings")),
+    SelectChoice("manager", _l("Manager: every host, booking and event type")),
+    SelectChoice("admin", _l("Admin: everything, users and settings included")),
 ]
 
 
