@@ -276,7 +276,6 @@ _CLAIM_PROBLEMS = {
     "exp": "it has expired",
     "iat": "its issue time is not valid",
     "nbf": "it is not valid yet",
-    "sub": "it names no subject",
     "azp": "it was issued to another party (azp)",
 }
 
@@ -317,8 +316,12 @@ def validate_id_token(
         registry.validate(claims)
     except ExpiredTokenError:
         raise _refuse("exp") from None
-    except (InvalidClaimError, MissingClaimError) as exc:
-        raise _refuse(exc.claim.split(",")[0]) from None
+    except MissingClaimError as exc:
+        raise OidcError(
+            f"The identity provider's ID token was refused: it has no {exc.claim} claim."
+        ) from None
+    except InvalidClaimError as exc:
+        raise _refuse(exc.claim) from None
     except JoseError:
         raise OidcError("The identity provider's ID token was refused.") from None
     audience = claims["aud"]

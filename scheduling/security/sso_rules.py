@@ -52,7 +52,7 @@ def verified_email(claims: dict) -> str | None:
     if not isinstance(email, str) or "@" not in email or len(email) > 254:
         return None
     verified = claims.get("email_verified")
-    if verified is True or verified == "true" or claims.get("xms_edov") in (True, "true", "1", 1):
+    if verified is True or verified == "true" or claims.get("xms_edov") in (True, "true"):
         return email.strip().lower()
     return None
 
