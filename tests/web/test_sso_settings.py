@@ -221,3 +221,16 @@ def test_organisations_see_and_remove_only_their_own(
     assert config_of(first.organisation_id) is None
     [entry] = audit("sso.remove")
     assert entry.organisation_id == first.organisation_id
+
+
+def test_privacy_documents_name_the_identity_provider_once_configured(
+    client, login_as, idp, loopback
+):
+    login_as("admin")
+    processors = "/admin/privacy/documents/processors.md"
+    assert "Identity provider" not in client.get(processors).text
+    assert save(client, form(idp.issuer)).status_code == 302
+    text = client.get(processors).text
+    assert "| Identity provider (single sign-on) | 127.0.0.1 | Users' sign-ins" in text
+    record = client.get("/admin/privacy/documents/record.md").text
+    assert "Identity provider 127.0.0.1: single sign-on of admin users" in record
