@@ -234,3 +234,25 @@ def test_privacy_documents_name_the_identity_provider_once_configured(
     assert "| Identity provider (single sign-on) | 127.0.0.1 | Users' sign-ins" in text
     record = client.get("/admin/privacy/documents/record.md").text
     assert "Identity provider 127.0.0.1: single sign-on of admin users" in record
+
+
+def test_issuer_by_host_name_keeps_its_name_on_the_pinned_connection(
+    client, login_as, idp, loopback
+):
+    """The connection goes to the checked address, the Host header keeps the name: the
+    provider announces the issuer it was asked for."""
+    admin = login_as("admin")
+    by_name = "http://" + idp.other_name()
+    assert save(client, form(by_name)).status_code == 302
+    assert config_of(admin.organisation_id).issuer == by_name
+
+
+def test_a_break_glass_admin_who_left_is_flagged(client, login_as, make_user, idp, loopback):
+    admin = login_as("admin")
+    other = make_user(role="admin", org=admin.organisation)
+    data = form(idp.issuer, break_glass_user_id=str(other.id), password_login_disabled="y")
+    assert save(client, data).status_code == 302
+    assert "nobody can use the break-glass login" not in text(client.get(URL))
+    other.active = False
+    db.session.commit()
+    assert "nobody can use the break-glass login" in text(client.get(URL))
