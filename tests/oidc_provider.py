@@ -71,15 +71,19 @@ class Provider:
         answer = httpx.put(f"{self.issuer}/users/{sub}", json=claims, timeout=5)
         assert answer.status_code == 204, answer.text
 
-    def sign_in(self, authorize_url: str, sub: str, **change) -> str:
-        """Play the person at the provider: approve as `sub`; the app's callback URL (path +
-        query) the provider sends the browser back to. `change` alters authorize parameters."""
+    def sign_in(self, authorize_url: str, sub: str, deny: bool = False, **change) -> str:
+        """Play the person at the provider: approve as `sub` (or deny); the app's callback URL
+        (path + query) the provider sends the browser back to. `change` alters authorize
+        parameters."""
         parts = urlsplit(authorize_url)
         assert f"{parts.scheme}://{parts.netloc}" == self.issuer
         params = {key: values[0] for key, values in parse_qs(parts.query).items()}
         params.update(change)
         answer = httpx.post(
-            f"{self.issuer}{parts.path}", params=params, data={"sub": sub}, timeout=5
+            f"{self.issuer}{parts.path}",
+            params=params,
+            data={"action": "deny"} if deny else {"sub": sub},
+            timeout=5,
         )
         assert answer.status_code == 302, answer.text
         back = urlsplit(answer.headers["location"])

@@ -229,6 +229,24 @@ def test_replayed_callback_is_refused(world):
     assert not signed_in(world.client)
 
 
+def test_denied_at_the_provider_says_so(world):
+    answer = world.client.get(world.idp.sign_in(start(world.client), "rita", deny=True))
+    assert answer.status_code == 403
+    assert "did not sign you in (access_denied)" in text(answer)
+    assert (
+        "refused by the identity provider: access_denied" in audit("sso.login_refused")[0].summary
+    )
+
+
+def test_a_code_the_provider_does_not_know_is_refused(world):
+    world.idp.set_person("rita", email=world.rep.email, email_verified=True)
+    callback = world.idp.sign_in(start(world.client), "rita")
+    answer = world.client.get(callback.replace("code=", "code=forged"))
+    assert answer.status_code == 403
+    assert "The identity provider refused the sign-in (invalid_grant)" in text(answer)
+    assert not signed_in(world.client)
+
+
 def test_callback_without_a_started_sign_in_is_refused(world):
     answer = world.client.get("/admin/login/sso/callback?code=abc&state=def")
     assert answer.status_code == 403 and "Please start again" in text(answer)

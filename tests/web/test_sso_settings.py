@@ -83,6 +83,8 @@ def test_admin_saves_settings_checked_against_the_issuer(client, login_as, idp, 
     assert CLIENT_SECRET not in client.get(URL).text
     [entry] = audit("sso.create")
     assert CLIENT_SECRET not in str(entry.changes)
+    log = client.get("/admin/audit")
+    assert "Single sign-on set up: issuer" in text(log) and CLIENT_SECRET not in log.text
     # Saving again without a secret keeps the stored one.
     answer = save(client, form(idp.issuer, client_secret=""))
     assert answer.status_code == 302

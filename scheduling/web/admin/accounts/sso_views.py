@@ -9,6 +9,7 @@ a page saying why, a counted login attempt and an audit entry; never an error 50
 """
 
 import hmac
+import re
 
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -112,18 +113,12 @@ def _signed_in_user(config: SsoConfig, pending: dict, address: str, now):
     """Check the callback, the code exchange and the ID token; the user, or SsoRefused."""
     args = request.args
     state = args.get("state", "")
-    if not hmac.compare_digest(state.encode(), str(pending.get("state", "")).encode()):
-        raise sso_login.refuse(
-            config,
-            "",
-            address,
-            "Sign-on refused: the state did not match this browser's sign-in",
-            _("This sign-in could not be verified (its state does not match). Please start again."),
-            now,
-        )
+    state_ok = hmac.compare_digest(state.encode(), str(pending.get("state", "")).encode())
     if args.get("error"):
-        error = args.get("error", "")[:100]
-        detail = args.get("error_description", "")[:300]
+        # An error answer (RFC 6749 4.1.2.1): its code is shown; its free text only when the
+        # state proves it answers this sign-in (some providers leave the state out of errors).
+        error = re.sub(r"[^A-Za-z0-9_.-]", "", args.get("error", ""))[:60]
+        detail = args.get("error_description", "")[:300] if state_ok else ""
         raise sso_login.refuse(
             config,
             "",
@@ -133,7 +128,16 @@ def _signed_in_user(config: SsoConfig, pending: dict, address: str, now):
                 "Your identity provider did not sign you in (%(error)s). %(detail)s",
                 error=error,
                 detail=detail,
-            ),
+            ).strip(),
+            now,
+        )
+    if not state_ok:
+        raise sso_login.refuse(
+            config,
+            "",
+            address,
+            "Sign-on refused: the state did not match this browser's sign-in",
+            _("This sign-in could not be verified (its state does not match). Please start again."),
             now,
         )
     code = args.get("code", "")
