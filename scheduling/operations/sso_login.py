@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from scheduling.errors import InvalidRequest
+from scheduling.errors import N_, InvalidRequest
 from scheduling.extensions import db
 from scheduling.models import Host, Organisation, SsoConfig, User
 from scheduling.security.sso_rules import domain_allowed, email_domain, verified_email
@@ -106,8 +106,10 @@ def complete_login(config: SsoConfig, claims: dict, address: str, now: datetime)
             shown,
             address,
             f"Sign-on refused for {shown or 'an address'}: the address is missing or not verified",
-            "Your identity provider did not confirm a verified email address, so you cannot "
-            "be signed in. Ask your administrator to verify your address there.",
+            N_(
+                "Your identity provider did not confirm a verified email address, so you cannot "
+                "be signed in. Ask your administrator to verify your address there."
+            ),
             now,
         )
     if not domain_allowed(email, config.allowed_domains or []):
@@ -116,7 +118,7 @@ def complete_login(config: SsoConfig, claims: dict, address: str, now: datetime)
             email,
             address,
             f"Sign-on refused for {email}: domain not allowed",
-            "Addresses of this domain may not sign in to this organisation.",
+            N_("Addresses of this domain may not sign in to this organisation."),
             now,
         )
     user = db.session.scalar(select(User).where(User.email == email))
@@ -126,7 +128,7 @@ def complete_login(config: SsoConfig, claims: dict, address: str, now: datetime)
             email,
             address,
             f"Sign-on refused for {email}: the account belongs to another organisation",
-            "This address has no account in this organisation.",
+            N_("This address has no account in this organisation."),
             now,
         )
     if user is not None and not user.active:
@@ -135,7 +137,7 @@ def complete_login(config: SsoConfig, claims: dict, address: str, now: datetime)
             email,
             address,
             f"Sign-on refused for {email}: the account is deactivated",
-            "Your account is deactivated. Ask an administrator of your organisation.",
+            N_("Your account is deactivated. Ask an administrator of your organisation."),
             now,
         )
     created = False
@@ -146,8 +148,10 @@ def complete_login(config: SsoConfig, claims: dict, address: str, now: datetime)
                 email,
                 address,
                 f"Sign-on refused for {email}: no account, and just-in-time accounts are off",
-                "This address has no account in this organisation. Ask an administrator "
-                "to invite you.",
+                N_(
+                    "This address has no account in this organisation. Ask an administrator "
+                    "to invite you."
+                ),
                 now,
             )
         user = _create_just_in_time(config, email, claims, now)

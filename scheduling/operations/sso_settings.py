@@ -11,7 +11,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
-from scheduling.errors import InvalidRequest
+from scheduling.errors import N_, InvalidRequest
 from scheduling.extensions import db
 from scheduling.models import ROLES, Organisation, SsoConfig, User
 from scheduling.remote.oidc import NetPolicy, Provider
@@ -67,8 +67,10 @@ def client_secret(config: SsoConfig, secret_key: str) -> str:
     secret = secretbox.decrypt(secret_key, SECRET_PURPOSE, config.client_secret_encrypted)
     if secret is None:
         raise InvalidRequest(
-            "The single sign-on client secret can no longer be read (the app's secret key "
-            "changed). An admin has to enter it again in the settings."
+            N_(
+                "The single sign-on client secret can no longer be read (the app's secret key "
+                "changed). An admin has to enter it again in the settings."
+            )
         )
     return secret
 
@@ -77,19 +79,21 @@ def _check(organisation: Organisation, data: SsoInput, existing: SsoConfig | Non
     if data.jit_role not in ROLES:
         raise InvalidRequest(f"Unknown role {data.jit_role!r}.", {"jit_role": "unknown"})
     if not data.client_secret and existing is None:
-        raise InvalidRequest("Enter the client secret.", {"client_secret": "required"})
+        raise InvalidRequest(N_("Enter the client secret."), {"client_secret": "required"})
     if data.break_glass_user_id is not None:
         if data.break_glass_user_id not in {
             user.id for user in break_glass_candidates(organisation.id)
         }:
             raise InvalidRequest(
-                "The break-glass account must be an active admin of this organisation.",
+                N_("The break-glass account must be an active admin of this organisation."),
                 {"break_glass_user_id": "invalid"},
             )
     elif data.password_login_disabled:
         raise InvalidRequest(
-            "Choose a break-glass admin before switching password login off: otherwise nobody "
-            "can sign in while the identity provider is down.",
+            N_(
+                "Choose a break-glass admin before switching password login off: otherwise "
+                "nobody can sign in while the identity provider is down."
+            ),
             {"break_glass_user_id": "required"},
         )
 
@@ -174,7 +178,7 @@ def password_login_refusal(user: User) -> str | None:
         config.password_login_disabled, config.break_glass_user_id == user.id
     ):
         return None
-    return (
+    return N_(
         "Your organisation signs in with single sign-on: use “Sign in with single sign-on” "
         "instead of a password."
     )

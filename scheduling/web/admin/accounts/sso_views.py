@@ -15,7 +15,7 @@ from flask import current_app, redirect, render_template, request, session, url_
 from flask_babel import gettext as _
 
 from scheduling import clock
-from scheduling.errors import InvalidRequest, NotFound, RateLimited
+from scheduling.errors import N_, InvalidRequest, NotFound, RateLimited
 from scheduling.extensions import db
 from scheduling.models import SsoConfig
 from scheduling.operations import sso_login
@@ -37,11 +37,11 @@ from .auth_forms import SsoEmailForm
 from .auth_views import _answer, _safe_next
 
 PENDING_SSO = "pending_sso"
-NOT_SET_UP = (
+NOT_SET_UP = N_(
     "Single sign-on is not set up for this address. Sign in with your password, "
     "or ask your administrator."
 )
-START_AGAIN = "This sign-in has expired or was already used. Please start again."
+START_AGAIN = N_("This sign-in has expired or was already used. Please start again.")
 
 
 def _sso_page(form: SsoEmailForm, error: str | None, status: int, retry_after=None):
@@ -191,14 +191,15 @@ def sso_callback():
         return _sso_page(form, exc.message, exc.status, exc.retry_after)
     except sso_login.SsoRefused as exc:
         db.session.commit()  # keep the attempt and the audit entry
-        return _sso_page(form, exc.message, exc.status)
+        return _sso_page(form, _(exc.template, **exc.params), exc.status)
     except InvalidRequest as exc:  # an account that cannot be made (e.g. host address taken)
         db.session.rollback()
+        shown = _(exc.template, **exc.params)
         refusal = sso_login.refuse(
-            config, "", address, f"Sign-on refused: {exc.message}", exc.message, now
+            config, "", address, f"Sign-on refused: {exc.message}", shown, now
         )
         db.session.commit()
-        return _sso_page(form, refusal.message, refusal.status)
+        return _sso_page(form, shown, refusal.status)
     db.session.commit()
     login_user(user)
     return redirect(_safe_next(pending.get("next")))
