@@ -247,6 +247,16 @@ def test_a_code_the_provider_does_not_know_is_refused(world):
     assert not signed_in(world.client)
 
 
+def test_a_sign_in_left_too_long_at_the_provider_must_start_again(world, monkeypatch):
+    world.idp.set_person("rita", email=world.rep.email, email_verified=True)
+    callback = world.idp.sign_in(start(world.client), "rita")
+    later = clock.utcnow() + timedelta(seconds=601)  # SSO_LOGIN_SECONDS is 600
+    monkeypatch.setattr(clock, "utcnow", lambda: later)
+    answer = world.client.get(callback)
+    assert answer.status_code == 403 and "expired or was already used" in text(answer)
+    assert "/oauth2/token" not in world.idp.tweaks.seen
+
+
 def test_callback_without_a_started_sign_in_is_refused(world):
     answer = world.client.get("/admin/login/sso/callback?code=abc&state=def")
     assert answer.status_code == 403 and "Please start again" in text(answer)
