@@ -58,6 +58,15 @@ class Defaults:
     CALENDAR_ALLOW_PRIVATE = False
     # Extra CA bundle to trust for calendar servers (None: the system's).
     CALENDAR_CAFILE = None
+    # Single sign-on (OpenID Connect, per organisation): seconds per request to the issuer
+    # (discovery when settings are saved, token and keys at sign-in), how long a started
+    # sign-in may take at the identity provider, an extra CA bundle (None: the system's), and
+    # whether issuers on private or loopback addresses (and plain http) are allowed: tests and
+    # development only.
+    SSO_TIMEOUT_SECONDS = 5
+    SSO_LOGIN_SECONDS = 600
+    SSO_CAFILE = None
+    SSO_ALLOW_PRIVATE = False
     # Outbox worker: attempts before a message is marked failed, backoff (seconds, doubled per
     # attempt, with jitter, capped), and how long a claim lasts before another worker may take
     # the message over (a worker killed mid-delivery).

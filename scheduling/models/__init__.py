@@ -40,6 +40,7 @@ from .routing import (
     RoutingForm,
     RoutingRule,
 )
+from .sso import SsoConfig
 from .users import ROLES, LoginAttempt, User
 from .webhooks import WEBHOOK_EVENTS, WebhookDelivery, WebhookSubscription
 from .workers import WorkerHeartbeat
@@ -94,6 +95,7 @@ __all__ = [
     "RateLimitCounter",
     "RoutingForm",
     "RoutingRule",
+    "SsoConfig",
     "User",
     "WebhookDelivery",
     "WebhookSubscription",

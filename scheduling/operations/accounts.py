@@ -9,12 +9,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
 
-from scheduling.errors import InvalidRequest, RateLimited
+from scheduling.errors import InvalidRequest, PermissionDenied, RateLimited
 from scheduling.extensions import db
 from scheduling.models import ROLES, Host, LoginAttempt, Organisation, User
 from scheduling.security.secretbox import decrypt, encrypt
 
 from .audit import record
+from .sso_settings import is_break_glass_login, password_login_refusal
 
 _hasher = PasswordHasher()
 # A hash of nothing useful, verified when the account does not exist, so timing does not tell.
@@ -123,6 +124,11 @@ def _check_rate_limit(email: str, address: str, now: datetime) -> None:
     count, oldest = _failures(now, email=email, address=address)
     if count >= MAX_FAILURES_PER_ACCOUNT_ADDRESS:
         raise _refuse(oldest, now, TOO_MANY)
+    check_address_limit(address, now)
+
+
+def check_address_limit(address: str, now: datetime) -> None:
+    """Refuse an address with too many failures for any accounts (also single sign-on's)."""
     count, oldest = _failures(now, address=address)
     if count >= MAX_FAILURES_PER_ADDRESS:
         raise _refuse(oldest, now, TOO_MANY)
@@ -158,9 +164,22 @@ def authenticate(email: str, password: str, address: str, now: datetime) -> Logi
         if not ok:
             note_attempt(email, address, False, now)
         raise _refuse(oldest, now, UNDER_ATTACK)
-    note_attempt(email, address, ok, now)
+    refusal = password_login_refusal(user) if ok else None
+    note_attempt(email, address, ok and refusal is None, now)
     if not ok:
         raise InvalidRequest("Wrong email or password.")
+    if refusal:
+        raise PermissionDenied(refusal)
+    if is_break_glass_login(user):
+        record(
+            user.organisation_id,
+            user,
+            "user.break_glass_login",
+            "user",
+            user.id,
+            f"Break-glass password login by {user.email} while password login is off",
+            now,
+        )
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return LoginResult(user, needs_totp=user.totp_enabled)

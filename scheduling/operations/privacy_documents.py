@@ -25,6 +25,7 @@ from scheduling.models import (
     Question,
     RoutingForm,
     RoutingRule,
+    SsoConfig,
     User,
     WebhookSubscription,
 )
@@ -101,6 +102,8 @@ class PrivacyFacts:
     storage: tuple[StorageItem, ...]
     session_cookie_secure: bool
     rate_limits_on: bool
+    # The single sign-on issuer's domain (empty: no single sign-on): it learns who signs in.
+    sso_domain: str = ""
 
     @property
     def embeddable(self) -> bool:
@@ -122,7 +125,13 @@ class PrivacyFacts:
     @property
     def outside_domains(self) -> tuple[str, ...]:
         """Every domain of a service outside this app that receives or gives data."""
-        found = [self.mail_host, *self.caldav_domains, *self.ics_domains, *self.webhook_domains]
+        found = [
+            self.mail_host,
+            *self.caldav_domains,
+            *self.ics_domains,
+            *self.webhook_domains,
+            self.sso_domain,
+        ]
         if "video" in self.location_kinds:
             found.append(self.video_domain)
         return tuple(sorted({d for d in found if d}))
@@ -214,6 +223,13 @@ def _count(statement) -> int:
     return db.session.scalar(statement) or 0
 
 
+def _sso_domain(organisation_id: int) -> str:
+    issuer = db.session.scalar(
+        select(SsoConfig.issuer).where(SsoConfig.organisation_id == organisation_id)
+    )
+    return domain_of(issuer) if issuer else ""
+
+
 def collect_facts(organisation: Organisation, installation: InstallationSettings) -> PrivacyFacts:
     """Everything the documents say about one organisation, from the rows as they are now."""
     org_id = organisation.id
@@ -296,4 +312,5 @@ def collect_facts(organisation: Organisation, installation: InstallationSettings
         storage=tuple(storage),
         session_cookie_secure=installation.session_cookie_secure,
         rate_limits_on=installation.rate_limits_on,
+        sso_domain=_sso_domain(org_id),
     )

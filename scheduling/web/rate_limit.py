@@ -37,6 +37,7 @@ ENDPOINT_RULES = {
     "embed.consent": "consent",
     "admin.login": "login",
     "admin.login_totp": "login",
+    "admin.sso_start": "login",
 }
 EXTENSION_KEY = "rendezvous_rate_limits"
 

@@ -52,10 +52,17 @@ GUIDE = "https://northwind.example/guide"
 PRIVACY = "https://northwind.example/privacy"
 STATIC = Path(__file__).resolve().parents[2] / "static"
 
-# GET endpoints this test does not render, and why. Everything else must be rendered; today
-# every GET endpoint is. Routes without GET (POST/PUT only) are not pages: the forged-POST test
-# below sends each of them a request and checks the headers of its 4xx answer.
-SKIP: dict[str, str] = {}
+# GET endpoints this test does not render, and why. Everything else must be rendered. Routes
+# without GET (POST/PUT only) are not pages: the forged-POST test below sends each of them a
+# request and checks the headers of its 4xx answer.
+SKIP: dict[str, str] = {
+    # Single sign-on: the start redirects to the organisation's identity provider (another
+    # origin) and the callback answers only that provider's redirect. Both are followed end to
+    # end in tests/integration/test_sso_login.py; their refusal pages (404, 403) are checked
+    # in test_error_pages_send_the_headers_too below.
+    "admin.sso_org": "redirects to the identity provider",
+    "admin.sso_callback": "answers the identity provider's redirect",
+}
 # GET routes that only redirect, and where to. The redirect must go there and carry the same
 # headers as a page; its target is rendered in its own right.
 REDIRECTS = {"/admin/users/new": "/admin/invitations/new"}  # accounts are made by invitation
@@ -351,6 +358,7 @@ def routes(w) -> dict[str, list[tuple[str, str, dict]]]:
         "admin.invitations_create": "/admin/invitations/new",
         "admin.settings": "/admin/settings",
         "admin.settings_retention": "/admin/settings/retention",
+        "admin.settings_sso": "/admin/settings/sso",
         "admin.pools": "/admin/teams",
         "admin.pools_detail": f"/admin/teams/{p}",
         "admin.pools_edit": f"/admin/teams/{p}/edit",
@@ -380,6 +388,7 @@ def routes(w) -> dict[str, list[tuple[str, str, dict]]]:
     # Signed out: the login pages (the second step redirects without a first one).
     table["admin.login"] = [("public", "/admin/login", {})]
     table["admin.login_totp"] = [("totp", "/admin/login/code", {})]
+    table["admin.sso_start"] = [("public", "/admin/login/sso", {})]
     # Emailed links, opened signed out: an invitation and a set-password link.
     table["admin.account_link"] = [
         ("public", f"/admin/link/{link_id}/{token}", {}) for link_id, token in w["account_links"]
@@ -558,6 +567,8 @@ def test_error_pages_send_the_headers_too(app, client, world, tmp_path):
         ("public", "/book/no-such-type", 404),
         ("public", "/book/no-such-type?embed=1", 404),
         ("public", f"/book/{slug}/confirm?start=yesterday", 400),
+        ("public", "/admin/login/sso/no-such-organisation", 404),
+        ("public", "/admin/login/sso/callback?code=x&state=y", 403),
         ("api", "/api/v1/no-such-thing", 404),
         ("api", "/api/v1/bookings/nope", 404),
     ]

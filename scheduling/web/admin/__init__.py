@@ -6,7 +6,7 @@ they import operations, models and web plumbing, never another blueprint.
 """
 
 # Importing the view modules registers their routes on bp.
-from .accounts import auth_views, invite_views, user_views  # noqa: F401
+from .accounts import auth_views, invite_views, sso_views, user_views  # noqa: F401
 from .blueprint import bp
 from .bookings import (  # noqa: F401
     booking_action_views,
@@ -23,6 +23,11 @@ from .integrations import api_key_views, webhook_views  # noqa: F401
 from .overview import audit_views, dashboard_views, home_views  # noqa: F401
 from .privacy import documents_views, privacy_views  # noqa: F401
 from .routing import pool_views, question_views, routing_form_views, routing_test_views, rule_views  # noqa: F401
-from .settings import notification_views, retention_views, settings_views  # noqa: F401
+from .settings import (  # noqa: F401
+    notification_views,
+    retention_views,
+    settings_views,
+)
+from .settings import sso_views as sso_settings_views  # noqa: F401
 
 __all__ = ["bp"]

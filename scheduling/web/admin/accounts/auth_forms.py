@@ -40,3 +40,13 @@ class EnableTotpForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A bare form for POST-only actions (logout, disable two-factor): CSRF only."""
+
+
+class SsoEmailForm(FlaskForm):
+    """Single sign-on: the address tells which organisation's identity provider to use."""
+
+    email = EmailField(
+        _l("Work email"),
+        validators=[DataRequired(_l("Enter your email address.")), Length(max=254)],
+    )
+    next = HiddenField()

@@ -165,6 +165,14 @@ def processor_rows(facts: PrivacyFacts) -> list[tuple[str, str, str]]:
         rows.append(
             (_("Video meetings"), facts.video_domain, _("The meeting room the invitee joins"))
         )
+    if facts.sso_domain:
+        rows.append(
+            (
+                _("Identity provider (single sign-on)"),
+                facts.sso_domain,
+                _("Users' sign-ins to the admin side: email address, name, sign-in times"),
+            )
+        )
     if facts.ads:
         rows.append(
             (

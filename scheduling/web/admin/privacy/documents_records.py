@@ -162,6 +162,14 @@ def recipients(facts: PrivacyFacts) -> list[str]:
         items.append(_("Webhook receiver %(domain)s: booking and lead events", domain=domain))
     if "video" in facts.location_kinds and facts.video_domain:
         items.append(_("Video meetings at %(domain)s", domain=facts.video_domain))
+    if facts.sso_domain:
+        items.append(
+            _(
+                "Identity provider %(domain)s: single sign-on of admin users (it confirms "
+                "their email address and name)",
+                domain=facts.sso_domain,
+            )
+        )
     if facts.feeds:
         items.append(
             ngettext(
