@@ -1,7 +1,7 @@
 """Single sign-on: one OpenID Connect issuer per organisation (sso_configs)
 
 Revision ID: 73f70edd7c3e
-Revises: b9e4c2a7d3f1
+Revises: c7d41e9a2b58
 Create Date: 2026-12-06 20:10:00.000000
 
 """
@@ -13,7 +13,7 @@ import scheduling.models.types
 
 # revision identifiers, used by Alembic.
 revision = "73f70edd7c3e"
-down_revision = "b9e4c2a7d3f1"
+down_revision = "c7d41e9a2b58"
 branch_labels = None
 depends_on = None
 
