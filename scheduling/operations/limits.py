@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.util import identity_key
 
 from scheduling.extensions import db
-from scheduling.models import Booking, EventType, Host, PoolMember
+from scheduling.models import Absence, Booking, EventType, Host, PoolMember
 
 from .locking import hold_count_locks, takes_count_locks
 
@@ -86,6 +86,10 @@ def lock_for_booking(
     """
     if not takes_count_locks(db.session):
         return  # SQLite: acquire_booking_lock already admits one writer at a time
+    if event_type is not None and not event_type.is_collective:
+        # A colleague covering an absent host takes that host's bookings: their counts and
+        # gap are checked too, so they are locked with the rest.
+        host_ids = [*host_ids, *covering_host_ids(host_ids, start)]
     weekly = [m.host_id for m in members if m.weekly_cap]
     if event_type is not None and event_type.weekly_limit is not None:
         weekly = list(host_ids)
@@ -97,6 +101,21 @@ def lock_for_booking(
         whole_hosts=event_type is not None and bool(event_type.min_gap),
     )
     hold_count_locks(db.session, names)
+
+
+def covering_host_ids(host_ids: Sequence[int], start: datetime) -> list[int]:
+    """Colleagues covering an absence of one of these hosts around `start` (a day either side,
+    whatever the host's zone): a booking at `start` may go to them instead."""
+    if not host_ids:
+        return []
+    day = start.date()
+    query = select(Absence.delegate_id).where(
+        Absence.host_id.in_(host_ids),
+        Absence.delegate_id.is_not(None),
+        Absence.first_day <= day + timedelta(days=1),
+        Absence.last_day >= day - timedelta(days=1),
+    )
+    return sorted(set(db.session.scalars(query)) - set(host_ids))
 
 
 def cap_counts(members: Iterable[PoolMember], moment: datetime) -> tuple[dict, dict]:

@@ -10,14 +10,14 @@ import os
 import urllib.error
 import urllib.request
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
 import pytest
 from sqlalchemy import select
 
 from scheduling.extensions import db
-from scheduling.models import Booking, Lead, Pool, PoolMember, RoutingForm
+from scheduling.models import Absence, Booking, Lead, Pool, PoolMember, RoutingForm
 from tests.conftest import FROZEN_NOW
 from tests.integration.test_double_booking import post_json, race
 
@@ -247,3 +247,38 @@ def test_racing_reschedules_keep_the_limit(
         per_host = Counter(b.host.name for b in on_target)
         assert per_host["Anna"] <= 1 and per_host["Ben"] <= 2, per_host
     assert len(_confirmed()) == len(uids)  # a refused move leaves the booking where it was
+
+
+def test_racing_bookings_keep_the_delegates_minimum_gap(
+    live_server, make_org, make_host, make_event_type, frozen_now
+):
+    # The host is out of office all week; the colleague covering takes those bookings, and
+    # also takes bookings of their own event type. Both kinds must respect the colleague's
+    # minimum gap, so a covered booking must lock the colleague too, not only the absent host.
+    org = make_org()
+    absent, colleague = make_host(org=org, name="Away"), make_host(org=org, name="Cover")
+    db.session.add(
+        Absence(
+            host_id=absent.id,
+            first_day=date(2030, 1, 7),
+            last_day=date(2030, 1, 13),
+            delegate_id=colleague.id,
+        )
+    )
+    db.session.commit()
+    covered = make_event_type(hosts=[absent], min_gap=1440).slug
+    own = make_event_type(hosts=[colleague], min_gap=1440).slug
+    starts = _week_starts()
+    results = race(
+        len(starts),
+        lambda i: post_json(
+            f"{live_server.url}/api/v1/bookings", _body((covered, own)[i % 2], starts[i], i)
+        ),
+    )
+    assert all(status in (201, 409, 400) for status, _ in results), results
+    confirmed = _confirmed()
+    assert {b.host_id for b in confirmed} == {colleague.id}
+    meetings = sorted((b.start_at, b.end_at) for b in confirmed)
+    assert len(meetings) >= 2
+    for (_, end), (start, _) in pairwise(meetings):
+        assert start - end >= timedelta(minutes=1440), meetings
