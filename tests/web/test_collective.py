@@ -148,6 +148,7 @@ def test_admin_creates_a_collective_event_type_and_errors_are_clear(client, worl
     saved = db.session.scalar(select(EventType).where(EventType.slug == "technical-demo"))
     assert saved.assignment == "collective"
     assert [host.name for host in saved.hosts] == ["Clara Closer", "Sven Engineer"]
+    assert "(all together)" in client.get("/admin/event-types").text
     # Editing without the field (an older form) keeps the mode.
     edit = f"/admin/event-types/{saved.id}/edit"
     assert 'checked id="assignment-1" name="assignment" type="radio" value="collective"' in (
@@ -479,3 +480,24 @@ def test_an_admin_books_the_meeting_for_all_hosts(client, world):
     meeting = [row for row in rows() if row.meeting_id is not None]
     assert [row.host_id for row in meeting] == [world.closer.id, world.engineer.id]
     assert all(row.source == "admin" for row in meeting)
+
+
+def test_an_absent_host_makes_the_day_unavailable_and_no_delegate_steps_in(client, world):
+    from datetime import date
+
+    from scheduling.models import Absence
+
+    db.session.add(
+        Absence(
+            host_id=world.engineer.id,
+            first_day=date(2030, 1, 8),
+            last_day=date(2030, 1, 8),
+            delegate_id=world.solo.id,
+        )
+    )
+    db.session.commit()
+    slug = world.event_type.slug
+    assert ">10:00<" not in public_day(client, slug)
+    assert ">10:00<" in public_day(client, slug, "2030-01-09")
+    assert book_api(client, world).status_code in (400, 409)
+    assert rows() == []
