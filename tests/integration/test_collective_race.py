@@ -14,17 +14,12 @@ from sqlalchemy import func, select
 
 from scheduling.extensions import db
 from scheduling.models import Booking
+from tests.integration.test_count_limits import _no_rate_limits  # noqa: F401 (autouse)
 from tests.integration.test_double_booking import post_json, race
 
 DAY = datetime(2030, 1, 8, 9, 0, tzinfo=UTC)  # Tuesday 10:00 in Berlin
 # Starts 15 minutes apart: every 60-minute meeting among them overlaps every other.
 STARTS = [DAY + timedelta(minutes=15 * n) for n in range(4)]
-
-
-@pytest.fixture(autouse=True)
-def _no_rate_limits(app):
-    """Every racer comes from 127.0.0.1; these races are about overlaps, not request rates."""
-    app.config["RATE_LIMIT_ENABLED"] = False
 
 
 @pytest.fixture
