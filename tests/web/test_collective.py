@@ -501,3 +501,17 @@ def test_an_absent_host_makes_the_day_unavailable_and_no_delegate_steps_in(clien
     assert ">10:00<" in public_day(client, slug, "2030-01-09")
     assert book_api(client, world).status_code in (400, 409)
     assert rows() == []
+
+
+def test_each_host_sees_the_meeting_in_their_own_list(client, world, make_user):
+    assert book_api(client, world).status_code == 201
+    _, second = rows()
+    rep = make_user(role="rep", host=world.engineer, email="sven@acme.example")
+    login(client, rep.email)
+    listing = client.get("/admin/bookings").text
+    assert f'/admin/bookings/{second.id}"' in listing
+    assert "Clara Closer, Sven Engineer" in listing
+    detail = client.get(f"/admin/bookings/{second.id}")
+    assert detail.status_code == 200 and "Hosts (all at the meeting)" in detail.text
+    # Clara's row is hers: a rep sees only their own host's bookings.
+    assert client.get(f"/admin/bookings/{rows()[0].id}").status_code == 404
