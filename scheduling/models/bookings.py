@@ -95,10 +95,6 @@ class Booking(db.Model):
     )
 
     @property
-    def is_collective(self) -> bool:
-        return self.meeting_id is not None
-
-    @property
     def is_confirmed(self) -> bool:
         return self.status == "confirmed"
 

@@ -7,22 +7,18 @@ meeting, whose booking lists all hosts; a calendar copy per host. Same transacti
 
 from datetime import datetime
 
-from scheduling.extensions import db
 from scheduling.models import Booking
 
 from . import outbox
 from .caldav_writeback import enqueue_writeback
-from .locking import transaction_memo
 from .notifications import (
-    _WEBHOOK_ROWS,
     AFTER_MEETING,
     REMINDER,
     _after_meeting,
     _email,
     _reminders,
-    emit,
+    emit_booking_event,
 )
-from .payloads import booking_json
 
 
 def _emails(rows: list[Booking], template: str, now: datetime, *, follow_ups: bool) -> None:
@@ -50,14 +46,7 @@ def meeting_created(rows: list[Booking], now: datetime) -> None:
     for row in rows:
         enqueue_writeback(row, now)
     _emails(rows, "booking.confirmation", now, follow_ups=True)
-    emit(
-        primary.organisation_id,
-        "booking.created",
-        lambda: {"booking": booking_json(primary)},
-        now,
-        booking_id=primary.id,
-    )
-    transaction_memo(db.session).setdefault((_WEBHOOK_ROWS, primary.id), False)
+    emit_booking_event("booking.created", primary, now)
 
 
 def _drop_follow_ups(rows: list[Booking], now: datetime) -> None:
@@ -72,14 +61,7 @@ def meeting_rescheduled(old_rows: list[Booking], new_rows: list[Booking], now: d
     for row in new_rows:
         enqueue_writeback(row, now)
     _emails(new_rows, "booking.rescheduled", now, follow_ups=True)
-    new, old = new_rows[0], old_rows[0]
-    emit(
-        new.organisation_id,
-        "booking.rescheduled",
-        lambda: {"booking": booking_json(new), "previous": booking_json(old)},
-        now,
-        booking_id=new.id,
-    )
+    emit_booking_event("booking.rescheduled", new_rows[0], now, previous=old_rows[0])
 
 
 def meeting_cancelled(rows: list[Booking], now: datetime) -> None:
@@ -88,11 +70,4 @@ def meeting_cancelled(rows: list[Booking], now: datetime) -> None:
     for row in rows:
         enqueue_writeback(row, now)
     _emails(rows, "booking.cancelled", now, follow_ups=False)
-    primary = rows[0]
-    emit(
-        primary.organisation_id,
-        "booking.cancelled",
-        lambda: {"booking": booking_json(primary)},
-        now,
-        booking_id=primary.id,
-    )
+    emit_booking_event("booking.cancelled", rows[0], now)

@@ -186,20 +186,31 @@ def emit(
     return event_id
 
 
+def emit_booking_event(
+    event_type: str, booking: Booking, now: datetime, previous: Booking | None = None
+) -> None:
+    """One webhook event about a booking (and the one it replaced), its body built when wanted.
+
+    booking.created also notes that this transaction's booking has no earlier webhook rows:
+    when emit() queued none, refresh_booking_events() has nothing to bring up to date.
+    """
+
+    def data() -> dict:
+        body = {"booking": booking_json(booking)}
+        if previous is not None:
+            body["previous"] = booking_json(previous)
+        return body
+
+    emit(booking.organisation_id, event_type, data, now, booking_id=booking.id)
+    if event_type == "booking.created":
+        transaction_memo(db.session).setdefault((_WEBHOOK_ROWS, booking.id), False)
+
+
 def booking_created(booking: Booking, now: datetime) -> None:
     """Confirmations (invitee and host), reminders, booking.created, calendar copy."""
     enqueue_writeback(booking, now)
     _booking_emails(booking, "booking.confirmation", now)
-    emit(
-        booking.organisation_id,
-        "booking.created",
-        lambda: {"booking": booking_json(booking)},
-        now,
-        booking_id=booking.id,
-    )
-    # A booking made in this transaction has no webhook rows from earlier ones: when emit()
-    # queued none, refresh_booking_events() has nothing to bring up to date.
-    transaction_memo(db.session).setdefault((_WEBHOOK_ROWS, booking.id), False)
+    emit_booking_event("booking.created", booking, now)
 
 
 def refresh_booking_events(booking: Booking) -> None:
@@ -239,13 +250,7 @@ def booking_rescheduled(old: Booking, new: Booking, now: datetime) -> None:
     outbox.drop_pending(old.id, AFTER_MEETING, now)
     enqueue_writeback(new, now)
     _booking_emails(new, "booking.rescheduled", now)
-    emit(
-        new.organisation_id,
-        "booking.rescheduled",
-        lambda: {"booking": booking_json(new), "previous": booking_json(old)},
-        now,
-        booking_id=new.id,
-    )
+    emit_booking_event("booking.rescheduled", new, now, previous=old)
 
 
 def booking_cancelled(booking: Booking, now: datetime) -> None:
@@ -254,13 +259,7 @@ def booking_cancelled(booking: Booking, now: datetime) -> None:
     outbox.drop_pending(booking.id, AFTER_MEETING, now)
     enqueue_writeback(booking, now)
     outbox.enqueue_rows(_confirmations(booking, "booking.cancelled", now))
-    emit(
-        booking.organisation_id,
-        "booking.cancelled",
-        lambda: {"booking": booking_json(booking)},
-        now,
-        booking_id=booking.id,
-    )
+    emit_booking_event("booking.cancelled", booking, now)
 
 
 NO_SHOW = "booking.no_show"

@@ -10,21 +10,16 @@ from datetime import UTC, datetime, timedelta
 from itertools import combinations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from scheduling.extensions import db
 from scheduling.models import Booking
+from tests.integration.test_count_limits import _no_rate_limits  # noqa: F401 (autouse)
 from tests.integration.test_double_booking import post_json, race
 
 DAY = datetime(2030, 1, 8, 9, 0, tzinfo=UTC)  # Tuesday 10:00 in Berlin
 # Starts 15 minutes apart: every 60-minute meeting among them overlaps every other.
 STARTS = [DAY + timedelta(minutes=15 * n) for n in range(4)]
-
-
-@pytest.fixture(autouse=True)
-def _no_rate_limits(app):
-    """Every racer comes from 127.0.0.1; these races are about overlaps, not request rates."""
-    app.config["RATE_LIMIT_ENABLED"] = False
 
 
 @pytest.fixture
@@ -100,3 +95,31 @@ def test_racing_collective_bookings_book_one_meeting(live_server, world):
     rows = _confirmed()
     assert len(rows) == 2
     _check(rows, 1)
+
+
+def test_one_hosts_conflict_in_the_database_undoes_the_whole_meeting(
+    make_org, make_host, make_event_type, frozen_now, monkeypatch
+):
+    """Past every check in Python (as when another transaction wins the race), the database's
+    guard refuses the second host's row: the first host's row goes too, nothing is queued."""
+    from scheduling.errors import SlotUnavailable
+    from scheduling.models import OutboxMessage
+    from scheduling.operations import collective
+    from scheduling.operations.bookings import Invitee, create_booking
+
+    org = make_org()
+    anna, ben = make_host(org=org, name="Anna"), make_host(org=org, name="Ben")
+    together = make_event_type(hosts=[anna, ben], assignment="collective")
+    only_ben = make_event_type(hosts=[ben])
+    invitee = Invitee("Grace", "grace@example.com", "UTC")
+    create_booking(only_ben, DAY, invitee, frozen_now, video_base_url="https://v.example")
+    db.session.commit()
+    queued = db.session.scalar(select(func.count()).select_from(OutboxMessage))
+    # Pretend the check saw Ben free: only the database stands in the way now.
+    monkeypatch.setattr(collective.av, "busy_members", lambda *args: [])
+    with pytest.raises(SlotUnavailable):
+        create_booking(together, DAY, invitee, frozen_now, video_base_url="https://v.example")
+    db.session.commit()  # what the failed attempt left in the transaction, if anything
+    rows = _confirmed()
+    assert [(row.host.name, row.event_type_id) for row in rows] == [("Ben", only_ben.id)]
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == queued

@@ -1,8 +1,7 @@
 """A collective meeting in each host's CalDAV calendar: one copy per host, moved and removed
 together (the meeting's rows share one iCal UID, one row per host)."""
 
-import base64
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from icalendar import Calendar
@@ -19,17 +18,8 @@ from scheduling.operations.bookings import (
 )
 from scheduling.operations.caldav_writeback import push_booking
 from scheduling.operations.calendar_import import SourceInput
-from scheduling.remote.http import request
-from tests.calendar_servers import LOCAL
 from tests.conftest import FROZEN_NOW
-
-VIDEO = "https://meet.test.example"
-TUESDAY = datetime(2030, 1, 8, 9, 0, tzinfo=UTC)
-
-
-def get(url: str):
-    auth = base64.b64encode(b"alice:").decode()
-    return request("GET", url, LOCAL, {"Authorization": f"Basic {auth}"})
+from tests.integration.test_caldav_writeback import TUESDAY, VIDEO, get
 
 
 @pytest.fixture

@@ -5,12 +5,12 @@ cancel and reschedule moving every host's row together, and a busy host taking a
 """
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
 from icalendar import Calendar
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from scheduling.extensions import db
 from scheduling.models import (
@@ -18,25 +18,23 @@ from scheduling.models import (
     BusyBlock,
     EventType,
     OutboxMessage,
-    Pool,
     WebhookSubscription,
 )
 from scheduling.operations.api_keys import create_api_key
 from scheduling.operations.bookings import Invitee, create_booking
 from scheduling.operations.calendar_feeds import regenerate_feed
-from tests.conftest import FROZEN_NOW, TEST_SECRET, csrf_from, login, post_form
+from tests.conftest import FROZEN_NOW, TEST_SECRET
 
 TUESDAY_10 = "2030-01-08T09:00:00+00:00"  # 10:00 in Berlin
 TUESDAY_14 = datetime(2030, 1, 8, 13, 0, tzinfo=UTC)  # 14:00 in Berlin
 VIDEO = "https://meet.test.example"
 
 
-@pytest.fixture
-def world(make_org, make_host, make_user, make_event_type, frozen_now):
+def build_world(make_org, make_host, make_user, make_event_type) -> SimpleNamespace:
+    """Clara and Sven host "Deep dive" together (both 09:00-17:00 Berlin); Sam works alone."""
     org = make_org(name="Acme")
     closer = make_host(org=org, name="Clara Closer")
     engineer = make_host(org=org, name="Sven Engineer")
-    # Sven starts at noon on Tuesdays: the meeting's Tuesday morning is gone.
     solo = make_host(org=org, name="Solo Sam")
     event_type = make_event_type(
         hosts=[closer, engineer], slug="deep-dive", title="Deep dive", assignment="collective"
@@ -53,6 +51,11 @@ def world(make_org, make_host, make_user, make_event_type, frozen_now):
         admin=admin,
         api={"Authorization": f"Bearer {write_token}"},
     )
+
+
+@pytest.fixture
+def world(make_org, make_host, make_user, make_event_type, frozen_now):
+    return build_world(make_org, make_host, make_user, make_event_type)
 
 
 def rows() -> list[Booking]:
@@ -97,69 +100,6 @@ def book_api(client, world, start=TUESDAY_10):
     )
 
 
-# -- admin form -------------------------------------------------------------------------------
-
-
-def event_type_form(world, **overrides) -> dict:
-    data = {
-        "title": "Technical demo",
-        "slug": "technical-demo",
-        "description": "",
-        "duration": "30",
-        "step": "30",
-        "buffer_before": "0",
-        "buffer_after": "0",
-        "min_notice": "0",
-        "horizon_days": "30",
-        "daily_limit": "",
-        "location_kinds": ["video"],
-        "active": "y",
-        "host_ids": [str(world.closer.id), str(world.engineer.id)],
-        "routing_form_id": "",
-        "pool_id": "",
-        "assignment": "collective",
-    }
-    data.update(overrides)
-    return data
-
-
-def test_admin_creates_a_collective_event_type_and_errors_are_clear(client, world):
-    login(client, world.admin.email)
-    page = client.get("/admin/event-types/new")
-    assert "All of the hosts together" in page.text and "solution engineer" in page.text
-    one_host = post_form(
-        client, "/admin/event-types/new", event_type_form(world, host_ids=[str(world.closer.id)])
-    )
-    assert one_host.status_code == 400
-    assert "Pick at least two hosts for a meeting with all of them." in one_host.text
-    pool = Pool(organisation=world.org, name="Closers", period="week", tz="UTC")
-    pool.created_at = FROZEN_NOW
-    db.session.add(pool)
-    db.session.commit()
-    with_team = post_form(
-        client, "/admin/event-types/new", event_type_form(world, pool_id=str(pool.id))
-    )
-    assert with_team.status_code == 400 and "choose no team" in with_team.text
-    unknown = post_form(client, "/admin/event-types/new", event_type_form(world, assignment="x"))
-    assert unknown.status_code == 400 and "Choose who hosts a meeting" in unknown.text
-    assert db.session.scalar(select(func.count()).select_from(EventType)) == 1
-    created = post_form(client, "/admin/event-types/new", event_type_form(world))
-    assert created.status_code == 302, created.text
-    saved = db.session.scalar(select(EventType).where(EventType.slug == "technical-demo"))
-    assert saved.assignment == "collective"
-    assert [host.name for host in saved.hosts] == ["Clara Closer", "Sven Engineer"]
-    # Editing without the field (an older form) keeps the mode.
-    edit = f"/admin/event-types/{saved.id}/edit"
-    assert 'checked id="assignment-1" name="assignment" type="radio" value="collective"' in (
-        client.get(edit).text
-    )
-    data = event_type_form(world, title="Technical demo 2")
-    del data["assignment"]
-    assert post_form(client, edit, data).status_code == 302
-    db.session.refresh(saved)
-    assert saved.assignment == "collective" and saved.title == "Technical demo 2"
-
-
 # -- slots and booking -------------------------------------------------------------------------
 
 
@@ -191,8 +131,8 @@ def test_slots_are_the_times_every_host_is_free(client, world):
 
 
 def create_booking_for(host, start):
-    from tests.conftest import FROZEN_NOW as now
-
+    """A one-host booking of another event type (created for the purpose) at `start`."""
+    now = FROZEN_NOW
     event_type = EventType(
         organisation_id=host.organisation_id,
         slug=f"solo-{host.id}",
@@ -378,34 +318,11 @@ def test_the_api_moves_the_meeting_from_a_second_hosts_row(client, world):
     assert other.status_code == 400 and "keeps its hosts" in other.json["message"]
 
 
-def test_admin_sees_the_meeting_once_and_cancels_it_from_any_row(client, world):
-    assert book_api(client, world).status_code == 201
-    primary, second = rows()
-    login(client, world.admin.email)
-    listing = client.get("/admin/bookings").text
-    assert listing.count(f'/admin/bookings/{primary.id}"') == 1
-    assert f'/admin/bookings/{second.id}"' not in listing
-    assert "Clara Closer, Sven Engineer" in listing
-    detail = client.get(f"/admin/bookings/{second.id}").text
-    assert "Hosts (all at the meeting)" in detail
-    url = f"/admin/bookings/{second.id}/cancel"
-    page = client.get(url)
-    done = client.post(url, data={"csrf_token": csrf_from(page.text), "reason": "Lead asked"})
-    assert done.status_code == 303
-    assert [row.status for row in rows()] == ["cancelled", "cancelled"]
-    mails = db.session.scalars(
-        select(OutboxMessage).where(
-            OutboxMessage.kind == "email", OutboxMessage.topic == "booking.cancelled"
-        )
-    ).all()
-    assert sorted(m.payload["recipient"] for m in mails) == ["host", "host", "invitee"]
-
-
 def test_the_meeting_is_all_or_nothing_in_time(client, world):
     # Sven already has a meeting at 10:30 (buffers of the collective type reach it).
     world.event_type.buffer_after = 15
     db.session.commit()
-    create_booking_for(world.engineer, datetime(2030, 1, 8, 9, 30, tzinfo=UTC) + timedelta(0))
+    create_booking_for(world.engineer, datetime(2030, 1, 8, 9, 30, tzinfo=UTC))
     assert ">10:00<" not in public_day(client, world.event_type.slug)
     assert book_api(client, world).status_code in (400, 409)
     assert all(row.host_id == world.engineer.id for row in rows())
@@ -452,30 +369,22 @@ def test_the_widget_books_the_whole_meeting(client, world):
     assert ">10:00<" not in after.text
 
 
-def test_an_admin_books_the_meeting_for_all_hosts(client, world):
-    create_booking_for(world.engineer, TUESDAY_14)
-    login(client, world.admin.email)
-    url = (
-        f"/admin/bookings/new?event_type={world.event_type.id}&host={world.closer.id}"
-        "&date=2030-01-08"
+def test_an_absent_host_makes_the_day_unavailable_and_no_delegate_steps_in(client, world):
+    from datetime import date
+
+    from scheduling.models import Absence
+
+    db.session.add(
+        Absence(
+            host_id=world.engineer.id,
+            first_day=date(2030, 1, 8),
+            last_day=date(2030, 1, 8),
+            delegate_id=world.solo.id,
+        )
     )
-    page = client.get(url)
-    assert page.status_code == 200
-    # Clara alone is free at 14:00, Sven is not: the meeting is not offered then.
-    assert 'value="2030-01-08T09:00:00+00:00"' in page.text
-    assert 'value="2030-01-08T13:00:00+00:00"' not in page.text
-    data = {
-        "csrf_token": csrf_from(page.text),
-        "start": TUESDAY_10,
-        "name": "Lena Lead",
-        "email": "lena@lead.example",
-        "tz": "Europe/Berlin",
-        "note": "",
-    }
-    taken = client.post(url, data={**data, "start": TUESDAY_14.isoformat()})
-    assert taken.status_code in (400, 409)
-    done = client.post(url, data=data)
-    assert done.status_code == 303, done.text
-    meeting = [row for row in rows() if row.meeting_id is not None]
-    assert [row.host_id for row in meeting] == [world.closer.id, world.engineer.id]
-    assert all(row.source == "admin" for row in meeting)
+    db.session.commit()
+    slug = world.event_type.slug
+    assert ">10:00<" not in public_day(client, slug)
+    assert ">10:00<" in public_day(client, slug, "2030-01-09")
+    assert book_api(client, world).status_code in (400, 409)
+    assert rows() == []
