@@ -88,6 +88,8 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
     def token_error(self, status: int, error: str, description: str, code: int = 0) -> Answer:
         if code == 700082:
             description = "Token has been expired or revoked."
+        elif code == 50148:  # Google names a redirect_uri mismatch at the token endpoint
+            error, description = "redirect_uri_mismatch", "Bad Request"
         return Answer(status, {"error": error, "error_description": description})
 
     def revoke(self, seen: Seen) -> Answer:
@@ -149,9 +151,13 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
         self.violation(f"{seen.method} {seen.path}: body is not valid JSON")
         return google_error(400, "parseError", "Parse Error")
 
+    def fail_next(self, status=429, retry_after=None, count=1, inside_batch=False):
+        """Make the next `count` API calls answer `status` (Google: no batch endpoint here)."""
+        if inside_batch:
+            raise ValueError("the Google fake has no batch endpoint; inside_batch is Graph only")
+        super().fail_next(status, retry_after, count)
+
     def failure_answer(self, failure: Failure) -> Answer:
-        if failure.inside_batch:
-            raise ValueError("the Google fake has no batch endpoint")
         if failure.status in (403, 429):
             answer = google_error(
                 failure.status, "rateLimitExceeded", "Rate Limit Exceeded", "usageLimits"
@@ -199,6 +205,10 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
             )
             answer.body["error"]["status"] = "PERMISSION_DENIED"
             return answer
+        refusal = self._calendar_refusal(method, params, set(token.scopes))
+        if refusal:
+            self.violation(f"{method.id}: {refusal}")
+            return google_error(403, "requiredAccessLevel", refusal)
         handler = getattr(self, "api_" + method.id.split(".", 1)[1].replace(".", "_"), None)
         if handler is None:
             self.violation(f"{method.id}: a valid method the fake does not serve")
@@ -213,6 +223,21 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
                 self.violation(f"{method.id}: bad fields selector {fields!r}: {error}")
                 return google_error(400, "invalidParameter", "Invalid field selection")
         return answer
+
+    def _calendar_refusal(self, method, params: dict, granted: set[str]) -> str:
+        """Why the granted scopes do not reach this calendar ("" when they do)."""
+        permitting = {s.rsplit("/", 1)[-1] for s in method.scopes & granted}
+        key = self._calendar_key(params.get("calendarId", "")) if "calendarId" in params else None
+        if key is None or method.id.startswith("calendar.calendarList"):
+            return ""
+        if permitting <= {"calendar.app.created"}:
+            return "calendar.app.created reaches only calendars the app created (none here)"
+        role = self._calendar_entry(key).get("accessRole", "owner")
+        if permitting <= {"calendar.events.owned", "calendar.events.owned.readonly"} and (
+            role != "owner"
+        ):
+            return f"calendar.events.owned reaches only owned calendars; this one is {role}"
+        return ""
 
     # -- calendarList and calendars ----------------------------------------------------------
     def api_calendarList_list(self, seen: Seen, params: dict) -> Answer:

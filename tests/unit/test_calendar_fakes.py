@@ -18,12 +18,14 @@ from tests.fakes.calendar_providers import (
     FakeGraph,
     s256,
 )
+from tests.fakes.google_discovery import check_body
 
 pytest_plugins = ["tests.fakes.fixtures"]
 
 G_OWNED = "https://www.googleapis.com/auth/calendar.events.owned"
 G_FREEBUSY = "https://www.googleapis.com/auth/calendar.freebusy"
 G_LIST = "https://www.googleapis.com/auth/calendar.calendarlist.readonly"
+G_EVENTS_FREEBUSY = "https://www.googleapis.com/auth/calendar.events.freebusy"
 MONDAY = datetime(2030, 1, 7, tzinfo=UTC)
 # One pooled client for the module: a fresh client per call costs ~40 ms of TLS setup.
 HTTP = httpx.Client(trust_env=False, timeout=5)
@@ -343,6 +345,64 @@ def test_google_missing_scope_is_a_403_and_a_violation(fake_google):
     assert "calendar.events.list" in fake_google.violations[0]
 
 
+def test_google_owned_scope_does_not_reach_a_calendar_shared_with_the_user(fake_google):
+    shared = fake_google.add_calendar("team@group.calendar.google.com", access_role="reader")
+    fake_google.add_event(shared, start=at(9), end=at(10))
+    url = f"{fake_google.urls['api_url']}/calendars/{shared}/events"
+    owned_only = login(fake_google, G_OWNED)
+    refused = HTTP.get(url, headers=bearer(owned_only))
+    assert refused.status_code == 403
+    assert "only owned calendars" in fake_google.violations[0]
+    fake_google.violations.clear()
+    with_freebusy = login(fake_google, f"{G_OWNED} {G_EVENTS_FREEBUSY}")
+    assert len(HTTP.get(url, headers=bearer(with_freebusy)).json()["items"]) == 1
+    assert fake_google.violations == []
+
+
+def test_google_has_no_batch_and_serves_only_the_methods_it_models(fake_google):
+    with pytest.raises(ValueError, match="no batch endpoint"):
+        fake_google.fail_next(status=429, inside_batch=True)
+    token = login(fake_google, G_OWNED)
+    quick = HTTP.post(
+        fake_google.urls["api_url"] + "/calendars/primary/events/quickAdd",
+        params={"text": "Lunch tomorrow"},
+        headers=bearer(token),
+    )
+    assert quick.status_code == 501
+    assert fake_google.violations == [
+        "calendar.events.quickAdd: a valid method the fake does not serve"
+    ]
+
+
+def test_google_answers_match_the_discovery_schemas(fake_google):
+    token = login(fake_google, f"{G_OWNED} {G_FREEBUSY} {G_LIST}")
+    fake_google.add_event(start=at(9), end=at(10), attendees=["guest@example.com"])
+    fake_google.add_event(start=MONDAY, end=MONDAY + timedelta(days=1), all_day=True, busy=False)
+    api = fake_google.urls["api_url"]
+    listing = HTTP.get(api + "/calendars/primary/events", headers=bearer(token)).json()
+    inserted = HTTP.post(
+        api + "/calendars/primary/events",
+        json={"start": {"date": "2030-01-08"}, "end": {"date": "2030-01-09"}},
+        headers=bearer(token),
+    ).json()
+    busy = HTTP.post(
+        api + "/freeBusy",
+        json={
+            "timeMin": "2030-01-07T00:00:00Z",
+            "timeMax": "2030-01-08T00:00:00Z",
+            "items": [{"id": "primary"}],
+        },
+        headers=bearer(token),
+    ).json()
+    calendars = HTTP.get(api + "/users/me/calendarList", headers=bearer(token)).json()
+    assert check_body("Events", listing) == []
+    assert check_body("Event", inserted) == []
+    assert check_body("FreeBusyResponse", busy) == []
+    assert check_body("CalendarList", calendars) == []
+    assert check_body("Event", {"start": {"dateTime": "9 am"}}) != []  # the check can fail
+    assert fake_google.violations == []
+
+
 # -- Microsoft Graph: OAuth ------------------------------------------------------------------
 
 M_SCOPES = "offline_access User.Read Calendars.ReadWrite"
@@ -513,6 +573,22 @@ def test_graph_batch_of_21_is_refused(fake_graph):
     )
     assert answer.status_code == 400
     assert fake_graph.violations == ["$batch: 21 requests; at most 20 are allowed"]
+
+
+def test_graph_batch_dependency_failure_is_424_and_a_body_needs_content_type(fake_graph):
+    token = login(fake_graph, M_SCOPES)
+    missing = fake_graph.urls["api_url"] + "/$batch"
+    requests = [
+        {"id": "1", "method": "DELETE", "url": "/me/events/AAMkAGI2nothere="},
+        {"id": "2", "method": "GET", "url": "/me", "dependsOn": ["1"]},
+    ]
+    answer = HTTP.post(missing, json={"requests": requests}, headers=bearer(token)).json()
+    assert [r["status"] for r in answer["responses"]] == [404, 424]
+    assert fake_graph.violations == []
+    body_only = [{"id": "1", "method": "PATCH", "url": "/me/events/x", "body": {"subject": "a"}}]
+    refused = HTTP.post(missing, json={"requests": body_only}, headers=bearer(token))
+    assert refused.status_code == 400
+    assert "has a body but no Content-Type header" in fake_graph.violations[0]
 
 
 def test_graph_delay_is_honoured(fake_graph):
