@@ -182,7 +182,7 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
             what = "method not allowed on" if path_known else "no such path"
             self.violation(f"{seen.method} {seen.path}: {what} in Calendar v3 discovery")
             return google_error(405 if path_known else 404, "notFound", "Not Found")
-        for problem in discovery.check_query(method, seen.query):
+        for problem in discovery.check_query(method, seen.query, seen.lists):
             self.violation(problem)
         if method.request_schema:
             if seen.json is None:

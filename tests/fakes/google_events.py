@@ -81,6 +81,28 @@ def _z(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _matches(data: dict, query: dict, lists: dict) -> bool:
+    """Whether an event passes the iCalUID, q, eventTypes and extended-property filters."""
+    if "iCalUID" in query and data.get("iCalUID") != query["iCalUID"]:
+        return False
+    if "eventTypes" in lists and data.get("eventType", "default") not in lists["eventTypes"]:
+        return False
+    for kind in ("private", "shared"):
+        wanted = lists.get(f"{kind}ExtendedProperty", [])
+        have = (data.get("extendedProperties") or {}).get(kind) or {}
+        for pair in wanted:
+            name, _, value = pair.partition("=")
+            if have.get(name) != value:
+                return False
+    if "q" in query:
+        text = " ".join(
+            str(data.get(k, "")) for k in ("summary", "description", "location")
+        ) + " ".join(a.get("email", "") for a in data.get("attendees", []))
+        if not all(term.lower() in text.lower() for term in query["q"].split()):
+            return False
+    return True
+
+
 class GoogleEventsMixin:
     """events.* and freebusy.query over the shared event store of FakeServer."""
 
@@ -233,7 +255,7 @@ class GoogleEventsMixin:
                 [self._render(e) for e in changed], size, {"nextSyncToken": self._sync_token()}
             )
         else:
-            listed = self._full_listing(key, query)
+            listed = self._full_listing(key, query, seen.lists)
             if isinstance(listed, Answer):
                 return listed
             items, tail = self._paged(listed, size, {"nextSyncToken": self._sync_token()})
@@ -252,7 +274,7 @@ class GoogleEventsMixin:
         }
         return Answer(200, body)
 
-    def _full_listing(self, key: str, query: dict) -> list[dict] | Answer:
+    def _full_listing(self, key: str, query: dict, lists: dict) -> list[dict] | Answer:
         low = parse_instant(query["timeMin"]) if "timeMin" in query else None
         high = parse_instant(query["timeMax"]) if "timeMax" in query else None
         if low and high and low >= high:
@@ -264,18 +286,25 @@ class GoogleEventsMixin:
                 "badRequest",
                 "The requested ordering is not available for the particular query.",
             )
-        show_deleted = query.get("showDeleted") == "true"
+        updated_min = parse_instant(query["updatedMin"]) if "updatedMin" in query else None
+        # updatedMin always includes deleted entries (discovery: events.list updatedMin).
+        show_deleted = query.get("showDeleted") == "true" or updated_min is not None
         chosen = []
         for stored in self._events.values():
             if stored.calendar_id != key or (stored.removed and not show_deleted):
                 continue
-            if "iCalUID" in query and stored.data.get("iCalUID") != query["iCalUID"]:
+            if not _matches(stored.data, query, lists):
+                continue
+            if updated_min and parse_instant(stored.data["updated"]) < updated_min:
                 continue
             start, end = event_bounds(stored.data)
             if (low and end <= low) or (high and start >= high):
                 continue
             chosen.append((start, stored))
-        chosen.sort(key=lambda pair: (pair[0], pair[1].id))
+        if query.get("orderBy") == "updated":
+            chosen.sort(key=lambda pair: pair[1].seq)
+        else:
+            chosen.sort(key=lambda pair: (pair[0], pair[1].id))
         return [self._render(stored) for _, stored in chosen]
 
     def api_events_get(self, seen: Seen, params: dict) -> Answer:

@@ -22,6 +22,7 @@ class Seen:
     headers: dict
     form: dict = field(default_factory=dict)
     in_batch: bool = False
+    lists: dict = field(default_factory=dict)  # every value of repeated query parameters
 
 
 @dataclass
@@ -196,6 +197,7 @@ class FakeServer:
             json=body,
             headers=dict(request.headers),
             form=request.form.to_dict() if request.mimetype.endswith("urlencoded") else {},
+            lists=request.args.to_dict(flat=False),
         )
         with self._lock:
             self.requests.append(seen)

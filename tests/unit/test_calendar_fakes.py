@@ -310,6 +310,28 @@ def test_google_insert_patch_delete_round_trip(fake_google):
     assert fake_google.violations == ["calendar.events.insert: Event: unknown field 'colour'"]
 
 
+def test_google_list_filters_by_private_extended_property_and_text(fake_google):
+    token = login(fake_google, G_OWNED)
+    fake_google.add_event(start=at(9), end=at(10), title="Dentist")
+    mine = fake_google.add_event(
+        start=at(11),
+        end=at(12),
+        title="Intro call",
+        extendedProperties={"private": {"rendezvous": "booking-7"}},
+    )
+    url = fake_google.urls["api_url"] + "/calendars/primary/events"
+    found = HTTP.get(
+        url, params={"privateExtendedProperty": "rendezvous=booking-7"}, headers=bearer(token)
+    ).json()
+    assert [e["id"] for e in found["items"]] == [mine]
+    assert len(HTTP.get(url, params={"q": "dentist"}, headers=bearer(token)).json()["items"]) == 1
+    assert fake_google.violations == []
+    HTTP.get(url, params=[("maxResults", "5"), ("maxResults", "6")], headers=bearer(token))
+    assert fake_google.violations == [
+        "calendar.events.list: maxResults given 2 times; it is not repeated"
+    ]
+
+
 def test_google_freebusy_merges_busy_time_and_skips_free_events(fake_google):
     token = login(fake_google, f"{G_FREEBUSY} {G_LIST}")
     fake_google.add_event(start=at(9), end=at(10))
