@@ -8,7 +8,7 @@ calendar: getSchedule and JSON batching ($batch, at most 20 requests, per-reques
 import re
 import secrets
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .graph_events import GraphEventsMixin, graph_error
 from .http_fake import Answer, Failure, FakeServer, Seen
@@ -397,7 +397,7 @@ class FakeGraph(GraphEventsMixin, OAuthMixin, FakeServer):
         headers.setdefault("Authorization", outer.headers.get("Authorization", ""))
         sub = Seen(
             method=str(item["method"]).upper(),
-            path="/v1.0" + url.path,
+            path="/v1.0" + unquote(url.path),
             query=dict(parse_qsl(url.query, keep_blank_values=True)),
             json=item.get("body"),
             headers=headers,

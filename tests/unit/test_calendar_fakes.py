@@ -6,6 +6,7 @@ Real HTTP round trips with httpx against tests/fakes; no app, no database.
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -583,6 +584,12 @@ def test_graph_429_inside_batch_is_a_sub_response(fake_graph):
         fake_graph.urls["api_url"] + "/$batch", json={"requests": requests}, headers=bearer(token)
     ).json()
     assert [r["status"] for r in again["responses"]] == [200, 200]
+    event_id = fake_graph.events()[0]["id"]
+    deletion = [{"id": "1", "method": "DELETE", "url": "/me/events/" + quote(event_id, safe="")}]
+    deleted = HTTP.post(
+        fake_graph.urls["api_url"] + "/$batch", json={"requests": deletion}, headers=bearer(token)
+    ).json()
+    assert deleted["responses"][0]["status"] == 204 and fake_graph.events() == []
     assert any(seen.in_batch and seen.path == "/v1.0/me" for seen in fake_graph.requests)
     assert fake_graph.violations == []
 
