@@ -54,6 +54,7 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
             "client_secret",
             "code_verifier",
             "refresh_token",
+            "scope",  # sent by OAuth libraries on refresh (a subset of the granted scopes)
         }
     )
     rotates_refresh_tokens = False
