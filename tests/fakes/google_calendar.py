@@ -58,6 +58,8 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
         }
     )
     rotates_refresh_tokens = False
+    # The calendars' time zone: events the fake makes carry local times with this zone's offset.
+    time_zone = "UTC"
 
     @property
     def urls(self) -> dict:
@@ -141,7 +143,7 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
             "etag": '"1"',
             "id": entry["id"],
             "summary": entry.get("summary", entry["id"]),
-            "timeZone": "UTC",
+            "timeZone": self.time_zone,
             "accessRole": entry.get("accessRole", "owner"),
             "defaultReminders": [],
             **({"primary": True} if entry.get("primary") else {}),
@@ -242,16 +244,17 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
 
     # -- calendarList and calendars ----------------------------------------------------------
     def api_calendarList_list(self, seen: Seen, params: dict) -> Answer:
-        keys = ["primary"] + [c["id"] for c in self.calendars]
-        return Answer(
-            200,
-            {
-                "kind": "calendar#calendarList",
-                "etag": '"1"',
-                "items": [self._list_entry(key) for key in keys],
-                "nextSyncToken": self._sync_token(),
-            },
-        )
+        if "pageToken" in seen.query:
+            page = self._next_page(seen.query["pageToken"])
+            if page is None:
+                self.violation(f"calendarList.list: unknown pageToken {seen.query['pageToken']!r}")
+                return google_error(400, "invalid", "Invalid Value")
+        else:
+            keys = ["primary"] + [c["id"] for c in self.calendars]
+            entries = [self._list_entry(key) for key in keys]
+            page = self._paged(entries, self._page_limit(seen.query), {"nextSyncToken": "cl1"})
+        items, tail = page
+        return Answer(200, {"kind": "calendar#calendarList", "etag": '"1"', **tail, "items": items})
 
     def api_calendarList_get(self, seen: Seen, params: dict) -> Answer:
         key = self._calendar_key(params["calendarId"])
@@ -271,7 +274,7 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
                 "etag": entry["etag"],
                 "id": entry["id"],
                 "summary": entry["summary"],
-                "timeZone": "UTC",
+                "timeZone": self.time_zone,
             },
         )
 
@@ -288,6 +291,11 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
         except ValueError:
             return None
         return seq if epoch == self._epoch else None
+
+    def _page_limit(self, query: dict) -> int:
+        asked = query.get("maxResults", "")
+        asked = int(asked) if asked.isdigit() else 250
+        return max(1, min(asked, self.page_size or 250))
 
     def _paged(self, items: list[dict], size: int, tail: dict) -> tuple[list[dict], dict]:
         """Cut `items` into a first page; keep the rest behind a nextPageToken."""

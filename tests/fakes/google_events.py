@@ -2,6 +2,7 @@
 
 import re
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from .http_fake import Answer, Seen, StoredEvent, parse_instant
 
@@ -45,11 +46,14 @@ def google_error(status: int, reason: str, message: str, domain: str = "global")
     return Answer(status, body)
 
 
-def google_time(value: datetime | date, all_day: bool = False) -> dict:
-    """An EventDateTime for an aware datetime, or for a date when all_day."""
+def google_time(value: datetime | date, all_day: bool = False, zone: str = "UTC") -> dict:
+    """An EventDateTime for an aware datetime (local time in `zone`), or a date when all_day."""
     if all_day or not isinstance(value, datetime):
         return {"date": (value.date() if isinstance(value, datetime) else value).isoformat()}
-    return {"dateTime": value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "timeZone": "UTC"}
+    if zone == "UTC":
+        return {"dateTime": value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "timeZone": zone}
+    local = value.astimezone(ZoneInfo(zone))
+    return {"dateTime": local.isoformat(timespec="seconds"), "timeZone": zone}
 
 
 def event_bounds(event: dict) -> tuple[datetime, datetime] | None:
@@ -124,8 +128,8 @@ class GoogleEventsMixin:
             event_id = self._next_id("evt")
             data = {
                 "summary": title,
-                "start": google_time(start, all_day),
-                "end": google_time(end, all_day),
+                "start": google_time(start, all_day, self.time_zone),
+                "end": google_time(end, all_day, self.time_zone),
                 "attendees": [{"email": email} for email in (attendees or [])],
                 **({} if busy else {"transparency": "transparent"}),
                 **extra,
@@ -141,7 +145,7 @@ class GoogleEventsMixin:
             all_day = fields.pop("all_day", "date" in data["start"])
             for name in ("start", "end"):
                 if name in fields:
-                    data[name] = google_time(fields.pop(name), all_day)
+                    data[name] = google_time(fields.pop(name), all_day, self.time_zone)
             if "busy" in fields:
                 data.pop("transparency", None)
                 if not fields.pop("busy"):
@@ -226,7 +230,7 @@ class GoogleEventsMixin:
         if key is None:
             return google_error(404, "notFound", "Not Found")
         query = seen.query
-        size = max(1, min(int(query.get("maxResults", "250") or 250), self.page_size or 250))
+        size = self._page_limit(query)
         if "pageToken" in query:
             page = self._next_page(query["pageToken"])
             if page is None:
@@ -266,7 +270,7 @@ class GoogleEventsMixin:
             "summary": entry["summary"],
             "description": "",
             "updated": _stamp(),
-            "timeZone": query.get("timeZone", "UTC"),
+            "timeZone": query.get("timeZone", self.time_zone),
             "accessRole": entry["accessRole"],
             "defaultReminders": [],
             **tail,

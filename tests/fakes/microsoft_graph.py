@@ -10,7 +10,7 @@ import secrets
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from .graph_events import GraphEventsMixin, graph_error
+from .graph_events import GraphEventsMixin, graph_error, graph_time, read_time
 from .http_fake import Answer, Failure, FakeServer, Seen
 from .oauth_server import OAuthMixin
 
@@ -286,6 +286,10 @@ class FakeGraph(GraphEventsMixin, OAuthMixin, FakeServer):
             key = "primary"
         with self._lock:
             answer = self._handle(handler, seen, key, params.get("event"))
+        if handler in ("delta", "get", "create", "update") and answer.body is not None:
+            tz_name, tz = self._response_zone(seen)
+            if tz_name != "UTC":
+                answer.body = _in_zone(answer.body, tz, tz_name)
         select = seen.query.get("$select")
         if select and answer.status == 200 and answer.body is not None:
             answer.body = _select(answer.body, select.split(","))
@@ -311,14 +315,7 @@ class FakeGraph(GraphEventsMixin, OAuthMixin, FakeServer):
                 },
             )
         if handler == "calendars":
-            keys = ["primary"] + [c["id"] for c in self.calendars]
-            return Answer(
-                200,
-                {
-                    "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#me/calendars",
-                    "value": [self._calendar_resource(k) for k in keys],
-                },
-            )
+            return self._calendar_page(seen)
         if handler == "calendar":
             return Answer(200, self._calendar_resource(key))
         if handler == "delta":
@@ -332,6 +329,27 @@ class FakeGraph(GraphEventsMixin, OAuthMixin, FakeServer):
         if handler == "update":
             return self.api_update_event(seen, event_id, key)
         return self.api_delete_event(seen, event_id, key)
+
+    def _calendar_page(self, seen: Seen) -> Answer:
+        """GET /me/calendars, `page_size` (or a smaller $top) at a time with $skip next links."""
+        numbers = {}
+        for name in ("$skip", "$top"):
+            text = seen.query.get(name, "")
+            if text and not text.isdigit():
+                self.violation(f"GET /me/calendars: {name}={text!r} is not a whole number")
+                return graph_error(400, "BadRequest", f"Invalid value for {name}.")
+            numbers[name] = int(text) if text else None
+        skip, top = numbers["$skip"] or 0, numbers["$top"]
+        size = max(1, min(top or 10**6, self.page_size or 10**6))
+        keys = ["primary"] + [c["id"] for c in self.calendars]
+        body = {
+            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#me/calendars",
+            "value": [self._calendar_resource(k) for k in keys[skip : skip + size]],
+        }
+        if skip + size < len(keys):
+            following = {"$skip": str(skip + size), **({"$top": str(top)} if top else {})}
+            body["@odata.nextLink"] = self._link(seen.path, following)
+        return Answer(200, body)
 
     # -- JSON batching ---------------------------------------------------------------------
     def batch(self, seen: Seen) -> Answer:
@@ -409,6 +427,19 @@ class FakeGraph(GraphEventsMixin, OAuthMixin, FakeServer):
             self.violation("$batch: nested batch requests are not allowed")
             return graph_error(400, "BadRequest", "Nested batch requests are not allowed.")
         return self.api(sub)
+
+
+def _in_zone(body: dict, tz, tz_name: str) -> dict:
+    """An event (or a page of them) with start/end given in the zone of Prefer outlook.timezone."""
+    if isinstance(body.get("value"), list):
+        return {**body, "value": [_in_zone(item, tz, tz_name) for item in body["value"]]}
+    if "start" not in body or "end" not in body:
+        return body
+    return {
+        **body,
+        "start": graph_time(read_time(body["start"]), tz, tz_name),
+        "end": graph_time(read_time(body["end"]), tz, tz_name),
+    }
 
 
 def _select(body: dict, names: list[str]) -> dict:

@@ -358,6 +358,38 @@ def test_google_freebusy_merges_busy_time_and_skips_free_events(fake_google):
     assert fake_google.violations == []
 
 
+def test_google_calendar_list_pages_and_local_times_carry_the_zone_offset(fake_google):
+    fake_google.time_zone = "Europe/Berlin"
+    for name in ("team", "holidays"):
+        fake_google.add_calendar(f"{name}@group.calendar.google.com")
+    token = login(fake_google, f"{G_OWNED} {G_LIST}")
+    url = fake_google.urls["api_url"] + "/users/me/calendarList"
+    first = HTTP.get(url, headers=bearer(token)).json()
+    rest = HTTP.get(url, params={"pageToken": first["nextPageToken"]}, headers=bearer(token))
+    ids = [c["id"] for c in first["items"] + rest.json()["items"]]
+    assert ids == [
+        "host@example.com",
+        "team@group.calendar.google.com",
+        "holidays@group.calendar.google.com",
+    ]
+    assert "nextSyncToken" in rest.json() and first["items"][0]["timeZone"] == "Europe/Berlin"
+    fake_google.add_event(start=at(9), end=at(10))
+    item = HTTP.get(
+        fake_google.urls["api_url"] + "/calendars/primary/events", headers=bearer(token)
+    ).json()["items"][0]
+    assert item["start"] == {"dateTime": "2030-01-07T10:00:00+01:00", "timeZone": "Europe/Berlin"}
+    assert fake_google.violations == []
+
+
+def test_google_revoke_ends_the_refresh_token(fake_google):
+    token = login(fake_google, G_OWNED, access_type="offline")
+    revoked = HTTP.post(fake_google.urls["revoke_url"], data={"token": token["refresh_token"]})
+    assert revoked.status_code == 200
+    assert refresh(fake_google, token["refresh_token"]).json()["error"] == "invalid_grant"
+    again = HTTP.post(fake_google.urls["revoke_url"], data={"token": "unknown"})
+    assert again.status_code == 400 and again.json()["error"] == "invalid_token"
+
+
 def test_google_missing_scope_is_a_403_and_a_violation(fake_google):
     token = login(fake_google, G_LIST)
     answer = HTTP.get(
@@ -517,6 +549,27 @@ def test_graph_delta_pages_then_reports_changes_and_removals(fake_graph):
     assert by_id[ids[1]]["@removed"] == {"reason": "deleted"}
     assert by_id[ids[2]]["@removed"] == {"reason": "deleted"}
     assert delta_round(fake_graph, token, delta2)[0] == []
+    assert fake_graph.violations == []
+
+
+def test_graph_calendars_page_and_outlook_timezone_is_honoured(fake_graph):
+    token = login(fake_graph, M_SCOPES)
+    work = fake_graph.add_calendar("Work")
+    fake_graph.add_calendar("Family")
+    api = fake_graph.urls["api_url"]
+    first = HTTP.get(api + "/me/calendars", headers=bearer(token)).json()
+    assert [c["isDefaultCalendar"] for c in first["value"]] == [True, False]
+    rest = HTTP.get(first["@odata.nextLink"], headers=bearer(token)).json()
+    assert [c["name"] for c in rest["value"]] == ["Family"] and "@odata.nextLink" not in rest
+    assert first["value"][0]["owner"]["address"] == "host@example.com"
+    fake_graph.add_event(work, start=at(9), end=at(10))
+    headers = {**bearer(token), "Prefer": 'outlook.timezone="W. Europe Standard Time"'}
+    url = f"{api}/me/calendars/{work}/calendarView/delta"
+    item = HTTP.get(url, params=window(), headers=headers).json()["value"][0]
+    assert item["start"] == {
+        "dateTime": "2030-01-07T10:00:00.0000000",
+        "timeZone": "W. Europe Standard Time",
+    }
     assert fake_graph.violations == []
 
 
