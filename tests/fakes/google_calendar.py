@@ -8,7 +8,8 @@ import base64
 import secrets
 
 from . import google_discovery as discovery
-from .google_events import GoogleEventsMixin, google_error
+from .google_events import GoogleEventsMixin
+from .google_payloads import google_error
 from .http_fake import Answer, Failure, FakeServer, Seen
 from .oauth_server import Grant, OAuthMixin
 

@@ -1,110 +1,19 @@
 """The events and freeBusy resources of the fake Google Calendar: store, sync tokens, write-back."""
 
-import re
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
+from .google_payloads import (
+    EVENT_ID,
+    NOT_WITH_SYNC_TOKEN,
+    SERVER_FIELDS,
+    event_bounds,
+    google_error,
+    google_time,
+    matches,
+    stamp,
+    zulu,
+)
 from .http_fake import Answer, Seen, StoredEvent, parse_instant
-
-EVENT_ID = re.compile(r"^[a-v0-9]{5,1024}$")
-# Query parameters events.list refuses next to a syncToken (discovery: events.list syncToken).
-NOT_WITH_SYNC_TOKEN = frozenset(
-    {
-        "iCalUID",
-        "orderBy",
-        "privateExtendedProperty",
-        "q",
-        "sharedExtendedProperty",
-        "timeMin",
-        "timeMax",
-        "updatedMin",
-    }
-)
-SERVER_FIELDS = (
-    "kind",
-    "etag",
-    "id",
-    "htmlLink",
-    "created",
-    "updated",
-    "creator",
-    "organizer",
-    "iCalUID",
-    "sequence",
-)
-
-
-def google_error(status: int, reason: str, message: str, domain: str = "global") -> Answer:
-    """An error body in the shape every Google JSON API uses."""
-    body = {
-        "error": {
-            "errors": [{"domain": domain, "reason": reason, "message": message}],
-            "code": status,
-            "message": message,
-        }
-    }
-    return Answer(status, body)
-
-
-def google_time(value: datetime | date, all_day: bool = False, zone: str = "UTC") -> dict:
-    """An EventDateTime for an aware datetime (local time in `zone`), or a date when all_day."""
-    if all_day or not isinstance(value, datetime):
-        return {"date": (value.date() if isinstance(value, datetime) else value).isoformat()}
-    if zone == "UTC":
-        return {"dateTime": value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "timeZone": zone}
-    local = value.astimezone(ZoneInfo(zone))
-    return {"dateTime": local.isoformat(timespec="seconds"), "timeZone": zone}
-
-
-def event_bounds(event: dict) -> tuple[datetime, datetime] | None:
-    """The UTC instants an event covers (all-day dates count from midnight UTC)."""
-    bounds = []
-    for key in ("start", "end"):
-        value = event.get(key) or {}
-        if "dateTime" in value:
-            moment = parse_instant(value["dateTime"])
-            if moment is None:
-                return None
-            bounds.append(moment.astimezone(UTC))
-        elif "date" in value:
-            try:
-                day = date.fromisoformat(value["date"])
-            except ValueError:
-                return None
-            bounds.append(datetime(day.year, day.month, day.day, tzinfo=UTC))
-        else:
-            return None
-    return bounds[0], bounds[1]
-
-
-def _stamp() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-def _z(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _matches(data: dict, query: dict, lists: dict) -> bool:
-    """Whether an event passes the iCalUID, q, eventTypes and extended-property filters."""
-    if "iCalUID" in query and data.get("iCalUID") != query["iCalUID"]:
-        return False
-    if "eventTypes" in lists and data.get("eventType", "default") not in lists["eventTypes"]:
-        return False
-    for kind in ("private", "shared"):
-        wanted = lists.get(f"{kind}ExtendedProperty", [])
-        have = (data.get("extendedProperties") or {}).get(kind) or {}
-        for pair in wanted:
-            name, _, value = pair.partition("=")
-            if have.get(name) != value:
-                return False
-    if "q" in query:
-        text = " ".join(
-            str(data.get(k, "")) for k in ("summary", "description", "location")
-        ) + " ".join(a.get("email", "") for a in data.get("attendees", []))
-        if not all(term.lower() in text.lower() for term in query["q"].split()):
-            return False
-    return True
 
 
 class GoogleEventsMixin:
@@ -168,7 +77,7 @@ class GoogleEventsMixin:
         return self._last_seq
 
     def _store_new(self, key: str, event_id: str, data: dict, ical_uid: str) -> StoredEvent:
-        now = _stamp()
+        now = stamp()
         seq = self._bump()
         data = {
             "kind": "calendar#event",
@@ -193,7 +102,7 @@ class GoogleEventsMixin:
     def _touch(self, stored: StoredEvent) -> None:
         stored.seq = self._bump()
         stored.data["etag"] = f'"{stored.seq}"'
-        stored.data["updated"] = _stamp()
+        stored.data["updated"] = stamp()
 
     def _render(self, stored: StoredEvent) -> dict:
         if stored.removed:
@@ -269,7 +178,7 @@ class GoogleEventsMixin:
             "etag": f'"{self._current_seq()}"',
             "summary": entry["summary"],
             "description": "",
-            "updated": _stamp(),
+            "updated": stamp(),
             "timeZone": query.get("timeZone", self.time_zone),
             "accessRole": entry["accessRole"],
             "defaultReminders": [],
@@ -297,7 +206,7 @@ class GoogleEventsMixin:
         for stored in self._events.values():
             if stored.calendar_id != key or (stored.removed and not show_deleted):
                 continue
-            if not _matches(stored.data, query, lists):
+            if not matches(stored.data, query, lists):
                 continue
             if updated_min and parse_instant(stored.data["updated"]) < updated_min:
                 continue
@@ -440,13 +349,15 @@ class GoogleEventsMixin:
                     merged[-1][1] = max(merged[-1][1], end)
                 else:
                     merged.append([start, end])
-            calendars[calendar_id] = {"busy": [{"start": _z(s), "end": _z(e)} for s, e in merged]}
+            calendars[calendar_id] = {
+                "busy": [{"start": zulu(s), "end": zulu(e)} for s, e in merged]
+            }
         return Answer(
             200,
             {
                 "kind": "calendar#freeBusy",
-                "timeMin": _z(low),
-                "timeMax": _z(high),
+                "timeMin": zulu(low),
+                "timeMax": zulu(high),
                 "calendars": calendars,
             },
         )
