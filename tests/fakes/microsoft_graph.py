@@ -206,6 +206,11 @@ class FakeGraph(GraphBatchMixin, GraphEventsMixin, GraphScheduleMixin, OAuthMixi
             codes.get(failure.status, "UnknownError"),
             "Please retry again later." if failure.status in (429, 503) else "Scripted failure.",
         )
+        # The throttling page's example: innerError repeats the status as code and status.
+        status = str(failure.status)
+        answer.body["error"]["innerError"].update(
+            {"code": status, "status": status, "message": "Please retry after"}
+        )
         if failure.retry_after is not None:
             answer.headers["Retry-After"] = str(failure.retry_after)
         return answer
