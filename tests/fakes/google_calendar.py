@@ -155,11 +155,16 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
         self.violation(f"{seen.method} {seen.path}: body is not valid JSON")
         return google_error(400, "parseError", "Parse Error")
 
-    def fail_next(self, status=429, retry_after=None, count=1, inside_batch=False):
-        """Make the next `count` API calls answer `status` (Google: no batch endpoint here)."""
+    def fail_next(
+        self, status=429, retry_after=None, count=1, inside_batch=False, token_endpoint=False
+    ):
+        """As FakeServer.fail_next; Google's fake has no batch endpoint."""
         if inside_batch:
             raise ValueError("the Google fake has no batch endpoint; inside_batch is Graph only")
-        super().fail_next(status, retry_after, count)
+        super().fail_next(status, retry_after, count, token_endpoint=token_endpoint)
+
+    def is_token_path(self, path: str) -> bool:
+        return path == "/token"
 
     def failure_answer(self, failure: Failure) -> Answer:
         if failure.status in (403, 429):
@@ -197,6 +202,13 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
         token, error = self.bearer(seen)
         if token is None:
             answer = google_error(401, "authError", "Invalid Credentials")
+            answer.body["error"]["errors"][0].update(
+                {"location": "Authorization", "locationType": "header"}
+            )
+            answer.body["error"]["message"] = (
+                "Request had invalid authentication credentials. Expected OAuth 2 access token, "
+                "login cookie or other valid authentication credential."
+            )
             answer.body["error"]["status"] = "UNAUTHENTICATED"
             answer.headers["WWW-Authenticate"] = (
                 'Bearer realm="https://accounts.google.com/", error="invalid_token"'

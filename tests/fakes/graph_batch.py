@@ -66,7 +66,7 @@ class GraphBatchMixin:
         return ""
 
     def _batch_one(self, outer: Seen, item: dict) -> Answer:
-        failure = self._take_failure(inside_batch=True)
+        failure = self._take_failure("batch")
         if failure is not None:
             return self.failure_answer(failure)
         url = urlsplit("/" + str(item["url"]).lstrip("/"))

@@ -39,7 +39,7 @@ class Answer:
 class Failure:
     status: int
     retry_after: int | None
-    inside_batch: bool
+    where: str  # "api", "batch" (a Graph $batch sub-request) or "token" (the token endpoint)
 
 
 @dataclass
@@ -132,19 +132,23 @@ class FakeServer:
         self.stop()
 
     # -- scripting -------------------------------------------------------------------------
-    def fail_next(self, status=429, retry_after=None, count=1, inside_batch=False):
-        """Make the next `count` API calls answer `status` (with Retry-After when given)."""
+    def fail_next(
+        self, status=429, retry_after=None, count=1, inside_batch=False, token_endpoint=False
+    ):
+        """Make the next `count` API calls (or batch sub-requests, or token requests) answer
+        `status`, with Retry-After when given."""
+        where = "batch" if inside_batch else "token" if token_endpoint else "api"
         with self._lock:
-            self._failures.extend(Failure(status, retry_after, inside_batch) for _ in range(count))
+            self._failures.extend(Failure(status, retry_after, where) for _ in range(count))
 
     def violation(self, text: str) -> None:
         with self._lock:
             self.violations.append(text)
 
-    def _take_failure(self, inside_batch: bool) -> Failure | None:
+    def _take_failure(self, where: str) -> Failure | None:
         with self._lock:
             for index, failure in enumerate(self._failures):
-                if failure.inside_batch == inside_batch:
+                if failure.where == where:
                     return self._failures.pop(index)
         return None
 
@@ -208,10 +212,19 @@ class FakeServer:
             answer = self.bad_json(seen)
         else:
             answer = None
-            if is_api:
-                failure = self._take_failure(inside_batch=False)
-                if failure is not None:
-                    answer = self.failure_answer(failure)
+            where = "api" if is_api else "token" if self.is_token_path(request.path) else ""
+            failure = self._take_failure(where) if where else None
+            if failure is not None and where == "token":
+                answer = self.token_error(
+                    failure.status,
+                    "temporarily_unavailable",
+                    "The service is temporarily unavailable; try again later.",
+                    90033,
+                )
+                if failure.retry_after is not None:
+                    answer.headers["Retry-After"] = str(failure.retry_after)
+            elif failure is not None:
+                answer = self.failure_answer(failure)
             if answer is None:
                 answer = self.dispatch(seen)
         return self._respond(answer)(environ, start_response)
@@ -234,6 +247,12 @@ class FakeServer:
         raise NotImplementedError
 
     def failure_answer(self, failure: Failure) -> Answer:
+        raise NotImplementedError
+
+    def is_token_path(self, path: str) -> bool:
+        raise NotImplementedError
+
+    def token_error(self, status: int, error: str, description: str, code: int = 0) -> Answer:
         raise NotImplementedError
 
     def bad_json(self, seen: Seen) -> Answer:

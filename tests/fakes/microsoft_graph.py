@@ -215,6 +215,9 @@ class FakeGraph(GraphBatchMixin, GraphEventsMixin, GraphScheduleMixin, OAuthMixi
             answer.headers["Retry-After"] = str(failure.retry_after)
         return answer
 
+    def is_token_path(self, path: str) -> bool:
+        return bool(re.match(r"^/[^/]+/oauth2/v2\.0/token$", path))
+
     def dispatch(self, seen: Seen) -> Answer:
         tenant = re.match(r"^/(?P<tenant>[^/]+)/oauth2/v2\.0/(?P<end>authorize|token)$", seen.path)
         if tenant:

@@ -746,6 +746,20 @@ def test_graph_get_schedule_availability_view(fake_graph):
     assert fake_graph.violations == []
 
 
+@pytest.mark.parametrize("make", [FakeGoogle, FakeGraph])
+def test_token_endpoint_can_be_made_unavailable(make):
+    fake = make()
+    fake.register_client(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI)
+    with fake:
+        token = fake.grant(CLIENT_ID)
+        fake.fail_next(status=503, retry_after=4, token_endpoint=True)
+        busy = refresh(fake, token["refresh_token"])
+        assert busy.status_code == 503 and busy.headers["Retry-After"] == "4"
+        assert busy.json()["error"] == "temporarily_unavailable"
+        assert refresh(fake, token["refresh_token"]).status_code == 200
+        assert fake.violations == []
+
+
 def test_fakes_stop_promptly_while_a_delayed_answer_waits():
     fake = FakeGraph().start()
     fake.register_client(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI)
