@@ -46,6 +46,12 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
             "enable_granular_consent",
         }
     )
+    authorize_values = {
+        "access_type": frozenset({"online", "offline"}),
+        "prompt": frozenset({"none", "consent", "select_account"}),
+        "include_granted_scopes": frozenset({"true", "false"}),
+        "enable_granular_consent": frozenset({"true", "false"}),
+    }
     token_params = frozenset(
         {
             "grant_type",

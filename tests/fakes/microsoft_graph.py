@@ -97,6 +97,11 @@ class FakeGraph(GraphBatchMixin, GraphEventsMixin, GraphScheduleMixin, OAuthMixi
             "nonce",
         }
     )
+    # Only response_mode=query can be answered with a redirect (form_post needs a browser form).
+    authorize_values = {
+        "prompt": frozenset({"login", "none", "consent", "select_account"}),
+        "response_mode": frozenset({"query"}),
+    }
     token_params = frozenset(
         {
             "client_id",

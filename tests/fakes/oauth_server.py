@@ -58,6 +58,8 @@ class OAuthMixin:
     """Authorize and token endpoints; subclasses set the flavour hooks below."""
 
     authorize_params: frozenset[str] = frozenset()
+    # Parameters with a closed set of documented values (space-separated lists for `prompt`).
+    authorize_values: dict[str, frozenset[str]] = {}
     token_params: frozenset[str] = frozenset()
     rotates_refresh_tokens = False
 
@@ -113,6 +115,10 @@ class OAuthMixin:
         query = seen.query
         for name in sorted(set(query) - self.authorize_params):
             self.violation(f"authorize: unknown parameter {name!r}")
+        for name, allowed in self.authorize_values.items():
+            for value in query.get(name, "").split():
+                if value not in allowed:
+                    self.violation(f"authorize: {name}={value!r} not one of {sorted(allowed)}")
         client = self.clients.get(query.get("client_id", ""))
         if client is None:
             self.violation(f"authorize: unknown client_id {query.get('client_id')!r}")

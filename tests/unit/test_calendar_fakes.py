@@ -491,6 +491,10 @@ def test_graph_authorize_with_plain_pkce_is_a_violation(fake_graph):
     answer = authorize(fake_graph, M_SCOPES, code_challenge="abc", code_challenge_method="plain")
     assert httpx.URL(answer.headers["location"]).params["error"] == "invalid_request"
     assert fake_graph.violations == ["authorize: code_challenge_method must be S256"]
+    login(fake_graph, M_SCOPES, response_mode="form_post", prompt="select_account")
+    assert fake_graph.violations[1:] == [
+        "authorize: response_mode='form_post' not one of ['query']"
+    ]
 
 
 def test_graph_me_gives_the_account_email_and_expired_tokens_get_401(fake_graph):
