@@ -85,4 +85,6 @@ class GraphBatchMixin:
         if sub.path == "/v1.0/$batch":
             self.violation("$batch: nested batch requests are not allowed")
             return graph_error(400, "BadRequest", "Nested batch requests are not allowed.")
-        return self.api(sub)
+        answer = self.api(sub)
+        sub.status = answer.status
+        return answer

@@ -23,6 +23,7 @@ class Seen:
     form: dict = field(default_factory=dict)
     in_batch: bool = False
     lists: dict = field(default_factory=dict)  # every value of repeated query parameters
+    status: int = 0  # what the fake answered (set once the answer is ready)
 
 
 @dataclass
@@ -88,6 +89,7 @@ class FakeServer:
         self.requests: list[Seen] = []
         self.violations: list[str] = []
         self.delay = 0.0
+        self.delay_only = ""  # when set, only API paths containing it wait `delay`
         self.page_size = 2
         self.account_email = "host@example.com"
         self._failures: list[Failure] = []
@@ -206,7 +208,7 @@ class FakeServer:
         with self._lock:
             self.requests.append(seen)
         is_api = request.path.startswith(self.api_prefixes)
-        if is_api and self.delay:
+        if is_api and self.delay and self.delay_only in request.path:
             self._stopping.wait(self.delay)
         if raw and request.mimetype == "application/json" and body is None:
             answer = self.bad_json(seen)
@@ -227,6 +229,7 @@ class FakeServer:
                 answer = self.failure_answer(failure)
             if answer is None:
                 answer = self.dispatch(seen)
+        seen.status = answer.status
         return self._respond(answer)(environ, start_response)
 
     def _respond(self, answer: Answer) -> Response:

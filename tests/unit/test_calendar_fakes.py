@@ -615,6 +615,7 @@ def test_graph_429_with_retry_after_directly(fake_graph):
     assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "7"
     assert throttled.json()["error"]["code"] == "TooManyRequests"
     assert HTTP.get(fake_graph.urls["api_url"] + "/me", headers=bearer(token)).status_code == 200
+    assert [seen.status for seen in fake_graph.requests if seen.path == "/v1.0/me"] == [429, 200]
 
 
 def test_graph_429_inside_batch_is_a_sub_response(fake_graph):
@@ -679,7 +680,11 @@ def test_graph_batch_dependency_failure_is_424_and_a_body_needs_content_type(fak
 
 def test_graph_delay_is_honoured(fake_graph):
     token = login(fake_graph, M_SCOPES)
-    fake_graph.delay = 0.3
+    fake_graph.delay, fake_graph.delay_only = 0.3, "getSchedule"
+    quick = time.monotonic()
+    HTTP.get(fake_graph.urls["api_url"] + "/me", headers=bearer(token))
+    assert time.monotonic() - quick < 0.3
+    fake_graph.delay_only = ""
     began = time.monotonic()
     assert HTTP.get(fake_graph.urls["api_url"] + "/me", headers=bearer(token)).status_code == 200
     assert time.monotonic() - began >= 0.3
