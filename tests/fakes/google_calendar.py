@@ -203,8 +203,11 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
             if seen.json is None:
                 self.violation(f"{method.id}: JSON body missing")
                 return google_error(400, "required", "Required")
-            for problem in discovery.check_body(method.request_schema, seen.json):
+            problems = discovery.check_body(method.request_schema, seen.json)
+            for problem in problems:
                 self.violation(f"{method.id}: {problem}")
+            if problems:  # Google refuses unknown names and wrong types in a JSON payload
+                return google_error(400, "invalid", f"Invalid JSON payload received. {problems[0]}")
         token, error = self.bearer(seen)
         if token is None:
             answer = google_error(401, "authError", "Invalid Credentials")

@@ -19,7 +19,7 @@ class GraphBatchMixin:
                 "InvalidAuthenticationToken",
                 "Lifetime validation failed, the token is expired.",
             )
-        requests = (seen.json or {}).get("requests")
+        requests = seen.json.get("requests") if isinstance(seen.json, dict) else None
         problem = self._batch_problem(requests)
         if problem:
             self.violation(f"$batch: {problem}")

@@ -13,7 +13,10 @@ class GraphScheduleMixin:
     # -- getSchedule -----------------------------------------------------------------------
     def api_get_schedule(self, seen: Seen) -> Answer:
         body = {}
-        for name, value in (seen.json or {}).items():
+        if not isinstance(seen.json, dict):
+            self.violation("getSchedule: the body must be a JSON object")
+            return graph_error(400, "RequestBodyRead", "A JSON object was expected.")
+        for name, value in seen.json.items():
             canonical = {
                 "schedules": "schedules",
                 "starttime": "startTime",

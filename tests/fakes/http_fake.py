@@ -4,8 +4,9 @@ contract violations, scripted failures, a delay, and the provider-neutral event 
 import itertools
 import json
 import threading
+import traceback
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import datetime
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
@@ -54,11 +55,6 @@ class StoredEvent:
     removed: bool = False
 
 
-def iso_z(moment: datetime) -> str:
-    """Format an aware datetime as RFC 3339 in UTC with a Z."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def parse_instant(text: str) -> datetime | None:
     """Parse an RFC 3339 instant (offset or Z required); None when it is not one."""
     try:
@@ -66,10 +62,6 @@ def parse_instant(text: str) -> datetime | None:
     except (TypeError, ValueError):
         return None
     return value if value.tzinfo is not None else None
-
-
-def as_date(value) -> date:
-    return value if not isinstance(value, datetime) else value.date()
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -228,9 +220,21 @@ class FakeServer:
             elif failure is not None:
                 answer = self.failure_answer(failure)
             if answer is None:
-                answer = self.dispatch(seen)
+                answer = self._dispatch_safely(seen)
         seen.status = answer.status
         return self._respond(answer)(environ, start_response)
+
+    def _dispatch_safely(self, seen: Seen) -> Answer:
+        """Dispatch; a crash inside the fake becomes a 500 and a violation, never a hang."""
+        try:
+            return self.dispatch(seen)
+        except Exception as error:  # a bug in the fake itself, or a body it cannot read
+            where = traceback.extract_tb(error.__traceback__)[-1]
+            self.violation(
+                f"{seen.method} {seen.path}: the fake failed ({error!r} at "
+                f"{where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
+            )
+            return Answer(500, {"error": {"code": 500, "message": "fake server error"}})
 
     def _respond(self, answer: Answer) -> Response:
         if answer.location:

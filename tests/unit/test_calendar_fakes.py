@@ -307,8 +307,14 @@ def test_google_insert_patch_delete_round_trip(fake_google):
     assert HTTP.delete(api + "/rdv0booking0001", headers=bearer(token)).status_code == 410
     assert fake_google.events() == []
     assert fake_google.violations == []
-    HTTP.post(api, json={**body, "id": "rdv0booking0002", "colour": "red"}, headers=bearer(token))
+    refused = HTTP.post(
+        api, json={**body, "id": "rdv0booking0002", "colour": "red"}, headers=bearer(token)
+    )
+    assert refused.status_code == 400 and fake_google.events() == []
     assert fake_google.violations == ["calendar.events.insert: Event: unknown field 'colour'"]
+    listed = HTTP.post(api, json=[body], headers=bearer(token))
+    assert listed.status_code == 400
+    assert fake_google.violations[-1] == "calendar.events.insert: Event: expected an object"
 
 
 def test_google_list_filters_by_private_extended_property_and_text(fake_google):
@@ -753,6 +759,23 @@ def test_graph_get_schedule_availability_view(fake_graph):
     assert [item["status"] for item in mine["scheduleItems"]] == ["busy", "tentative"]
     assert other["error"]["responseCode"] == "ErrorMailRecipientNotFound"
     assert fake_graph.violations == []
+
+
+def test_a_crash_inside_the_fake_is_a_500_and_a_violation(fake_graph):
+    token = login(fake_graph, M_SCOPES)
+
+    def broken(*args):
+        raise RuntimeError("boom")
+
+    fake_graph._handle = broken
+    answer = HTTP.get(fake_graph.urls["api_url"] + "/me", headers=bearer(token))
+    assert answer.status_code == 500
+    assert "the fake failed (RuntimeError('boom')" in fake_graph.violations[0]
+    del fake_graph._handle
+    bad = HTTP.post(
+        fake_graph.urls["api_url"] + "/me/calendar/getSchedule", json=[1], headers=bearer(token)
+    )
+    assert bad.status_code == 400
 
 
 @pytest.mark.parametrize("make", [FakeGoogle, FakeGraph])
