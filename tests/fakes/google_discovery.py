@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .google_payloads import event_instant
 from .http_fake import parse_instant
 
 DOCUMENT = json.loads((Path(__file__).with_name("google_calendar_v3.json")).read_text("utf-8"))
@@ -107,6 +108,12 @@ def _check(schema: dict, value, where: str) -> list[str]:
         problems = []
         properties = schema.get("properties", {})
         extra = schema.get("additionalProperties")
+        if schema is DOCUMENT["schemas"]["EventDateTime"] and "dateTime" in value:
+            if event_instant(value) is None:
+                problems.append(
+                    f"{where}.dateTime: {value['dateTime']!r} needs an offset or a known timeZone"
+                )
+            value = {k: v for k, v in value.items() if k != "dateTime"}
         for key, item in value.items():
             if key in properties:
                 problems += _check(properties[key], item, f"{where}.{key}")

@@ -3,7 +3,7 @@ events.list filters (iCalUID, q, eventTypes, extended properties)."""
 
 import re
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .http_fake import Answer, parse_instant
 
@@ -57,13 +57,27 @@ def google_time(value: datetime | date, all_day: bool = False, zone: str = "UTC"
     return {"dateTime": local.isoformat(timespec="seconds"), "timeZone": zone}
 
 
+def event_instant(value: dict) -> datetime | None:
+    """The instant of an EventDateTime's dateTime: an RFC 3339 offset, or, without one, the
+    IANA zone in timeZone (discovery: "A time zone offset is required unless a time zone is
+    explicitly specified in timeZone")."""
+    text = value.get("dateTime")
+    moment = parse_instant(text)
+    if moment is not None or not isinstance(text, str) or not value.get("timeZone"):
+        return moment
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(value["timeZone"]))
+    except (ValueError, ZoneInfoNotFoundError):
+        return None
+
+
 def event_bounds(event: dict) -> tuple[datetime, datetime] | None:
     """The UTC instants an event covers (all-day dates count from midnight UTC)."""
     bounds = []
     for key in ("start", "end"):
         value = event.get(key) or {}
         if "dateTime" in value:
-            moment = parse_instant(value["dateTime"])
+            moment = event_instant(value)
             if moment is None:
                 return None
             bounds.append(moment.astimezone(UTC))

@@ -339,6 +339,32 @@ def test_google_list_filters_by_private_extended_property_and_text(fake_google):
     ]
 
 
+def test_google_local_date_time_needs_a_time_zone(fake_google):
+    token = login(fake_google, f"{G_OWNED} {G_FREEBUSY}")
+    api = fake_google.urls["api_url"]
+    local = {
+        "start": {"dateTime": "2030-01-07T10:00:00", "timeZone": "Europe/Berlin"},
+        "end": {"dateTime": "2030-01-07T11:00:00", "timeZone": "Europe/Berlin"},
+    }
+    assert HTTP.post(
+        api + "/calendars/primary/events", json=local, headers=bearer(token)
+    ).is_success
+    busy = HTTP.post(
+        api + "/freeBusy",
+        json={
+            "timeMin": "2030-01-07T00:00:00Z",
+            "timeMax": "2030-01-08T00:00:00Z",
+            "items": [{"id": "primary"}],
+        },
+        headers=bearer(token),
+    ).json()["calendars"]["primary"]["busy"]
+    assert busy == [{"start": "2030-01-07T09:00:00Z", "end": "2030-01-07T10:00:00Z"}]
+    assert fake_google.violations == []
+    floating = {"start": {"dateTime": "2030-01-07T10:00:00"}, "end": local["end"]}
+    refused = HTTP.post(api + "/calendars/primary/events", json=floating, headers=bearer(token))
+    assert refused.status_code == 400 and "needs an offset" in fake_google.violations[0]
+
+
 def test_google_freebusy_merges_busy_time_and_skips_free_events(fake_google):
     token = login(fake_google, f"{G_FREEBUSY} {G_LIST}")
     fake_google.add_event(start=at(9), end=at(10))
