@@ -4,6 +4,8 @@ Content-Type with a body, dependsOn (424 after a failed dependency), per-request
 
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from werkzeug.datastructures import Headers
+
 from .graph_payloads import graph_error
 from .http_fake import Answer, Seen
 
@@ -70,8 +72,9 @@ class GraphBatchMixin:
         if failure is not None:
             return self.failure_answer(failure)
         url = urlsplit("/" + str(item["url"]).lstrip("/"))
-        headers = {**(item.get("headers") or {})}
-        headers.setdefault("Authorization", outer.headers.get("Authorization", ""))
+        headers = Headers(list((item.get("headers") or {}).items()))
+        if "Authorization" not in headers:
+            headers["Authorization"] = outer.headers.get("Authorization", "")
         sub = Seen(
             method=str(item["method"]).upper(),
             path="/v1.0" + unquote(url.path),

@@ -8,6 +8,7 @@ import traceback
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from werkzeug.datastructures import Headers
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
@@ -20,7 +21,7 @@ class Seen:
     path: str
     query: dict
     json: dict | None
-    headers: dict
+    headers: Headers  # case-insensitive: headers.get("prefer") finds "Prefer"
     form: dict = field(default_factory=dict)
     in_batch: bool = False
     lists: dict = field(default_factory=dict)  # every value of repeated query parameters
@@ -193,7 +194,7 @@ class FakeServer:
             path=request.path,
             query=request.args.to_dict(),
             json=body,
-            headers=dict(request.headers),
+            headers=Headers(list(request.headers.items())),
             form=request.form.to_dict() if request.mimetype.endswith("urlencoded") else {},
             lists=request.args.to_dict(flat=False),
         )

@@ -653,12 +653,14 @@ def test_graph_429_with_retry_after_directly(fake_graph):
 def test_graph_429_inside_batch_is_a_sub_response(fake_graph):
     token = login(fake_graph, M_SCOPES)
     fake_graph.add_event(start=at(9), end=at(10))
+    fake_graph.add_event(start=at(11), end=at(12))
     fake_graph.fail_next(status=429, retry_after=3, inside_batch=True)
     requests = [
         {
             "id": "1",
             "method": "GET",
             "url": "/me/calendarView/delta?" + str(httpx.QueryParams(window())),
+            "headers": {"prefer": "odata.maxpagesize=1"},
         },
         {"id": "2", "method": "GET", "url": "/me"},
     ]
@@ -674,12 +676,14 @@ def test_graph_429_inside_batch_is_a_sub_response(fake_graph):
         fake_graph.urls["api_url"] + "/$batch", json={"requests": requests}, headers=bearer(token)
     ).json()
     assert [r["status"] for r in again["responses"]] == [200, 200]
+    first_page = again["responses"][0]["body"]
+    assert len(first_page["value"]) == 1 and "@odata.nextLink" in first_page
     event_id = fake_graph.events()[0]["id"]
     deletion = [{"id": "1", "method": "DELETE", "url": "/me/events/" + quote(event_id, safe="")}]
     deleted = HTTP.post(
         fake_graph.urls["api_url"] + "/$batch", json={"requests": deletion}, headers=bearer(token)
     ).json()
-    assert deleted["responses"][0]["status"] == 204 and fake_graph.events() == []
+    assert deleted["responses"][0]["status"] == 204 and len(fake_graph.events()) == 1
     assert any(seen.in_batch and seen.path == "/v1.0/me" for seen in fake_graph.requests)
     assert fake_graph.violations == []
 
