@@ -3,6 +3,7 @@
 Real HTTP round trips with httpx against tests/fakes; no app, no database.
 """
 
+import re
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
@@ -10,6 +11,8 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.fakes.calendar_providers import (
     CLIENT_ID,
@@ -19,7 +22,14 @@ from tests.fakes.calendar_providers import (
     FakeGraph,
     s256,
 )
-from tests.fakes.google_discovery import check_body
+from tests.fakes.google_discovery import (
+    METHODS,
+    SERVICE_PATH,
+    check_body,
+    match,
+    parse_fields,
+    select_fields,
+)
 
 pytest_plugins = ["tests.fakes.fixtures"]
 
@@ -488,6 +498,47 @@ def test_google_answers_match_the_discovery_schemas(fake_google):
     assert check_body("CalendarList", calendars) == []
     assert check_body("Event", {"start": {"dateTime": "9 am"}}) != []  # the check can fail
     assert fake_google.violations == []
+
+
+def test_every_discovery_method_routes_to_itself():
+    for method in METHODS:
+        path = re.sub(r"\{\+?(\w+)\}", r"x-\1", method.definition["path"])
+        found, params, _ = match(method.http_method, f"{SERVICE_PATH}/{path}")
+        assert found is not None and found.id == method.id, path
+        assert set(params) == set(re.findall(r"\{\+?(\w+)\}", method.definition["path"]))
+    assert match("GET", SERVICE_PATH + "/calendars/a/eventz") == (None, {}, False)
+
+
+@settings(max_examples=12, deadline=None)
+@given(count=st.integers(0, 7), page_size=st.integers(1, 3), max_results=st.integers(1, 4))
+def test_google_pages_cover_every_event_once_in_order(count, page_size, max_results):
+    fake = FakeGoogle()
+    fake.register_client(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI)
+    fake.page_size = page_size
+    with fake:
+        token = fake.grant(CLIENT_ID)
+        ids = [fake.add_event(start=at(h), end=at(h + 1)) for h in range(count)]
+        items, _, pages = list_all(fake, token, maxResults=str(max_results))
+        assert [e["id"] for e in items] == ids
+        assert pages == max(1, -(-count // min(page_size, max_results)))
+        assert fake.violations == []
+
+
+@given(keys=st.sets(st.sampled_from(["id", "status", "start", "end", "summary", "nothere"])))
+def test_google_fields_selector_keeps_exactly_the_named_fields(keys):
+    event = {
+        "id": "a",
+        "status": "confirmed",
+        "start": {"date": "2030-01-07"},
+        "end": {"date": "2030-01-08"},
+        "summary": "secret",
+        "kind": "calendar#event",
+    }
+    if not keys:
+        return
+    selected = select_fields(parse_fields(",".join(sorted(keys))), event)
+    assert set(selected) == keys & set(event)
+    assert all(selected[k] == event[k] for k in selected)
 
 
 # -- Microsoft Graph: OAuth ------------------------------------------------------------------
