@@ -660,6 +660,22 @@ def test_graph_calendars_page_and_outlook_timezone_is_honoured(fake_graph):
     assert fake_graph.violations == []
 
 
+@settings(max_examples=12, deadline=None)
+@given(count=st.integers(0, 7), page_size=st.integers(1, 3), prefer=st.integers(1, 4))
+def test_graph_delta_pages_cover_every_event_once(count, page_size, prefer):
+    fake = FakeGraph()
+    fake.register_client(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI)
+    fake.page_size = page_size
+    with fake:
+        token = fake.grant(CLIENT_ID)
+        ids = [fake.add_event(start=at(h), end=at(h + 1)) for h in range(count)]
+        url = fake.urls["api_url"] + "/me/calendarView/delta"
+        items, _, pages = delta_round(fake, token, url, window(), page_size=prefer)
+        assert [e["id"] for e in items] == ids
+        assert pages == max(1, -(-count // min(page_size, prefer)))
+        assert fake.violations == []
+
+
 def test_graph_expired_delta_link_answers_410_with_a_fresh_start_location(fake_graph):
     token = login(fake_graph, M_SCOPES)
     url = fake_graph.urls["api_url"] + "/me/calendarView/delta"
