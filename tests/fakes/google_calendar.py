@@ -13,6 +13,8 @@ from .google_payloads import google_error
 from .http_fake import Answer, Failure, FakeServer, Seen
 from .oauth_server import Grant, OAuthMixin
 
+# calendarList accessRole values, weakest first (discovery: calendarList.list minAccessRole).
+ROLES = ("freeBusyReader", "reader", "writer", "owner")
 OPENID_SCOPES = frozenset(
     {
         "openid",
@@ -274,6 +276,8 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
         else:
             keys = ["primary"] + [c["id"] for c in self.calendars]
             entries = [self._list_entry(key) for key in keys]
+            floor = ROLES.index(seen.query.get("minAccessRole", "freeBusyReader"))
+            entries = [e for e in entries if ROLES.index(e["accessRole"]) >= floor]
             page = self._paged(entries, self._page_limit(seen.query), {"nextSyncToken": "cl1"})
         items, tail = page
         return Answer(200, {"kind": "calendar#calendarList", "etag": '"1"', **tail, "items": items})

@@ -415,6 +415,9 @@ def test_google_calendar_list_pages_and_local_times_carry_the_zone_offset(fake_g
         "holidays@group.calendar.google.com",
     ]
     assert "nextSyncToken" in rest.json() and first["items"][0]["timeZone"] == "Europe/Berlin"
+    fake_google.add_calendar("shared@example.com", access_role="reader")
+    writable = HTTP.get(url, params={"minAccessRole": "writer"}, headers=bearer(token)).json()
+    assert "shared@example.com" not in [c["id"] for c in writable["items"]]
     fake_google.add_event(start=at(9), end=at(10))
     item = HTTP.get(
         fake_google.urls["api_url"] + "/calendars/primary/events", headers=bearer(token)
