@@ -512,7 +512,7 @@ def test_every_discovery_method_routes_to_itself():
     assert match("GET", SERVICE_PATH + "/calendars/a/eventz") == (None, {}, False)
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(count=st.integers(0, 7), page_size=st.integers(1, 3), max_results=st.integers(1, 4))
 def test_google_pages_cover_every_event_once_in_order(count, page_size, max_results):
     fake = FakeGoogle()
@@ -527,6 +527,7 @@ def test_google_pages_cover_every_event_once_in_order(count, page_size, max_resu
         assert fake.violations == []
 
 
+@settings(max_examples=30)
 @given(keys=st.sets(st.sampled_from(["id", "status", "start", "end", "summary", "nothere"])))
 def test_google_fields_selector_keeps_exactly_the_named_fields(keys):
     event = {
@@ -663,7 +664,7 @@ def test_graph_calendars_page_and_outlook_timezone_is_honoured(fake_graph):
     assert fake_graph.violations == []
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(count=st.integers(0, 7), page_size=st.integers(1, 3), prefer=st.integers(1, 4))
 def test_graph_delta_pages_cover_every_event_once(count, page_size, prefer):
     fake = FakeGraph()
