@@ -92,6 +92,9 @@ class OAuthMixin:
     def grant(self, client_id: str, scopes: list[str] | None = None) -> dict:
         """Issue tokens without the browser flow (for tests that start from a stored connection)."""
         chosen = tuple(scopes or self.default_scopes())
+        unknown = [scope for scope in chosen if not self.known_scope(scope)]
+        if unknown or client_id not in self.clients:
+            raise ValueError(f"grant: unknown client {client_id!r} or scopes {unknown}")
         return self._issue(client_id, chosen, with_refresh=True)
 
     # -- flavour hooks ---------------------------------------------------------------------

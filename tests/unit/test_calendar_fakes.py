@@ -911,3 +911,5 @@ def test_fakes_stop_promptly_while_a_delayed_answer_waits():
             google.urls["api_url"] + "/users/me/calendarList", headers=bearer(granted)
         )
         assert listing.status_code == 200
+        with pytest.raises(ValueError, match="unknown client"):
+            google.grant(CLIENT_ID, ["https://www.googleapis.com/auth/calendar.typo"])
