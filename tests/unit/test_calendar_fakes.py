@@ -6,6 +6,7 @@ Real HTTP round trips with httpx against tests/fakes; no app, no database.
 import re
 import secrets
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
@@ -94,6 +95,22 @@ def refresh(fake, refresh_token: str) -> httpx.Response:
         "client_secret": CLIENT_SECRET,
     }
     return HTTP.post(fake.urls["token_url"], data=form)
+
+
+@contextmanager
+def running(make, page_size: int = 2):
+    """A started fake of class `make` with the test client and a granted token."""
+    fake = make()
+    fake.register_client(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI)
+    fake.page_size = page_size
+    with fake:
+        yield fake, fake.grant(CLIENT_ID)
+
+
+def free_busy(fake, token, low="2030-01-07T00:00:00Z", ids=("primary",)) -> dict:
+    """A Google freeBusy.query answer for one day from `low`."""
+    body = {"timeMin": low, "timeMax": "2030-01-08T00:00:00Z", "items": [{"id": i} for i in ids]}
+    return HTTP.post(fake.urls["api_url"] + "/freeBusy", json=body, headers=bearer(token)).json()
 
 
 def bearer(token: dict) -> dict:
@@ -359,15 +376,7 @@ def test_google_local_date_time_needs_a_time_zone(fake_google):
     assert HTTP.post(
         api + "/calendars/primary/events", json=local, headers=bearer(token)
     ).is_success
-    busy = HTTP.post(
-        api + "/freeBusy",
-        json={
-            "timeMin": "2030-01-07T00:00:00Z",
-            "timeMax": "2030-01-08T00:00:00Z",
-            "items": [{"id": "primary"}],
-        },
-        headers=bearer(token),
-    ).json()["calendars"]["primary"]["busy"]
+    busy = free_busy(fake_google, token)["calendars"]["primary"]["busy"]
     assert busy == [{"start": "2030-01-07T09:00:00Z", "end": "2030-01-07T10:00:00Z"}]
     assert fake_google.violations == []
     floating = {"start": {"dateTime": "2030-01-07T10:00:00"}, "end": local["end"]}
@@ -380,15 +389,9 @@ def test_google_freebusy_merges_busy_time_and_skips_free_events(fake_google):
     fake_google.add_event(start=at(9), end=at(10))
     fake_google.add_event(start=at(9.5), end=at(11))
     fake_google.add_event(start=at(12), end=at(13), busy=False)
-    answer = HTTP.post(
-        fake_google.urls["api_url"] + "/freeBusy",
-        json={
-            "timeMin": "2030-01-07T09:30:00Z",
-            "timeMax": "2030-01-08T00:00:00Z",
-            "items": [{"id": "primary"}, {"id": "nobody@example.com"}],
-        },
-        headers=bearer(token),
-    ).json()
+    answer = free_busy(
+        fake_google, token, "2030-01-07T09:30:00Z", ids=("primary", "nobody@example.com")
+    )
     assert answer["calendars"]["primary"]["busy"] == [
         {"start": "2030-01-07T09:30:00Z", "end": "2030-01-07T11:00:00Z"}
     ]
@@ -485,15 +488,7 @@ def test_google_answers_match_the_discovery_schemas(fake_google):
         json={"start": {"date": "2030-01-08"}, "end": {"date": "2030-01-09"}},
         headers=bearer(token),
     ).json()
-    busy = HTTP.post(
-        api + "/freeBusy",
-        json={
-            "timeMin": "2030-01-07T00:00:00Z",
-            "timeMax": "2030-01-08T00:00:00Z",
-            "items": [{"id": "primary"}],
-        },
-        headers=bearer(token),
-    ).json()
+    busy = free_busy(fake_google, token)
     calendars = HTTP.get(api + "/users/me/calendarList", headers=bearer(token)).json()
     assert check_body("Events", listing) == []
     assert check_body("Event", inserted) == []
@@ -515,11 +510,7 @@ def test_every_discovery_method_routes_to_itself():
 @settings(max_examples=8, deadline=None)
 @given(count=st.integers(0, 7), page_size=st.integers(1, 3), max_results=st.integers(1, 4))
 def test_google_pages_cover_every_event_once_in_order(count, page_size, max_results):
-    fake = FakeGoogle()
-    fake.register_client(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI)
-    fake.page_size = page_size
-    with fake:
-        token = fake.grant(CLIENT_ID)
+    with running(FakeGoogle, page_size) as (fake, token):
         ids = [fake.add_event(start=at(h), end=at(h + 1)) for h in range(count)]
         items, _, pages = list_all(fake, token, maxResults=str(max_results))
         assert [e["id"] for e in items] == ids
@@ -667,11 +658,7 @@ def test_graph_calendars_page_and_outlook_timezone_is_honoured(fake_graph):
 @settings(max_examples=8, deadline=None)
 @given(count=st.integers(0, 7), page_size=st.integers(1, 3), prefer=st.integers(1, 4))
 def test_graph_delta_pages_cover_every_event_once(count, page_size, prefer):
-    fake = FakeGraph()
-    fake.register_client(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI)
-    fake.page_size = page_size
-    with fake:
-        token = fake.grant(CLIENT_ID)
+    with running(FakeGraph, page_size) as (fake, token):
         ids = [fake.add_event(start=at(h), end=at(h + 1)) for h in range(count)]
         url = fake.urls["api_url"] + "/me/calendarView/delta"
         items, _, pages = delta_round(fake, token, url, window(), page_size=prefer)
@@ -881,10 +868,7 @@ def test_a_crash_inside_the_fake_is_a_500_and_a_violation(fake_graph):
 
 @pytest.mark.parametrize("make", [FakeGoogle, FakeGraph])
 def test_token_endpoint_can_be_made_unavailable(make):
-    fake = make()
-    fake.register_client(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI)
-    with fake:
-        token = fake.grant(CLIENT_ID)
+    with running(make) as (fake, token):
         fake.fail_next(status=503, retry_after=4, token_endpoint=True)
         busy = refresh(fake, token["refresh_token"])
         assert busy.status_code == 503 and busy.headers["Retry-After"] == "4"
