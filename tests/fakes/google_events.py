@@ -13,6 +13,7 @@ from .google_payloads import (
     stamp,
     zulu,
 )
+from .google_recurrence import instance_ids, instances, rule_problem
 from .http_fake import Answer, Seen, StoredEvent, parse_instant
 
 
@@ -43,6 +44,9 @@ class GoogleEventsMixin:
                 **({} if busy else {"transparency": "transparent"}),
                 **extra,
             }
+            problem = rule_problem(data)
+            if problem:
+                raise ValueError(problem)
             self._store_new(key, event_id, data, ical_uid=f"{event_id}@google.com")
         return event_id
 
@@ -131,6 +135,10 @@ class GoogleEventsMixin:
             return google_error(400, "invalid", "Invalid start or end time.")
         if bounds[1] <= bounds[0]:
             return google_error(400, "timeRangeEmpty", "The specified time range is empty.")
+        problem = rule_problem(data)
+        if problem:
+            self.violation(f"events: {problem}")
+            return google_error(400, "invalid", "Invalid recurrence rule.")
         return None
 
     # -- events ----------------------------------------------------------------------------
@@ -164,9 +172,9 @@ class GoogleEventsMixin:
                 (e for e in self._events.values() if e.calendar_id == key and e.seq > since),
                 key=lambda e: e.seq,
             )
-            items, tail = self._paged(
-                [self._render(e) for e in changed], size, {"nextSyncToken": self._sync_token()}
-            )
+            single = query.get("singleEvents") == "true"
+            rendered = [item for e in changed for item in self._changed_items(e, single)]
+            items, tail = self._paged(rendered, size, {"nextSyncToken": self._sync_token()})
         else:
             listed = self._full_listing(key, query, seen.lists)
             if isinstance(listed, Answer):
@@ -202,7 +210,8 @@ class GoogleEventsMixin:
         updated_min = parse_instant(query["updatedMin"]) if "updatedMin" in query else None
         # updatedMin always includes deleted entries (discovery: events.list updatedMin).
         show_deleted = query.get("showDeleted") == "true" or updated_min is not None
-        chosen = []
+        single = query.get("singleEvents") == "true"
+        chosen = []  # (start, seq, id, item)
         for stored in self._events.values():
             if stored.calendar_id != key or (stored.removed and not show_deleted):
                 continue
@@ -210,15 +219,34 @@ class GoogleEventsMixin:
                 continue
             if updated_min and parse_instant(stored.data["updated"]) < updated_min:
                 continue
-            start, end = event_bounds(stored.data)
-            if (low and end <= low) or (high and start >= high):
-                continue
-            chosen.append((start, stored))
+            found = instances(stored.data, low, high)
+            if stored.removed or not single:
+                found = found[:1]
+            for start, _, item in found:
+                shown = self._render(stored) if stored.removed or not single else dict(item)
+                chosen.append((start, stored.seq, shown["id"], shown))
         if query.get("orderBy") == "updated":
-            chosen.sort(key=lambda pair: pair[1].seq)
+            chosen.sort(key=lambda row: (row[1], row[2]))
         else:
-            chosen.sort(key=lambda pair: (pair[0], pair[1].id))
-        return [self._render(stored) for _, stored in chosen]
+            chosen.sort(key=lambda row: (row[0], row[2]))
+        return [row[3] for row in chosen]
+
+    def _changed_items(self, stored: StoredEvent, single: bool) -> list[dict]:
+        """What an incremental listing reports for a changed event (a series: its instances
+        when singleEvents=true)."""
+        if not (single and stored.data.get("recurrence")):
+            return [self._render(stored)]
+        if stored.removed:
+            return [
+                {
+                    "kind": "calendar#event",
+                    "etag": stored.data["etag"],
+                    "id": instance_id,
+                    "status": "cancelled",
+                }
+                for instance_id in instance_ids(stored.data)
+            ]
+        return [dict(item) for _, _, item in instances(stored.data, None, None)]
 
     def api_events_get(self, seen: Seen, params: dict) -> Answer:
         stored, error = self._find(params)
@@ -340,8 +368,7 @@ class GoogleEventsMixin:
                     continue
                 if stored.data.get("transparency") == "transparent":
                     continue
-                start, end = event_bounds(stored.data)
-                if end > low and start < high:
+                for start, end, _ in instances(stored.data, low, high):
                     spans.append((max(start, low), min(end, high)))
             merged: list[list[datetime]] = []
             for start, end in sorted(spans):

@@ -239,6 +239,58 @@ def test_google_pages_of_two_and_incremental_changes_with_removals(fake_google):
     assert fake_google.violations == []
 
 
+def test_google_series_expand_only_with_single_events_and_keep_wall_clock_time(fake_google):
+    fake_google.time_zone = "Europe/Berlin"
+    token = login(fake_google, f"{G_OWNED} {G_FREEBUSY}")
+    spring = datetime(2030, 3, 25, 8, tzinfo=UTC)  # 09:00 in Berlin, a week before summer time
+    series = fake_google.add_event(
+        start=spring, end=spring + timedelta(hours=1), recurrence=["RRULE:FREQ=WEEKLY;COUNT=2"]
+    )
+    window = {"timeMin": "2030-03-01T00:00:00Z", "timeMax": "2030-05-01T00:00:00Z"}
+    masters, sync, _ = list_all(fake_google, token, **window)
+    assert [e["id"] for e in masters] == [series]
+    assert masters[0]["recurrence"] == ["RRULE:FREQ=WEEKLY;COUNT=2"]
+    expanded, sync, _ = list_all(fake_google, token, singleEvents="true", **window)
+    assert [e["id"] for e in expanded] == [
+        f"{series}_20300325T080000Z",
+        f"{series}_20300401T070000Z",
+    ]
+    assert expanded[1]["start"] == {
+        "dateTime": "2030-04-01T09:00:00+02:00",
+        "timeZone": "Europe/Berlin",
+    }
+    assert {e["recurringEventId"] for e in expanded} == {series}
+    busy = HTTP.post(
+        fake_google.urls["api_url"] + "/freeBusy",
+        json={
+            "timeMin": window["timeMin"],
+            "timeMax": window["timeMax"],
+            "items": [{"id": "primary"}],
+        },
+        headers=bearer(token),
+    ).json()["calendars"]["primary"]["busy"]
+    assert busy == [
+        {"start": "2030-03-25T08:00:00Z", "end": "2030-03-25T09:00:00Z"},
+        {"start": "2030-04-01T07:00:00Z", "end": "2030-04-01T08:00:00Z"},
+    ]
+    fake_google.remove_event(series)
+    gone, _, _ = list_all(fake_google, token, singleEvents="true", syncToken=sync)
+    assert [(e["id"], e["status"]) for e in gone] == [
+        (f"{series}_20300325T080000Z", "cancelled"),
+        (f"{series}_20300401T070000Z", "cancelled"),
+    ]
+    assert fake_google.violations == []
+    bad = {
+        "start": {"date": "2030-01-07"},
+        "end": {"date": "2030-01-08"},
+        "recurrence": ["RRULE:FREQ=SOMETIMES"],
+    }
+    refused = HTTP.post(
+        fake_google.urls["api_url"] + "/calendars/primary/events", json=bad, headers=bearer(token)
+    )
+    assert refused.status_code == 400 and "cannot be read" in fake_google.violations[0]
+
+
 def test_google_expired_sync_token_answers_410_full_sync_required(fake_google):
     token = login(fake_google, G_OWNED, access_type="offline")
     _, sync, _ = list_all(fake_google, token)
