@@ -719,6 +719,52 @@ def test_graph_delta_pages_cover_every_event_once(count, page_size, prefer):
         assert fake.violations == []
 
 
+def test_graph_series_show_as_occurrences_in_delta_and_schedule(fake_graph):
+    token = login(fake_graph, M_SCOPES)
+    weekly = {
+        "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["monday", "wednesday"]},
+        "range": {
+            "type": "numbered",
+            "startDate": "2030-01-07",
+            "numberOfOccurrences": 3,
+            "recurrenceTimeZone": "W. Europe Standard Time",
+        },
+    }
+    series = fake_graph.add_event(start=at(9), end=at(10), recurrence=weekly)
+    url = fake_graph.urls["api_url"] + "/me/calendarView/delta"
+    fortnight = {**window(), "endDateTime": "2030-01-21T00:00:00Z"}
+    items, delta, _ = delta_round(fake_graph, token, url, fortnight)
+    assert [(e["type"], e["start"]["dateTime"][:16]) for e in items] == [
+        ("occurrence", "2030-01-07T09:00"),
+        ("occurrence", "2030-01-09T09:00"),
+        ("occurrence", "2030-01-14T09:00"),
+    ]
+    assert {e["seriesMasterId"] for e in items} == {series}
+    schedule = HTTP.post(
+        fake_graph.urls["api_url"] + "/me/calendar/getSchedule",
+        json={
+            "schedules": ["host@example.com"],
+            "startTime": {"dateTime": "2030-01-09T00:00:00", "timeZone": "UTC"},
+            "endTime": {"dateTime": "2030-01-10T00:00:00", "timeZone": "UTC"},
+        },
+        headers=bearer(token),
+    ).json()["value"][0]["scheduleItems"]
+    assert [(i["start"]["dateTime"][:16], i["isRecurring"]) for i in schedule] == [
+        ("2030-01-09T09:00", True)
+    ]
+    fake_graph.remove_event(series)
+    removed, _, _ = delta_round(fake_graph, token, delta)
+    assert sorted(e["id"] for e in removed) == sorted(e["id"] for e in items)
+    assert all("@removed" in e for e in removed)
+    assert fake_graph.violations == []
+    with pytest.raises(ValueError, match="not modelled"):
+        fake_graph.add_event(
+            start=at(9),
+            end=at(10),
+            recurrence={"pattern": {"type": "relativeMonthly"}, "range": {"type": "noEnd"}},
+        )
+
+
 def test_graph_expired_delta_link_answers_410_with_a_fresh_start_location(fake_graph):
     token = login(fake_graph, M_SCOPES)
     url = fake_graph.urls["api_url"] + "/me/calendarView/delta"
