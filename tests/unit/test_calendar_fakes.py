@@ -6,7 +6,6 @@ Real HTTP round trips with httpx against tests/fakes; no app, no database.
 import re
 import secrets
 import time
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
@@ -22,6 +21,17 @@ from tests.fakes.calendar_providers import (
     FakeGoogle,
     FakeGraph,
     s256,
+)
+from tests.fakes.flows import (
+    authorize,
+    bearer,
+    delta_round,
+    free_busy,
+    http,
+    list_all,
+    login,
+    refresh,
+    running,
 )
 from tests.fakes.google_discovery import (
     METHODS,
@@ -39,8 +49,7 @@ G_FREEBUSY = "https://www.googleapis.com/auth/calendar.freebusy"
 G_LIST = "https://www.googleapis.com/auth/calendar.calendarlist.readonly"
 G_EVENTS_FREEBUSY = "https://www.googleapis.com/auth/calendar.events.freebusy"
 MONDAY = datetime(2030, 1, 7, tzinfo=UTC)
-# One pooled client for the module: a fresh client per call costs ~40 ms of TLS setup.
-HTTP = httpx.Client(trust_env=False, timeout=5)
+HTTP = http()
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -51,70 +60,6 @@ def _close_http():
 
 def at(hour: float) -> datetime:
     return MONDAY + timedelta(hours=hour)
-
-
-def authorize(fake, scope: str, **extra) -> httpx.Response:
-    params = {
-        "client_id": CLIENT_ID,
-        "redirect_uri": REDIRECT_URI,
-        "response_type": "code",
-        "scope": scope,
-        "state": "state-1",
-        **extra,
-    }
-    return HTTP.get(fake.urls["authorize_url"], params=params)
-
-
-def login(fake, scope: str, **extra) -> dict:
-    """Run the code flow with PKCE; returns the token endpoint's JSON."""
-    verifier = secrets.token_urlsafe(48)
-    answer = authorize(
-        fake, scope, code_challenge=s256(verifier), code_challenge_method="S256", **extra
-    )
-    assert answer.status_code == 302
-    query = httpx.URL(answer.headers["location"]).params
-    assert query["state"] == "state-1"
-    form = {
-        "grant_type": "authorization_code",
-        "code": query["code"],
-        "redirect_uri": REDIRECT_URI,
-        "client_id": CLIENT_ID,
-        "client_secret": CLIENT_SECRET,
-        "code_verifier": verifier,
-    }
-    token = HTTP.post(fake.urls["token_url"], data=form)
-    assert token.status_code == 200, token.text
-    return token.json()
-
-
-def refresh(fake, refresh_token: str) -> httpx.Response:
-    form = {
-        "grant_type": "refresh_token",
-        "refresh_token": refresh_token,
-        "client_id": CLIENT_ID,
-        "client_secret": CLIENT_SECRET,
-    }
-    return HTTP.post(fake.urls["token_url"], data=form)
-
-
-@contextmanager
-def running(make, page_size: int = 2):
-    """A started fake of class `make` with the test client and a granted token."""
-    fake = make()
-    fake.register_client(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI)
-    fake.page_size = page_size
-    with fake:
-        yield fake, fake.grant(CLIENT_ID)
-
-
-def free_busy(fake, token, low="2030-01-07T00:00:00Z", ids=("primary",)) -> dict:
-    """A Google freeBusy.query answer for one day from `low`."""
-    body = {"timeMin": low, "timeMax": "2030-01-08T00:00:00Z", "items": [{"id": i} for i in ids]}
-    return HTTP.post(fake.urls["api_url"] + "/freeBusy", json=body, headers=bearer(token)).json()
-
-
-def bearer(token: dict) -> dict:
-    return {"Authorization": f"Bearer {token['access_token']}"}
 
 
 # -- Google: OAuth ---------------------------------------------------------------------------
@@ -198,23 +143,6 @@ def test_google_expired_access_token_answers_401_until_refreshed(fake_google):
 
 
 # -- Google: events.list, sync tokens ---------------------------------------------------------
-
-
-def list_all(fake, token, **params) -> tuple[list[dict], str, int]:
-    """Follow nextPageToken to the end; returns items, nextSyncToken and the page count."""
-    url = fake.urls["api_url"] + "/calendars/primary/events"
-    items, pages, query = [], 0, dict(params)
-    while True:
-        answer = HTTP.get(url, params=query, headers=bearer(token))
-        assert answer.status_code == 200, answer.text
-        body = answer.json()
-        pages += 1
-        items += body["items"]
-        if "nextPageToken" not in body:
-            return items, body["nextSyncToken"], pages
-        assert "nextSyncToken" not in body
-        query = {**params, "pageToken": body["nextPageToken"]}
-        query.pop("timeMin", None) if "syncToken" in params else None
 
 
 def test_google_pages_of_two_and_incremental_changes_with_removals(fake_google):
@@ -639,24 +567,6 @@ def test_graph_me_gives_the_account_email_and_expired_tokens_get_401(fake_graph)
 
 
 # -- Microsoft Graph: calendarView delta -------------------------------------------------------
-
-
-def delta_round(fake, token, url, params=None, page_size=None) -> tuple[list[dict], str, int]:
-    """Follow @odata.nextLink to the deltaLink; returns items, deltaLink and the page count."""
-    headers = bearer(token)
-    if page_size:
-        headers["Prefer"] = f"odata.maxpagesize={page_size}"
-    items, pages = [], 0
-    while True:
-        answer = HTTP.get(url, params=params, headers=headers)
-        assert answer.status_code == 200, answer.text
-        body = answer.json()
-        pages += 1
-        items += body["value"]
-        if "@odata.deltaLink" in body:
-            assert "@odata.nextLink" not in body
-            return items, body["@odata.deltaLink"], pages
-        url, params = body["@odata.nextLink"], None
 
 
 def window():
