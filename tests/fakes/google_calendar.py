@@ -305,18 +305,19 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
         )
 
     # -- sync and page tokens ----------------------------------------------------------------
-    def _sync_token(self) -> str:
-        raw = f"{self._epoch}:{self._current_seq()}"
+    def _sync_token(self, single: bool) -> str:
+        """A token for the changes after now, remembering the round's singleEvents."""
+        raw = f"{self._epoch}:{self._current_seq()}:{int(single)}"
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
-    def _read_sync_token(self, token: str) -> int | None:
-        """The change sequence a sync token stands for; None when expired or malformed."""
+    def _read_sync_token(self, token: str) -> tuple[int, bool] | None:
+        """The change sequence and singleEvents of a sync token; None when expired or malformed."""
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-            epoch, seq = (int(part) for part in raw.split(":"))
+            epoch, seq, single = (int(part) for part in raw.split(":"))
         except ValueError:
             return None
-        return seq if epoch == self._epoch else None
+        return (seq, bool(single)) if epoch == self._epoch else None
 
     def _page_limit(self, query: dict) -> int:
         asked = query.get("maxResults", "")

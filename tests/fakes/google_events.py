@@ -161,25 +161,31 @@ class GoogleEventsMixin:
                 return google_error(400, "invalid", "Invalid Value")
             if query.get("showDeleted") == "false":
                 self.violation("events.list: showDeleted=false together with syncToken")
-            since = self._read_sync_token(query["syncToken"])
-            if since is None:
+            read = self._read_sync_token(query["syncToken"])
+            if read is None:
                 return google_error(
                     410,
                     "fullSyncRequired",
                     "Sync token is no longer valid, a full sync is required.",
                 )
+            since, first_single = read
+            single = query.get("singleEvents") == "true"
+            if single != first_single:
+                # discovery: the other parameters "should be the same as for the initial
+                # synchronization to avoid undefined behavior"
+                self.violation("events.list: singleEvents differs from the round's first request")
             changed = sorted(
                 (e for e in self._events.values() if e.calendar_id == key and e.seq > since),
                 key=lambda e: e.seq,
             )
-            single = query.get("singleEvents") == "true"
             rendered = [item for e in changed for item in self._changed_items(e, single)]
-            items, tail = self._paged(rendered, size, {"nextSyncToken": self._sync_token()})
+            items, tail = self._paged(rendered, size, {"nextSyncToken": self._sync_token(single)})
         else:
             listed = self._full_listing(key, query, seen.lists)
             if isinstance(listed, Answer):
                 return listed
-            items, tail = self._paged(listed, size, {"nextSyncToken": self._sync_token()})
+            single = query.get("singleEvents") == "true"
+            items, tail = self._paged(listed, size, {"nextSyncToken": self._sync_token(single)})
         entry = self._list_entry(key)
         body = {
             "kind": "calendar#events",

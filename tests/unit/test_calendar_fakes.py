@@ -233,6 +233,10 @@ def test_google_expired_sync_token_answers_410_full_sync_required(fake_google):
     _, fresh, _ = list_all(fake_google, token)
     assert fresh != sync
     assert fake_google.violations == []
+    list_all(fake_google, token, syncToken=fresh, singleEvents="true")
+    assert fake_google.violations == [
+        "events.list: singleEvents differs from the round's first request"
+    ]
 
 
 def test_google_fields_selector_trims_the_answer(fake_google):
