@@ -25,6 +25,7 @@ def http() -> httpx.Client:
 
 
 def authorize(fake, scope: str, **extra) -> httpx.Response:
+    """GET the authorize endpoint as a browser would (no redirect followed)."""
     params = {
         "client_id": CLIENT_ID,
         "redirect_uri": REDIRECT_URI,
@@ -60,6 +61,7 @@ def login(fake, scope: str, **extra) -> dict:
 
 
 def refresh(fake, refresh_token: str) -> httpx.Response:
+    """POST a refresh_token grant with the client secret in the body."""
     form = {
         "grant_type": "refresh_token",
         "refresh_token": refresh_token,
@@ -86,6 +88,7 @@ def free_busy(fake, token, low="2030-01-07T00:00:00Z", ids=("primary",)) -> dict
 
 
 def bearer(token: dict) -> dict:
+    """The Authorization header for a token endpoint answer."""
     return {"Authorization": f"Bearer {token['access_token']}"}
 
 

@@ -161,6 +161,7 @@ class GraphEventsMixin:
 
     # -- calendarView delta ----------------------------------------------------------------
     def api_delta(self, seen: Seen, key: str) -> Answer:
+        """GET .../calendarView/delta: a first round, a next page, or changes since a deltaLink."""
         query = {}
         for name, value in seen.query.items():
             canonical = DELTA_PARAMS.get(name.lower())
@@ -306,6 +307,7 @@ class GraphEventsMixin:
         return None
 
     def api_create_event(self, seen: Seen, key: str) -> Answer:
+        """POST .../events (a repeated transactionId returns the first event)."""
         body = seen.json
         problem = self._check_event_body(body, creating=True)
         if problem:
@@ -338,12 +340,14 @@ class GraphEventsMixin:
         return stored
 
     def api_get_event(self, seen: Seen, event_id: str, key: str | None) -> Answer:
+        """GET an event."""
         stored = self._owned_event(event_id, key)
         if stored is None:
             return _not_found()
         return Answer(200, dict(stored.data))
 
     def api_update_event(self, seen: Seen, event_id: str, key: str | None) -> Answer:
+        """PATCH an event (transactionId cannot change)."""
         stored = self._owned_event(event_id, key)
         if stored is None:
             return _not_found()
@@ -366,6 +370,7 @@ class GraphEventsMixin:
         return Answer(200, dict(stored.data))
 
     def api_delete_event(self, seen: Seen, event_id: str, key: str | None) -> Answer:
+        """DELETE an event: 204, then 404 ErrorItemNotFound."""
         stored = self._owned_event(event_id, key)
         if stored is None:
             return _not_found()

@@ -13,6 +13,7 @@ class GraphScheduleMixin:
 
     # -- getSchedule -----------------------------------------------------------------------
     def api_get_schedule(self, seen: Seen) -> Answer:
+        """POST /me/calendar/getSchedule for the account's own address."""
         body = {}
         if not isinstance(seen.json, dict):
             self.violation("getSchedule: the body must be a JSON object")
