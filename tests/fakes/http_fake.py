@@ -72,7 +72,6 @@ class QuietHandler(WSGIRequestHandler):
 
     def log_request(self, *args, **kwargs):
         """Log nothing."""
-        pass
 
 
 class FakeServer:
