@@ -185,7 +185,7 @@ class FakeGraph(GraphBatchMixin, GraphEventsMixin, GraphScheduleMixin, OAuthMixi
             entry = next(c for c in self.calendars if c["id"] == key)
         return {
             "id": entry["id"],
-            "name": entry["name"],
+            "name": entry.get("name", entry["id"]),
             "color": "auto",
             "hexColor": "",
             "isDefaultCalendar": entry.get("isDefaultCalendar", False),
