@@ -28,7 +28,7 @@ from .payloads import booking_json, iso, lead_json
 DEFAULT_REMINDER_MINUTES = (1440, 60)
 # The payload version, in every body (api_version) and header (Rendezvous-Version); a change of
 # shape gets a new date and a changelog entry in docs/webhooks.md.
-API_VERSION = "2026-12-06"
+API_VERSION = "2026-12-06.2"
 REMINDER = "booking.reminder"
 AFTER_MEETING = "booking.after_meeting"
 _WEBHOOK_ROWS = "webhook_rows"  # transaction memo: (this, booking id) -> webhook rows queued?

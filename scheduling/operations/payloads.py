@@ -1,6 +1,6 @@
 """JSON views of bookings, leads, hosts and event types: one shape for webhooks and the API."""
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -98,14 +98,27 @@ def lead_json(lead: Lead) -> dict:
     }
 
 
-def host_json(host: Host) -> dict:
-    return {
+def host_json(host: Host, today: date | None = None) -> dict:
+    """A host; with `today` (host-independent UTC date) also their absences not yet over,
+    dates and covering colleague only (the note stays inside the admin UI)."""
+    body = {
         "id": host.id,
         "name": host.name,
         "email": host.email,
         "timezone": host.tz,
         "active": host.active,
     }
+    if today is not None:
+        body["out_of_office"] = [
+            {
+                "first_day": absence.first_day.isoformat(),
+                "last_day": absence.last_day.isoformat(),
+                "delegate": absence.delegate_id,
+            }
+            for absence in sorted(host.absences, key=lambda a: a.first_day)
+            if absence.last_day >= today - timedelta(days=1)
+        ]
+    return body
 
 
 def locations_json(event_type: EventType) -> dict:
@@ -128,4 +141,10 @@ def event_type_json(event_type: EventType) -> dict:
         "active": event_type.active,
         "hosts": [host.id for host in event_type.hosts],
         "assignment": event_type.assignment,
+        "hidden": event_type.hidden,
+        "limits": {
+            "per_day": event_type.daily_limit,
+            "per_week": event_type.weekly_limit,
+            "min_gap": event_type.min_gap,
+        },
     }

@@ -409,7 +409,7 @@ def test_openapi_documents_the_blocks_with_an_example_that_validates():
     Draft202012Validator(schema, validate_formats=True).validate(example)
     broken = {**example, "answers": [{"key": "budget"}]}
     assert not Draft202012Validator(schema).is_valid(broken)
-    assert DOC["info"]["version"] == API_VERSION == "2026-12-06"
+    assert DOC["info"]["version"] == API_VERSION == "2026-12-06.2"
 
 
 def test_rescheduled_booking_and_its_previous_carry_the_blocks(app, client, widget, receiver):

@@ -2,7 +2,7 @@
 answer checked against the OpenAPI document."""
 
 import base64
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from jsonschema_rs import Draft202012Validator
@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from scheduling import clock
 from scheduling.extensions import db
-from scheduling.models import AuditEntry, Booking, Lead, LostReason, OutboxMessage
+from scheduling.models import Absence, AuditEntry, Booking, Lead, LostReason, OutboxMessage
 from scheduling.operations.api_keys import create_api_key, revoke_api_key
 from scheduling.operations.bookings import Invitee, create_booking
 from scheduling.web.api.openapi import document
@@ -288,6 +288,39 @@ def test_leads_hosts_and_event_types(client, world):
         client.get("/api/v1/event-types", headers=world["read"]), "/event-types", "get"
     )
     assert [t["slug"] for t in types["data"]] == ["intro"]
+
+
+def test_hosts_show_their_absences_and_event_types_their_limits(client, world):
+    host, other = world["host"], world["other"]
+    db.session.add_all(
+        [
+            Absence(host_id=host.id, first_day=date(2029, 12, 1), last_day=date(2029, 12, 5)),
+            Absence(
+                host_id=host.id,
+                first_day=date(2030, 1, 14),
+                last_day=date(2030, 1, 18),
+                note="Family trip",
+                delegate_id=other.id,
+            ),
+        ]
+    )
+    event_type = world["event_type"]
+    event_type.hidden, event_type.daily_limit, event_type.min_gap = True, 4, 15
+    db.session.commit()
+    hosts = conforms(client.get("/api/v1/hosts", headers=world["read"]), "/hosts", "get")
+    by_name = {h["name"]: h for h in hosts["data"]}
+    # The past absence is left out, and the note never leaves the admin UI.
+    assert by_name["Hannah"]["out_of_office"] == [
+        {"first_day": "2030-01-14", "last_day": "2030-01-18", "delegate": other.id}
+    ]
+    assert by_name["Otto"]["out_of_office"] == []
+    assert "Family trip" not in client.get("/api/v1/hosts", headers=world["read"]).text
+    types = conforms(
+        client.get("/api/v1/event-types", headers=world["read"]), "/event-types", "get"
+    )
+    (intro,) = types["data"]
+    assert intro["hidden"] is True
+    assert intro["limits"] == {"per_day": 4, "per_week": None, "min_gap": 15}
 
 
 def test_nul_characters_are_a_clear_400(client, world):

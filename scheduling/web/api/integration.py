@@ -346,7 +346,8 @@ def hosts_list():
     hosts = db.session.scalars(
         select(Host).where(Host.organisation_id == _org_id()).order_by(Host.id)
     ).all()
-    body = {"data": [host_json(host) for host in hosts]}
+    today = clock.utcnow().date()
+    body = {"data": [host_json(host, today) for host in hosts]}
     db.session.commit()
     return jsonify(body)
 

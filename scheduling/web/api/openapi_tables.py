@@ -136,6 +136,14 @@ SCHEMAS = {
             "email": STRING,
             "timezone": STRING,
             "active": {"type": "boolean"},
+            "out_of_office": {
+                "type": "array",
+                "description": "Absences not yet over (local dates in the host's zone); "
+                "delegate: the colleague who takes their bookings meanwhile, or null",
+                "items": _obj(
+                    {"first_day": DATE, "last_day": DATE, "delegate": _nullable("integer")}
+                ),
+            },
         }
     ),
     "EventType": _obj(
@@ -155,6 +163,28 @@ SCHEMAS = {
                 "description": "one: each meeting has one of the hosts; collective: all of "
                 "them (slots are the times every host is free)",
             },
+            "hidden": {
+                "type": "boolean",
+                "description": "Bookable by its link, the widget and the API, "
+                "but not listed on public pages",
+            },
+            "limits": _obj(
+                {
+                    "per_day": {
+                        **_nullable("integer"),
+                        "description": "Bookings per host and local day",
+                    },
+                    "per_week": {
+                        **_nullable("integer"),
+                        "description": "Bookings per host and local ISO week",
+                    },
+                    "min_gap": {
+                        **INTEGER,
+                        "description": "Minutes kept free between a meeting and any other "
+                        "of the host",
+                    },
+                }
+            ),
         }
     ),
     "BookingPage": _obj(
