@@ -36,6 +36,7 @@ class CallRow:
     deal_value: Decimal | None = None
     currency: str | None = None
     lost_reason: str | None = None  # the reason's label; None when it was removed
+    meeting: int | None = None  # a collective meeting's id, shared by its hosts' rows
 
 
 @dataclass(frozen=True)
@@ -114,12 +115,31 @@ class _Tally:
         )
 
 
+def one_row_per_meeting(rows: Iterable[CallRow]) -> list[CallRow]:
+    """The rows with a collective meeting's hosts' rows reduced to one: the one whose outcome
+    was recorded, else the first (everyone's totals count the call once, not once per host)."""
+    kept: dict[int, CallRow] = {}
+    result: list[CallRow | int] = []
+    for row in rows:
+        if row.meeting is None:
+            result.append(row)
+        elif row.meeting not in kept:
+            kept[row.meeting] = row
+            result.append(row.meeting)
+        elif kept[row.meeting].outcome is None and row.outcome is not None:
+            kept[row.meeting] = row
+    return [kept[item] if isinstance(item, int) else item for item in result]
+
+
 def summarise(rows: Iterable[CallRow], host_ids: Sequence[int] = ()) -> Summary:
-    """Count the rows for everyone and per host; hosts without rows get zeros."""
+    """Count the rows for everyone (a collective meeting once) and per host; hosts without
+    rows get zeros."""
+    rows = list(rows)
     total = _Tally()
     per_host: dict[int, _Tally] = {host_id: _Tally() for host_id in host_ids}
-    for row in rows:
+    for row in one_row_per_meeting(rows):
         total.add(row)
+    for row in rows:
         per_host.setdefault(row.host_id, _Tally()).add(row)
     extra = sorted(set(per_host) - set(host_ids))
     order = [*dict.fromkeys(host_ids), *extra]

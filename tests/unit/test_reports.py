@@ -1,6 +1,7 @@
 """Dashboard arithmetic and report date ranges (pure code)."""
 
 from collections import Counter
+from dataclasses import astuple
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -14,6 +15,7 @@ from scheduling.attribution.dashboard import (
     DateRange,
     Figures,
     date_range,
+    one_row_per_meeting,
     parse_day,
     summarise,
 )
@@ -191,3 +193,41 @@ def test_parse_day_names_the_field():
         parse_day("soon", "from")
     assert "'from'" in caught.value.message and caught.value.fields == {"from": "format"}
     assert parse_day(" 2030-01-07 ", "to") == date(2030, 1, 7)
+
+
+def test_a_collective_meeting_counts_once_in_the_totals_and_once_per_host():
+    rows = [
+        CallRow(1, "confirmed", meeting=7),
+        CallRow(2, "confirmed", "won", Decimal("900"), "EUR", meeting=7),
+        CallRow(1, "confirmed", "attended"),
+    ]
+    summary = summarise(rows, [1, 2])
+    assert summary.total.booked == 2
+    # The meeting's outcome was recorded on the second host's row: the total keeps it.
+    assert summary.total.won == 1 and dict(summary.total.revenue) == {"EUR": Decimal("900")}
+    by_host = dict(summary.by_host)
+    assert by_host[1].booked == 2 and by_host[2].booked == 1
+
+
+@given(rows_strategy, st.lists(st.integers(1, 3), max_size=60))
+def test_meetings_change_only_the_totals(rows, meetings):
+    tagged = [
+        CallRow(*astuple(row)[:-1], meeting=meetings[i] if i < len(meetings) else None)
+        for i, row in enumerate(rows)
+    ]
+    plain, summary = summarise(rows, [1, 2]), summarise(tagged, [1, 2])
+    # Each host's own figures count every row of theirs, meetings or not.
+    assert summary.by_host == plain.by_host
+    # Everyone's totals count each meeting once: never more than the rows.
+    for name in ("booked", "cancelled", "attended", "no_shows", "won", "lost"):
+        assert getattr(summary.total, name) <= getattr(plain.total, name)
+    calls = len(one_row_per_meeting(tagged))
+    assert calls == sum(1 for r in tagged if r.meeting is None) + len(
+        {r.meeting for r in tagged if r.meeting is not None}
+    )
+
+
+@given(rows_strategy)
+def test_rows_each_their_own_meeting_count_as_before(rows):
+    tagged = [CallRow(*astuple(row)[:-1], meeting=i) for i, row in enumerate(rows)]
+    assert summarise(tagged, [1, 2]) == summarise(rows, [1, 2])

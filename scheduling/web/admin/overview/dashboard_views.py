@@ -51,6 +51,7 @@ def _rows(organisation_id: int, host_ids: list[int], start, end) -> list[CallRow
             Outcome.deal_value,
             Outcome.currency,
             LostReason.label,
+            Booking.meeting_id,
         )
         .outerjoin(Outcome, Outcome.booking_id == Booking.id)
         .outerjoin(LostReason, LostReason.id == Outcome.lost_reason_id)
