@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 import holidays as public_holidays
 from sqlalchemy import select
 
-from scheduling.errors import InvalidRequest, NotFound
+from scheduling.errors import N_, InvalidRequest, NotFound
 from scheduling.extensions import db
 from scheduling.models import Absence, Holiday, Host, HostHoliday, Organisation, User
 
@@ -213,6 +213,44 @@ def delete_host_holiday(holiday: HostHoliday, now: datetime, actor: User) -> Non
     )
     host.holidays.remove(holiday)
     db.session.flush()
+
+
+def rename_holiday(holiday: Holiday | HostHoliday, name: str, now: datetime, actor: User) -> bool:
+    """Give an organisation's or a host's holiday another name (imported ones too); False when
+    it already had that name. The date stays: a holiday on another date is a new one."""
+    name = name.strip()
+    if not name:
+        raise InvalidRequest(N_("Name the holiday, e.g. New Year's Day."), {"name": "missing"})
+    if len(name) > 200 or "\x00" in name:
+        raise InvalidRequest(N_("The name may have at most 200 characters."), {"name": "too long"})
+    if name == holiday.name:
+        return False
+    old = holiday.name
+    if isinstance(holiday, HostHoliday):
+        host = holiday.host
+        org_id, action, kind, target = host.organisation_id, "host.holiday_update", "host", host.id
+        whose = f" for {host.name}"
+    else:
+        org_id, action, kind, target = (
+            holiday.organisation_id,
+            "holiday.update",
+            "holiday",
+            holiday.id,
+        )
+        whose = ""
+    holiday.name = name
+    record(
+        org_id,
+        actor,
+        action,
+        kind,
+        target,
+        f"Renamed holiday {old} on {holiday.day.isoformat()} to {name}{whose}",
+        now,
+        {"name": [old, name]},
+    )
+    db.session.flush()
+    return True
 
 
 # -- import of public holidays ------------------------------------------------------------------

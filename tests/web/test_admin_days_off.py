@@ -299,3 +299,57 @@ def test_import_into_the_organisation_and_bad_choices(client, team):
     assert slots(client, "anna-intro", "2030-05-01") == []  # Fête du Travail, org-wide
     login_rep(client, team)
     assert client.get(url).status_code == 403
+
+
+def test_holidays_are_renamed_in_place_and_bad_names_change_nothing(client, team):
+    holiday = Holiday(organisation_id=team.org.id, day=date(2030, 1, 15), name="Founders' Day")
+    foreign_org = team.stranger.organisation_id
+    foreign = Holiday(organisation_id=foreign_org, day=date(2030, 1, 15), name="B")
+    db.session.add_all([holiday, foreign])
+    db.session.commit()
+    add_own_holiday(client, team.anna)
+    own = db.session.scalar(select(HostHoliday))
+    listing = client.get("/admin/hosts/holidays").text
+    assert f'id="holiday-name-{holiday.id}"' in listing and 'value="Founders&#39; Day"' in listing
+    url = f"/admin/hosts/holidays/{holiday.id}/rename"
+    response = post_form(client, url, {"name": "  Office closed  "}, "/admin/hosts/holidays")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Holiday, holiday.id).name == "Office closed"
+    assert audit("holiday.update")
+    for bad, message in (("   ", "Name the holiday"), ("x" * 201, "at most 200 characters")):
+        refused = post_form(client, url, {"name": bad}, "/admin/hosts/holidays")
+        assert refused.status_code == 400 and message in refused.text
+        db.session.expire_all()
+        assert db.session.get(Holiday, holiday.id).name == "Office closed"
+    other = f"/admin/hosts/holidays/{foreign.id}/rename"
+    assert post_form(client, other, {"name": "Mine"}, "/admin/hosts/holidays").status_code == 404
+    # A host's own holiday, renamed from their availability page.
+    own_url = f"/admin/hosts/{team.anna.id}/holidays/{own.id}/rename"
+    assert post_form(client, own_url, {"name": "Epiphany"}, page_of(team.anna)).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(HostHoliday, own.id).name == "Epiphany"
+    assert audit("host.holiday_update")
+    assert "Holiday: Founders" not in client.get(page_of(team.anna)).text
+    # Under another host's URL the holiday does not exist; without the CSRF token nothing moves.
+    wrong_host = f"/admin/hosts/{team.ben.id}/holidays/{own.id}/rename"
+    assert post_form(client, wrong_host, {"name": "X"}, page_of(team.anna)).status_code == 404
+    assert client.post(own_url, data={"name": "No token"}).status_code == 400
+    db.session.expire_all()
+    assert db.session.get(HostHoliday, own.id).name == "Epiphany"
+
+
+def test_a_rep_renames_their_own_holidays_but_not_the_organisations(client, team):
+    holiday = Holiday(organisation_id=team.org.id, day=date(2030, 1, 15), name="Founders' Day")
+    db.session.add(holiday)
+    db.session.commit()
+    login_rep(client, team)
+    add_own_holiday(client, team.anna)
+    own = db.session.scalar(select(HostHoliday))
+    own_url = f"/admin/hosts/{team.anna.id}/holidays/{own.id}/rename"
+    assert post_form(client, own_url, {"name": "Epiphany"}, page_of(team.anna)).status_code == 302
+    org_url = f"/admin/hosts/holidays/{holiday.id}/rename"
+    refused = post_form(client, org_url, {"name": "Mine"}, page_of(team.anna))
+    assert refused.status_code in (403, 404)
+    db.session.expire_all()
+    assert db.session.get(Holiday, holiday.id).name == "Founders' Day"

@@ -16,12 +16,13 @@ from scheduling.errors import InvalidRequest
 from scheduling.extensions import db
 from scheduling.models import Host
 from scheduling.operations import days_off
+from scheduling.operations import hosts as host_ops
 from scheduling.web.admin.access import current_user, get_host, login_required, roles_required
 from scheduling.web.admin.blueprint import bp
 from scheduling.web.admin.nav import MANAGERS
 
 from .host_forms import AbsenceForm, HolidayForm, HolidayImportForm, attach_error
-from .host_views import _availability_page
+from .host_views import _availability_page, _holidays_page
 
 
 def _day_label(day: date) -> str:
@@ -134,6 +135,47 @@ def hosts_own_holidays_delete(host_id: int, holiday_id: int):
     days_off.delete_host_holiday(holiday, clock.utcnow(), user)
     db.session.commit()
     flash(_("%(day)s is no longer a holiday.", day=_day_label(day)), "ok")
+    return redirect(url_for("admin.hosts_availability", host_id=host.id))
+
+
+def _renamed(holiday, user) -> InvalidRequest | None:
+    """Rename from the posted `name`; the error to show instead, if any (nothing changed)."""
+    try:
+        changed = days_off.rename_holiday(
+            holiday, request.form.get("name", ""), clock.utcnow(), user
+        )
+    except InvalidRequest as exc:
+        db.session.rollback()
+        return exc
+    db.session.commit()
+    if changed:
+        flash(_("The holiday on %(day)s is now called %(name)s.", day=_day_label(holiday.day),
+                name=holiday.name), "ok")  # fmt: skip
+    return None
+
+
+@bp.post("/hosts/holidays/<int:holiday_id>/rename")
+@roles_required(*MANAGERS)
+def hosts_holidays_rename(holiday_id: int):
+    user = current_user()
+    holiday = host_ops.get_holiday(user.organisation_id, holiday_id)
+    error = _renamed(holiday, user)
+    if error is not None:
+        flash(_(error.message), "error")
+        return _holidays_page(HolidayForm(formdata=None), 400)
+    return redirect(url_for("admin.hosts_holidays"))
+
+
+@bp.post("/hosts/<int:host_id>/holidays/<int:holiday_id>/rename")
+@login_required
+def hosts_own_holidays_rename(host_id: int, holiday_id: int):
+    user = current_user()
+    host = get_host(user, host_id)
+    holiday = days_off.get_host_holiday(host, holiday_id)
+    error = _renamed(holiday, user)
+    if error is not None:
+        flash(_(error.message), "error")
+        return _availability_page(host, status=400)
     return redirect(url_for("admin.hosts_availability", host_id=host.id))
 
 
