@@ -14,7 +14,7 @@ from sqlalchemy import select
 from scheduling.errors import N_, InvalidRequest
 from scheduling.extensions import db
 from scheduling.models import ROLES, Organisation, SsoConfig, User
-from scheduling.remote.oidc import NetPolicy, Provider
+from scheduling.remote.oidc_types import NetPolicy, Provider
 from scheduling.security import secretbox
 from scheduling.security.sso_rules import password_login_allowed
 

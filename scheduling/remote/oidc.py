@@ -9,9 +9,7 @@ with a message fit to show. Pure: no Flask, no DB, no clock (callers pass `now`)
 """
 
 import json
-import secrets
 import warnings
-from dataclasses import asdict, dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -28,6 +26,13 @@ from joserfc.jwk import KeySet
 
 from .httpx_guard import GuardedTransport
 from .netguard import RefusedAddress
+from .oidc_types import (  # noqa: F401 (re-exported: callers that also need the network part)
+    LoginSecrets,
+    NetPolicy,
+    OidcError,
+    Provider,
+    new_login_secrets,
+)
 
 SCOPES = "openid email profile"
 # Asymmetric algorithms only: an HS256 token would be "signed" with the client secret, and
@@ -37,57 +42,6 @@ ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES
 LEEWAY = 60
 MAX_DOCUMENT = 512 * 1024
 DISCOVERY_PATH = "/.well-known/openid-configuration"
-
-
-class OidcError(Exception):
-    """The identity provider or its answer is not usable; the message says why."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-@dataclass(frozen=True)
-class NetPolicy:
-    """Private and loopback issuers (and plain http) only in tests and development."""
-
-    allow_private: bool = False
-    timeout: float = 5.0
-    cafile: str | None = None
-
-
-@dataclass(frozen=True)
-class Provider:
-    """What the discovery document says, kept with the organisation's settings."""
-
-    issuer: str
-    authorization_endpoint: str
-    token_endpoint: str
-    jwks_uri: str
-    token_auth_method: str = "client_secret_basic"  # noqa: S105 (a method name)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "Provider":
-        return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
-
-
-@dataclass(frozen=True)
-class LoginSecrets:
-    """One sign-in's state (CSRF), nonce (binds the ID token) and PKCE code verifier."""
-
-    state: str
-    nonce: str
-    code_verifier: str
-
-
-def new_login_secrets() -> LoginSecrets:
-    # token_urlsafe(48) gives 64 characters: inside PKCE's 43-128 (RFC 7636 section 4.1).
-    return LoginSecrets(
-        secrets.token_urlsafe(32), secrets.token_urlsafe(32), secrets.token_urlsafe(48)
-    )
 
 
 def _oauth_client_class():

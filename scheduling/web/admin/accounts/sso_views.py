@@ -20,15 +20,7 @@ from scheduling.extensions import db
 from scheduling.models import SsoConfig
 from scheduling.operations import sso_login
 from scheduling.operations.sso_settings import client_secret, net_policy
-from scheduling.remote.oidc import (
-    OidcError,
-    Provider,
-    authorization_url,
-    exchange_code,
-    fetch_keys,
-    new_login_secrets,
-    validate_id_token,
-)
+from scheduling.remote.oidc_types import OidcError, Provider, new_login_secrets
 from scheduling.web.admin.access import client_address, current_user, login_user, secret_key
 from scheduling.web.admin.blueprint import bp
 from scheduling.web.urls import public_url
@@ -92,8 +84,10 @@ def sso_org(slug: str):
         "next": _safe_next(request.args.get("next")),
     }
     hint = request.args.get("login_hint", "").strip()[:254]
+    from scheduling.remote import oidc  # httpx, joserfc, cryptography: loaded on first use
+
     provider = Provider.from_dict(config.provider)
-    url = authorization_url(
+    url = oidc.authorization_url(
         provider, config.client_id, public_url("admin.sso_callback"), login, hint
     )
     return redirect(url)
@@ -150,10 +144,12 @@ def _signed_in_user(config: SsoConfig, pending: dict, address: str, now):
             _("The identity provider sent no sign-in code."),
             now,
         )
+    from scheduling.remote import oidc  # httpx, joserfc, cryptography: loaded on first use
+
     policy = net_policy()
     provider = Provider.from_dict(config.provider)
     try:
-        id_token = exchange_code(
+        id_token = oidc.exchange_code(
             provider,
             config.client_id,
             client_secret(config, secret_key()),
@@ -162,8 +158,8 @@ def _signed_in_user(config: SsoConfig, pending: dict, address: str, now):
             pending["verifier"],
             policy,
         )
-        keys = fetch_keys(provider, policy)
-        claims = validate_id_token(
+        keys = oidc.fetch_keys(provider, policy)
+        claims = oidc.validate_id_token(
             id_token, keys, config.issuer, config.client_id, pending["nonce"], now
         )
     except OidcError as exc:

@@ -13,7 +13,7 @@ from scheduling.errors import InvalidRequest
 from scheduling.extensions import db
 from scheduling.models import SsoConfig, User
 from scheduling.operations import sso_settings as ops
-from scheduling.remote.oidc import OidcError, discover
+from scheduling.remote.oidc_types import OidcError
 from scheduling.web.admin.access import current_user, roles_required, secret_key
 from scheduling.web.admin.blueprint import bp
 from scheduling.web.urls import public_url
@@ -75,6 +75,8 @@ def settings_sso_save():
     if not form.validate():
         return _page(admin, form, config, 400)
     try:
+        from scheduling.remote.oidc import discover  # httpx and joserfc: loaded on use
+
         provider = discover(form.issuer.data, ops.net_policy())
     except OidcError as exc:
         form.issuer.errors.append(exc.message)
