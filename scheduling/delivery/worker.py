@@ -319,6 +319,13 @@ def _refresh_calendars(now: datetime) -> None:
     refresh_due_sources(now)
 
 
+def _sync_calendar_connections(now: datetime) -> None:
+    from .calendar_sync import sync_due_connections
+
+    # Google / Microsoft calendars: each mailbox's own schedule, pause and lease decide.
+    sync_due_connections(now)
+
+
 def _purge_rate_limits(now: datetime) -> None:
     from scheduling.operations.rate_limits import purge_rate_limit_counters
 
@@ -343,6 +350,7 @@ def register_defaults() -> None:
     register_handler(CALDAV, deliver_caldav)
     register_periodic("lead.abandoned", _abandoned_leads, 60)
     register_periodic("calendar.refresh", _refresh_calendars, 60)
+    register_periodic("calendar.connections", _sync_calendar_connections, 60)
     register_periodic("rate_limits.purge", _purge_rate_limits, 300)
     register_periodic(
         "retention", _retention, lambda config: float(config["RETENTION_INTERVAL_SECONDS"])

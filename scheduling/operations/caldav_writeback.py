@@ -28,9 +28,15 @@ KIND = "caldav"  # outbox messages that sync one meeting's copies
 _WRITEBACK_WANTED = select(
     or_(
         exists().where(
-            CalendarSource.host_id == bindparam("host_id"), CalendarSource.write_back.is_(True)
+            CalendarSource.host_id == bindparam("host_id"),
+            CalendarSource.write_back.is_(True),
+            CalendarSource.kind == KIND,
         ),
-        exists().where(CalendarCopy.ical_uid == bindparam("ical_uid")),
+        exists().where(
+            CalendarCopy.ical_uid == bindparam("ical_uid"),
+            CalendarCopy.source_id == CalendarSource.id,
+            CalendarSource.kind == KIND,
+        ),
     )
 )
 
@@ -73,7 +79,14 @@ def _latest(ical_uid: str) -> Booking | None:
 
 
 def _copies(ical_uid: str) -> list[CalendarCopy]:
-    return list(db.session.scalars(select(CalendarCopy).where(CalendarCopy.ical_uid == ical_uid)))
+    """The meeting's CalDAV copies (Google / Microsoft copies belong to calendar_writeback.py)."""
+    return list(
+        db.session.scalars(
+            select(CalendarCopy)
+            .join(CalendarSource, CalendarSource.id == CalendarCopy.source_id)
+            .where(CalendarCopy.ical_uid == ical_uid, CalendarSource.kind == KIND)
+        )
+    )
 
 
 def _remove_copy(copy: CalendarCopy, config: Settings) -> None:
@@ -106,7 +119,9 @@ def _sync(ical_uid: str, now: datetime) -> int:
     targets = list(
         db.session.scalars(
             select(CalendarSource).where(
-                CalendarSource.host_id == latest.host_id, CalendarSource.write_back.is_(True)
+                CalendarSource.host_id == latest.host_id,
+                CalendarSource.write_back.is_(True),
+                CalendarSource.kind == KIND,
             )
         )
     )

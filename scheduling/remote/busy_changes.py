@@ -15,6 +15,7 @@ class RemoteCalendar:
     name: str
     primary: bool = False
     writable: bool = False
+    owner: str = ""  # the mailbox's address where the provider names it (Graph)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ def list_calendars(api: Api) -> list[RemoteCalendar]:
                     str(item.get("name") or item["id"])[:200],
                     bool(item.get("isDefaultCalendar")),
                     bool(item.get("canEdit", True)),
+                    str((item.get("owner") or {}).get("address") or "")[:320],
                 )
             )
         link = body.get("@odata.nextLink")
@@ -43,8 +44,12 @@ def list_calendars(api: Api) -> list[RemoteCalendar]:
     return found
 
 
-def account_email(api: Api) -> str:
-    """The mailbox's address (/me: mail, else userPrincipalName)."""
+def account_email(api: Api, calendars: list[RemoteCalendar]) -> str:
+    """The mailbox's address: the default calendar's owner (Calendars.* is enough for that),
+    else /me (mail, else userPrincipalName)."""
+    for calendar in calendars:
+        if calendar.primary and calendar.owner:
+            return calendar.owner
     body = api.call("GET", api.url("me")).body
     return str(body.get("mail") or body.get("userPrincipalName") or "")[:320]
 
