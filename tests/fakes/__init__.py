@@ -1,0 +1,1 @@
+"""Fake Google Calendar and Microsoft Graph servers on loopback, speaking the documented APIs."""

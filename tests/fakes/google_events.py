@@ -1,0 +1,419 @@
+"""The events and freeBusy resources of the fake Google Calendar: store, sync tokens, write-back."""
+
+import re
+from datetime import UTC, date, datetime
+
+from .http_fake import Answer, Seen, StoredEvent, parse_instant
+
+EVENT_ID = re.compile(r"^[a-v0-9]{5,1024}$")
+# Query parameters events.list refuses next to a syncToken (discovery: events.list syncToken).
+NOT_WITH_SYNC_TOKEN = frozenset(
+    {
+        "iCalUID",
+        "orderBy",
+        "privateExtendedProperty",
+        "q",
+        "sharedExtendedProperty",
+        "timeMin",
+        "timeMax",
+        "updatedMin",
+    }
+)
+SERVER_FIELDS = (
+    "kind",
+    "etag",
+    "id",
+    "htmlLink",
+    "created",
+    "updated",
+    "creator",
+    "organizer",
+    "iCalUID",
+    "sequence",
+)
+
+
+def google_error(status: int, reason: str, message: str, domain: str = "global") -> Answer:
+    """An error body in the shape every Google JSON API uses."""
+    body = {
+        "error": {
+            "errors": [{"domain": domain, "reason": reason, "message": message}],
+            "code": status,
+            "message": message,
+        }
+    }
+    return Answer(status, body)
+
+
+def google_time(value: datetime | date, all_day: bool = False) -> dict:
+    """An EventDateTime for an aware datetime, or for a date when all_day."""
+    if all_day or not isinstance(value, datetime):
+        return {"date": (value.date() if isinstance(value, datetime) else value).isoformat()}
+    return {"dateTime": value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "timeZone": "UTC"}
+
+
+def event_bounds(event: dict) -> tuple[datetime, datetime] | None:
+    """The UTC instants an event covers (all-day dates count from midnight UTC)."""
+    bounds = []
+    for key in ("start", "end"):
+        value = event.get(key) or {}
+        if "dateTime" in value:
+            moment = parse_instant(value["dateTime"])
+            if moment is None:
+                return None
+            bounds.append(moment.astimezone(UTC))
+        elif "date" in value:
+            try:
+                day = date.fromisoformat(value["date"])
+            except ValueError:
+                return None
+            bounds.append(datetime(day.year, day.month, day.day, tzinfo=UTC))
+        else:
+            return None
+    return bounds[0], bounds[1]
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def _z(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class GoogleEventsMixin:
+    """events.* and freebusy.query over the shared event store of FakeServer."""
+
+    # -- test controls ---------------------------------------------------------------------
+    def add_event(
+        self,
+        calendar_id="primary",
+        start=None,
+        end=None,
+        busy=True,
+        title="secret",
+        all_day=False,
+        attendees=None,
+        **extra,
+    ) -> str:
+        """Put an event in a calendar as if its owner had made it; returns its id."""
+        key = self._require_calendar(calendar_id)
+        with self._lock:
+            event_id = self._next_id("evt")
+            data = {
+                "summary": title,
+                "start": google_time(start, all_day),
+                "end": google_time(end, all_day),
+                "attendees": [{"email": email} for email in (attendees or [])],
+                **({} if busy else {"transparency": "transparent"}),
+                **extra,
+            }
+            self._store_new(key, event_id, data, ical_uid=f"{event_id}@google.com")
+        return event_id
+
+    def change_event(self, event_id: str, **fields) -> None:
+        """Change an event as its owner would: start, end, busy, title, all_day or API fields."""
+        with self._lock:
+            stored = self._events[event_id]
+            data = stored.data
+            all_day = fields.pop("all_day", "date" in data["start"])
+            for name in ("start", "end"):
+                if name in fields:
+                    data[name] = google_time(fields.pop(name), all_day)
+            if "busy" in fields:
+                data.pop("transparency", None)
+                if not fields.pop("busy"):
+                    data["transparency"] = "transparent"
+            if "title" in fields:
+                data["summary"] = fields.pop("title")
+            data.update(fields)
+            self._touch(stored)
+
+    def remove_event(self, event_id: str) -> None:
+        """Delete an event as its owner would (incremental sync then reports it cancelled)."""
+        with self._lock:
+            stored = self._events[event_id]
+            stored.removed = True
+            stored.data["status"] = "cancelled"
+            self._touch(stored)
+
+    # -- store -----------------------------------------------------------------------------
+    def _current_seq(self) -> int:
+        return self._last_seq
+
+    def _store_new(self, key: str, event_id: str, data: dict, ical_uid: str) -> StoredEvent:
+        now = _stamp()
+        seq = self._bump()
+        data = {
+            "kind": "calendar#event",
+            "etag": f'"{seq}"',
+            "id": event_id,
+            "status": "confirmed",
+            "htmlLink": f"{self.base_url}/calendar/event?eid={event_id}",
+            "created": now,
+            "updated": now,
+            "creator": {"email": self.account_email, "self": True},
+            "organizer": {"email": self.account_email, "self": True},
+            "iCalUID": ical_uid,
+            "sequence": 0,
+            "reminders": {"useDefault": True},
+            "eventType": "default",
+            **{k: v for k, v in data.items() if k not in SERVER_FIELDS and v != []},
+        }
+        stored = StoredEvent(event_id, key, data, seq)
+        self._events[event_id] = stored
+        return stored
+
+    def _touch(self, stored: StoredEvent) -> None:
+        stored.seq = self._bump()
+        stored.data["etag"] = f'"{stored.seq}"'
+        stored.data["updated"] = _stamp()
+
+    def _render(self, stored: StoredEvent) -> dict:
+        if stored.removed:
+            return {
+                "kind": "calendar#event",
+                "etag": stored.data["etag"],
+                "id": stored.id,
+                "status": "cancelled",
+            }
+        return dict(stored.data)
+
+    def _find(self, params: dict) -> tuple[StoredEvent | None, Answer | None]:
+        key = self._calendar_key(params["calendarId"])
+        stored = self._events.get(params["eventId"])
+        if key is None or stored is None or stored.calendar_id != key:
+            return None, google_error(404, "notFound", "Not Found")
+        return stored, None
+
+    def _check_times(self, data: dict) -> Answer | None:
+        if "start" not in data:
+            return google_error(400, "required", "Missing start time.")
+        if "end" not in data:
+            return google_error(400, "required", "Missing end time.")
+        bounds = event_bounds(data)
+        if bounds is None:
+            return google_error(400, "invalid", "Invalid start or end time.")
+        if bounds[1] <= bounds[0]:
+            return google_error(400, "timeRangeEmpty", "The specified time range is empty.")
+        return None
+
+    # -- events ----------------------------------------------------------------------------
+    def api_events_list(self, seen: Seen, params: dict) -> Answer:
+        key = self._calendar_key(params["calendarId"])
+        if key is None:
+            return google_error(404, "notFound", "Not Found")
+        query = seen.query
+        size = max(1, min(int(query.get("maxResults", "250") or 250), self.page_size or 250))
+        if "pageToken" in query:
+            page = self._next_page(query["pageToken"])
+            if page is None:
+                self.violation(f"events.list: unknown pageToken {query['pageToken']!r}")
+                return google_error(400, "invalid", "Invalid Value")
+            items, tail = page
+        elif "syncToken" in query:
+            clash = sorted(NOT_WITH_SYNC_TOKEN & set(query))
+            if clash:
+                self.violation(f"events.list: syncToken together with {clash}")
+                return google_error(400, "invalid", "Invalid Value")
+            if query.get("showDeleted") == "false":
+                self.violation("events.list: showDeleted=false together with syncToken")
+            since = self._read_sync_token(query["syncToken"])
+            if since is None:
+                return google_error(
+                    410,
+                    "fullSyncRequired",
+                    "Sync token is no longer valid, a full sync is required.",
+                )
+            changed = sorted(
+                (e for e in self._events.values() if e.calendar_id == key and e.seq > since),
+                key=lambda e: e.seq,
+            )
+            items, tail = self._paged(
+                [self._render(e) for e in changed], size, {"nextSyncToken": self._sync_token()}
+            )
+        else:
+            listed = self._full_listing(key, query)
+            if isinstance(listed, Answer):
+                return listed
+            items, tail = self._paged(listed, size, {"nextSyncToken": self._sync_token()})
+        entry = self._list_entry(key)
+        body = {
+            "kind": "calendar#events",
+            "etag": f'"{self._current_seq()}"',
+            "summary": entry["summary"],
+            "description": "",
+            "updated": _stamp(),
+            "timeZone": query.get("timeZone", "UTC"),
+            "accessRole": entry["accessRole"],
+            "defaultReminders": [],
+            **tail,
+            "items": items,
+        }
+        return Answer(200, body)
+
+    def _full_listing(self, key: str, query: dict) -> list[dict] | Answer:
+        low = parse_instant(query["timeMin"]) if "timeMin" in query else None
+        high = parse_instant(query["timeMax"]) if "timeMax" in query else None
+        if low and high and low >= high:
+            return google_error(400, "timeRangeEmpty", "The specified time range is empty.")
+        if query.get("orderBy") == "startTime" and query.get("singleEvents") != "true":
+            self.violation("events.list: orderBy=startTime needs singleEvents=true")
+            return google_error(
+                400,
+                "badRequest",
+                "The requested ordering is not available for the particular query.",
+            )
+        show_deleted = query.get("showDeleted") == "true"
+        chosen = []
+        for stored in self._events.values():
+            if stored.calendar_id != key or (stored.removed and not show_deleted):
+                continue
+            if "iCalUID" in query and stored.data.get("iCalUID") != query["iCalUID"]:
+                continue
+            start, end = event_bounds(stored.data)
+            if (low and end <= low) or (high and start >= high):
+                continue
+            chosen.append((start, stored))
+        chosen.sort(key=lambda pair: (pair[0], pair[1].id))
+        return [self._render(stored) for _, stored in chosen]
+
+    def api_events_get(self, seen: Seen, params: dict) -> Answer:
+        stored, error = self._find(params)
+        return error or Answer(200, self._render(stored))
+
+    def api_events_insert(self, seen: Seen, params: dict) -> Answer:
+        key = self._calendar_key(params["calendarId"])
+        if key is None:
+            return google_error(404, "notFound", "Not Found")
+        body = dict(seen.json)
+        problem = self._check_times(body)
+        if problem:
+            return problem
+        event_id = body.pop("id", None)
+        if event_id is not None:
+            if not EVENT_ID.match(event_id):
+                return google_error(400, "invalid", "Invalid resource id value.")
+            if event_id in self._events:
+                return google_error(409, "duplicate", "The requested identifier already exists.")
+        ical_uid = body.pop("iCalUID", None)
+        if ical_uid and any(
+            e.data.get("iCalUID") == ical_uid for e in self._events.values() if e.calendar_id == key
+        ):
+            return google_error(409, "duplicate", "The requested identifier already exists.")
+        event_id = event_id or self._next_id("app")
+        stored = self._store_new(key, event_id, body, ical_uid or f"{event_id}@google.com")
+        return Answer(200, self._render(stored))
+
+    def api_events_import(self, seen: Seen, params: dict) -> Answer:
+        key = self._calendar_key(params["calendarId"])
+        if key is None:
+            return google_error(404, "notFound", "Not Found")
+        body = dict(seen.json)
+        if not body.get("iCalUID"):
+            self.violation("events.import: iCalUID missing (required for import)")
+            return google_error(400, "required", "Missing iCalUID.")
+        problem = self._check_times(body)
+        if problem:
+            return problem
+        for stored in self._events.values():
+            if stored.calendar_id == key and stored.data.get("iCalUID") == body["iCalUID"]:
+                stored.removed = False
+                stored.data.update({k: v for k, v in body.items() if k not in SERVER_FIELDS})
+                stored.data["status"] = body.get("status", "confirmed")
+                self._touch(stored)
+                return Answer(200, self._render(stored))
+        stored = self._store_new(key, self._next_id("imp"), body, body["iCalUID"])
+        return Answer(200, self._render(stored))
+
+    def api_events_patch(self, seen: Seen, params: dict) -> Answer:
+        return self._write(seen, params, replace=False)
+
+    def api_events_update(self, seen: Seen, params: dict) -> Answer:
+        return self._write(seen, params, replace=True)
+
+    def _write(self, seen: Seen, params: dict, replace: bool) -> Answer:
+        stored, error = self._find(params)
+        if error:
+            return error
+        if stored.removed:
+            return google_error(410, "deleted", "Resource has been deleted")
+        body = {k: v for k, v in seen.json.items() if k not in SERVER_FIELDS}
+        if replace:
+            kept = {k: stored.data[k] for k in SERVER_FIELDS if k in stored.data}
+            merged = {**kept, "status": "confirmed", **body}
+        else:
+            merged = dict(stored.data)
+            for name, value in body.items():
+                old = merged.get(name)
+                merged[name] = (
+                    {**old, **value}
+                    if isinstance(old, dict)
+                    and isinstance(value, dict)
+                    and name not in ("start", "end")
+                    else value
+                )
+        problem = self._check_times(merged)
+        if problem:
+            return problem
+        merged["sequence"] = stored.data.get("sequence", 0) + 1
+        stored.data = merged
+        self._touch(stored)
+        return Answer(200, self._render(stored))
+
+    def api_events_delete(self, seen: Seen, params: dict) -> Answer:
+        stored, error = self._find(params)
+        if error:
+            return error
+        if stored.removed:
+            return google_error(410, "deleted", "Resource has been deleted")
+        stored.removed = True
+        stored.data["status"] = "cancelled"
+        self._touch(stored)
+        return Answer(204)
+
+    # -- freebusy --------------------------------------------------------------------------
+    def api_freebusy_query(self, seen: Seen, params: dict) -> Answer:
+        body = seen.json
+        low = parse_instant(body.get("timeMin", ""))
+        high = parse_instant(body.get("timeMax", ""))
+        if low is None or high is None:
+            self.violation("freebusy.query: timeMin and timeMax are required RFC 3339 instants")
+            return google_error(400, "required", "Missing timeMin or timeMax.")
+        if low >= high:
+            return google_error(400, "timeRangeEmpty", "The specified time range is empty.")
+        calendars = {}
+        for item in body.get("items", []):
+            calendar_id = item.get("id", "")
+            key = self._calendar_key(calendar_id)
+            if key is None:
+                calendars[calendar_id] = {
+                    "errors": [{"domain": "global", "reason": "notFound"}],
+                    "busy": [],
+                }
+                continue
+            spans = []
+            for stored in self._events.values():
+                if stored.calendar_id != key or stored.removed:
+                    continue
+                if stored.data.get("transparency") == "transparent":
+                    continue
+                start, end = event_bounds(stored.data)
+                if end > low and start < high:
+                    spans.append((max(start, low), min(end, high)))
+            merged: list[list[datetime]] = []
+            for start, end in sorted(spans):
+                if merged and start <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], end)
+                else:
+                    merged.append([start, end])
+            calendars[calendar_id] = {"busy": [{"start": _z(s), "end": _z(e)} for s, e in merged]}
+        return Answer(
+            200,
+            {
+                "kind": "calendar#freeBusy",
+                "timeMin": _z(low),
+                "timeMax": _z(high),
+                "calendars": calendars,
+            },
+        )

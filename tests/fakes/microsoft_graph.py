@@ -1,0 +1,421 @@
+"""A fake Microsoft Graph v1.0 (calendar parts) with the Microsoft identity platform v2.0 endpoints.
+
+Routes, query options, bodies and errors follow the Graph v1.0 reference: user (GET /me), calendar
+(list), event (create with transactionId, update, delete), event: delta on a calendarView,
+calendar: getSchedule and JSON batching ($batch, at most 20 requests, per-request status).
+"""
+
+import re
+import secrets
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlsplit
+
+from .graph_events import GraphEventsMixin, graph_error
+from .http_fake import Answer, Failure, FakeServer, Seen
+from .oauth_server import OAuthMixin
+
+GRAPH = "https://graph.microsoft.com/"
+READ = frozenset(
+    {
+        "Calendars.ReadBasic",
+        "Calendars.Read",
+        "Calendars.ReadWrite",
+        "Calendars.Read.Shared",
+        "Calendars.ReadWrite.Shared",
+    }
+)
+DELTA_READ = READ
+WRITE = frozenset({"Calendars.ReadWrite", "Calendars.ReadWrite.Shared"})
+USER = frozenset(
+    {"User.Read", "User.ReadWrite", "User.ReadBasic.All", "User.Read.All", "Directory.Read.All"}
+)
+KNOWN_SCOPES = (
+    READ
+    | WRITE
+    | USER
+    | {"offline_access", "openid", "profile", "email", "MailboxSettings.Read", ".default"}
+)
+ODATA_READ = frozenset({"$select"})
+ODATA_LIST = frozenset({"$select", "$top", "$skip", "$filter", "$orderby", "$count"})
+DEFAULT_CALENDAR_ID = "AAMkAGI2TGuLAAA="
+SEG = r"(?P<{}>[^/]+)"
+
+
+def _route(method, pattern, handler, scopes, odata=frozenset()):
+    regex = pattern.format(cal=SEG.format("cal"), event=SEG.format("event"))
+    return method, re.compile(f"^{regex}$"), handler, scopes, odata
+
+
+ROUTES = [
+    _route("GET", "/me", "me", USER, ODATA_READ),
+    _route("GET", "/me/calendars", "calendars", READ, ODATA_LIST),
+    _route("GET", "/me/calendar", "calendar", READ, ODATA_READ),
+    _route("GET", "/me/calendars/{cal}", "calendar", READ, ODATA_READ),
+    _route("GET", "/me/calendarView/delta", "delta", DELTA_READ, None),
+    _route("GET", "/me/calendar/calendarView/delta", "delta", DELTA_READ, None),
+    _route("GET", "/me/calendars/{cal}/calendarView/delta", "delta", DELTA_READ, None),
+    _route("POST", "/me/calendar/getSchedule", "schedule", READ),
+    _route("POST", "/me/events", "create", WRITE),
+    _route("POST", "/me/calendar/events", "create", WRITE),
+    _route("POST", "/me/calendars/{cal}/events", "create", WRITE),
+    _route("GET", "/me/events/{event}", "get", READ, ODATA_READ),
+    _route("GET", "/me/calendar/events/{event}", "get", READ, ODATA_READ),
+    _route("GET", "/me/calendars/{cal}/events/{event}", "get", READ, ODATA_READ),
+    _route("PATCH", "/me/events/{event}", "update", WRITE),
+    _route("PATCH", "/me/calendar/events/{event}", "update", WRITE),
+    _route("PATCH", "/me/calendars/{cal}/events/{event}", "update", WRITE),
+    _route("DELETE", "/me/events/{event}", "delete", WRITE),
+    _route("DELETE", "/me/calendar/events/{event}", "delete", WRITE),
+    _route("DELETE", "/me/calendars/{cal}/events/{event}", "delete", WRITE),
+]
+
+
+def short_scope(scope: str) -> str:
+    """ "https://graph.microsoft.com/Calendars.Read" -> "Calendars.Read"."""
+    return scope[len(GRAPH) :] if scope.startswith(GRAPH) else scope
+
+
+class FakeGraph(GraphEventsMixin, OAuthMixin, FakeServer):
+    """Microsoft Graph v1.0 at base_url + /v1.0 and the identity platform at /common/oauth2/v2.0."""
+
+    api_prefixes = ("/v1.0",)
+    authorize_params = frozenset(
+        {
+            "client_id",
+            "response_type",
+            "redirect_uri",
+            "response_mode",
+            "scope",
+            "state",
+            "prompt",
+            "login_hint",
+            "domain_hint",
+            "code_challenge",
+            "code_challenge_method",
+            "nonce",
+        }
+    )
+    token_params = frozenset(
+        {
+            "client_id",
+            "scope",
+            "code",
+            "redirect_uri",
+            "grant_type",
+            "code_verifier",
+            "client_secret",
+            "refresh_token",
+        }
+    )
+    rotates_refresh_tokens = True
+
+    display_name = "Host Example"
+
+    @property
+    def urls(self) -> dict:
+        base = self.base_url
+        return {
+            "authorize_url": base + "/common/oauth2/v2.0/authorize",
+            "token_url": base + "/common/oauth2/v2.0/token",
+            "api_url": base + "/v1.0",
+        }
+
+    # -- OAuth flavour ---------------------------------------------------------------------
+    def default_scopes(self) -> list[str]:
+        return ["offline_access", "User.Read", "Calendars.ReadWrite"]
+
+    def known_scope(self, scope: str) -> bool:
+        return short_scope(scope) in KNOWN_SCOPES
+
+    def offline_requested(self, query: dict, scopes) -> bool:
+        return "offline_access" in scopes
+
+    def _wants(self, grant, first_consent: bool) -> bool:
+        return grant.offline
+
+    def token_extra(self) -> dict:
+        return {"ext_expires_in": 3599}
+
+    def token_error(self, status: int, error: str, description: str, code: int = 0) -> Answer:
+        trace, correlation = secrets.token_hex(16), secrets.token_hex(16)
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+        return Answer(
+            status,
+            {
+                "error": error,
+                "error_description": f"AADSTS{code}: {description} Trace ID: {trace} "
+                f"Correlation ID: {correlation} Timestamp: {stamp}",
+                "error_codes": [code],
+                "timestamp": stamp,
+                "trace_id": trace,
+                "correlation_id": correlation,
+                "error_uri": f"https://login.microsoftonline.com/error?code={code}",
+            },
+        )
+
+    # -- calendars -------------------------------------------------------------------------
+    def add_calendar(self, name: str) -> str:
+        """Add a further calendar; returns its id."""
+        calendar_id = f"AAMkAGI2CAL{len(self.calendars) + 1:04d}="
+        self.calendars.append({"id": calendar_id, "name": name})
+        return calendar_id
+
+    def _calendar_key(self, calendar_id: str) -> str | None:
+        if calendar_id in ("primary", DEFAULT_CALENDAR_ID):
+            return "primary"
+        return calendar_id if any(c["id"] == calendar_id for c in self.calendars) else None
+
+    def _calendar_resource(self, key: str) -> dict:
+        if key == "primary":
+            entry = {"id": DEFAULT_CALENDAR_ID, "name": "Calendar", "isDefaultCalendar": True}
+        else:
+            entry = next(c for c in self.calendars if c["id"] == key)
+        return {
+            "id": entry["id"],
+            "name": entry["name"],
+            "color": "auto",
+            "hexColor": "",
+            "isDefaultCalendar": entry.get("isDefaultCalendar", False),
+            "changeKey": "1",
+            "canShare": True,
+            "canViewPrivateItems": True,
+            "canEdit": True,
+            "allowedOnlineMeetingProviders": ["teamsForBusiness"],
+            "defaultOnlineMeetingProvider": "teamsForBusiness",
+            "isTallyingResponses": True,
+            "isRemovable": entry.get("isDefaultCalendar") is not True,
+            "owner": {"name": self.display_name, "address": self.account_email},
+        }
+
+    # -- HTTP ------------------------------------------------------------------------------
+    def bad_json(self, seen: Seen) -> Answer:
+        self.violation(f"{seen.method} {seen.path}: body is not valid JSON")
+        return graph_error(400, "BadRequest", "Unable to read JSON request payload.")
+
+    def failure_answer(self, failure: Failure) -> Answer:
+        codes = {
+            429: "TooManyRequests",
+            503: "ServiceUnavailable",
+            504: "GatewayTimeout",
+            403: "ErrorAccessDenied",
+        }
+        answer = graph_error(
+            failure.status,
+            codes.get(failure.status, "UnknownError"),
+            "Please retry again later." if failure.status in (429, 503) else "Scripted failure.",
+        )
+        if failure.retry_after is not None:
+            answer.headers["Retry-After"] = str(failure.retry_after)
+        return answer
+
+    def dispatch(self, seen: Seen) -> Answer:
+        tenant = re.match(r"^/(?P<tenant>[^/]+)/oauth2/v2\.0/(?P<end>authorize|token)$", seen.path)
+        if tenant:
+            if tenant["tenant"] not in ("common", "organizations", "consumers") and not re.match(
+                r"^[0-9a-f-]{36}$|^[\w.-]+\.[a-z]+$", tenant["tenant"]
+            ):
+                self.violation(f"identity platform: tenant {tenant['tenant']!r} is not valid")
+            if tenant["end"] == "authorize":
+                return self.authorize(seen)
+            return self.token(seen)
+        if seen.path == "/v1.0/$batch" and seen.method == "POST":
+            return self.batch(seen)
+        return self.api(seen)
+
+    def api(self, seen: Seen) -> Answer:
+        """Route one Graph call (top level or inside $batch)."""
+        path = seen.path[len("/v1.0") :] if seen.path.startswith("/v1.0/") else None
+        route, params, path_known = None, {}, False
+        for method, pattern, handler, scopes, odata in ROUTES if path else ():
+            found = pattern.match(path)
+            if found:
+                path_known = True
+                if method == seen.method:
+                    route, params = (handler, scopes, odata), found.groupdict()
+                    break
+        if route is None:
+            what = "method not allowed on" if path_known else "no such path"
+            self.violation(f"{seen.method} {seen.path}: {what} in the Graph calendar API")
+            if path_known:
+                return graph_error(
+                    405,
+                    "Request_BadRequest",
+                    "Specified HTTP method is not allowed for the request target.",
+                )
+            return graph_error(
+                400,
+                "BadRequest",
+                f"Resource not found for the segment '{seen.path.rsplit('/', 1)[-1]}'.",
+            )
+        handler, scopes, odata = route
+        if odata is not None:
+            for name in seen.query:
+                if name not in odata:
+                    self.violation(f"{seen.method} {seen.path}: query option {name!r} not allowed")
+        token, error = self.bearer(seen)
+        if token is None:
+            message = (
+                "Lifetime validation failed, the token is expired."
+                if error == "expired"
+                else "IDX14100: JWT is not well formed."
+            )
+            answer = graph_error(401, "InvalidAuthenticationToken", message)
+            answer.headers["WWW-Authenticate"] = (
+                'Bearer realm="", authorization_uri='
+                '"https://login.microsoftonline.com/common/oauth2/authorize", '
+                'client_id="00000003-0000-0000-c000-000000000000"'
+            )
+            return answer
+        granted = {short_scope(s) for s in token.scopes}
+        if not scopes & granted:
+            self.violation(
+                f"{seen.method} {seen.path}: granted {sorted(granted)} lacks one of "
+                f"{sorted(scopes)}"
+            )
+            return graph_error(
+                403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."
+            )
+        key = None
+        if "cal" in params:
+            key = self._calendar_key(params["cal"])
+            if key is None:
+                return graph_error(
+                    404, "ErrorItemNotFound", "The specified object was not found in the store."
+                )
+        elif "/calendar" in path or handler in ("delta", "create"):
+            key = "primary"
+        with self._lock:
+            answer = self._handle(handler, seen, key, params.get("event"))
+        select = seen.query.get("$select")
+        if select and answer.status == 200 and answer.body is not None:
+            answer.body = _select(answer.body, select.split(","))
+        return answer
+
+    def _handle(self, handler: str, seen: Seen, key, event_id) -> Answer:
+        if handler == "me":
+            return Answer(
+                200,
+                {
+                    "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users/$entity",
+                    "id": "6e7b768e-07e2-4810-8459-485f84f8f204",
+                    "displayName": self.display_name,
+                    "mail": self.account_email,
+                    "userPrincipalName": self.account_email,
+                    "businessPhones": [],
+                    "givenName": None,
+                    "surname": None,
+                    "jobTitle": None,
+                    "mobilePhone": None,
+                    "officeLocation": None,
+                    "preferredLanguage": None,
+                },
+            )
+        if handler == "calendars":
+            keys = ["primary"] + [c["id"] for c in self.calendars]
+            return Answer(
+                200,
+                {
+                    "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#me/calendars",
+                    "value": [self._calendar_resource(k) for k in keys],
+                },
+            )
+        if handler == "calendar":
+            return Answer(200, self._calendar_resource(key))
+        if handler == "delta":
+            return self.api_delta(seen, key)
+        if handler == "schedule":
+            return self.api_get_schedule(seen)
+        if handler == "create":
+            return self.api_create_event(seen, key)
+        if handler == "get":
+            return self.api_get_event(seen, event_id, key)
+        if handler == "update":
+            return self.api_update_event(seen, event_id, key)
+        return self.api_delete_event(seen, event_id, key)
+
+    # -- JSON batching ---------------------------------------------------------------------
+    def batch(self, seen: Seen) -> Answer:
+        token, _error = self.bearer(seen)
+        if token is None:
+            return graph_error(
+                401,
+                "InvalidAuthenticationToken",
+                "Lifetime validation failed, the token is expired.",
+            )
+        requests = (seen.json or {}).get("requests")
+        problem = self._batch_problem(requests)
+        if problem:
+            self.violation(f"$batch: {problem}")
+            return graph_error(400, "BadRequest", f"Invalid batch payload: {problem}")
+        responses, status_of = [], {}
+        for item in requests:
+            failed = [d for d in item.get("dependsOn", []) if status_of.get(d, 424) >= 400]
+            if failed:
+                answer = graph_error(424, "FailedDependency", "A dependency failed.")
+            else:
+                answer = self._batch_one(seen, item)
+            status_of[item["id"]] = answer.status
+            response = {
+                "id": item["id"],
+                "status": answer.status,
+                "headers": {
+                    **({"Content-Type": "application/json"} if answer.body is not None else {}),
+                    **answer.headers,
+                },
+            }
+            if answer.body is not None:
+                response["body"] = answer.body
+            responses.append(response)
+        return Answer(200, {"responses": responses})
+
+    def _batch_problem(self, requests) -> str:
+        if not isinstance(requests, list) or not requests:
+            return "'requests' must be a non-empty array"
+        if len(requests) > 20:
+            return f"{len(requests)} requests; at most 20 are allowed"
+        ids = set()
+        for item in requests:
+            if not isinstance(item, dict) or not {"id", "method", "url"} <= set(item):
+                return "every request needs id, method and url"
+            if str(item["id"]).lower() in ids:
+                return f"duplicate id {item['id']!r}"
+            ids.add(str(item["id"]).lower())
+            if "body" in item and "content-type" not in {
+                h.lower() for h in (item.get("headers") or {})
+            }:
+                return f"request {item['id']!r} has a body but no Content-Type header"
+            if str(item["url"]).startswith(("http://", "https://", "/v1.0")):
+                return f"request {item['id']!r}: url must be relative to the version"
+        return ""
+
+    def _batch_one(self, outer: Seen, item: dict) -> Answer:
+        failure = self._take_failure(inside_batch=True)
+        if failure is not None:
+            return self.failure_answer(failure)
+        url = urlsplit("/" + str(item["url"]).lstrip("/"))
+        headers = {**(item.get("headers") or {})}
+        headers.setdefault("Authorization", outer.headers.get("Authorization", ""))
+        sub = Seen(
+            method=str(item["method"]).upper(),
+            path="/v1.0" + url.path,
+            query=dict(parse_qsl(url.query, keep_blank_values=True)),
+            json=item.get("body"),
+            headers=headers,
+            in_batch=True,
+        )
+        with self._lock:
+            self.requests.append(sub)
+        if sub.path == "/v1.0/$batch":
+            self.violation("$batch: nested batch requests are not allowed")
+            return graph_error(400, "BadRequest", "Nested batch requests are not allowed.")
+        return self.api(sub)
+
+
+def _select(body: dict, names: list[str]) -> dict:
+    keep = {n.strip() for n in names} | {"id", "@odata.etag", "@odata.context"}
+    if "value" in body and isinstance(body["value"], list):
+        return {
+            **body,
+            "value": [{k: v for k, v in item.items() if k in keep} for item in body["value"]],
+        }
+    return {k: v for k, v in body.items() if k in keep}

@@ -1,0 +1,684 @@
+"""The fake Google Calendar and Microsoft Graph servers keep the documented contract (self-tests).
+
+Real HTTP round trips with httpx against tests/fakes; no app, no database.
+"""
+
+import secrets
+import time
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from tests.fakes.calendar_providers import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    REDIRECT_URI,
+    FakeGoogle,
+    FakeGraph,
+    s256,
+)
+from tests.fakes.google_discovery import check_body
+
+pytest_plugins = ["tests.fakes.fixtures"]
+
+G_OWNED = "https://www.googleapis.com/auth/calendar.events.owned"
+G_FREEBUSY = "https://www.googleapis.com/auth/calendar.freebusy"
+G_LIST = "https://www.googleapis.com/auth/calendar.calendarlist.readonly"
+G_EVENTS_FREEBUSY = "https://www.googleapis.com/auth/calendar.events.freebusy"
+MONDAY = datetime(2030, 1, 7, tzinfo=UTC)
+# One pooled client for the module: a fresh client per call costs ~40 ms of TLS setup.
+HTTP = httpx.Client(trust_env=False, timeout=5)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_http():
+    yield
+    HTTP.close()
+
+
+def at(hour: float) -> datetime:
+    return MONDAY + timedelta(hours=hour)
+
+
+def authorize(fake, scope: str, **extra) -> httpx.Response:
+    params = {
+        "client_id": CLIENT_ID,
+        "redirect_uri": REDIRECT_URI,
+        "response_type": "code",
+        "scope": scope,
+        "state": "state-1",
+        **extra,
+    }
+    return HTTP.get(fake.urls["authorize_url"], params=params)
+
+
+def login(fake, scope: str, **extra) -> dict:
+    """Run the code flow with PKCE; returns the token endpoint's JSON."""
+    verifier = secrets.token_urlsafe(48)
+    answer = authorize(
+        fake, scope, code_challenge=s256(verifier), code_challenge_method="S256", **extra
+    )
+    assert answer.status_code == 302
+    query = httpx.URL(answer.headers["location"]).params
+    assert query["state"] == "state-1"
+    form = {
+        "grant_type": "authorization_code",
+        "code": query["code"],
+        "redirect_uri": REDIRECT_URI,
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "code_verifier": verifier,
+    }
+    token = HTTP.post(fake.urls["token_url"], data=form)
+    assert token.status_code == 200, token.text
+    return token.json()
+
+
+def refresh(fake, refresh_token: str) -> httpx.Response:
+    form = {
+        "grant_type": "refresh_token",
+        "refresh_token": refresh_token,
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+    }
+    return HTTP.post(fake.urls["token_url"], data=form)
+
+
+def bearer(token: dict) -> dict:
+    return {"Authorization": f"Bearer {token['access_token']}"}
+
+
+# -- Google: OAuth ---------------------------------------------------------------------------
+
+
+def test_google_code_flow_with_pkce_gives_a_refresh_token_on_first_consent(fake_google):
+    first = login(fake_google, G_OWNED, access_type="offline")
+    assert first["expires_in"] == 3599 and first["token_type"] == "Bearer"
+    assert first["refresh_token"]
+    again = login(fake_google, G_OWNED, access_type="offline")
+    assert "refresh_token" not in again
+    forced = login(fake_google, G_OWNED, access_type="offline", prompt="consent")
+    assert forced["refresh_token"]
+    online = login(fake_google, G_LIST)
+    assert "refresh_token" not in online
+    assert fake_google.violations == []
+
+
+def test_google_authorize_without_pkce_is_a_violation(fake_google):
+    answer = authorize(fake_google, G_OWNED, access_type="offline")
+    target = httpx.URL(answer.headers["location"])
+    assert answer.status_code == 302 and target.params["error"] == "invalid_request"
+    assert "code" not in target.params
+    assert any("code_challenge missing" in v for v in fake_google.violations)
+
+
+def test_google_wrong_verifier_and_reused_code_are_invalid_grant(fake_google):
+    verifier = secrets.token_urlsafe(48)
+    answer = authorize(
+        fake_google, G_OWNED, code_challenge=s256(verifier), code_challenge_method="S256"
+    )
+    code = httpx.URL(answer.headers["location"]).params["code"]
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT_URI,
+        "code_verifier": "x" * 50,
+    }
+    basic = httpx.BasicAuth(CLIENT_ID, CLIENT_SECRET)
+    wrong = HTTP.post(fake_google.urls["token_url"], data=form, auth=basic)
+    assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
+    form["code_verifier"] = verifier
+    right = HTTP.post(fake_google.urls["token_url"], data=form, auth=basic)
+    assert right.status_code == 200
+    reused = HTTP.post(fake_google.urls["token_url"], data=form, auth=basic)
+    assert reused.json()["error"] == "invalid_grant"
+    bad_secret = HTTP.post(
+        fake_google.urls["token_url"], data=form, auth=httpx.BasicAuth(CLIENT_ID, "nope")
+    )
+    assert bad_secret.status_code == 401 and bad_secret.json()["error"] == "invalid_client"
+
+
+def test_google_refresh_returns_no_new_refresh_token_and_revoke_gives_invalid_grant(fake_google):
+    token = login(fake_google, G_OWNED, access_type="offline")
+    renewed = refresh(fake_google, token["refresh_token"])
+    assert renewed.status_code == 200
+    assert "refresh_token" not in renewed.json()
+    assert renewed.json()["access_token"] != token["access_token"]
+    assert refresh(fake_google, token["refresh_token"]).status_code == 200
+    fake_google.revoke_refresh_tokens()
+    refused = refresh(fake_google, token["refresh_token"])
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "error": "invalid_grant",
+        "error_description": "Token has been expired or revoked.",
+    }
+    assert fake_google.violations == []
+
+
+def test_google_expired_access_token_answers_401_until_refreshed(fake_google):
+    token = login(fake_google, G_OWNED, access_type="offline")
+    url = fake_google.urls["api_url"] + "/calendars/primary/events"
+    assert HTTP.get(url, headers=bearer(token)).status_code == 200
+    fake_google.expire_access_tokens()
+    expired = HTTP.get(url, headers=bearer(token))
+    assert expired.status_code == 401
+    assert expired.json()["error"]["errors"][0]["reason"] == "authError"
+    renewed = refresh(fake_google, token["refresh_token"]).json()
+    assert HTTP.get(url, headers=bearer(renewed)).status_code == 200
+    assert fake_google.violations == []
+
+
+# -- Google: events.list, sync tokens ---------------------------------------------------------
+
+
+def list_all(fake, token, **params) -> tuple[list[dict], str, int]:
+    """Follow nextPageToken to the end; returns items, nextSyncToken and the page count."""
+    url = fake.urls["api_url"] + "/calendars/primary/events"
+    items, pages, query = [], 0, dict(params)
+    while True:
+        answer = HTTP.get(url, params=query, headers=bearer(token))
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        pages += 1
+        items += body["items"]
+        if "nextPageToken" not in body:
+            return items, body["nextSyncToken"], pages
+        assert "nextSyncToken" not in body
+        query = {**params, "pageToken": body["nextPageToken"]}
+        query.pop("timeMin", None) if "syncToken" in params else None
+
+
+def test_google_pages_of_two_and_incremental_changes_with_removals(fake_google):
+    token = login(fake_google, G_OWNED, access_type="offline")
+    ids = [fake_google.add_event(start=at(9 + h), end=at(10 + h)) for h in range(5)]
+    items, sync, pages = list_all(
+        fake_google, token, singleEvents="true", timeMin="2030-01-01T00:00:00Z"
+    )
+    assert pages == 3 and [e["id"] for e in items] == ids
+    assert items[0]["start"] == {"dateTime": "2030-01-07T09:00:00Z", "timeZone": "UTC"}
+
+    fake_google.change_event(ids[0], start=at(15), end=at(16), busy=False)
+    fake_google.remove_event(ids[1])
+    added = fake_google.add_event(start=at(20), end=at(21), all_day=False)
+    changes, sync2, _ = list_all(fake_google, token, singleEvents="true", syncToken=sync)
+    by_id = {e["id"]: e for e in changes}
+    assert set(by_id) == {ids[0], ids[1], added}
+    assert by_id[ids[1]]["status"] == "cancelled"
+    assert by_id[ids[0]]["transparency"] == "transparent"
+    nothing, _, _ = list_all(fake_google, token, singleEvents="true", syncToken=sync2)
+    assert nothing == []
+    assert fake_google.violations == []
+
+
+def test_google_expired_sync_token_answers_410_full_sync_required(fake_google):
+    token = login(fake_google, G_OWNED, access_type="offline")
+    _, sync, _ = list_all(fake_google, token)
+    fake_google.expire_sync_state()
+    gone = HTTP.get(
+        fake_google.urls["api_url"] + "/calendars/primary/events",
+        params={"syncToken": sync},
+        headers=bearer(token),
+    )
+    assert gone.status_code == 410
+    assert gone.json()["error"]["errors"][0]["reason"] == "fullSyncRequired"
+    _, fresh, _ = list_all(fake_google, token)
+    assert fresh != sync
+    assert fake_google.violations == []
+
+
+def test_google_fields_selector_trims_the_answer(fake_google):
+    token = login(fake_google, G_OWNED)
+    fake_google.add_event(start=at(9), end=at(10), title="Board meeting")
+    answer = HTTP.get(
+        fake_google.urls["api_url"] + "/calendars/primary/events",
+        params={"fields": "items(id,start,end,status,transparency),nextPageToken,nextSyncToken"},
+        headers=bearer(token),
+    ).json()
+    assert set(answer) == {"items", "nextSyncToken"}
+    assert set(answer["items"][0]) == {"id", "start", "end", "status"}
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [(429, "rateLimitExceeded"), (403, "rateLimitExceeded"), (503, "backendError")],
+)
+def test_google_scripted_failures_carry_retry_after(fake_google, status, reason):
+    token = login(fake_google, G_OWNED)
+    fake_google.fail_next(status=status, retry_after=7)
+    url = fake_google.urls["api_url"] + "/calendars/primary/events"
+    failed = HTTP.get(url, headers=bearer(token))
+    assert failed.status_code == status and failed.headers["Retry-After"] == "7"
+    assert failed.json()["error"]["errors"][0]["reason"] == reason
+    assert HTTP.get(url, headers=bearer(token)).status_code == 200
+
+
+def test_google_delay_is_honoured_and_a_short_timeout_fails(fake_google):
+    token = login(fake_google, G_OWNED)
+    fake_google.delay = 0.3
+    url = fake_google.urls["api_url"] + "/calendars/primary/events"
+    began = time.monotonic()
+    assert HTTP.get(url, headers=bearer(token)).status_code == 200
+    assert time.monotonic() - began >= 0.3
+    with pytest.raises(httpx.ReadTimeout):
+        HTTP.get(url, headers=bearer(token), timeout=0.1)
+
+
+def test_google_contract_violations_are_recorded(fake_google):
+    token = login(fake_google, G_OWNED)
+    api = fake_google.urls["api_url"]
+    HTTP.get(api + "/calendars/primary/events", params={"pageSize": "5"}, headers=bearer(token))
+    assert HTTP.get(api + "/calendars/primary/items", headers=bearer(token)).status_code == 404
+    HTTP.get(
+        api + "/calendars/primary/events",
+        params={"syncToken": "abc", "timeMin": "2030-01-01T00:00:00Z"},
+        headers=bearer(token),
+    )
+    HTTP.get(api + "/calendars/primary/events")
+    text = "\n".join(fake_google.violations)
+    assert "unknown query parameter 'pageSize'" in text
+    assert "/calendars/primary/items: no such path" in text
+    assert "syncToken together with ['timeMin']" in text
+    assert "no bearer token" in text
+
+
+# -- Google: writes, freeBusy, calendar list ------------------------------------------------
+
+
+def test_google_insert_patch_delete_round_trip(fake_google):
+    token = login(fake_google, G_OWNED)
+    api = fake_google.urls["api_url"] + "/calendars/primary/events"
+    body = {
+        "id": "rdv0booking0001",
+        "summary": "Intro call",
+        "start": {"dateTime": "2030-01-07T09:00:00+01:00"},
+        "end": {"dateTime": "2030-01-07T09:30:00+01:00"},
+        "extendedProperties": {"private": {"rendezvous": "1"}},
+    }
+    created = HTTP.post(api, json=body, params={"sendUpdates": "none"}, headers=bearer(token))
+    assert created.status_code == 200 and created.json()["id"] == "rdv0booking0001"
+    duplicate = HTTP.post(api, json=body, headers=bearer(token))
+    assert duplicate.status_code == 409
+    patched = HTTP.patch(api + "/rdv0booking0001", json={"summary": "Moved"}, headers=bearer(token))
+    assert patched.json()["summary"] == "Moved" and patched.json()["sequence"] == 1
+    assert [e["summary"] for e in fake_google.events()] == ["Moved"]
+    assert HTTP.delete(api + "/rdv0booking0001", headers=bearer(token)).status_code == 204
+    assert HTTP.delete(api + "/rdv0booking0001", headers=bearer(token)).status_code == 410
+    assert fake_google.events() == []
+    assert fake_google.violations == []
+    HTTP.post(api, json={**body, "id": "rdv0booking0002", "colour": "red"}, headers=bearer(token))
+    assert fake_google.violations == ["calendar.events.insert: Event: unknown field 'colour'"]
+
+
+def test_google_freebusy_merges_busy_time_and_skips_free_events(fake_google):
+    token = login(fake_google, f"{G_FREEBUSY} {G_LIST}")
+    fake_google.add_event(start=at(9), end=at(10))
+    fake_google.add_event(start=at(9.5), end=at(11))
+    fake_google.add_event(start=at(12), end=at(13), busy=False)
+    answer = HTTP.post(
+        fake_google.urls["api_url"] + "/freeBusy",
+        json={
+            "timeMin": "2030-01-07T09:30:00Z",
+            "timeMax": "2030-01-08T00:00:00Z",
+            "items": [{"id": "primary"}, {"id": "nobody@example.com"}],
+        },
+        headers=bearer(token),
+    ).json()
+    assert answer["calendars"]["primary"]["busy"] == [
+        {"start": "2030-01-07T09:30:00Z", "end": "2030-01-07T11:00:00Z"}
+    ]
+    assert answer["calendars"]["nobody@example.com"]["errors"][0]["reason"] == "notFound"
+    listing = HTTP.get(
+        fake_google.urls["api_url"] + "/users/me/calendarList", headers=bearer(token)
+    ).json()
+    assert listing["items"][0]["id"] == "host@example.com" and listing["items"][0]["primary"]
+    assert fake_google.violations == []
+
+
+def test_google_missing_scope_is_a_403_and_a_violation(fake_google):
+    token = login(fake_google, G_LIST)
+    answer = HTTP.get(
+        fake_google.urls["api_url"] + "/calendars/primary/events", headers=bearer(token)
+    )
+    assert answer.status_code == 403
+    assert answer.json()["error"]["errors"][0]["reason"] == "insufficientPermissions"
+    assert "calendar.events.list" in fake_google.violations[0]
+
+
+def test_google_owned_scope_does_not_reach_a_calendar_shared_with_the_user(fake_google):
+    shared = fake_google.add_calendar("team@group.calendar.google.com", access_role="reader")
+    fake_google.add_event(shared, start=at(9), end=at(10))
+    url = f"{fake_google.urls['api_url']}/calendars/{shared}/events"
+    owned_only = login(fake_google, G_OWNED)
+    refused = HTTP.get(url, headers=bearer(owned_only))
+    assert refused.status_code == 403
+    assert "only owned calendars" in fake_google.violations[0]
+    fake_google.violations.clear()
+    with_freebusy = login(fake_google, f"{G_OWNED} {G_EVENTS_FREEBUSY}")
+    assert len(HTTP.get(url, headers=bearer(with_freebusy)).json()["items"]) == 1
+    assert fake_google.violations == []
+
+
+def test_google_has_no_batch_and_serves_only_the_methods_it_models(fake_google):
+    with pytest.raises(ValueError, match="no batch endpoint"):
+        fake_google.fail_next(status=429, inside_batch=True)
+    token = login(fake_google, G_OWNED)
+    quick = HTTP.post(
+        fake_google.urls["api_url"] + "/calendars/primary/events/quickAdd",
+        params={"text": "Lunch tomorrow"},
+        headers=bearer(token),
+    )
+    assert quick.status_code == 501
+    assert fake_google.violations == [
+        "calendar.events.quickAdd: a valid method the fake does not serve"
+    ]
+
+
+def test_google_answers_match_the_discovery_schemas(fake_google):
+    token = login(fake_google, f"{G_OWNED} {G_FREEBUSY} {G_LIST}")
+    fake_google.add_event(start=at(9), end=at(10), attendees=["guest@example.com"])
+    fake_google.add_event(start=MONDAY, end=MONDAY + timedelta(days=1), all_day=True, busy=False)
+    api = fake_google.urls["api_url"]
+    listing = HTTP.get(api + "/calendars/primary/events", headers=bearer(token)).json()
+    inserted = HTTP.post(
+        api + "/calendars/primary/events",
+        json={"start": {"date": "2030-01-08"}, "end": {"date": "2030-01-09"}},
+        headers=bearer(token),
+    ).json()
+    busy = HTTP.post(
+        api + "/freeBusy",
+        json={
+            "timeMin": "2030-01-07T00:00:00Z",
+            "timeMax": "2030-01-08T00:00:00Z",
+            "items": [{"id": "primary"}],
+        },
+        headers=bearer(token),
+    ).json()
+    calendars = HTTP.get(api + "/users/me/calendarList", headers=bearer(token)).json()
+    assert check_body("Events", listing) == []
+    assert check_body("Event", inserted) == []
+    assert check_body("FreeBusyResponse", busy) == []
+    assert check_body("CalendarList", calendars) == []
+    assert check_body("Event", {"start": {"dateTime": "9 am"}}) != []  # the check can fail
+    assert fake_google.violations == []
+
+
+# -- Microsoft Graph: OAuth ------------------------------------------------------------------
+
+M_SCOPES = "offline_access User.Read Calendars.ReadWrite"
+
+
+def test_graph_code_flow_refresh_rotates_and_the_old_token_is_refused(fake_graph):
+    token = login(fake_graph, M_SCOPES)
+    assert token["refresh_token"] and token["ext_expires_in"] == 3599
+    rotated = refresh(fake_graph, token["refresh_token"])
+    assert rotated.status_code == 200
+    new_refresh = rotated.json()["refresh_token"]
+    assert new_refresh != token["refresh_token"]
+    old = refresh(fake_graph, token["refresh_token"])
+    assert old.status_code == 400 and old.json()["error"] == "invalid_grant"
+    assert old.json()["error_codes"] == [70000]
+    assert refresh(fake_graph, new_refresh).status_code == 200
+    no_offline = login(fake_graph, "User.Read Calendars.Read")
+    assert "refresh_token" not in no_offline
+    assert fake_graph.violations == []
+
+
+def test_graph_revoked_refresh_token_is_aadsts700082(fake_graph):
+    token = login(fake_graph, M_SCOPES)
+    fake_graph.revoke_refresh_tokens()
+    refused = refresh(fake_graph, token["refresh_token"]).json()
+    assert refused["error"] == "invalid_grant"
+    assert refused["error_description"].startswith("AADSTS700082: The refresh token has expired")
+
+
+def test_graph_authorize_with_plain_pkce_is_a_violation(fake_graph):
+    answer = authorize(fake_graph, M_SCOPES, code_challenge="abc", code_challenge_method="plain")
+    assert httpx.URL(answer.headers["location"]).params["error"] == "invalid_request"
+    assert fake_graph.violations == ["authorize: code_challenge_method must be S256"]
+
+
+def test_graph_me_gives_the_account_email_and_expired_tokens_get_401(fake_graph):
+    token = login(fake_graph, M_SCOPES)
+    me = HTTP.get(fake_graph.urls["api_url"] + "/me", headers=bearer(token))
+    assert me.json()["mail"] == "host@example.com"
+    fake_graph.expire_access_tokens()
+    expired = HTTP.get(fake_graph.urls["api_url"] + "/me", headers=bearer(token))
+    assert expired.status_code == 401
+    assert expired.json()["error"]["code"] == "InvalidAuthenticationToken"
+    assert fake_graph.violations == []
+
+
+# -- Microsoft Graph: calendarView delta -------------------------------------------------------
+
+
+def delta_round(fake, token, url, params=None, page_size=None) -> tuple[list[dict], str, int]:
+    """Follow @odata.nextLink to the deltaLink; returns items, deltaLink and the page count."""
+    headers = bearer(token)
+    if page_size:
+        headers["Prefer"] = f"odata.maxpagesize={page_size}"
+    items, pages = [], 0
+    while True:
+        answer = HTTP.get(url, params=params, headers=headers)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        pages += 1
+        items += body["value"]
+        if "@odata.deltaLink" in body:
+            assert "@odata.nextLink" not in body
+            return items, body["@odata.deltaLink"], pages
+        url, params = body["@odata.nextLink"], None
+
+
+def window():
+    return {"startDateTime": "2030-01-07T00:00:00.0000000", "endDateTime": "2030-01-14T00:00:00Z"}
+
+
+def test_graph_delta_pages_then_reports_changes_and_removals(fake_graph):
+    token = login(fake_graph, M_SCOPES)
+    calendar = fake_graph.add_calendar("Work")
+    ids = [fake_graph.add_event(calendar, start=at(9 + h), end=at(10 + h)) for h in range(5)]
+    fake_graph.add_event(calendar, start=at(24 * 9), end=at(24 * 9 + 1))  # outside the window
+    url = f"{fake_graph.urls['api_url']}/me/calendars/{calendar}/calendarView/delta"
+    items, delta, pages = delta_round(fake_graph, token, url, window(), page_size=10)
+    assert pages == 3 and [e["id"] for e in items] == ids  # the fake's page_size 2 wins
+    assert items[0]["start"] == {"dateTime": "2030-01-07T09:00:00.0000000", "timeZone": "UTC"}
+    assert items[0]["showAs"] == "busy"
+
+    fake_graph.change_event(ids[0], show_as="oof")
+    fake_graph.remove_event(ids[1])
+    fake_graph.change_event(ids[2], start=at(24 * 10), end=at(24 * 10 + 1))
+    changes, delta2, _ = delta_round(fake_graph, token, delta)
+    by_id = {e["id"]: e for e in changes}
+    assert by_id[ids[0]]["showAs"] == "oof"
+    assert by_id[ids[1]]["@removed"] == {"reason": "deleted"}
+    assert by_id[ids[2]]["@removed"] == {"reason": "deleted"}
+    assert delta_round(fake_graph, token, delta2)[0] == []
+    assert fake_graph.violations == []
+
+
+def test_graph_expired_delta_link_answers_410_with_a_fresh_start_location(fake_graph):
+    token = login(fake_graph, M_SCOPES)
+    url = fake_graph.urls["api_url"] + "/me/calendarView/delta"
+    _, delta, _ = delta_round(fake_graph, token, url, window())
+    fake_graph.expire_sync_state()
+    gone = HTTP.get(delta, headers=bearer(token))
+    assert gone.status_code == 410
+    assert gone.json()["error"]["code"] == "syncStateNotFound"
+    restart = HTTP.get(gone.headers["Location"], headers=bearer(token))
+    assert restart.status_code == 200 and "@odata.deltaLink" in restart.json()
+    assert fake_graph.violations == []
+
+
+def test_graph_delta_refuses_select_and_needs_a_window(fake_graph):
+    token = login(fake_graph, M_SCOPES)
+    url = fake_graph.urls["api_url"] + "/me/calendarView/delta"
+    HTTP.get(url, params={**window(), "$select": "start,end,showAs"}, headers=bearer(token))
+    missing = HTTP.get(url, headers=bearer(token))
+    assert missing.status_code == 400
+    text = "\n".join(fake_graph.violations)
+    assert "'$select' is not supported" in text and "startDateTime and endDateTime" in text
+    assert (
+        HTTP.get(fake_graph.urls["api_url"] + "/me/calendarz", headers=bearer(token)).status_code
+        == 400
+    )
+    assert "/v1.0/me/calendarz: no such path" in fake_graph.violations[-1]
+
+
+# -- Microsoft Graph: throttling, $batch, delay ------------------------------------------------
+
+
+def test_graph_429_with_retry_after_directly(fake_graph):
+    token = login(fake_graph, M_SCOPES)
+    fake_graph.fail_next(status=429, retry_after=7)
+    throttled = HTTP.get(fake_graph.urls["api_url"] + "/me", headers=bearer(token))
+    assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "7"
+    assert throttled.json()["error"]["code"] == "TooManyRequests"
+    assert HTTP.get(fake_graph.urls["api_url"] + "/me", headers=bearer(token)).status_code == 200
+
+
+def test_graph_429_inside_batch_is_a_sub_response(fake_graph):
+    token = login(fake_graph, M_SCOPES)
+    fake_graph.add_event(start=at(9), end=at(10))
+    fake_graph.fail_next(status=429, retry_after=3, inside_batch=True)
+    requests = [
+        {
+            "id": "1",
+            "method": "GET",
+            "url": "/me/calendarView/delta?" + str(httpx.QueryParams(window())),
+        },
+        {"id": "2", "method": "GET", "url": "/me"},
+    ]
+    answer = HTTP.post(
+        fake_graph.urls["api_url"] + "/$batch", json={"requests": requests}, headers=bearer(token)
+    )
+    assert answer.status_code == 200
+    by_id = {r["id"]: r for r in answer.json()["responses"]}
+    assert by_id["1"]["status"] == 429 and by_id["1"]["headers"]["Retry-After"] == "3"
+    assert by_id["1"]["body"]["error"]["code"] == "TooManyRequests"
+    assert by_id["2"]["status"] == 200 and by_id["2"]["body"]["mail"] == "host@example.com"
+    again = HTTP.post(
+        fake_graph.urls["api_url"] + "/$batch", json={"requests": requests}, headers=bearer(token)
+    ).json()
+    assert [r["status"] for r in again["responses"]] == [200, 200]
+    assert any(seen.in_batch and seen.path == "/v1.0/me" for seen in fake_graph.requests)
+    assert fake_graph.violations == []
+
+
+def test_graph_batch_of_21_is_refused(fake_graph):
+    token = login(fake_graph, M_SCOPES)
+    requests = [{"id": str(i), "method": "GET", "url": "/me"} for i in range(21)]
+    answer = HTTP.post(
+        fake_graph.urls["api_url"] + "/$batch", json={"requests": requests}, headers=bearer(token)
+    )
+    assert answer.status_code == 400
+    assert fake_graph.violations == ["$batch: 21 requests; at most 20 are allowed"]
+
+
+def test_graph_batch_dependency_failure_is_424_and_a_body_needs_content_type(fake_graph):
+    token = login(fake_graph, M_SCOPES)
+    missing = fake_graph.urls["api_url"] + "/$batch"
+    requests = [
+        {"id": "1", "method": "DELETE", "url": "/me/events/AAMkAGI2nothere="},
+        {"id": "2", "method": "GET", "url": "/me", "dependsOn": ["1"]},
+    ]
+    answer = HTTP.post(missing, json={"requests": requests}, headers=bearer(token)).json()
+    assert [r["status"] for r in answer["responses"]] == [404, 424]
+    assert fake_graph.violations == []
+    body_only = [{"id": "1", "method": "PATCH", "url": "/me/events/x", "body": {"subject": "a"}}]
+    refused = HTTP.post(missing, json={"requests": body_only}, headers=bearer(token))
+    assert refused.status_code == 400
+    assert "has a body but no Content-Type header" in fake_graph.violations[0]
+
+
+def test_graph_delay_is_honoured(fake_graph):
+    token = login(fake_graph, M_SCOPES)
+    fake_graph.delay = 0.3
+    began = time.monotonic()
+    assert HTTP.get(fake_graph.urls["api_url"] + "/me", headers=bearer(token)).status_code == 200
+    assert time.monotonic() - began >= 0.3
+    with pytest.raises(httpx.ReadTimeout):
+        HTTP.get(fake_graph.urls["api_url"] + "/me", headers=bearer(token), timeout=0.1)
+
+
+# -- Microsoft Graph: writes and getSchedule ---------------------------------------------------
+
+
+def test_graph_create_with_transaction_id_is_idempotent_then_update_and_delete(fake_graph):
+    token = login(fake_graph, M_SCOPES)
+    url = fake_graph.urls["api_url"] + "/me/calendars/AAMkAGI2TGuLAAA=/events"
+    body = {
+        "subject": "Intro call",
+        "start": {"dateTime": "2030-01-07T10:00:00", "timeZone": "Europe/Berlin"},
+        "end": {"dateTime": "2030-01-07T10:30:00", "timeZone": "Europe/Berlin"},
+        "showAs": "busy",
+        "transactionId": "booking-1-create",
+    }
+    first = HTTP.post(url, json=body, headers=bearer(token))
+    second = HTTP.post(url, json=body, headers=bearer(token))
+    assert first.status_code == second.status_code == 201
+    assert first.json()["id"] == second.json()["id"]
+    stored = fake_graph.events()
+    assert len(stored) == 1 and stored[0]["start"]["dateTime"] == "2030-01-07T09:00:00.0000000"
+    event_url = fake_graph.urls["api_url"] + "/me/events/" + first.json()["id"]
+    patched = HTTP.patch(event_url, json={"subject": "Moved"}, headers=bearer(token))
+    assert patched.status_code == 200 and patched.json()["subject"] == "Moved"
+    assert HTTP.delete(event_url, headers=bearer(token)).status_code == 204
+    gone = HTTP.delete(event_url, headers=bearer(token))
+    assert gone.status_code == 404 and gone.json()["error"]["code"] == "ErrorItemNotFound"
+    assert fake_graph.violations == []
+    HTTP.post(url, json={**body, "transactionId": "x", "title": "no"}, headers=bearer(token))
+    assert fake_graph.violations == ["event: property 'title' is not a writable event property"]
+
+
+def test_graph_write_needs_calendars_readwrite(fake_graph):
+    token = login(fake_graph, "offline_access Calendars.Read")
+    url = fake_graph.urls["api_url"] + "/me/events"
+    body = {
+        "start": {"dateTime": "2030-01-07T10:00:00", "timeZone": "UTC"},
+        "end": {"dateTime": "2030-01-07T10:30:00", "timeZone": "UTC"},
+    }
+    denied = HTTP.post(url, json=body, headers=bearer(token))
+    assert denied.status_code == 403 and "Calendars.ReadWrite" in fake_graph.violations[0]
+
+
+def test_graph_get_schedule_availability_view(fake_graph):
+    token = login(fake_graph, M_SCOPES)
+    fake_graph.add_event(start=at(9), end=at(10))
+    fake_graph.add_event(start=at(10), end=at(10.5), show_as="tentative")
+    fake_graph.add_event(start=at(11), end=at(12), busy=False)
+    answer = HTTP.post(
+        fake_graph.urls["api_url"] + "/me/calendar/getSchedule",
+        json={
+            "schedules": ["host@example.com", "other@example.com"],
+            "startTime": {"dateTime": "2030-01-07T09:00:00", "timeZone": "UTC"},
+            "endTime": {"dateTime": "2030-01-07T12:00:00", "timeZone": "UTC"},
+            "availabilityViewInterval": 30,
+        },
+        headers=bearer(token),
+    ).json()
+    mine, other = answer["value"]
+    assert mine["availabilityView"] == "221000"
+    assert [item["status"] for item in mine["scheduleItems"]] == ["busy", "tentative"]
+    assert other["error"]["responseCode"] == "ErrorMailRecipientNotFound"
+    assert fake_graph.violations == []
+
+
+def test_fakes_stop_promptly_while_a_delayed_answer_waits():
+    fake = FakeGraph().start()
+    fake.register_client(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI)
+    token = fake.grant(CLIENT_ID)
+    fake.delay = 30
+    with pytest.raises(httpx.ReadTimeout):
+        HTTP.get(fake.urls["api_url"] + "/me", headers=bearer(token), timeout=0.2)
+    began = time.monotonic()
+    fake.stop()
+    assert time.monotonic() - began < 2
+    google = FakeGoogle()
+    google.register_client(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI)
+    with google:
+        granted = google.grant(CLIENT_ID)
+        listing = HTTP.get(
+            google.urls["api_url"] + "/users/me/calendarList", headers=bearer(granted)
+        )
+        assert listing.status_code == 200
