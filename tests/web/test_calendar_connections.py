@@ -3,14 +3,17 @@ Google / Microsoft calendar (authorize -> fake provider -> callback), choosing, 
 
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 from sqlalchemy import select
 
 from scheduling.extensions import db
-from scheduling.models import CalendarConnection, CalendarProviderApp
+from scheduling.models import CalendarConnection, CalendarProviderApp, CalendarSource
 from scheduling.operations.calendar_connections import APP_SECRET_PURPOSE
 from scheduling.security import secretbox
-from tests.conftest import TEST_SECRET, csrf_from, post_form
+from tests.conftest import TEST_SECRET, csrf_from, login, post_form
+
+pytest_plugins = ["tests.fakes.fixtures"]
 
 SETTINGS = "/admin/settings/calendar-apps"
 
@@ -114,3 +117,173 @@ def test_callback_without_the_started_state_is_refused(
         f"/admin/calendar-connections/google/callback?code=abc&state={params['state'][0]}"
     )
     assert again.status_code == 400
+
+
+# -- the whole flow against the fake providers ----------------------------------------------------
+
+PROVIDERS = {
+    "google": ("fake_google", "GOOGLE"),
+    "microsoft": ("fake_graph", "MICROSOFT"),
+}
+
+
+@pytest.fixture(params=sorted(PROVIDERS))
+def provider(request, app):
+    """(name, fake) with the app pointed at the fake and the app's client registered there."""
+    name = request.param
+    fixture, prefix = PROVIDERS[name]
+    fake = request.getfixturevalue(fixture)
+    for key, value in fake.urls.items():
+        app.config[f"{prefix}_{key.upper()}"] = value
+    fake.register_client(
+        "cid-1", "s3cret-value", f"http://localhost/admin/calendar-connections/{name}/callback"
+    )
+    return name, fake
+
+
+def start_connect(client, host, name) -> str:
+    """POST Connect; returns the provider's authorize URL the browser is sent to."""
+    page = client.get(calendars_page(host))
+    response = client.post(
+        f"{calendars_page(host)}/connect/{name}", data={"csrf_token": csrf_from(page.text)}
+    )
+    assert response.status_code == 302
+    return response.headers["Location"]
+
+
+def through_provider(url: str) -> str:
+    """What the browser does at the provider (consent assumed): the path+query it comes back to."""
+    answer = httpx.get(url, follow_redirects=False)
+    assert answer.status_code == 302, answer.text
+    back = urlsplit(answer.headers["location"])
+    return f"{back.path}?{back.query}"
+
+
+def connect(client, host, name) -> str:
+    callback = through_provider(start_connect(client, host, name))
+    return client.get(callback, follow_redirects=True).text
+
+
+def test_connect_flow_end_to_end(client, login_as, make_host, provider, frozen_now):
+    name, fake = provider
+    user = login_as("admin")
+    host = make_host(org=user.organisation)
+    save_app(client, provider=name)
+    fake.account_email = "ann@example.com"
+    extra = fake.add_calendar("team@example.com" if name == "google" else "Team")
+    page = connect(client, host, name)
+    assert "ann@example.com connected" in page
+    connection = db.session.scalar(select(CalendarConnection))
+    assert (connection.host_id, connection.provider, connection.status) == (
+        host.id,
+        name,
+        "connected",
+    )
+    assert connection.account_email == "ann@example.com"
+    # Tokens are stored encrypted only.
+    issued = [seen for seen in fake.requests if seen.path.endswith("token")]
+    assert issued, "the code was exchanged at the token endpoint"
+    assert connection.access_token_encrypted and connection.refresh_token_encrypted
+    assert "ann@example.com" not in connection.refresh_token_encrypted
+    assert connection.token_expires_at > frozen_now
+    sources = db.session.scalars(
+        select(CalendarSource).where(CalendarSource.connection_id == connection.id)
+    ).all()
+    assert len(sources) == 2
+    blocking = {source.remote_calendar_id: source.blocks_time for source in sources}
+    assert blocking[extra] is False and sum(blocking.values()) == 1  # the primary one only
+    # The page lists the calendars, the scopes granted and the buttons.
+    page = client.get(calendars_page(host)).text
+    assert "Sync now" in page and "Disconnect" in page
+    scope = "calendar.events.owned" if name == "google" else "Calendars.ReadWrite"
+    assert scope in page
+    # PKCE and state went to the provider; the fake saw nothing against the documented contract.
+    authorize = next(seen for seen in fake.requests if "authorize" in seen.path or "auth" in seen.path)
+    assert authorize.query["code_challenge_method"] == "S256"
+    assert fake.violations == []
+
+
+def test_a_provider_error_and_a_refused_code_store_nothing(
+    client, login_as, make_host, provider, frozen_now
+):
+    name, fake = provider
+    user = login_as("admin")
+    host = make_host(org=user.organisation)
+    save_app(client, provider=name)
+    # The host declined consent: the provider comes back with error=access_denied.
+    state = parse_qs(urlsplit(start_connect(client, host, name)).query)["state"][0]
+    page = client.get(
+        f"/admin/calendar-connections/{name}/callback?error=access_denied&state={state}",
+        follow_redirects=True,
+    )
+    assert "did not connect the calendar (access_denied)" in page.text
+    # A code the provider does not know: the exchange fails with a readable message.
+    state = parse_qs(urlsplit(start_connect(client, host, name)).query)["state"][0]
+    page = client.get(
+        f"/admin/calendar-connections/{name}/callback?code=forged&state={state}",
+        follow_redirects=True,
+    )
+    assert "could not be connected" in page.text
+    assert db.session.scalar(select(CalendarConnection)) is None
+    assert db.session.scalar(select(CalendarSource)) is None
+
+
+def test_choose_calendars_and_disconnect(client, login_as, make_host, provider, frozen_now):
+    name, fake = provider
+    user = login_as("admin")
+    host = make_host(org=user.organisation)
+    save_app(client, provider=name)
+    fake.add_calendar("team@example.com" if name == "google" else "Team")
+    connect(client, host, name)
+    connection = db.session.scalar(select(CalendarConnection))
+    sources = db.session.scalars(select(CalendarSource).order_by(CalendarSource.id)).all()
+    url = f"{calendars_page(host)}/connections/{connection.id}"
+    response = post_form(
+        client,
+        f"{url}/calendars",
+        {"busy": [str(s.id) for s in sources], "write": ""},
+        page_url=calendars_page(host),
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert all(s.blocks_time for s in db.session.scalars(select(CalendarSource)))
+    # A calendar of another connection (or nonsense) is refused and changes nothing.
+    response = post_form(
+        client, f"{url}/calendars", {"busy": ["999"]}, page_url=calendars_page(host)
+    )
+    assert response.status_code == 400
+    response = post_form(
+        client, f"{url}/calendars", {"busy": ["x"]}, page_url=calendars_page(host)
+    )
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert all(s.blocks_time for s in db.session.scalars(select(CalendarSource)))
+    response = post_form(client, f"{url}/disconnect", {}, page_url=calendars_page(host))
+    assert response.status_code == 302
+    assert db.session.scalar(select(CalendarConnection)) is None
+    assert db.session.scalar(select(CalendarSource)) is None
+    assert fake.violations == []
+
+
+def test_another_organisations_connection_is_not_found(
+    app, client, login_as, make_user, make_host, provider, frozen_now
+):
+    name, fake = provider
+    user = login_as("admin")
+    host = make_host(org=user.organisation)
+    save_app(client, provider=name)
+    connect(client, host, name)
+    connection = db.session.scalar(select(CalendarConnection))
+    other = make_user(role="admin")
+    other_host = make_host(org=other.organisation)
+    client = app.test_client()
+    assert login(client, other.email).status_code == 302
+    page = client.get(calendars_page(other_host))
+    for url in (
+        f"{calendars_page(host)}/connections/{connection.id}/disconnect",
+        f"{calendars_page(other_host)}/connections/{connection.id}/disconnect",
+        f"{calendars_page(other_host)}/connections/{connection.id}/sync",
+    ):
+        response = client.post(url, data={"csrf_token": csrf_from(page.text)})
+        assert response.status_code == 404, url
+    assert db.session.scalar(select(CalendarConnection)) is not None
