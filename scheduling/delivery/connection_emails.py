@@ -15,7 +15,7 @@ from scheduling.operations.outbox import message_id_header
 
 from .emails import Skip, _external, header_text, sender
 
-SUBJECT = N_("Connect your %(provider)s calendar again")
+SUBJECT = N_("Your %(provider)s connection needs to be renewed")
 
 
 def build_connection_email(message: OutboxMessage, now: datetime) -> EmailMessage:

@@ -65,6 +65,8 @@ class Provider:
     scopes: tuple[str, ...]
     # Extra parameters of the authorisation request (offline access, consent prompt).
     authorize_params: dict = field(default_factory=dict)
+    # Microsoft's refresh request names the scopes again; Google's takes no scope parameter.
+    refresh_with_scope: bool = True
 
 
 def google(authorize_url: str, token_url: str, api_url: str) -> Provider:
@@ -76,6 +78,7 @@ def google(authorize_url: str, token_url: str, api_url: str) -> Provider:
         api_url.rstrip("/"),
         GOOGLE_SCOPES,
         {"access_type": "offline", "prompt": "consent", "include_granted_scopes": "false"},
+        refresh_with_scope=False,
     )
 
 
@@ -209,6 +212,8 @@ def refresh(
 ) -> Tokens:
     """A new access token; Microsoft also rotates the refresh token (the caller must save it)."""
     with _session(provider, client, timeout) as session:
+        if not provider.refresh_with_scope:
+            session.scope = None  # Authlib would add the client's scope otherwise
         answer = _token_call(
             lambda: session.refresh_token(provider.token_url, refresh_token=refresh_token)
         )

@@ -198,7 +198,9 @@ def test_connect_flow_end_to_end(client, login_as, make_host, provider, frozen_n
     scope = "calendar.events.owned" if name == "google" else "Calendars.ReadWrite"
     assert scope in page
     # PKCE and state went to the provider; the fake saw nothing against the documented contract.
-    authorize = next(seen for seen in fake.requests if "authorize" in seen.path or "auth" in seen.path)
+    authorize = next(
+        seen for seen in fake.requests if "authorize" in seen.path or "auth" in seen.path
+    )
     assert authorize.query["code_challenge_method"] == "S256"
     assert fake.violations == []
 
@@ -206,7 +208,7 @@ def test_connect_flow_end_to_end(client, login_as, make_host, provider, frozen_n
 def test_a_provider_error_and_a_refused_code_store_nothing(
     client, login_as, make_host, provider, frozen_now
 ):
-    name, fake = provider
+    name, _fake = provider
     user = login_as("admin")
     host = make_host(org=user.organisation)
     save_app(client, provider=name)
@@ -252,9 +254,7 @@ def test_choose_calendars_and_disconnect(client, login_as, make_host, provider, 
         client, f"{url}/calendars", {"busy": ["999"]}, page_url=calendars_page(host)
     )
     assert response.status_code == 400
-    response = post_form(
-        client, f"{url}/calendars", {"busy": ["x"]}, page_url=calendars_page(host)
-    )
+    response = post_form(client, f"{url}/calendars", {"busy": ["x"]}, page_url=calendars_page(host))
     assert response.status_code == 400
     db.session.expire_all()
     assert all(s.blocks_time for s in db.session.scalars(select(CalendarSource)))
@@ -268,7 +268,7 @@ def test_choose_calendars_and_disconnect(client, login_as, make_host, provider, 
 def test_another_organisations_connection_is_not_found(
     app, client, login_as, make_user, make_host, provider, frozen_now
 ):
-    name, fake = provider
+    name, _fake = provider
     user = login_as("admin")
     host = make_host(org=user.organisation)
     save_app(client, provider=name)
