@@ -342,12 +342,15 @@ def _retention(now: datetime) -> None:
 def register_defaults() -> None:
     from .caldav import KIND as CALDAV
     from .caldav import deliver_caldav
+    from .calendar_copies import KIND as CALENDAR_COPY
+    from .calendar_copies import deliver_calendar_copy
     from .emails import deliver_email
     from .webhooks import deliver_webhook
 
     register_handler("email", deliver_email)
     register_handler("webhook", deliver_webhook)
     register_handler(CALDAV, deliver_caldav)
+    register_handler(CALENDAR_COPY, deliver_calendar_copy)
     register_periodic("lead.abandoned", _abandoned_leads, 60)
     register_periodic("calendar.refresh", _refresh_calendars, 60)
     register_periodic("calendar.connections", _sync_calendar_connections, 60)

@@ -21,6 +21,7 @@ from scheduling.models import Booking, EventType, Host, Lead, PoolMember, User
 from . import notifications
 from .audit import record
 from .limits import capped_host_ids, lock_for_booking
+from .live_busy import host_busy_now
 from .locations import offered_locations, resolve_location
 from .locking import acquire_booking_lock, transaction_memo
 from .slots import default_host_ids, load_calendars, settings_for
@@ -200,7 +201,12 @@ def create_booking(
         ordered.sort(key=lambda host: host.id != preferred_host_id)
     end = start + timedelta(minutes=event_type.duration)
     occupied = av.occupied_interval(start, end, event_type.buffer_before, event_type.buffer_after)
+    moved = (replaces.occupied_from, replaces.occupied_until) if replaces is not None else None
     for host in ordered:
+        # A connected Google / Microsoft calendar gets one live look (a few seconds at most);
+        # busy there since the last sync: the next free host, or "just taken".
+        if host_busy_now(host.id, occupied.start, occupied.end, now, ignore=moved):
+            continue
         booking = Booking(
             uid=new_uid(),
             organisation_id=event_type.organisation_id,

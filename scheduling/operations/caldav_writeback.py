@@ -69,7 +69,7 @@ def _account(source: CalendarSource, config: Settings) -> caldav.Account:
     return caldav.Account(source.url, source.username, password)
 
 
-def _latest(ical_uid: str) -> Booking | None:
+def latest_of(ical_uid: str) -> Booking | None:
     """The current state of a meeting: the newest row of its UID (reschedules add rows)."""
     return db.session.scalars(
         select(Booking)
@@ -109,7 +109,7 @@ def remove_booking(booking_id: int, now: datetime) -> int:
 
 
 def _sync(ical_uid: str, now: datetime) -> int:
-    latest = _latest(ical_uid)
+    latest = latest_of(ical_uid)
     config = settings()
     if latest is None or not latest.is_confirmed:
         copies = _copies(ical_uid)

@@ -20,6 +20,7 @@ from scheduling.remote.provider_http import Api
 
 from .calendar_connections import locked
 from .calendar_import import STALE_RANGE, backoff
+from .calendar_writeback import own_remote_ids
 from .locking import acquire_booking_lock
 
 LEASE = timedelta(minutes=10)
@@ -165,6 +166,8 @@ def store_result(job: SyncJob, result: SyncResult, now: datetime) -> CalendarSou
                 )
             )
     latest = {change.remote_id: change for change in result.changes}  # the last word counts
+    for remote_id in own_remote_ids(source.id) & set(latest):
+        del latest[remote_id]  # a booking's own copy: the booking itself blocks that time
     rows = [
         {
             "source_id": source.id,

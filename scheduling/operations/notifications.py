@@ -22,6 +22,7 @@ from scheduling.models import (
 
 from . import outbox
 from .caldav_writeback import enqueue_writeback
+from .calendar_writeback import enqueue_calendar_copy
 from .locking import transaction_memo
 from .payloads import booking_json, iso, lead_json
 
@@ -189,6 +190,7 @@ def emit(
 def booking_created(booking: Booking, now: datetime) -> None:
     """Confirmations (invitee and host), reminders, booking.created, calendar copy."""
     enqueue_writeback(booking, now)
+    enqueue_calendar_copy(booking, now)
     _booking_emails(booking, "booking.confirmation", now)
     emit(
         booking.organisation_id,
@@ -238,6 +240,7 @@ def booking_rescheduled(old: Booking, new: Booking, now: datetime) -> None:
     outbox.drop_pending(old.id, REMINDER, now)
     outbox.drop_pending(old.id, AFTER_MEETING, now)
     enqueue_writeback(new, now)
+    enqueue_calendar_copy(new, now)
     _booking_emails(new, "booking.rescheduled", now)
     emit(
         new.organisation_id,
@@ -253,6 +256,7 @@ def booking_cancelled(booking: Booking, now: datetime) -> None:
     outbox.drop_pending(booking.id, REMINDER, now)
     outbox.drop_pending(booking.id, AFTER_MEETING, now)
     enqueue_writeback(booking, now)
+    enqueue_calendar_copy(booking, now)
     outbox.enqueue_rows(_confirmations(booking, "booking.cancelled", now))
     emit(
         booking.organisation_id,

@@ -175,7 +175,8 @@ def delete_events(api: Api, remote_ids: list[str]) -> dict[str, bool]:
     for offset in range(0, len(remote_ids), BATCH_LIMIT):
         chunk = remote_ids[offset : offset + BATCH_LIMIT]
         requests = [
-            {"id": str(n), "method": "DELETE", "url": f"/me/events/{quote(rid, safe='')}"}
+            # Graph ids are base64 ("=" padding): kept as is, as Graph's own links write them.
+            {"id": str(n), "method": "DELETE", "url": f"/me/events/{quote(rid, safe='=')}"}
             for n, rid in enumerate(chunk)
         ]
         body = api.call("POST", api.url("$batch"), json={"requests": requests}).body
