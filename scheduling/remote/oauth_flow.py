@@ -5,19 +5,10 @@ and refresh return plain Tokens; every failure becomes a provider_errors excepti
 keeps `state` and the code verifier (in the signed session) and stores the tokens encrypted.
 """
 
+import secrets
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-
-import authlib.deprecate  # noqa: F401 (installs its own "always" filter first; see below)
-import httpx
-from authlib.common.security import generate_token
-
-with warnings.catch_warnings():
-    # Authlib 1.9 prefers the "httpx2" fork and warns when it falls back to httpx, which is the
-    # pinned HTTP client here (requirements.txt); the fallback is the same API.
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from authlib.integrations.httpx_client import OAuth2Client, OAuthError
 
 from .provider_errors import (
     NeedsReconnect,
@@ -118,7 +109,21 @@ class Tokens:
     scope: str = ""
 
 
-def _session(provider: Provider, client: Client, timeout: float) -> OAuth2Client:
+def _authlib():
+    """Authlib's httpx client, imported on first use: it pulls in cryptography and httpx, which
+    booking and slot requests never need (tests/web/test_lean_workers.py)."""
+    import authlib.deprecate  # noqa: F401 (installs its own "always" filter first; see below)
+
+    with warnings.catch_warnings():
+        # Authlib 1.9 prefers the "httpx2" fork and warns when it falls back to httpx, the
+        # pinned HTTP client here (requirements.txt); the fallback is the same API.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from authlib.integrations.httpx_client import OAuth2Client, OAuthError
+    return OAuth2Client, OAuthError
+
+
+def _session(provider: Provider, client: Client, timeout: float):
+    OAuth2Client, _ = _authlib()
     return OAuth2Client(
         client_id=client.client_id,
         client_secret=client.client_secret,
@@ -133,7 +138,7 @@ def _session(provider: Provider, client: Client, timeout: float) -> OAuth2Client
 
 def authorization_url(provider: Provider, client: Client) -> Authorization:
     """Where to send the host: a fresh `state` and PKCE verifier, to keep until the callback."""
-    verifier = generate_token(64)
+    verifier = secrets.token_urlsafe(48)  # 64 characters of [A-Za-z0-9_-] (RFC 7636: 43-128)
     with _session(provider, client, 10.0) as session:
         url, state = session.create_authorization_url(
             provider.authorize_url, code_verifier=verifier, **provider.authorize_params
@@ -164,6 +169,9 @@ def _tokens(answer: dict, now: datetime, previous_refresh: str = "") -> Tokens:
 
 
 def _token_call(fn) -> dict:
+    import httpx
+
+    _, OAuthError = _authlib()
     try:
         return fn()
     except OAuthError as exc:

@@ -7,8 +7,6 @@ they point under the configured API address, so a token is never sent anywhere e
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import httpx
-
 from .provider_errors import ProviderError, ProviderUnavailable, api_error
 
 USER_AGENT = "Rendezvous calendar connection"
@@ -18,7 +16,7 @@ MAX_BYTES = 20 * 1024 * 1024
 @dataclass
 class Answer:
     status: int
-    headers: httpx.Headers
+    headers: object  # httpx.Headers: a case-insensitive mapping
     body: dict
 
 
@@ -55,6 +53,8 @@ class Api:
         timeout: float | None = None,
     ) -> Answer:
         """Send one request; a status outside `ok` raises the mapped ProviderError."""
+        import httpx  # on first use: booking and slot requests never need it
+
         self.calls += 1
         sent = {
             "Authorization": f"Bearer {self.access_token}",
@@ -89,7 +89,7 @@ class Api:
         return Answer(response.status_code, response.headers, body)
 
 
-def _json(response: httpx.Response) -> dict:
+def _json(response) -> dict:
     if not response.content:
         return {}
     try:
