@@ -120,8 +120,9 @@ def oauth_client(organisation_id: int, name: str, redirect_uri: str) -> oauth_fl
     secret = _open(app.client_secret_encrypted, APP_SECRET_PURPOSE) if app else ""
     if app is None or not secret:
         raise InvalidRequest(
-            f"{PROVIDER_NAMES.get(name, name)} is not set up for this organisation: "
-            "an admin enters its client id and secret under Settings first."
+            "%(provider)s is not set up for this organisation: an admin enters its client id "
+            "and secret under Settings first.",
+            provider=PROVIDER_NAMES.get(name, name),
         )
     return oauth_flow.Client(app.client_id, secret, redirect_uri)
 

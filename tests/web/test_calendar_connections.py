@@ -287,3 +287,43 @@ def test_another_organisations_connection_is_not_found(
         response = client.post(url, data={"csrf_token": csrf_from(page.text)})
         assert response.status_code == 404, url
     assert db.session.scalar(select(CalendarConnection)) is not None
+
+
+def test_sync_now_and_needs_reconnect_show_on_the_calendars_page(
+    client, login_as, make_host, provider, frozen_now
+):
+    from datetime import UTC, datetime, timedelta
+
+    from scheduling.delivery.calendar_sync import sync_connection
+
+    name, fake = provider
+    user = login_as("admin")
+    host = make_host(org=user.organisation)
+    save_app(client, provider=name)
+    connect(client, host, name)
+    connection = db.session.scalar(select(CalendarConnection))
+    start = datetime(2030, 1, 8, 9, tzinfo=UTC)
+    fake.add_event(start=start, end=start + timedelta(hours=1), title="Board")
+    url = f"{calendars_page(host)}/connections/{connection.id}/sync"
+    response = post_form(client, url, {}, page_url=calendars_page(host))
+    assert response.status_code == 302
+    page = client.get(calendars_page(host)).text
+    assert "1 calendars were read." in page and "1 busy periods." in page
+    assert "Board" not in page
+    # The provider ends the connection: the page says so and what still counts.
+    fake.revoke_refresh_tokens()
+    db.session.expire_all()
+    expiring = db.session.get(CalendarConnection, connection.id).token_expires_at
+    sync_connection(connection.id, expiring, all_busy=True)
+    page = client.get(calendars_page(host)).text
+    assert "Needs to be connected again since" in page
+    assert "The busy times read before still count." in page
+    assert f"Connect {'Google Calendar' if name == 'google' else 'Microsoft 365'}" in page
+    # Connecting again renews the same connection, busy time and choices included.
+    assert "connected" in connect(client, host, name)
+    db.session.expire_all()
+    (renewed,) = db.session.scalars(select(CalendarConnection)).all()
+    assert renewed.id == connection.id and renewed.status == "connected"
+    assert renewed.needs_reconnect_since is None
+    assert "Needs to be connected again" not in client.get(calendars_page(host)).text
+    assert fake.violations == []
