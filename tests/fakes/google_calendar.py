@@ -8,10 +8,13 @@ import base64
 import secrets
 
 from . import google_discovery as discovery
-from .google_events import GoogleEventsMixin, google_error
+from .google_events import GoogleEventsMixin
+from .google_payloads import google_error
 from .http_fake import Answer, Failure, FakeServer, Seen
 from .oauth_server import Grant, OAuthMixin
 
+# calendarList accessRole values, weakest first (discovery: calendarList.list minAccessRole).
+ROLES = ("freeBusyReader", "reader", "writer", "owner")
 OPENID_SCOPES = frozenset(
     {
         "openid",
@@ -45,6 +48,12 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
             "enable_granular_consent",
         }
     )
+    authorize_values = {
+        "access_type": frozenset({"online", "offline"}),
+        "prompt": frozenset({"none", "consent", "select_account"}),
+        "include_granted_scopes": frozenset({"true", "false"}),
+        "enable_granular_consent": frozenset({"true", "false"}),
+    }
     token_params = frozenset(
         {
             "grant_type",
@@ -54,9 +63,12 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
             "client_secret",
             "code_verifier",
             "refresh_token",
+            "scope",  # sent by OAuth libraries on refresh (a subset of the granted scopes)
         }
     )
     rotates_refresh_tokens = False
+    # The calendars' time zone: events the fake makes carry local times with this zone's offset.
+    time_zone = "UTC"
 
     @property
     def urls(self) -> dict:
@@ -140,7 +152,7 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
             "etag": '"1"',
             "id": entry["id"],
             "summary": entry.get("summary", entry["id"]),
-            "timeZone": "UTC",
+            "timeZone": self.time_zone,
             "accessRole": entry.get("accessRole", "owner"),
             "defaultReminders": [],
             **({"primary": True} if entry.get("primary") else {}),
@@ -151,11 +163,16 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
         self.violation(f"{seen.method} {seen.path}: body is not valid JSON")
         return google_error(400, "parseError", "Parse Error")
 
-    def fail_next(self, status=429, retry_after=None, count=1, inside_batch=False):
-        """Make the next `count` API calls answer `status` (Google: no batch endpoint here)."""
+    def fail_next(
+        self, status=429, retry_after=None, count=1, inside_batch=False, token_endpoint=False
+    ):
+        """As FakeServer.fail_next; Google's fake has no batch endpoint."""
         if inside_batch:
             raise ValueError("the Google fake has no batch endpoint; inside_batch is Graph only")
-        super().fail_next(status, retry_after, count)
+        super().fail_next(status, retry_after, count, token_endpoint=token_endpoint)
+
+    def is_token_path(self, path: str) -> bool:
+        return path == "/token"
 
     def failure_answer(self, failure: Failure) -> Answer:
         if failure.status in (403, 429):
@@ -182,17 +199,27 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
             what = "method not allowed on" if path_known else "no such path"
             self.violation(f"{seen.method} {seen.path}: {what} in Calendar v3 discovery")
             return google_error(405 if path_known else 404, "notFound", "Not Found")
-        for problem in discovery.check_query(method, seen.query):
+        for problem in discovery.check_query(method, seen.query, seen.lists):
             self.violation(problem)
         if method.request_schema:
             if seen.json is None:
                 self.violation(f"{method.id}: JSON body missing")
                 return google_error(400, "required", "Required")
-            for problem in discovery.check_body(method.request_schema, seen.json):
+            problems = discovery.check_body(method.request_schema, seen.json)
+            for problem in problems:
                 self.violation(f"{method.id}: {problem}")
+            if problems:  # Google refuses unknown names and wrong types in a JSON payload
+                return google_error(400, "invalid", f"Invalid JSON payload received. {problems[0]}")
         token, error = self.bearer(seen)
         if token is None:
             answer = google_error(401, "authError", "Invalid Credentials")
+            answer.body["error"]["errors"][0].update(
+                {"location": "Authorization", "locationType": "header"}
+            )
+            answer.body["error"]["message"] = (
+                "Request had invalid authentication credentials. Expected OAuth 2 access token, "
+                "login cookie or other valid authentication credential."
+            )
             answer.body["error"]["status"] = "UNAUTHENTICATED"
             answer.headers["WWW-Authenticate"] = (
                 'Bearer realm="https://accounts.google.com/", error="invalid_token"'
@@ -241,16 +268,19 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
 
     # -- calendarList and calendars ----------------------------------------------------------
     def api_calendarList_list(self, seen: Seen, params: dict) -> Answer:
-        keys = ["primary"] + [c["id"] for c in self.calendars]
-        return Answer(
-            200,
-            {
-                "kind": "calendar#calendarList",
-                "etag": '"1"',
-                "items": [self._list_entry(key) for key in keys],
-                "nextSyncToken": self._sync_token(),
-            },
-        )
+        if "pageToken" in seen.query:
+            page = self._next_page(seen.query["pageToken"])
+            if page is None:
+                self.violation(f"calendarList.list: unknown pageToken {seen.query['pageToken']!r}")
+                return google_error(400, "invalid", "Invalid Value")
+        else:
+            keys = ["primary"] + [c["id"] for c in self.calendars]
+            entries = [self._list_entry(key) for key in keys]
+            floor = ROLES.index(seen.query.get("minAccessRole", "freeBusyReader"))
+            entries = [e for e in entries if ROLES.index(e["accessRole"]) >= floor]
+            page = self._paged(entries, self._page_limit(seen.query), {"nextSyncToken": "cl1"})
+        items, tail = page
+        return Answer(200, {"kind": "calendar#calendarList", "etag": '"1"', **tail, "items": items})
 
     def api_calendarList_get(self, seen: Seen, params: dict) -> Answer:
         key = self._calendar_key(params["calendarId"])
@@ -270,7 +300,7 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
                 "etag": entry["etag"],
                 "id": entry["id"],
                 "summary": entry["summary"],
-                "timeZone": "UTC",
+                "timeZone": self.time_zone,
             },
         )
 
@@ -287,6 +317,11 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
         except ValueError:
             return None
         return seq if epoch == self._epoch else None
+
+    def _page_limit(self, query: dict) -> int:
+        asked = query.get("maxResults", "")
+        asked = int(asked) if asked.isdigit() else 250
+        return max(1, min(asked, self.page_size or 250))
 
     def _paged(self, items: list[dict], size: int, tail: dict) -> tuple[list[dict], dict]:
         """Cut `items` into a first page; keep the rest behind a nextPageToken."""

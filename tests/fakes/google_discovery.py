@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .google_payloads import event_instant
 from .http_fake import parse_instant
 
 DOCUMENT = json.loads((Path(__file__).with_name("google_calendar_v3.json")).read_text("utf-8"))
@@ -60,7 +61,7 @@ def match(http_method: str, path: str) -> tuple[Method | None, dict, bool]:
     return None, {}, path_known
 
 
-def check_query(method: Method, query: dict) -> list[str]:
+def check_query(method: Method, query: dict, lists: dict | None = None) -> list[str]:
     """Problems with a request's query parameters against the method and global parameters."""
     allowed = {
         name: spec
@@ -83,6 +84,9 @@ def check_query(method: Method, query: dict) -> list[str]:
             problems.append(f"{method.id}: {name}={value!r} not one of {spec['enum']}")
         elif spec.get("format") == "date-time" and parse_instant(value) is None:
             problems.append(f"{method.id}: {name}={value!r} is not an RFC 3339 instant with offset")
+    for name, values in (lists or {}).items():
+        if len(values) > 1 and name in allowed and not allowed[name].get("repeated"):
+            problems.append(f"{method.id}: {name} given {len(values)} times; it is not repeated")
     for name, spec in method.definition.get("parameters", {}).items():
         if spec.get("required") and spec.get("location") == "query" and name not in query:
             problems.append(f"{method.id}: required query parameter {name!r} missing")
@@ -104,6 +108,12 @@ def _check(schema: dict, value, where: str) -> list[str]:
         problems = []
         properties = schema.get("properties", {})
         extra = schema.get("additionalProperties")
+        if schema is DOCUMENT["schemas"]["EventDateTime"] and "dateTime" in value:
+            if event_instant(value) is None:
+                problems.append(
+                    f"{where}.dateTime: {value['dateTime']!r} needs an offset or a known timeZone"
+                )
+            value = {k: v for k, v in value.items() if k != "dateTime"}
         for key, item in value.items():
             if key in properties:
                 problems += _check(properties[key], item, f"{where}.{key}")

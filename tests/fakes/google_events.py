@@ -1,84 +1,20 @@
 """The events and freeBusy resources of the fake Google Calendar: store, sync tokens, write-back."""
 
-import re
-from datetime import UTC, date, datetime
+from datetime import datetime
 
+from .google_payloads import (
+    EVENT_ID,
+    NOT_WITH_SYNC_TOKEN,
+    SERVER_FIELDS,
+    event_bounds,
+    google_error,
+    google_time,
+    matches,
+    stamp,
+    zulu,
+)
+from .google_recurrence import instance_ids, instances, rule_problem
 from .http_fake import Answer, Seen, StoredEvent, parse_instant
-
-EVENT_ID = re.compile(r"^[a-v0-9]{5,1024}$")
-# Query parameters events.list refuses next to a syncToken (discovery: events.list syncToken).
-NOT_WITH_SYNC_TOKEN = frozenset(
-    {
-        "iCalUID",
-        "orderBy",
-        "privateExtendedProperty",
-        "q",
-        "sharedExtendedProperty",
-        "timeMin",
-        "timeMax",
-        "updatedMin",
-    }
-)
-SERVER_FIELDS = (
-    "kind",
-    "etag",
-    "id",
-    "htmlLink",
-    "created",
-    "updated",
-    "creator",
-    "organizer",
-    "iCalUID",
-    "sequence",
-)
-
-
-def google_error(status: int, reason: str, message: str, domain: str = "global") -> Answer:
-    """An error body in the shape every Google JSON API uses."""
-    body = {
-        "error": {
-            "errors": [{"domain": domain, "reason": reason, "message": message}],
-            "code": status,
-            "message": message,
-        }
-    }
-    return Answer(status, body)
-
-
-def google_time(value: datetime | date, all_day: bool = False) -> dict:
-    """An EventDateTime for an aware datetime, or for a date when all_day."""
-    if all_day or not isinstance(value, datetime):
-        return {"date": (value.date() if isinstance(value, datetime) else value).isoformat()}
-    return {"dateTime": value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "timeZone": "UTC"}
-
-
-def event_bounds(event: dict) -> tuple[datetime, datetime] | None:
-    """The UTC instants an event covers (all-day dates count from midnight UTC)."""
-    bounds = []
-    for key in ("start", "end"):
-        value = event.get(key) or {}
-        if "dateTime" in value:
-            moment = parse_instant(value["dateTime"])
-            if moment is None:
-                return None
-            bounds.append(moment.astimezone(UTC))
-        elif "date" in value:
-            try:
-                day = date.fromisoformat(value["date"])
-            except ValueError:
-                return None
-            bounds.append(datetime(day.year, day.month, day.day, tzinfo=UTC))
-        else:
-            return None
-    return bounds[0], bounds[1]
-
-
-def _stamp() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-def _z(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class GoogleEventsMixin:
@@ -102,12 +38,15 @@ class GoogleEventsMixin:
             event_id = self._next_id("evt")
             data = {
                 "summary": title,
-                "start": google_time(start, all_day),
-                "end": google_time(end, all_day),
+                "start": google_time(start, all_day, self.time_zone),
+                "end": google_time(end, all_day, self.time_zone),
                 "attendees": [{"email": email} for email in (attendees or [])],
                 **({} if busy else {"transparency": "transparent"}),
                 **extra,
             }
+            problem = rule_problem(data)
+            if problem:
+                raise ValueError(problem)
             self._store_new(key, event_id, data, ical_uid=f"{event_id}@google.com")
         return event_id
 
@@ -119,7 +58,7 @@ class GoogleEventsMixin:
             all_day = fields.pop("all_day", "date" in data["start"])
             for name in ("start", "end"):
                 if name in fields:
-                    data[name] = google_time(fields.pop(name), all_day)
+                    data[name] = google_time(fields.pop(name), all_day, self.time_zone)
             if "busy" in fields:
                 data.pop("transparency", None)
                 if not fields.pop("busy"):
@@ -142,7 +81,7 @@ class GoogleEventsMixin:
         return self._last_seq
 
     def _store_new(self, key: str, event_id: str, data: dict, ical_uid: str) -> StoredEvent:
-        now = _stamp()
+        now = stamp()
         seq = self._bump()
         data = {
             "kind": "calendar#event",
@@ -167,7 +106,7 @@ class GoogleEventsMixin:
     def _touch(self, stored: StoredEvent) -> None:
         stored.seq = self._bump()
         stored.data["etag"] = f'"{stored.seq}"'
-        stored.data["updated"] = _stamp()
+        stored.data["updated"] = stamp()
 
     def _render(self, stored: StoredEvent) -> dict:
         if stored.removed:
@@ -196,6 +135,10 @@ class GoogleEventsMixin:
             return google_error(400, "invalid", "Invalid start or end time.")
         if bounds[1] <= bounds[0]:
             return google_error(400, "timeRangeEmpty", "The specified time range is empty.")
+        problem = rule_problem(data)
+        if problem:
+            self.violation(f"events: {problem}")
+            return google_error(400, "invalid", "Invalid recurrence rule.")
         return None
 
     # -- events ----------------------------------------------------------------------------
@@ -204,7 +147,7 @@ class GoogleEventsMixin:
         if key is None:
             return google_error(404, "notFound", "Not Found")
         query = seen.query
-        size = max(1, min(int(query.get("maxResults", "250") or 250), self.page_size or 250))
+        size = self._page_limit(query)
         if "pageToken" in query:
             page = self._next_page(query["pageToken"])
             if page is None:
@@ -229,11 +172,11 @@ class GoogleEventsMixin:
                 (e for e in self._events.values() if e.calendar_id == key and e.seq > since),
                 key=lambda e: e.seq,
             )
-            items, tail = self._paged(
-                [self._render(e) for e in changed], size, {"nextSyncToken": self._sync_token()}
-            )
+            single = query.get("singleEvents") == "true"
+            rendered = [item for e in changed for item in self._changed_items(e, single)]
+            items, tail = self._paged(rendered, size, {"nextSyncToken": self._sync_token()})
         else:
-            listed = self._full_listing(key, query)
+            listed = self._full_listing(key, query, seen.lists)
             if isinstance(listed, Answer):
                 return listed
             items, tail = self._paged(listed, size, {"nextSyncToken": self._sync_token()})
@@ -243,8 +186,8 @@ class GoogleEventsMixin:
             "etag": f'"{self._current_seq()}"',
             "summary": entry["summary"],
             "description": "",
-            "updated": _stamp(),
-            "timeZone": query.get("timeZone", "UTC"),
+            "updated": stamp(),
+            "timeZone": query.get("timeZone", self.time_zone),
             "accessRole": entry["accessRole"],
             "defaultReminders": [],
             **tail,
@@ -252,7 +195,7 @@ class GoogleEventsMixin:
         }
         return Answer(200, body)
 
-    def _full_listing(self, key: str, query: dict) -> list[dict] | Answer:
+    def _full_listing(self, key: str, query: dict, lists: dict) -> list[dict] | Answer:
         low = parse_instant(query["timeMin"]) if "timeMin" in query else None
         high = parse_instant(query["timeMax"]) if "timeMax" in query else None
         if low and high and low >= high:
@@ -264,19 +207,46 @@ class GoogleEventsMixin:
                 "badRequest",
                 "The requested ordering is not available for the particular query.",
             )
-        show_deleted = query.get("showDeleted") == "true"
-        chosen = []
+        updated_min = parse_instant(query["updatedMin"]) if "updatedMin" in query else None
+        # updatedMin always includes deleted entries (discovery: events.list updatedMin).
+        show_deleted = query.get("showDeleted") == "true" or updated_min is not None
+        single = query.get("singleEvents") == "true"
+        chosen = []  # (start, seq, id, item)
         for stored in self._events.values():
             if stored.calendar_id != key or (stored.removed and not show_deleted):
                 continue
-            if "iCalUID" in query and stored.data.get("iCalUID") != query["iCalUID"]:
+            if not matches(stored.data, query, lists):
                 continue
-            start, end = event_bounds(stored.data)
-            if (low and end <= low) or (high and start >= high):
+            if updated_min and parse_instant(stored.data["updated"]) < updated_min:
                 continue
-            chosen.append((start, stored))
-        chosen.sort(key=lambda pair: (pair[0], pair[1].id))
-        return [self._render(stored) for _, stored in chosen]
+            found = instances(stored.data, low, high)
+            if stored.removed or not single:
+                found = found[:1]
+            for start, _, item in found:
+                shown = self._render(stored) if stored.removed or not single else dict(item)
+                chosen.append((start, stored.seq, shown["id"], shown))
+        if query.get("orderBy") == "updated":
+            chosen.sort(key=lambda row: (row[1], row[2]))
+        else:
+            chosen.sort(key=lambda row: (row[0], row[2]))
+        return [row[3] for row in chosen]
+
+    def _changed_items(self, stored: StoredEvent, single: bool) -> list[dict]:
+        """What an incremental listing reports for a changed event (a series: its instances
+        when singleEvents=true)."""
+        if not (single and stored.data.get("recurrence")):
+            return [self._render(stored)]
+        if stored.removed:
+            return [
+                {
+                    "kind": "calendar#event",
+                    "etag": stored.data["etag"],
+                    "id": instance_id,
+                    "status": "cancelled",
+                }
+                for instance_id in instance_ids(stored.data)
+            ]
+        return [dict(item) for _, _, item in instances(stored.data, None, None)]
 
     def api_events_get(self, seen: Seen, params: dict) -> Answer:
         stored, error = self._find(params)
@@ -398,8 +368,7 @@ class GoogleEventsMixin:
                     continue
                 if stored.data.get("transparency") == "transparent":
                     continue
-                start, end = event_bounds(stored.data)
-                if end > low and start < high:
+                for start, end, _ in instances(stored.data, low, high):
                     spans.append((max(start, low), min(end, high)))
             merged: list[list[datetime]] = []
             for start, end in sorted(spans):
@@ -407,13 +376,15 @@ class GoogleEventsMixin:
                     merged[-1][1] = max(merged[-1][1], end)
                 else:
                     merged.append([start, end])
-            calendars[calendar_id] = {"busy": [{"start": _z(s), "end": _z(e)} for s, e in merged]}
+            calendars[calendar_id] = {
+                "busy": [{"start": zulu(s), "end": zulu(e)} for s, e in merged]
+            }
         return Answer(
             200,
             {
                 "kind": "calendar#freeBusy",
-                "timeMin": _z(low),
-                "timeMax": _z(high),
+                "timeMin": zulu(low),
+                "timeMax": zulu(high),
                 "calendars": calendars,
             },
         )

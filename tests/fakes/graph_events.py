@@ -1,125 +1,23 @@
-"""The calendar side of the fake Microsoft Graph: event store, calendarView delta, getSchedule,
-event writes with transactionId. Payloads follow the Graph v1.0 reference (event, calendar,
-dateTimeTimeZone, scheduleInformation, event: delta, delta query overview)."""
+"""The calendar side of the fake Microsoft Graph: event store, calendarView delta and event
+writes with transactionId (Graph v1.0 reference: event, event: delta, delta query overview)."""
 
 import base64
 import re
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .http_fake import Answer, Seen, StoredEvent
-
-SHOW_AS = ("free", "tentative", "busy", "oof", "workingElsewhere", "unknown")
-# availabilityView digits (scheduleInformation): 0 free, 1 tentative, 2 busy, 3 oof, 4 elsewhere.
-VIEW_DIGIT = {"free": "0", "tentative": "1", "busy": "2", "oof": "3", "workingElsewhere": "4"}
-VIEW_RANK = {"0": 0, "4": 1, "1": 2, "2": 3, "3": 4}
-# Writable properties of microsoft.graph.event (v1.0 event resource).
-WRITABLE = frozenset(
-    {
-        "allowNewTimeProposals",
-        "attendees",
-        "body",
-        "categories",
-        "end",
-        "hideAttendees",
-        "importance",
-        "isAllDay",
-        "isOnlineMeeting",
-        "isReminderOn",
-        "location",
-        "locations",
-        "onlineMeetingProvider",
-        "originalEndTimeZone",
-        "originalStartTimeZone",
-        "recurrence",
-        "reminderMinutesBeforeStart",
-        "responseRequested",
-        "sensitivity",
-        "showAs",
-        "start",
-        "subject",
-        "transactionId",
-        "singleValueExtendedProperties",
-        "multiValueExtendedProperties",
-    }
+from .graph_payloads import (
+    DELTA_PARAMS,
+    ENUMS,
+    WRITABLE,
+    graph_error,
+    graph_time,
+    parse_local,
+    read_time,
+    stamp,
 )
-ENUMS = {
-    "showAs": SHOW_AS,
-    "importance": ("low", "normal", "high"),
-    "sensitivity": ("normal", "personal", "private", "confidential"),
-    "onlineMeetingProvider": (
-        "unknown",
-        "teamsForBusiness",
-        "skypeForBusiness",
-        "skypeForConsumer",
-    ),
-}
-# Windows zone names Graph accepts besides IANA names (a few common ones).
-WINDOWS_ZONES = {
-    "UTC": "UTC",
-    "GMT Standard Time": "Europe/London",
-    "W. Europe Standard Time": "Europe/Berlin",
-    "Romance Standard Time": "Europe/Paris",
-    "Central Europe Standard Time": "Europe/Budapest",
-    "Pacific Standard Time": "America/Los_Angeles",
-    "Eastern Standard Time": "America/New_York",
-}
-DELTA_PARAMS = {
-    "startdatetime": "startDateTime",
-    "enddatetime": "endDateTime",
-    "$deltatoken": "$deltatoken",
-    "$skiptoken": "$skiptoken",
-}
-
-
-def graph_error(status: int, code: str, message: str) -> Answer:
-    """An error body in Graph's shape ({"error": {"code", "message", "innerError"}})."""
-    inner = {
-        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
-        "request-id": secrets.token_hex(8),
-        "client-request-id": secrets.token_hex(8),
-    }
-    return Answer(status, {"error": {"code": code, "message": message, "innerError": inner}})
-
-
-def zone(name: str):
-    """The tzinfo for a Graph timeZone (IANA or a known Windows name); None if not understood."""
-    try:
-        return ZoneInfo(WINDOWS_ZONES.get(name, name))
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def parse_local(text: str, tz) -> datetime | None:
-    """Parse Graph's "2030-01-07T09:00:00.0000000" (or with an offset) into an aware instant."""
-    if not isinstance(text, str):
-        return None
-    text = re.sub(r"(\.\d{6})\d+", r"\1", text).replace("Z", "+00:00")
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=tz)
-
-
-def graph_time(moment: datetime, tz=UTC, tz_name: str = "UTC") -> dict:
-    """A dateTimeTimeZone as Graph returns it."""
-    local = moment.astimezone(tz)
-    return {"dateTime": local.strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": tz_name}
-
-
-def read_time(value) -> datetime | None:
-    """The instant of a dateTimeTimeZone (None when malformed or its zone is unknown)."""
-    if not isinstance(value, dict) or "dateTime" not in value or "timeZone" not in value:
-        return None
-    tz = zone(value["timeZone"])
-    return None if tz is None else parse_local(value["dateTime"], tz)
-
-
-def _stamp() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
+from .http_fake import Answer, Seen, StoredEvent
 
 
 class GraphEventsMixin:
@@ -195,7 +93,7 @@ class GraphEventsMixin:
     def _store_new(self, key: str, data: dict) -> StoredEvent:
         seq = self._bump()
         event_id = "AAMkAGI2" + base64.urlsafe_b64encode(secrets.token_bytes(18)).decode() + "="
-        now = _stamp()
+        now = stamp()
         stored = StoredEvent(event_id, key, {}, seq)
         stored.data = {
             "@odata.etag": f'W/"{seq}"',
@@ -253,7 +151,7 @@ class GraphEventsMixin:
         stored.seq = self._bump()
         stored.data["@odata.etag"] = f'W/"{stored.seq}"'
         stored.data["changeKey"] = str(stored.seq)
-        stored.data["lastModifiedDateTime"] = _stamp()
+        stored.data["lastModifiedDateTime"] = stamp()
 
     def _bounds(self, stored: StoredEvent) -> tuple[datetime, datetime]:
         return read_time(stored.data["start"]), read_time(stored.data["end"])
@@ -377,112 +275,6 @@ class GraphEventsMixin:
             "endDateTime": token["high"].strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
         return self._link(path, query)
-
-    # -- getSchedule -----------------------------------------------------------------------
-    def api_get_schedule(self, seen: Seen) -> Answer:
-        body = {}
-        for name, value in (seen.json or {}).items():
-            canonical = {
-                "schedules": "schedules",
-                "starttime": "startTime",
-                "endtime": "endTime",
-                "availabilityviewinterval": "availabilityViewInterval",
-            }.get(name.lower())
-            if canonical is None:
-                self.violation(f"getSchedule: unknown body property {name!r}")
-                continue
-            body[canonical] = value
-        low, high = read_time(body.get("startTime")), read_time(body.get("endTime"))
-        schedules = body.get("schedules")
-        if low is None or high is None or not isinstance(schedules, list) or not schedules:
-            self.violation("getSchedule: schedules, startTime and endTime are required")
-            return graph_error(400, "ErrorInvalidRequest", "The request is invalid.")
-        interval = body.get("availabilityViewInterval", 30)
-        if isinstance(interval, str) and interval.isdigit():
-            interval = int(interval)
-        if not isinstance(interval, int) or not 5 <= interval <= 1440:
-            self.violation(f"getSchedule: availabilityViewInterval {interval!r} not in 5..1440")
-            return graph_error(400, "ErrorInvalidParameter", "availabilityViewInterval invalid.")
-        tz_name, tz = self._response_zone(seen)
-        value = []
-        for schedule in schedules:
-            if str(schedule).lower() != self.account_email.lower():
-                value.append(
-                    {
-                        "scheduleId": schedule,
-                        "availabilityView": "",
-                        "error": {
-                            "message": "The user is not found.",
-                            "responseCode": "ErrorMailRecipientNotFound",
-                        },
-                    }
-                )
-                continue
-            value.append(self._schedule(schedule, low, high, interval, tz, tz_name))
-        return Answer(
-            200,
-            {
-                "@odata.context": "https://graph.microsoft.com/v1.0/$metadata"
-                "#Collection(microsoft.graph.scheduleInformation)",
-                "value": value,
-            },
-        )
-
-    def _response_zone(self, seen: Seen):
-        found = re.search(r'outlook\.timezone="([^"]+)"', seen.headers.get("Prefer", ""))
-        if found and zone(found.group(1)) is not None:
-            return found.group(1), zone(found.group(1))
-        if found:
-            self.violation(f"Prefer outlook.timezone {found.group(1)!r} not understood")
-        return "UTC", UTC
-
-    def _schedule(self, schedule, low, high, interval, tz, tz_name) -> dict:
-        items = []
-        for stored in sorted(self._events.values(), key=lambda e: self._bounds(e)[0]):
-            if stored.calendar_id != "primary" or stored.removed:
-                continue
-            if stored.data["showAs"] == "free" or not self._in_window(stored, low, high):
-                continue
-            start, end = self._bounds(stored)
-            items.append(
-                {
-                    "isPrivate": stored.data.get("sensitivity") == "private",
-                    "status": stored.data["showAs"],
-                    "subject": stored.data.get("subject", ""),
-                    "location": (stored.data.get("location") or {}).get("displayName", ""),
-                    "isMeeting": bool(stored.data.get("attendees")),
-                    "isRecurring": False,
-                    "isException": False,
-                    "isReminderSet": bool(stored.data.get("isReminderOn")),
-                    "start": graph_time(start, tz, tz_name),
-                    "end": graph_time(end, tz, tz_name),
-                    "_span": (start, end),
-                }
-            )
-        view = []
-        slot = low
-        while slot < high:
-            slot_end = min(slot + timedelta(minutes=interval), high)
-            digit = "0"
-            for item in items:
-                if item["_span"][1] > slot and item["_span"][0] < slot_end:
-                    candidate = VIEW_DIGIT.get(item["status"], "2")
-                    digit = max(digit, candidate, key=VIEW_RANK.get)
-            view.append(digit)
-            slot = slot_end
-        for item in items:
-            del item["_span"]
-        return {
-            "scheduleId": schedule,
-            "availabilityView": "".join(view),
-            "scheduleItems": items,
-            "workingHours": {
-                "daysOfWeek": ["monday", "tuesday", "wednesday", "thursday", "friday"],
-                "startTime": "08:00:00.0000000",
-                "endTime": "17:00:00.0000000",
-                "timeZone": {"name": "UTC"},
-            },
-        }
 
     # -- writes ----------------------------------------------------------------------------
     def _check_event_body(self, body, creating: bool) -> Answer | None:

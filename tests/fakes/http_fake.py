@@ -4,9 +4,11 @@ contract violations, scripted failures, a delay, and the provider-neutral event 
 import itertools
 import json
 import threading
+import traceback
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import datetime
 
+from werkzeug.datastructures import Headers
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
@@ -19,9 +21,11 @@ class Seen:
     path: str
     query: dict
     json: dict | None
-    headers: dict
+    headers: Headers  # case-insensitive: headers.get("prefer") finds "Prefer"
     form: dict = field(default_factory=dict)
     in_batch: bool = False
+    lists: dict = field(default_factory=dict)  # every value of repeated query parameters
+    status: int = 0  # what the fake answered (set once the answer is ready)
 
 
 @dataclass
@@ -38,7 +42,7 @@ class Answer:
 class Failure:
     status: int
     retry_after: int | None
-    inside_batch: bool
+    where: str  # "api", "batch" (a Graph $batch sub-request) or "token" (the token endpoint)
 
 
 @dataclass
@@ -52,11 +56,6 @@ class StoredEvent:
     removed: bool = False
 
 
-def iso_z(moment: datetime) -> str:
-    """Format an aware datetime as RFC 3339 in UTC with a Z."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def parse_instant(text: str) -> datetime | None:
     """Parse an RFC 3339 instant (offset or Z required); None when it is not one."""
     try:
@@ -64,10 +63,6 @@ def parse_instant(text: str) -> datetime | None:
     except (TypeError, ValueError):
         return None
     return value if value.tzinfo is not None else None
-
-
-def as_date(value) -> date:
-    return value if not isinstance(value, datetime) else value.date()
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -87,6 +82,7 @@ class FakeServer:
         self.requests: list[Seen] = []
         self.violations: list[str] = []
         self.delay = 0.0
+        self.delay_only = ""  # when set, only API paths containing it wait `delay`
         self.page_size = 2
         self.account_email = "host@example.com"
         self._failures: list[Failure] = []
@@ -131,19 +127,23 @@ class FakeServer:
         self.stop()
 
     # -- scripting -------------------------------------------------------------------------
-    def fail_next(self, status=429, retry_after=None, count=1, inside_batch=False):
-        """Make the next `count` API calls answer `status` (with Retry-After when given)."""
+    def fail_next(
+        self, status=429, retry_after=None, count=1, inside_batch=False, token_endpoint=False
+    ):
+        """Make the next `count` API calls (or batch sub-requests, or token requests) answer
+        `status`, with Retry-After when given."""
+        where = "batch" if inside_batch else "token" if token_endpoint else "api"
         with self._lock:
-            self._failures.extend(Failure(status, retry_after, inside_batch) for _ in range(count))
+            self._failures.extend(Failure(status, retry_after, where) for _ in range(count))
 
     def violation(self, text: str) -> None:
         with self._lock:
             self.violations.append(text)
 
-    def _take_failure(self, inside_batch: bool) -> Failure | None:
+    def _take_failure(self, where: str) -> Failure | None:
         with self._lock:
             for index, failure in enumerate(self._failures):
-                if failure.inside_batch == inside_batch:
+                if failure.where == where:
                     return self._failures.pop(index)
         return None
 
@@ -194,25 +194,48 @@ class FakeServer:
             path=request.path,
             query=request.args.to_dict(),
             json=body,
-            headers=dict(request.headers),
+            headers=Headers(list(request.headers.items())),
             form=request.form.to_dict() if request.mimetype.endswith("urlencoded") else {},
+            lists=request.args.to_dict(flat=False),
         )
         with self._lock:
             self.requests.append(seen)
         is_api = request.path.startswith(self.api_prefixes)
-        if is_api and self.delay:
+        if is_api and self.delay and self.delay_only in request.path:
             self._stopping.wait(self.delay)
         if raw and request.mimetype == "application/json" and body is None:
             answer = self.bad_json(seen)
         else:
             answer = None
-            if is_api:
-                failure = self._take_failure(inside_batch=False)
-                if failure is not None:
-                    answer = self.failure_answer(failure)
+            where = "api" if is_api else "token" if self.is_token_path(request.path) else ""
+            failure = self._take_failure(where) if where else None
+            if failure is not None and where == "token":
+                answer = self.token_error(
+                    failure.status,
+                    "temporarily_unavailable",
+                    "The service is temporarily unavailable; try again later.",
+                    90033,
+                )
+                if failure.retry_after is not None:
+                    answer.headers["Retry-After"] = str(failure.retry_after)
+            elif failure is not None:
+                answer = self.failure_answer(failure)
             if answer is None:
-                answer = self.dispatch(seen)
+                answer = self._dispatch_safely(seen)
+        seen.status = answer.status
         return self._respond(answer)(environ, start_response)
+
+    def _dispatch_safely(self, seen: Seen) -> Answer:
+        """Dispatch; a crash inside the fake becomes a 500 and a violation, never a hang."""
+        try:
+            return self.dispatch(seen)
+        except Exception as error:  # a bug in the fake itself, or a body it cannot read
+            where = traceback.extract_tb(error.__traceback__)[-1]
+            self.violation(
+                f"{seen.method} {seen.path}: the fake failed ({error!r} at "
+                f"{where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
+            )
+            return Answer(500, {"error": {"code": 500, "message": "fake server error"}})
 
     def _respond(self, answer: Answer) -> Response:
         if answer.location:
@@ -232,6 +255,12 @@ class FakeServer:
         raise NotImplementedError
 
     def failure_answer(self, failure: Failure) -> Answer:
+        raise NotImplementedError
+
+    def is_token_path(self, path: str) -> bool:
+        raise NotImplementedError
+
+    def token_error(self, status: int, error: str, description: str, code: int = 0) -> Answer:
         raise NotImplementedError
 
     def bad_json(self, seen: Seen) -> Answer:

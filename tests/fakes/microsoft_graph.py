@@ -8,9 +8,11 @@ calendar: getSchedule and JSON batching ($batch, at most 20 requests, per-reques
 import re
 import secrets
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl, urlsplit
 
-from .graph_events import GraphEventsMixin, graph_error
+from .graph_batch import GraphBatchMixin
+from .graph_events import GraphEventsMixin
+from .graph_payloads import graph_error, graph_time, read_time
+from .graph_schedule import GraphScheduleMixin
 from .http_fake import Answer, Failure, FakeServer, Seen
 from .oauth_server import OAuthMixin
 
@@ -75,7 +77,7 @@ def short_scope(scope: str) -> str:
     return scope[len(GRAPH) :] if scope.startswith(GRAPH) else scope
 
 
-class FakeGraph(GraphEventsMixin, OAuthMixin, FakeServer):
+class FakeGraph(GraphBatchMixin, GraphEventsMixin, GraphScheduleMixin, OAuthMixin, FakeServer):
     """Microsoft Graph v1.0 at base_url + /v1.0 and the identity platform at /common/oauth2/v2.0."""
 
     api_prefixes = ("/v1.0",)
@@ -95,6 +97,11 @@ class FakeGraph(GraphEventsMixin, OAuthMixin, FakeServer):
             "nonce",
         }
     )
+    # Only response_mode=query can be answered with a redirect (form_post needs a browser form).
+    authorize_values = {
+        "prompt": frozenset({"login", "none", "consent", "select_account"}),
+        "response_mode": frozenset({"query"}),
+    }
     token_params = frozenset(
         {
             "client_id",
@@ -204,9 +211,17 @@ class FakeGraph(GraphEventsMixin, OAuthMixin, FakeServer):
             codes.get(failure.status, "UnknownError"),
             "Please retry again later." if failure.status in (429, 503) else "Scripted failure.",
         )
+        # The throttling page's example: innerError repeats the status as code and status.
+        status = str(failure.status)
+        answer.body["error"]["innerError"].update(
+            {"code": status, "status": status, "message": "Please retry after"}
+        )
         if failure.retry_after is not None:
             answer.headers["Retry-After"] = str(failure.retry_after)
         return answer
+
+    def is_token_path(self, path: str) -> bool:
+        return bool(re.match(r"^/[^/]+/oauth2/v2\.0/token$", path))
 
     def dispatch(self, seen: Seen) -> Answer:
         tenant = re.match(r"^/(?P<tenant>[^/]+)/oauth2/v2\.0/(?P<end>authorize|token)$", seen.path)
@@ -286,6 +301,10 @@ class FakeGraph(GraphEventsMixin, OAuthMixin, FakeServer):
             key = "primary"
         with self._lock:
             answer = self._handle(handler, seen, key, params.get("event"))
+        if handler in ("delta", "get", "create", "update") and answer.body is not None:
+            tz_name, tz = self._response_zone(seen)
+            if tz_name != "UTC":
+                answer.body = _in_zone(answer.body, tz, tz_name)
         select = seen.query.get("$select")
         if select and answer.status == 200 and answer.body is not None:
             answer.body = _select(answer.body, select.split(","))
@@ -311,14 +330,7 @@ class FakeGraph(GraphEventsMixin, OAuthMixin, FakeServer):
                 },
             )
         if handler == "calendars":
-            keys = ["primary"] + [c["id"] for c in self.calendars]
-            return Answer(
-                200,
-                {
-                    "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#me/calendars",
-                    "value": [self._calendar_resource(k) for k in keys],
-                },
-            )
+            return self._calendar_page(seen)
         if handler == "calendar":
             return Answer(200, self._calendar_resource(key))
         if handler == "delta":
@@ -333,82 +345,39 @@ class FakeGraph(GraphEventsMixin, OAuthMixin, FakeServer):
             return self.api_update_event(seen, event_id, key)
         return self.api_delete_event(seen, event_id, key)
 
-    # -- JSON batching ---------------------------------------------------------------------
-    def batch(self, seen: Seen) -> Answer:
-        token, _error = self.bearer(seen)
-        if token is None:
-            return graph_error(
-                401,
-                "InvalidAuthenticationToken",
-                "Lifetime validation failed, the token is expired.",
-            )
-        requests = (seen.json or {}).get("requests")
-        problem = self._batch_problem(requests)
-        if problem:
-            self.violation(f"$batch: {problem}")
-            return graph_error(400, "BadRequest", f"Invalid batch payload: {problem}")
-        responses, status_of = [], {}
-        for item in requests:
-            failed = [d for d in item.get("dependsOn", []) if status_of.get(d, 424) >= 400]
-            if failed:
-                answer = graph_error(424, "FailedDependency", "A dependency failed.")
-            else:
-                answer = self._batch_one(seen, item)
-            status_of[item["id"]] = answer.status
-            response = {
-                "id": item["id"],
-                "status": answer.status,
-                "headers": {
-                    **({"Content-Type": "application/json"} if answer.body is not None else {}),
-                    **answer.headers,
-                },
-            }
-            if answer.body is not None:
-                response["body"] = answer.body
-            responses.append(response)
-        return Answer(200, {"responses": responses})
+    def _calendar_page(self, seen: Seen) -> Answer:
+        """GET /me/calendars, `page_size` (or a smaller $top) at a time with $skip next links."""
+        numbers = {}
+        for name in ("$skip", "$top"):
+            text = seen.query.get(name, "")
+            if text and not text.isdigit():
+                self.violation(f"GET /me/calendars: {name}={text!r} is not a whole number")
+                return graph_error(400, "BadRequest", f"Invalid value for {name}.")
+            numbers[name] = int(text) if text else None
+        skip, top = numbers["$skip"] or 0, numbers["$top"]
+        size = max(1, min(top or 10**6, self.page_size or 10**6))
+        keys = ["primary"] + [c["id"] for c in self.calendars]
+        body = {
+            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#me/calendars",
+            "value": [self._calendar_resource(k) for k in keys[skip : skip + size]],
+        }
+        if skip + size < len(keys):
+            following = {"$skip": str(skip + size), **({"$top": str(top)} if top else {})}
+            body["@odata.nextLink"] = self._link(seen.path, following)
+        return Answer(200, body)
 
-    def _batch_problem(self, requests) -> str:
-        if not isinstance(requests, list) or not requests:
-            return "'requests' must be a non-empty array"
-        if len(requests) > 20:
-            return f"{len(requests)} requests; at most 20 are allowed"
-        ids = set()
-        for item in requests:
-            if not isinstance(item, dict) or not {"id", "method", "url"} <= set(item):
-                return "every request needs id, method and url"
-            if str(item["id"]).lower() in ids:
-                return f"duplicate id {item['id']!r}"
-            ids.add(str(item["id"]).lower())
-            if "body" in item and "content-type" not in {
-                h.lower() for h in (item.get("headers") or {})
-            }:
-                return f"request {item['id']!r} has a body but no Content-Type header"
-            if str(item["url"]).startswith(("http://", "https://", "/v1.0")):
-                return f"request {item['id']!r}: url must be relative to the version"
-        return ""
 
-    def _batch_one(self, outer: Seen, item: dict) -> Answer:
-        failure = self._take_failure(inside_batch=True)
-        if failure is not None:
-            return self.failure_answer(failure)
-        url = urlsplit("/" + str(item["url"]).lstrip("/"))
-        headers = {**(item.get("headers") or {})}
-        headers.setdefault("Authorization", outer.headers.get("Authorization", ""))
-        sub = Seen(
-            method=str(item["method"]).upper(),
-            path="/v1.0" + url.path,
-            query=dict(parse_qsl(url.query, keep_blank_values=True)),
-            json=item.get("body"),
-            headers=headers,
-            in_batch=True,
-        )
-        with self._lock:
-            self.requests.append(sub)
-        if sub.path == "/v1.0/$batch":
-            self.violation("$batch: nested batch requests are not allowed")
-            return graph_error(400, "BadRequest", "Nested batch requests are not allowed.")
-        return self.api(sub)
+def _in_zone(body: dict, tz, tz_name: str) -> dict:
+    """An event (or a page of them) with start/end given in the zone of Prefer outlook.timezone."""
+    if isinstance(body.get("value"), list):
+        return {**body, "value": [_in_zone(item, tz, tz_name) for item in body["value"]]}
+    if "start" not in body or "end" not in body:
+        return body
+    return {
+        **body,
+        "start": graph_time(read_time(body["start"]), tz, tz_name),
+        "end": graph_time(read_time(body["end"]), tz, tz_name),
+    }
 
 
 def _select(body: dict, names: list[str]) -> dict:

@@ -58,6 +58,8 @@ class OAuthMixin:
     """Authorize and token endpoints; subclasses set the flavour hooks below."""
 
     authorize_params: frozenset[str] = frozenset()
+    # Parameters with a closed set of documented values (space-separated lists for `prompt`).
+    authorize_values: dict[str, frozenset[str]] = {}
     token_params: frozenset[str] = frozenset()
     rotates_refresh_tokens = False
 
@@ -90,6 +92,9 @@ class OAuthMixin:
     def grant(self, client_id: str, scopes: list[str] | None = None) -> dict:
         """Issue tokens without the browser flow (for tests that start from a stored connection)."""
         chosen = tuple(scopes or self.default_scopes())
+        unknown = [scope for scope in chosen if not self.known_scope(scope)]
+        if unknown or client_id not in self.clients:
+            raise ValueError(f"grant: unknown client {client_id!r} or scopes {unknown}")
         return self._issue(client_id, chosen, with_refresh=True)
 
     # -- flavour hooks ---------------------------------------------------------------------
@@ -113,6 +118,10 @@ class OAuthMixin:
         query = seen.query
         for name in sorted(set(query) - self.authorize_params):
             self.violation(f"authorize: unknown parameter {name!r}")
+        for name, allowed in self.authorize_values.items():
+            for value in query.get(name, "").split():
+                if value not in allowed:
+                    self.violation(f"authorize: {name}={value!r} not one of {sorted(allowed)}")
         client = self.clients.get(query.get("client_id", ""))
         if client is None:
             self.violation(f"authorize: unknown client_id {query.get('client_id')!r}")

@@ -3,12 +3,17 @@
 Real HTTP round trips with httpx against tests/fakes; no app, no database.
 """
 
+import re
 import secrets
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.fakes.calendar_providers import (
     CLIENT_ID,
@@ -18,7 +23,14 @@ from tests.fakes.calendar_providers import (
     FakeGraph,
     s256,
 )
-from tests.fakes.google_discovery import check_body
+from tests.fakes.google_discovery import (
+    METHODS,
+    SERVICE_PATH,
+    check_body,
+    match,
+    parse_fields,
+    select_fields,
+)
 
 pytest_plugins = ["tests.fakes.fixtures"]
 
@@ -83,6 +95,22 @@ def refresh(fake, refresh_token: str) -> httpx.Response:
         "client_secret": CLIENT_SECRET,
     }
     return HTTP.post(fake.urls["token_url"], data=form)
+
+
+@contextmanager
+def running(make, page_size: int = 2):
+    """A started fake of class `make` with the test client and a granted token."""
+    fake = make()
+    fake.register_client(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI)
+    fake.page_size = page_size
+    with fake:
+        yield fake, fake.grant(CLIENT_ID)
+
+
+def free_busy(fake, token, low="2030-01-07T00:00:00Z", ids=("primary",)) -> dict:
+    """A Google freeBusy.query answer for one day from `low`."""
+    body = {"timeMin": low, "timeMax": "2030-01-08T00:00:00Z", "items": [{"id": i} for i in ids]}
+    return HTTP.post(fake.urls["api_url"] + "/freeBusy", json=body, headers=bearer(token)).json()
 
 
 def bearer(token: dict) -> dict:
@@ -211,6 +239,58 @@ def test_google_pages_of_two_and_incremental_changes_with_removals(fake_google):
     assert fake_google.violations == []
 
 
+def test_google_series_expand_only_with_single_events_and_keep_wall_clock_time(fake_google):
+    fake_google.time_zone = "Europe/Berlin"
+    token = login(fake_google, f"{G_OWNED} {G_FREEBUSY}")
+    spring = datetime(2030, 3, 25, 8, tzinfo=UTC)  # 09:00 in Berlin, a week before summer time
+    series = fake_google.add_event(
+        start=spring, end=spring + timedelta(hours=1), recurrence=["RRULE:FREQ=WEEKLY;COUNT=2"]
+    )
+    window = {"timeMin": "2030-03-01T00:00:00Z", "timeMax": "2030-05-01T00:00:00Z"}
+    masters, sync, _ = list_all(fake_google, token, **window)
+    assert [e["id"] for e in masters] == [series]
+    assert masters[0]["recurrence"] == ["RRULE:FREQ=WEEKLY;COUNT=2"]
+    expanded, sync, _ = list_all(fake_google, token, singleEvents="true", **window)
+    assert [e["id"] for e in expanded] == [
+        f"{series}_20300325T080000Z",
+        f"{series}_20300401T070000Z",
+    ]
+    assert expanded[1]["start"] == {
+        "dateTime": "2030-04-01T09:00:00+02:00",
+        "timeZone": "Europe/Berlin",
+    }
+    assert {e["recurringEventId"] for e in expanded} == {series}
+    busy = HTTP.post(
+        fake_google.urls["api_url"] + "/freeBusy",
+        json={
+            "timeMin": window["timeMin"],
+            "timeMax": window["timeMax"],
+            "items": [{"id": "primary"}],
+        },
+        headers=bearer(token),
+    ).json()["calendars"]["primary"]["busy"]
+    assert busy == [
+        {"start": "2030-03-25T08:00:00Z", "end": "2030-03-25T09:00:00Z"},
+        {"start": "2030-04-01T07:00:00Z", "end": "2030-04-01T08:00:00Z"},
+    ]
+    fake_google.remove_event(series)
+    gone, _, _ = list_all(fake_google, token, singleEvents="true", syncToken=sync)
+    assert [(e["id"], e["status"]) for e in gone] == [
+        (f"{series}_20300325T080000Z", "cancelled"),
+        (f"{series}_20300401T070000Z", "cancelled"),
+    ]
+    assert fake_google.violations == []
+    bad = {
+        "start": {"date": "2030-01-07"},
+        "end": {"date": "2030-01-08"},
+        "recurrence": ["RRULE:FREQ=SOMETIMES"],
+    }
+    refused = HTTP.post(
+        fake_google.urls["api_url"] + "/calendars/primary/events", json=bad, headers=bearer(token)
+    )
+    assert refused.status_code == 400 and "cannot be read" in fake_google.violations[0]
+
+
 def test_google_expired_sync_token_answers_410_full_sync_required(fake_google):
     token = login(fake_google, G_OWNED, access_type="offline")
     _, sync, _ = list_all(fake_google, token)
@@ -259,7 +339,7 @@ def test_google_delay_is_honoured_and_a_short_timeout_fails(fake_google):
     url = fake_google.urls["api_url"] + "/calendars/primary/events"
     began = time.monotonic()
     assert HTTP.get(url, headers=bearer(token)).status_code == 200
-    assert time.monotonic() - began >= 0.3
+    assert time.monotonic() - began >= 0.29
     with pytest.raises(httpx.ReadTimeout):
         HTTP.get(url, headers=bearer(token), timeout=0.1)
 
@@ -306,8 +386,54 @@ def test_google_insert_patch_delete_round_trip(fake_google):
     assert HTTP.delete(api + "/rdv0booking0001", headers=bearer(token)).status_code == 410
     assert fake_google.events() == []
     assert fake_google.violations == []
-    HTTP.post(api, json={**body, "id": "rdv0booking0002", "colour": "red"}, headers=bearer(token))
+    refused = HTTP.post(
+        api, json={**body, "id": "rdv0booking0002", "colour": "red"}, headers=bearer(token)
+    )
+    assert refused.status_code == 400 and fake_google.events() == []
     assert fake_google.violations == ["calendar.events.insert: Event: unknown field 'colour'"]
+    listed = HTTP.post(api, json=[body], headers=bearer(token))
+    assert listed.status_code == 400
+    assert fake_google.violations[-1] == "calendar.events.insert: Event: expected an object"
+
+
+def test_google_list_filters_by_private_extended_property_and_text(fake_google):
+    token = login(fake_google, G_OWNED)
+    fake_google.add_event(start=at(9), end=at(10), title="Dentist")
+    mine = fake_google.add_event(
+        start=at(11),
+        end=at(12),
+        title="Intro call",
+        extendedProperties={"private": {"rendezvous": "booking-7"}},
+    )
+    url = fake_google.urls["api_url"] + "/calendars/primary/events"
+    found = HTTP.get(
+        url, params={"privateExtendedProperty": "rendezvous=booking-7"}, headers=bearer(token)
+    ).json()
+    assert [e["id"] for e in found["items"]] == [mine]
+    assert len(HTTP.get(url, params={"q": "dentist"}, headers=bearer(token)).json()["items"]) == 1
+    assert fake_google.violations == []
+    HTTP.get(url, params=[("maxResults", "5"), ("maxResults", "6")], headers=bearer(token))
+    assert fake_google.violations == [
+        "calendar.events.list: maxResults given 2 times; it is not repeated"
+    ]
+
+
+def test_google_local_date_time_needs_a_time_zone(fake_google):
+    token = login(fake_google, f"{G_OWNED} {G_FREEBUSY}")
+    api = fake_google.urls["api_url"]
+    local = {
+        "start": {"dateTime": "2030-01-07T10:00:00", "timeZone": "Europe/Berlin"},
+        "end": {"dateTime": "2030-01-07T11:00:00", "timeZone": "Europe/Berlin"},
+    }
+    assert HTTP.post(
+        api + "/calendars/primary/events", json=local, headers=bearer(token)
+    ).is_success
+    busy = free_busy(fake_google, token)["calendars"]["primary"]["busy"]
+    assert busy == [{"start": "2030-01-07T09:00:00Z", "end": "2030-01-07T10:00:00Z"}]
+    assert fake_google.violations == []
+    floating = {"start": {"dateTime": "2030-01-07T10:00:00"}, "end": local["end"]}
+    refused = HTTP.post(api + "/calendars/primary/events", json=floating, headers=bearer(token))
+    assert refused.status_code == 400 and "needs an offset" in fake_google.violations[0]
 
 
 def test_google_freebusy_merges_busy_time_and_skips_free_events(fake_google):
@@ -315,15 +441,9 @@ def test_google_freebusy_merges_busy_time_and_skips_free_events(fake_google):
     fake_google.add_event(start=at(9), end=at(10))
     fake_google.add_event(start=at(9.5), end=at(11))
     fake_google.add_event(start=at(12), end=at(13), busy=False)
-    answer = HTTP.post(
-        fake_google.urls["api_url"] + "/freeBusy",
-        json={
-            "timeMin": "2030-01-07T09:30:00Z",
-            "timeMax": "2030-01-08T00:00:00Z",
-            "items": [{"id": "primary"}, {"id": "nobody@example.com"}],
-        },
-        headers=bearer(token),
-    ).json()
+    answer = free_busy(
+        fake_google, token, "2030-01-07T09:30:00Z", ids=("primary", "nobody@example.com")
+    )
     assert answer["calendars"]["primary"]["busy"] == [
         {"start": "2030-01-07T09:30:00Z", "end": "2030-01-07T11:00:00Z"}
     ]
@@ -333,6 +453,41 @@ def test_google_freebusy_merges_busy_time_and_skips_free_events(fake_google):
     ).json()
     assert listing["items"][0]["id"] == "host@example.com" and listing["items"][0]["primary"]
     assert fake_google.violations == []
+
+
+def test_google_calendar_list_pages_and_local_times_carry_the_zone_offset(fake_google):
+    fake_google.time_zone = "Europe/Berlin"
+    for name in ("team", "holidays"):
+        fake_google.add_calendar(f"{name}@group.calendar.google.com")
+    token = login(fake_google, f"{G_OWNED} {G_LIST}")
+    url = fake_google.urls["api_url"] + "/users/me/calendarList"
+    first = HTTP.get(url, headers=bearer(token)).json()
+    rest = HTTP.get(url, params={"pageToken": first["nextPageToken"]}, headers=bearer(token))
+    ids = [c["id"] for c in first["items"] + rest.json()["items"]]
+    assert ids == [
+        "host@example.com",
+        "team@group.calendar.google.com",
+        "holidays@group.calendar.google.com",
+    ]
+    assert "nextSyncToken" in rest.json() and first["items"][0]["timeZone"] == "Europe/Berlin"
+    fake_google.add_calendar("shared@example.com", access_role="reader")
+    writable = HTTP.get(url, params={"minAccessRole": "writer"}, headers=bearer(token)).json()
+    assert "shared@example.com" not in [c["id"] for c in writable["items"]]
+    fake_google.add_event(start=at(9), end=at(10))
+    item = HTTP.get(
+        fake_google.urls["api_url"] + "/calendars/primary/events", headers=bearer(token)
+    ).json()["items"][0]
+    assert item["start"] == {"dateTime": "2030-01-07T10:00:00+01:00", "timeZone": "Europe/Berlin"}
+    assert fake_google.violations == []
+
+
+def test_google_revoke_ends_the_refresh_token(fake_google):
+    token = login(fake_google, G_OWNED, access_type="offline")
+    revoked = HTTP.post(fake_google.urls["revoke_url"], data={"token": token["refresh_token"]})
+    assert revoked.status_code == 200
+    assert refresh(fake_google, token["refresh_token"]).json()["error"] == "invalid_grant"
+    again = HTTP.post(fake_google.urls["revoke_url"], data={"token": "unknown"})
+    assert again.status_code == 400 and again.json()["error"] == "invalid_token"
 
 
 def test_google_missing_scope_is_a_403_and_a_violation(fake_google):
@@ -385,15 +540,7 @@ def test_google_answers_match_the_discovery_schemas(fake_google):
         json={"start": {"date": "2030-01-08"}, "end": {"date": "2030-01-09"}},
         headers=bearer(token),
     ).json()
-    busy = HTTP.post(
-        api + "/freeBusy",
-        json={
-            "timeMin": "2030-01-07T00:00:00Z",
-            "timeMax": "2030-01-08T00:00:00Z",
-            "items": [{"id": "primary"}],
-        },
-        headers=bearer(token),
-    ).json()
+    busy = free_busy(fake_google, token)
     calendars = HTTP.get(api + "/users/me/calendarList", headers=bearer(token)).json()
     assert check_body("Events", listing) == []
     assert check_body("Event", inserted) == []
@@ -401,6 +548,44 @@ def test_google_answers_match_the_discovery_schemas(fake_google):
     assert check_body("CalendarList", calendars) == []
     assert check_body("Event", {"start": {"dateTime": "9 am"}}) != []  # the check can fail
     assert fake_google.violations == []
+
+
+def test_every_discovery_method_routes_to_itself():
+    for method in METHODS:
+        path = re.sub(r"\{\+?(\w+)\}", r"x-\1", method.definition["path"])
+        found, params, _ = match(method.http_method, f"{SERVICE_PATH}/{path}")
+        assert found is not None and found.id == method.id, path
+        assert set(params) == set(re.findall(r"\{\+?(\w+)\}", method.definition["path"]))
+    assert match("GET", SERVICE_PATH + "/calendars/a/eventz") == (None, {}, False)
+
+
+@settings(max_examples=8, deadline=None)
+@given(count=st.integers(0, 7), page_size=st.integers(1, 3), max_results=st.integers(1, 4))
+def test_google_pages_cover_every_event_once_in_order(count, page_size, max_results):
+    with running(FakeGoogle, page_size) as (fake, token):
+        ids = [fake.add_event(start=at(h), end=at(h + 1)) for h in range(count)]
+        items, _, pages = list_all(fake, token, maxResults=str(max_results))
+        assert [e["id"] for e in items] == ids
+        assert pages == max(1, -(-count // min(page_size, max_results)))
+        assert fake.violations == []
+
+
+@settings(max_examples=30)
+@given(keys=st.sets(st.sampled_from(["id", "status", "start", "end", "summary", "nothere"])))
+def test_google_fields_selector_keeps_exactly_the_named_fields(keys):
+    event = {
+        "id": "a",
+        "status": "confirmed",
+        "start": {"date": "2030-01-07"},
+        "end": {"date": "2030-01-08"},
+        "summary": "secret",
+        "kind": "calendar#event",
+    }
+    if not keys:
+        return
+    selected = select_fields(parse_fields(",".join(sorted(keys))), event)
+    assert set(selected) == keys & set(event)
+    assert all(selected[k] == event[k] for k in selected)
 
 
 # -- Microsoft Graph: OAuth ------------------------------------------------------------------
@@ -436,6 +621,10 @@ def test_graph_authorize_with_plain_pkce_is_a_violation(fake_graph):
     answer = authorize(fake_graph, M_SCOPES, code_challenge="abc", code_challenge_method="plain")
     assert httpx.URL(answer.headers["location"]).params["error"] == "invalid_request"
     assert fake_graph.violations == ["authorize: code_challenge_method must be S256"]
+    login(fake_graph, M_SCOPES, response_mode="form_post", prompt="select_account")
+    assert fake_graph.violations[1:] == [
+        "authorize: response_mode='form_post' not one of ['query']"
+    ]
 
 
 def test_graph_me_gives_the_account_email_and_expired_tokens_get_401(fake_graph):
@@ -497,6 +686,39 @@ def test_graph_delta_pages_then_reports_changes_and_removals(fake_graph):
     assert fake_graph.violations == []
 
 
+def test_graph_calendars_page_and_outlook_timezone_is_honoured(fake_graph):
+    token = login(fake_graph, M_SCOPES)
+    work = fake_graph.add_calendar("Work")
+    fake_graph.add_calendar("Family")
+    api = fake_graph.urls["api_url"]
+    first = HTTP.get(api + "/me/calendars", headers=bearer(token)).json()
+    assert [c["isDefaultCalendar"] for c in first["value"]] == [True, False]
+    rest = HTTP.get(first["@odata.nextLink"], headers=bearer(token)).json()
+    assert [c["name"] for c in rest["value"]] == ["Family"] and "@odata.nextLink" not in rest
+    assert first["value"][0]["owner"]["address"] == "host@example.com"
+    fake_graph.add_event(work, start=at(9), end=at(10))
+    headers = {**bearer(token), "Prefer": 'outlook.timezone="W. Europe Standard Time"'}
+    url = f"{api}/me/calendars/{work}/calendarView/delta"
+    item = HTTP.get(url, params=window(), headers=headers).json()["value"][0]
+    assert item["start"] == {
+        "dateTime": "2030-01-07T10:00:00.0000000",
+        "timeZone": "W. Europe Standard Time",
+    }
+    assert fake_graph.violations == []
+
+
+@settings(max_examples=8, deadline=None)
+@given(count=st.integers(0, 7), page_size=st.integers(1, 3), prefer=st.integers(1, 4))
+def test_graph_delta_pages_cover_every_event_once(count, page_size, prefer):
+    with running(FakeGraph, page_size) as (fake, token):
+        ids = [fake.add_event(start=at(h), end=at(h + 1)) for h in range(count)]
+        url = fake.urls["api_url"] + "/me/calendarView/delta"
+        items, _, pages = delta_round(fake, token, url, window(), page_size=prefer)
+        assert [e["id"] for e in items] == ids
+        assert pages == max(1, -(-count // min(page_size, prefer)))
+        assert fake.violations == []
+
+
 def test_graph_expired_delta_link_answers_410_with_a_fresh_start_location(fake_graph):
     token = login(fake_graph, M_SCOPES)
     url = fake_graph.urls["api_url"] + "/me/calendarView/delta"
@@ -535,17 +757,20 @@ def test_graph_429_with_retry_after_directly(fake_graph):
     assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "7"
     assert throttled.json()["error"]["code"] == "TooManyRequests"
     assert HTTP.get(fake_graph.urls["api_url"] + "/me", headers=bearer(token)).status_code == 200
+    assert [seen.status for seen in fake_graph.requests if seen.path == "/v1.0/me"] == [429, 200]
 
 
 def test_graph_429_inside_batch_is_a_sub_response(fake_graph):
     token = login(fake_graph, M_SCOPES)
     fake_graph.add_event(start=at(9), end=at(10))
+    fake_graph.add_event(start=at(11), end=at(12))
     fake_graph.fail_next(status=429, retry_after=3, inside_batch=True)
     requests = [
         {
             "id": "1",
             "method": "GET",
             "url": "/me/calendarView/delta?" + str(httpx.QueryParams(window())),
+            "headers": {"prefer": "odata.maxpagesize=1"},
         },
         {"id": "2", "method": "GET", "url": "/me"},
     ]
@@ -561,6 +786,14 @@ def test_graph_429_inside_batch_is_a_sub_response(fake_graph):
         fake_graph.urls["api_url"] + "/$batch", json={"requests": requests}, headers=bearer(token)
     ).json()
     assert [r["status"] for r in again["responses"]] == [200, 200]
+    first_page = again["responses"][0]["body"]
+    assert len(first_page["value"]) == 1 and "@odata.nextLink" in first_page
+    event_id = fake_graph.events()[0]["id"]
+    deletion = [{"id": "1", "method": "DELETE", "url": "/me/events/" + quote(event_id, safe="")}]
+    deleted = HTTP.post(
+        fake_graph.urls["api_url"] + "/$batch", json={"requests": deletion}, headers=bearer(token)
+    ).json()
+    assert deleted["responses"][0]["status"] == 204 and len(fake_graph.events()) == 1
     assert any(seen.in_batch and seen.path == "/v1.0/me" for seen in fake_graph.requests)
     assert fake_graph.violations == []
 
@@ -593,10 +826,12 @@ def test_graph_batch_dependency_failure_is_424_and_a_body_needs_content_type(fak
 
 def test_graph_delay_is_honoured(fake_graph):
     token = login(fake_graph, M_SCOPES)
-    fake_graph.delay = 0.3
+    fake_graph.delay, fake_graph.delay_only = 30, "getSchedule"  # /me must not wait 30 s
+    assert HTTP.get(fake_graph.urls["api_url"] + "/me", headers=bearer(token)).status_code == 200
+    fake_graph.delay, fake_graph.delay_only = 0.3, ""
     began = time.monotonic()
     assert HTTP.get(fake_graph.urls["api_url"] + "/me", headers=bearer(token)).status_code == 200
-    assert time.monotonic() - began >= 0.3
+    assert time.monotonic() - began >= 0.29
     with pytest.raises(httpx.ReadTimeout):
         HTTP.get(fake_graph.urls["api_url"] + "/me", headers=bearer(token), timeout=0.1)
 
@@ -664,6 +899,34 @@ def test_graph_get_schedule_availability_view(fake_graph):
     assert fake_graph.violations == []
 
 
+def test_a_crash_inside_the_fake_is_a_500_and_a_violation(fake_graph):
+    token = login(fake_graph, M_SCOPES)
+
+    def broken(*args):
+        raise RuntimeError("boom")
+
+    fake_graph._handle = broken
+    answer = HTTP.get(fake_graph.urls["api_url"] + "/me", headers=bearer(token))
+    assert answer.status_code == 500
+    assert "the fake failed (RuntimeError('boom')" in fake_graph.violations[0]
+    del fake_graph._handle
+    bad = HTTP.post(
+        fake_graph.urls["api_url"] + "/me/calendar/getSchedule", json=[1], headers=bearer(token)
+    )
+    assert bad.status_code == 400
+
+
+@pytest.mark.parametrize("make", [FakeGoogle, FakeGraph])
+def test_token_endpoint_can_be_made_unavailable(make):
+    with running(make) as (fake, token):
+        fake.fail_next(status=503, retry_after=4, token_endpoint=True)
+        busy = refresh(fake, token["refresh_token"])
+        assert busy.status_code == 503 and busy.headers["Retry-After"] == "4"
+        assert busy.json()["error"] == "temporarily_unavailable"
+        assert refresh(fake, token["refresh_token"]).status_code == 200
+        assert fake.violations == []
+
+
 def test_fakes_stop_promptly_while_a_delayed_answer_waits():
     fake = FakeGraph().start()
     fake.register_client(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI)
@@ -682,3 +945,5 @@ def test_fakes_stop_promptly_while_a_delayed_answer_waits():
             google.urls["api_url"] + "/users/me/calendarList", headers=bearer(granted)
         )
         assert listing.status_code == 200
+        with pytest.raises(ValueError, match="unknown client"):
+            google.grant(CLIENT_ID, ["https://www.googleapis.com/auth/calendar.typo"])
