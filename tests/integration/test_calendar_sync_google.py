@@ -171,3 +171,16 @@ def test_one_worker_at_a_time_per_mailbox(connection):
     assert not calendar_sync.claim(connection.id, NOW)
     assert sync_connection(connection.id, NOW) == 0  # leased: nothing read
     assert calendar_sync.claim(connection.id, NOW + calendar_sync.LEASE)  # an expired lease
+
+
+def test_recurring_events_count_per_instance(connection, fake_google):
+    fake_google.add_event(
+        start=at(8, 9),
+        end=at(8, 10),
+        title="Daily stand-up",
+        recurrence=["RRULE:FREQ=DAILY;COUNT=3"],
+    )
+    assert sync_connection(connection.id, NOW) == 1
+    assert busy_rows() == [(at(day, 9), at(day, 10)) for day in (8, 9, 10)]
+    assert "Daily stand-up" not in database_text()
+    assert fake_google.violations == []
