@@ -7,19 +7,21 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from scheduling import clock
 from scheduling.delivery.calendar_copies import KIND, deliver_calendar_copy
 from scheduling.delivery.calendar_sync import sync_connection
 from scheduling.errors import SlotUnavailable
 from scheduling.extensions import db
-from scheduling.models import CalendarCopy, ImportedBusy, OutboxMessage
+from scheduling.models import CalendarConnection, CalendarCopy, ImportedBusy, OutboxMessage
 from scheduling.operations import calendar_connections as ops
+from scheduling.operations import calendar_sync
 from scheduling.operations.bookings import (
     Invitee,
     cancel_booking,
     create_booking,
     reschedule_booking,
 )
-from scheduling.remote.provider_errors import RateLimited
+from scheduling.remote.provider_errors import ProviderUnavailable, RateLimited
 from tests.integration.connected_calendars import NOW, connect_host
 
 pytest_plugins = ["tests.fakes.fixtures"]
@@ -144,8 +146,8 @@ def copy_source(connection) -> int:
     return next(s.id for s in ops.sources_of(connection) if s.write_back)
 
 
-def test_graph_batch_429_is_retried(graph_world):
-    _name, fake, event_type, _connection = graph_world
+def test_graph_batch_429_is_retried_after_retry_after(graph_world, monkeypatch):
+    _name, fake, event_type, connection = graph_world
     booking = book(event_type)
     deliver_all()
     cancel_booking(booking, "no", NOW)
@@ -159,10 +161,38 @@ def test_graph_batch_429_is_retried(graph_world):
     db.session.rollback()
     assert caught.value.retry_after == 7.0
     assert len(remote_events(fake)) == 1
+    assert db.session.get(CalendarConnection, connection.id).paused_until == NOW + timedelta(
+        seconds=7
+    )
+    # Before the provider's time the outbox's next try makes no call at all.
+    seen = len(fake.requests)
+    with pytest.raises(ProviderUnavailable):
+        deliver_calendar_copy(message)
+    db.session.rollback()
+    assert len(fake.requests) == seen
+    monkeypatch.setattr(clock, "utcnow", lambda: NOW + timedelta(seconds=8))
     assert deliver_calendar_copy(message) is None
     db.session.commit()
     assert remote_events(fake) == []
     assert fake.violations == []
+
+
+def test_a_mailbox_being_synced_is_not_called_at_the_same_time(world):
+    _name, fake, event_type, connection = world
+    book(event_type)
+    assert calendar_sync.claim(connection.id, NOW)
+    db.session.commit()
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == KIND))
+    seen = len(fake.requests)
+    with pytest.raises(ProviderUnavailable):
+        deliver_calendar_copy(message)
+    db.session.rollback()
+    assert len(fake.requests) == seen and remote_events(fake) == []
+    calendar_sync.release(connection.id)
+    db.session.commit()
+    assert deliver_calendar_copy(message) is None
+    db.session.commit()
+    assert len(remote_events(fake)) == 1
 
 
 def test_live_recheck_refuses_a_time_busy_since_the_last_sync(world):
