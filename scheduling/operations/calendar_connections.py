@@ -170,6 +170,20 @@ def page_rows(host: Host) -> dict:
     }
 
 
+def hosts_needing_reconnect(host_ids: list[int]) -> set[int]:
+    """Which of these hosts have a mailbox to connect again (for lists of hosts)."""
+    if not host_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(CalendarConnection.host_id).where(
+                CalendarConnection.host_id.in_(host_ids),
+                CalendarConnection.status == "needs_reconnect",
+            )
+        )
+    )
+
+
 def connection_of(host: Host, connection_id: int) -> CalendarConnection:
     connection = db.session.get(CalendarConnection, connection_id)
     if connection is None or connection.host_id != host.id:

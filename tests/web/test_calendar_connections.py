@@ -318,6 +318,8 @@ def test_sync_now_and_needs_reconnect_show_on_the_calendars_page(
     page = client.get(calendars_page(host)).text
     assert "Needs to be connected again since" in page
     assert "The busy times read before still count." in page
+    hosts = client.get("/admin/hosts").text  # the admin sees it in the list of hosts too
+    assert "Calendar needs reconnecting" in hosts and calendars_page(host) in hosts
     assert f"Connect {'Google Calendar' if name == 'google' else 'Microsoft 365'}" in page
     # Connecting again renews the same connection, busy time and choices included.
     assert "connected" in connect(client, host, name)
@@ -326,4 +328,5 @@ def test_sync_now_and_needs_reconnect_show_on_the_calendars_page(
     assert renewed.id == connection.id and renewed.status == "connected"
     assert renewed.needs_reconnect_since is None
     assert "Needs to be connected again" not in client.get(calendars_page(host)).text
+    assert "Calendar needs reconnecting" not in client.get("/admin/hosts").text
     assert fake.violations == []
