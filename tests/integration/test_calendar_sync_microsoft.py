@@ -118,3 +118,38 @@ def test_aadsts700082_needs_reconnect_and_keeps_busy(connection, fake_graph):
     assert db.session.query(ImportedBusy).count() == 1
     topics = db.session.scalars(select(OutboxMessage.topic)).all()
     assert topics == ["calendar.reconnect"]
+
+
+def test_racing_refreshes_spend_the_rotating_token_once(app, connection, fake_graph):
+    """Two workers find the token about to expire at once: the row lock makes the second wait
+    and use the first one's new token, so the rotated refresh token is never spent twice."""
+    import threading
+
+    soon = connection.token_expires_at - timedelta(seconds=60)
+    barrier = threading.Barrier(2)
+    tokens: list = [None, None]
+
+    def run(index: int):
+        with app.app_context():
+            barrier.wait()
+            try:
+                tokens[index] = ops.fresh_access_token(connection.id, soon)
+                db.session.commit()
+            except Exception as exc:
+                db.session.rollback()
+                tokens[index] = exc
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert all(isinstance(token, str) for token in tokens), tokens
+    assert tokens[0] == tokens[1]
+    refreshes = [s for s in fake_graph.requests if s.path.endswith("/token")]
+    assert len(refreshes) == 1
+    db.session.rollback()
+    assert db.session.get(CalendarConnection, connection.id).status == "connected"
+    assert fake_graph.violations == []
