@@ -122,9 +122,21 @@ def _authlib():
     return OAuth2Client, OAuthError
 
 
+def _throttled(response):
+    """A 429 or 5xx from the token endpoint means "later", whatever its body says (Authlib would
+    read a JSON error body as an OAuth refusal and lose the Retry-After)."""
+    status = response.status_code
+    wait = retry_after_seconds(response.headers.get("retry-after"))
+    if status == 429:
+        raise RateLimited("The sign-in service asked to slow down (HTTP 429).", wait or 60.0)
+    if status >= 500:
+        raise ProviderUnavailable(f"The sign-in service had an error (HTTP {status}).", wait)
+    return response
+
+
 def _session(provider: Provider, client: Client, timeout: float):
     OAuth2Client, _ = _authlib()
-    return OAuth2Client(
+    session = OAuth2Client(
         client_id=client.client_id,
         client_secret=client.client_secret,
         scope=" ".join(provider.scopes),
@@ -134,6 +146,9 @@ def _session(provider: Provider, client: Client, timeout: float):
         timeout=timeout,
         follow_redirects=False,
     )
+    session.register_compliance_hook("access_token_response", _throttled)
+    session.register_compliance_hook("refresh_token_response", _throttled)
+    return session
 
 
 def authorization_url(provider: Provider, client: Client) -> Authorization:

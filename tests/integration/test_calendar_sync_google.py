@@ -184,3 +184,19 @@ def test_recurring_events_count_per_instance(connection, fake_google):
     assert busy_rows() == [(at(day, 9), at(day, 10)) for day in (8, 9, 10)]
     assert "Daily stand-up" not in database_text()
     assert fake_google.violations == []
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_an_unavailable_token_endpoint_is_retried_not_a_reconnect(connection, fake_google, status):
+    fake_google.add_event(start=at(8, 9), end=at(8, 10))
+    sync_connection(connection.id, NOW)
+    fake_google.fail_next(status=status, retry_after=90, token_endpoint=True)
+    expiring = connection.token_expires_at - timedelta(seconds=10)
+    assert sync_connection(connection.id, expiring, all_busy=True) == 0
+    db.session.rollback()
+    row = db.session.get(CalendarConnection, connection.id)
+    assert row.status == "connected"
+    assert row.paused_until == expiring + timedelta(seconds=90)
+    assert primary_source(connection).last_error
+    assert busy_rows() == [(at(8, 9), at(8, 10))]
+    assert db.session.query(OutboxMessage).count() == 0  # no email: nothing for the host to do
