@@ -249,6 +249,29 @@ def test_choose_calendars_and_disconnect(client, login_as, make_host, provider, 
     assert response.status_code == 302
     db.session.expire_all()
     assert all(s.blocks_time for s in db.session.scalars(select(CalendarSource)))
+    assert not any(s.write_back for s in db.session.scalars(select(CalendarSource)))
+    # One calendar receives the bookings; choosing another moves it; none is allowed.
+    for target in (sources[1].id, sources[0].id):
+        post_form(
+            client,
+            f"{url}/calendars",
+            {"busy": [str(sources[0].id)], "write": str(target)},
+            page_url=calendars_page(host),
+        )
+        db.session.expire_all()
+        chosen = [s.id for s in db.session.scalars(select(CalendarSource)) if s.write_back]
+        assert chosen == [target]
+    page = client.get(calendars_page(host)).text
+    assert f'value="{sources[0].id}" id="write-{sources[0].id}"' in page
+    assert f'id="write-{sources[0].id}" aria-label' in page and "checked" in page
+    post_form(
+        client,
+        f"{url}/calendars",
+        {"busy": [str(s.id) for s in sources], "write": ""},
+        page_url=calendars_page(host),
+    )
+    db.session.expire_all()
+    assert not any(s.write_back for s in db.session.scalars(select(CalendarSource)))
     # A calendar of another connection (or nonsense) is refused and changes nothing.
     response = post_form(
         client, f"{url}/calendars", {"busy": ["999"]}, page_url=calendars_page(host)
