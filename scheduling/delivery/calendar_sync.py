@@ -75,6 +75,8 @@ def _sync_claimed(connection_id: int, now: datetime, all_busy: bool) -> int:
     connection = db.session.get(CalendarConnection, connection_id)
     if connection is None or connection.status != "connected":
         return 0
+    if connection.paused_until is not None and connection.paused_until > now:
+        return 0  # the provider's Retry-After holds for "Sync now" too
     jobs = sync.jobs_for(connection, now, all_busy)
     api_url = connections.provider(connection.provider).api_url
     if not jobs:

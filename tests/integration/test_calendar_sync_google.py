@@ -10,6 +10,7 @@ from scheduling.delivery.calendar_sync import sync_connection, sync_due_connecti
 from scheduling.delivery.worker import Worker
 from scheduling.extensions import db
 from scheduling.models import CalendarConnection, ImportedBusy, OutboxMessage
+from scheduling.operations import calendar_connections as ops
 from scheduling.operations import calendar_sync
 from tests.integration.connected_calendars import (
     NOW,
@@ -97,7 +98,8 @@ def test_rate_limit_pauses_the_mailbox_until_retry_after(connection, fake_google
     seen = len(fake.requests)
     assert calendar_sync.due_connection_ids(NOW + timedelta(seconds=60)) == []
     sync_due_connections(NOW + timedelta(seconds=60))
-    assert len(fake.requests) == seen
+    assert sync_connection(connection.id, NOW + timedelta(seconds=60), all_busy=True) == 0
+    assert len(fake.requests) == seen  # "Sync now" waits too
     assert sync_due_connections(NOW + timedelta(seconds=121)) == 1
     assert busy_rows() == [(at(8, 9), at(8, 10))]
     assert fake.violations == []
@@ -200,3 +202,16 @@ def test_an_unavailable_token_endpoint_is_retried_not_a_reconnect(connection, fa
     assert primary_source(connection).last_error
     assert busy_rows() == [(at(8, 9), at(8, 10))]
     assert db.session.query(OutboxMessage).count() == 0  # no email: nothing for the host to do
+
+
+def test_a_calendar_switched_off_stops_counting_and_is_not_read(connection, fake_google):
+    fake_google.add_event(start=at(8, 9), end=at(8, 10))
+    sync_connection(connection.id, NOW)
+    assert len(busy_rows()) == 1
+    db.session.rollback()
+    ops.choose_calendars(connection, ops.CalendarChoice(frozenset(), None), NOW)
+    db.session.commit()
+    assert busy_rows() == []
+    seen = len(fake_google.requests)
+    assert sync_connection(connection.id, NOW + timedelta(hours=1), all_busy=True) == 0
+    assert len(fake_google.requests) == seen
