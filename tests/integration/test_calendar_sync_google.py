@@ -215,3 +215,11 @@ def test_a_calendar_switched_off_stops_counting_and_is_not_read(connection, fake
     seen = len(fake_google.requests)
     assert sync_connection(connection.id, NOW + timedelta(hours=1), all_busy=True) == 0
     assert len(fake_google.requests) == seen
+
+
+def test_cli_sync_calendars_also_syncs_connections(connection, fake_google, runner, frozen_now):
+    fake_google.add_event(start=at(8, 9), end=at(8, 10))
+    result = runner.invoke(args=["rendezvous", "sync-calendars"])
+    assert result.exit_code == 0, result.output
+    assert "Synced 1 connected Google / Microsoft calendar(s)." in result.output
+    assert busy_rows() == [(at(8, 9), at(8, 10))]
