@@ -64,6 +64,7 @@ class Defaults:
     GOOGLE_AUTHORIZE_URL = "https://accounts.google.com/o/oauth2/v2/auth"
     GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"  # noqa: S105 (an address)
     GOOGLE_API_URL = "https://www.googleapis.com/calendar/v3"
+    GOOGLE_REVOKE_URL = "https://oauth2.googleapis.com/revoke"
     MICROSOFT_AUTHORIZE_URL = "https://login.microsoftonline.com/common/oauth2/v2.0/authorize"
     MICROSOFT_TOKEN_URL = "https://login.microsoftonline.com/common/oauth2/v2.0/token"  # noqa: S105
     MICROSOFT_API_URL = "https://graph.microsoft.com/v1.0"

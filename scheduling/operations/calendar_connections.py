@@ -42,7 +42,10 @@ def provider(name: str) -> oauth_flow.Provider:
     config = current_app.config
     if name == "google":
         return oauth_flow.google(
-            config["GOOGLE_AUTHORIZE_URL"], config["GOOGLE_TOKEN_URL"], config["GOOGLE_API_URL"]
+            config["GOOGLE_AUTHORIZE_URL"],
+            config["GOOGLE_TOKEN_URL"],
+            config["GOOGLE_API_URL"],
+            config["GOOGLE_REVOKE_URL"],
         )
     if name == "microsoft":
         return oauth_flow.microsoft(
@@ -264,6 +267,13 @@ def _delete_source(source: CalendarSource) -> None:
     db.session.execute(delete(ImportedBusy).where(ImportedBusy.source_id == source.id))
     db.session.execute(delete(CalendarCopy).where(CalendarCopy.source_id == source.id))
     db.session.delete(source)
+
+
+def revoke_grant(connection: CalendarConnection) -> bool:
+    """Withdraw the app's access at the provider where it offers that (Google); best effort."""
+    return oauth_flow.revoke(
+        provider(connection.provider), _open(connection.refresh_token_encrypted)
+    )
 
 
 def disconnect(connection: CalendarConnection) -> None:

@@ -58,9 +58,11 @@ class Provider:
     authorize_params: dict = field(default_factory=dict)
     # Microsoft's refresh request names the scopes again; Google's takes no scope parameter.
     refresh_with_scope: bool = True
+    # Where a refresh token is withdrawn on disconnect (RFC 7009); Microsoft has none per token.
+    revoke_url: str = ""
 
 
-def google(authorize_url: str, token_url: str, api_url: str) -> Provider:
+def google(authorize_url: str, token_url: str, api_url: str, revoke_url: str = "") -> Provider:
     # access_type=offline + prompt=consent: Google returns a refresh token on every consent.
     return Provider(
         "google",
@@ -70,6 +72,7 @@ def google(authorize_url: str, token_url: str, api_url: str) -> Provider:
         GOOGLE_SCOPES,
         {"access_type": "offline", "prompt": "consent", "include_granted_scopes": "false"},
         refresh_with_scope=False,
+        revoke_url=revoke_url,
     )
 
 
@@ -241,3 +244,22 @@ def refresh(
             lambda: session.refresh_token(provider.token_url, refresh_token=refresh_token)
         )
     return _tokens(dict(answer), now, previous_refresh=refresh_token)
+
+
+def revoke(provider: Provider, token: str, timeout: float = 5.0) -> bool:
+    """Withdraw the grant at the provider (best effort); True when it confirmed."""
+    if not provider.revoke_url or not token:
+        return False
+    import httpx
+
+    try:
+        answer = httpx.post(
+            provider.revoke_url,
+            data={"token": token},
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=timeout,
+            follow_redirects=False,
+        )
+    except httpx.HTTPError:
+        return False
+    return answer.status_code == 200

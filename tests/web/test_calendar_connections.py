@@ -284,6 +284,8 @@ def test_choose_calendars_and_disconnect(client, login_as, make_host, provider, 
     response = post_form(client, f"{url}/disconnect", {}, page_url=calendars_page(host))
     assert response.status_code == 302
     assert db.session.scalar(select(CalendarConnection)) is None
+    revoked = [seen for seen in fake.requests if seen.path == "/revoke"]
+    assert len(revoked) == (1 if name == "google" else 0)  # Microsoft has no per-token revoke
     assert db.session.scalar(select(CalendarSource)) is None
     assert fake.violations == []
 

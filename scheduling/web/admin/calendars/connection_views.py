@@ -186,6 +186,7 @@ def calendar_connection_disconnect(host_id: int, connection_id: int):
     connection = ops.connection_of(host, connection_id)
     label = ops.PROVIDER_NAMES[connection.provider]
     account = connection.account_email
+    revoked = ops.revoke_grant(connection)
     ops.disconnect(connection)
     db.session.commit()
     flash(
@@ -196,4 +197,6 @@ def calendar_connection_disconnect(host_id: int, connection_id: int):
         ),
         "ok",
     )
+    if revoked:
+        flash(_("The app's access was withdrawn at %(provider)s too.", provider=label), "ok")
     return _back(host)
