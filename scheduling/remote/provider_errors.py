@@ -9,6 +9,10 @@ import time
 
 # Google's reasons for a 403 that means "slow down", not "forbidden".
 RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"})
+# A 403 that concerns the whole grant (a scope missing or withdrawn), not one calendar.
+RECONNECT_REASONS = frozenset(
+    {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT", "ErrorAccessDenied"}
+)
 
 
 class ProviderError(Exception):
@@ -108,8 +112,12 @@ def api_error(status: int, headers, body) -> ProviderError:
         return ProviderUnavailable(
             f"The calendar provider had an error (HTTP {status}); it will be retried.", retry
         )
-    if status == 403:
-        return NeedsReconnect(f"The provider refused access (HTTP 403){suffix}.")
+    if status == 403 and reasons & RECONNECT_REASONS:
+        return NeedsReconnect(
+            f"The connection lacks a permission the app needs (HTTP 403){suffix}; connect it again."
+        )
+    if status == 403:  # this calendar only (unshared, say): the others keep syncing
+        return ProviderError(f"The provider refused access to this calendar (HTTP 403){suffix}.")
     return ProviderError(f"The calendar provider answered HTTP {status}{suffix}.")
 
 

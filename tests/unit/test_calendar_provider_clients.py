@@ -11,6 +11,7 @@ from scheduling.remote import google_calendar, microsoft_calendar, oauth_flow
 from scheduling.remote.provider_errors import (
     AccessTokenRejected,
     NeedsReconnect,
+    ProviderError,
     ProviderUnavailable,
     RateLimited,
     RemoteNotFound,
@@ -73,13 +74,21 @@ def test_authorization_url_carries_pkce_s256_state_and_scopes(provider):
         (410, {}, {"error": {"errors": [{"reason": "deleted"}]}}, RemoteNotFound, None),
         (404, {}, {}, RemoteNotFound, None),
         (401, {}, {}, AccessTokenRejected, None),
-        (403, {}, {"error": {"errors": [{"reason": "forbidden"}]}}, NeedsReconnect, None),
+        (
+            403,
+            {},
+            {"error": {"errors": [{"reason": "insufficientPermissions"}]}},
+            NeedsReconnect,
+            None,
+        ),
+        (403, {}, {"error": {"code": "ErrorAccessDenied"}}, NeedsReconnect, None),
+        (403, {}, {"error": {"errors": [{"reason": "forbidden"}]}}, ProviderError, None),
     ],
 )
 def test_api_errors_map_to_what_the_sync_does(status, headers, body, kind, retry):
     error = api_error(status, headers, body)
     assert type(error) is kind
-    assert error.retry_after == retry
+    assert error.retry_after == (retry or None)
 
 
 def test_token_errors():
