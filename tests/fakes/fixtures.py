@@ -19,9 +19,11 @@ def _started(cls):
 
 @pytest.fixture
 def fake_google():
+    """A started FakeGoogle with the test client registered."""
     yield from _started(FakeGoogle)
 
 
 @pytest.fixture
 def fake_graph():
+    """A started FakeGraph with the test client registered."""
     yield from _started(FakeGraph)

@@ -72,6 +72,7 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
 
     @property
     def urls(self) -> dict:
+        """The settings a client needs: authorize, token, revoke and API URLs."""
         base = self.base_url
         return {
             "authorize_url": base + "/o/oauth2/v2/auth",
@@ -82,15 +83,18 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
 
     # -- OAuth flavour ---------------------------------------------------------------------
     def default_scopes(self) -> list[str]:
+        """The scopes grant() uses when none are given."""
         return [
             "https://www.googleapis.com/auth/calendar.events.owned",
             "https://www.googleapis.com/auth/calendar.calendarlist.readonly",
         ]
 
     def known_scope(self, scope: str) -> bool:
+        """Whether Google would accept this scope (discovery or OpenID)."""
         return scope in discovery.SCOPES or scope in OPENID_SCOPES
 
     def offline_requested(self, query: dict, scopes) -> bool:
+        """Google asks for a refresh token with access_type=offline."""
         return query.get("access_type") == "offline"
 
     def _wants(self, grant: Grant, first_consent: bool) -> bool:
@@ -98,6 +102,7 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
         return grant.offline and (first_consent or "consent" in grant.prompt.split())
 
     def token_error(self, status: int, error: str, description: str, code: int = 0) -> Answer:
+        """A token endpoint error in Google's wording."""
         if code == 700082:
             description = "Token has been expired or revoked."
         elif code == 50148:  # Google names a redirect_uri mismatch at the token endpoint
@@ -105,6 +110,7 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
         return Answer(status, {"error": error, "error_description": description})
 
     def revoke(self, seen: Seen) -> Answer:
+        """POST /revoke: end a refresh token (and its access tokens) or an access token."""
         token = seen.form.get("token") or seen.query.get("token", "")
         with self._lock:
             if token in self._refresh:
@@ -160,6 +166,7 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
 
     # -- HTTP ------------------------------------------------------------------------------
     def bad_json(self, seen: Seen) -> Answer:
+        """Google's answer to a body that is not JSON."""
         self.violation(f"{seen.method} {seen.path}: body is not valid JSON")
         return google_error(400, "parseError", "Parse Error")
 
@@ -172,9 +179,11 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
         super().fail_next(status, retry_after, count, token_endpoint=token_endpoint)
 
     def is_token_path(self, path: str) -> bool:
+        """Whether the path is the token endpoint."""
         return path == "/token"
 
     def failure_answer(self, failure: Failure) -> Answer:
+        """The error Google sends for a scripted failure status."""
         if failure.status in (403, 429):
             answer = google_error(
                 failure.status, "rateLimitExceeded", "Rate Limit Exceeded", "usageLimits"
@@ -188,6 +197,7 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
         return answer
 
     def dispatch(self, seen: Seen) -> Answer:
+        """Route a request: OAuth endpoints, then Calendar v3 methods from discovery."""
         if seen.path == "/o/oauth2/v2/auth" and seen.method == "GET":
             return self.authorize(seen)
         if seen.path == "/token":
@@ -268,6 +278,7 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
 
     # -- calendarList and calendars ----------------------------------------------------------
     def api_calendarList_list(self, seen: Seen, params: dict) -> Answer:
+        """calendarList.list, paged, filtered by minAccessRole."""
         if "pageToken" in seen.query:
             page = self._next_page(seen.query["pageToken"])
             if page is None:
@@ -283,12 +294,14 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
         return Answer(200, {"kind": "calendar#calendarList", "etag": '"1"', **tail, "items": items})
 
     def api_calendarList_get(self, seen: Seen, params: dict) -> Answer:
+        """calendarList.get."""
         key = self._calendar_key(params["calendarId"])
         if key is None:
             return google_error(404, "notFound", "Not Found")
         return Answer(200, self._list_entry(key))
 
     def api_calendars_get(self, seen: Seen, params: dict) -> Answer:
+        """calendars.get."""
         key = self._calendar_key(params["calendarId"])
         if key is None:
             return google_error(404, "notFound", "Not Found")
@@ -305,18 +318,19 @@ class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
         )
 
     # -- sync and page tokens ----------------------------------------------------------------
-    def _sync_token(self) -> str:
-        raw = f"{self._epoch}:{self._current_seq()}"
+    def _sync_token(self, single: bool) -> str:
+        """A token for the changes after now, remembering the round's singleEvents."""
+        raw = f"{self._epoch}:{self._current_seq()}:{int(single)}"
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
-    def _read_sync_token(self, token: str) -> int | None:
-        """The change sequence a sync token stands for; None when expired or malformed."""
+    def _read_sync_token(self, token: str) -> tuple[int, bool] | None:
+        """The change sequence and singleEvents of a sync token; None when expired or malformed."""
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-            epoch, seq = (int(part) for part in raw.split(":"))
+            epoch, seq, single = (int(part) for part in raw.split(":"))
         except ValueError:
             return None
-        return seq if epoch == self._epoch else None
+        return (seq, bool(single)) if epoch == self._epoch else None
 
     def _page_limit(self, query: dict) -> int:
         asked = query.get("maxResults", "")

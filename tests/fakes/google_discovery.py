@@ -19,6 +19,8 @@ SCOPES = frozenset(DOCUMENT["auth"]["oauth2"]["scopes"])
 
 @dataclass(frozen=True)
 class Method:
+    """One method of the discovery document with its path pattern."""
+
     id: str  # "calendar.events.list"
     http_method: str
     pattern: re.Pattern = field(repr=False)
@@ -26,10 +28,12 @@ class Method:
 
     @property
     def scopes(self) -> frozenset[str]:
+        """The scopes any one of which allows the method."""
         return frozenset(self.definition.get("scopes", ()))
 
     @property
     def request_schema(self) -> str | None:
+        """The schema name of the method's request body, if any."""
         return (self.definition.get("request") or {}).get("$ref")
 
 

@@ -143,6 +143,7 @@ class GoogleEventsMixin:
 
     # -- events ----------------------------------------------------------------------------
     def api_events_list(self, seen: Seen, params: dict) -> Answer:
+        """events.list: a full listing, a page, or the changes since a syncToken."""
         key = self._calendar_key(params["calendarId"])
         if key is None:
             return google_error(404, "notFound", "Not Found")
@@ -161,25 +162,31 @@ class GoogleEventsMixin:
                 return google_error(400, "invalid", "Invalid Value")
             if query.get("showDeleted") == "false":
                 self.violation("events.list: showDeleted=false together with syncToken")
-            since = self._read_sync_token(query["syncToken"])
-            if since is None:
+            read = self._read_sync_token(query["syncToken"])
+            if read is None:
                 return google_error(
                     410,
                     "fullSyncRequired",
                     "Sync token is no longer valid, a full sync is required.",
                 )
+            since, first_single = read
+            single = query.get("singleEvents") == "true"
+            if single != first_single:
+                # discovery: the other parameters "should be the same as for the initial
+                # synchronization to avoid undefined behavior"
+                self.violation("events.list: singleEvents differs from the round's first request")
             changed = sorted(
                 (e for e in self._events.values() if e.calendar_id == key and e.seq > since),
                 key=lambda e: e.seq,
             )
-            single = query.get("singleEvents") == "true"
             rendered = [item for e in changed for item in self._changed_items(e, single)]
-            items, tail = self._paged(rendered, size, {"nextSyncToken": self._sync_token()})
+            items, tail = self._paged(rendered, size, {"nextSyncToken": self._sync_token(single)})
         else:
             listed = self._full_listing(key, query, seen.lists)
             if isinstance(listed, Answer):
                 return listed
-            items, tail = self._paged(listed, size, {"nextSyncToken": self._sync_token()})
+            single = query.get("singleEvents") == "true"
+            items, tail = self._paged(listed, size, {"nextSyncToken": self._sync_token(single)})
         entry = self._list_entry(key)
         body = {
             "kind": "calendar#events",
@@ -249,10 +256,12 @@ class GoogleEventsMixin:
         return [dict(item) for _, _, item in instances(stored.data, None, None)]
 
     def api_events_get(self, seen: Seen, params: dict) -> Answer:
+        """events.get (a deleted event comes back cancelled)."""
         stored, error = self._find(params)
         return error or Answer(200, self._render(stored))
 
     def api_events_insert(self, seen: Seen, params: dict) -> Answer:
+        """events.insert (a given id or iCalUID must be new: 409 otherwise)."""
         key = self._calendar_key(params["calendarId"])
         if key is None:
             return google_error(404, "notFound", "Not Found")
@@ -276,6 +285,7 @@ class GoogleEventsMixin:
         return Answer(200, self._render(stored))
 
     def api_events_import(self, seen: Seen, params: dict) -> Answer:
+        """events.import: create or update the event with this iCalUID."""
         key = self._calendar_key(params["calendarId"])
         if key is None:
             return google_error(404, "notFound", "Not Found")
@@ -297,9 +307,11 @@ class GoogleEventsMixin:
         return Answer(200, self._render(stored))
 
     def api_events_patch(self, seen: Seen, params: dict) -> Answer:
+        """events.patch: merge the given fields."""
         return self._write(seen, params, replace=False)
 
     def api_events_update(self, seen: Seen, params: dict) -> Answer:
+        """events.update: replace the writable fields."""
         return self._write(seen, params, replace=True)
 
     def _write(self, seen: Seen, params: dict, replace: bool) -> Answer:
@@ -332,6 +344,7 @@ class GoogleEventsMixin:
         return Answer(200, self._render(stored))
 
     def api_events_delete(self, seen: Seen, params: dict) -> Answer:
+        """events.delete: 204, then 410 deleted."""
         stored, error = self._find(params)
         if error:
             return error
@@ -344,6 +357,7 @@ class GoogleEventsMixin:
 
     # -- freebusy --------------------------------------------------------------------------
     def api_freebusy_query(self, seen: Seen, params: dict) -> Answer:
+        """freebusy.query: merged busy periods of opaque events, clipped to the window."""
         body = seen.json
         low = parse_instant(body.get("timeMin", ""))
         high = parse_instant(body.get("timeMax", ""))

@@ -93,10 +93,12 @@ def event_bounds(event: dict) -> tuple[datetime, datetime] | None:
 
 
 def stamp() -> str:
+    """Now, as Google writes created/updated."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def zulu(moment: datetime) -> str:
+    """An instant as RFC 3339 UTC with a Z."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

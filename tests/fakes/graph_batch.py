@@ -14,6 +14,7 @@ class GraphBatchMixin:
     """POST /v1.0/$batch: each sub-request goes through the same routing as a top-level call."""
 
     def batch(self, seen: Seen) -> Answer:
+        """POST /$batch: check the payload, run each request, collect the responses."""
         token, _error = self.bearer(seen)
         if token is None:
             return graph_error(

@@ -17,6 +17,7 @@ from .graph_payloads import (
     read_time,
     stamp,
 )
+from .graph_recurrence import occurrences, pattern_problem
 from .http_fake import Answer, Seen, StoredEvent
 
 
@@ -56,6 +57,11 @@ class GraphEventsMixin:
             ],
             **extra,
         }
+        problem = pattern_problem(data.get("recurrence"))
+        if problem:
+            raise ValueError(problem)
+        if data.get("recurrence"):
+            data["type"] = "seriesMaster"
         with self._lock:
             return self._store_new(key, data).id
 
@@ -153,15 +159,9 @@ class GraphEventsMixin:
         stored.data["changeKey"] = str(stored.seq)
         stored.data["lastModifiedDateTime"] = stamp()
 
-    def _bounds(self, stored: StoredEvent) -> tuple[datetime, datetime]:
-        return read_time(stored.data["start"]), read_time(stored.data["end"])
-
-    def _in_window(self, stored: StoredEvent, low: datetime, high: datetime) -> bool:
-        start, end = self._bounds(stored)
-        return end > low and start < high
-
     # -- calendarView delta ----------------------------------------------------------------
     def api_delta(self, seen: Seen, key: str) -> Answer:
+        """GET .../calendarView/delta: a first round, a next page, or changes since a deltaLink."""
         query = {}
         for name, value in seen.query.items():
             canonical = DELTA_PARAMS.get(name.lower())
@@ -197,16 +197,7 @@ class GraphEventsMixin:
             for stored in sorted(self._events.values(), key=lambda e: e.seq):
                 if stored.calendar_id != key or stored.seq <= token["seq"]:
                     continue
-                if stored.removed or not self._in_window(stored, low, high):
-                    items.append(
-                        {
-                            "@odata.type": "#microsoft.graph.event",
-                            "id": stored.id,
-                            "@removed": {"reason": "deleted"},
-                        }
-                    )
-                else:
-                    items.append(dict(stored.data))
+                items += self._delta_items(stored, low, high)
         else:
             low = parse_local(query.get("startDateTime", ""), UTC)
             high = parse_local(query.get("endDateTime", ""), UTC)
@@ -219,14 +210,28 @@ class GraphEventsMixin:
                     "string parameters StartDateTime and EndDateTime.",
                 )
             chosen = [
-                e
+                (start, item["id"], item)
                 for e in self._events.values()
-                if e.calendar_id == key and not e.removed and self._in_window(e, low, high)
+                if e.calendar_id == key and not e.removed
+                for start, _, item in occurrences(e.data, low, high)
             ]
-            chosen.sort(key=lambda e: (self._bounds(e)[0], e.id))
-            items = [dict(e.data) for e in chosen]
+            items = [dict(item) for _, _, item in sorted(chosen, key=lambda row: row[:2])]
         final = {"path": seen.path, "token": self._delta_token(key, low, high)}
         return self._delta_page(seen, items, final, page_size)
+
+    def _delta_items(self, stored: StoredEvent, low: datetime, high: datetime) -> list[dict]:
+        """What an incremental round reports for a changed event or series: current
+        occurrences in the window, or "@removed" for a deleted one or one outside the window."""
+        found = [] if stored.removed else occurrences(stored.data, low, high)
+        if found:
+            return [dict(item) for _, _, item in found]
+        ids = [stored.id]
+        if stored.data.get("recurrence"):  # a deleted series removes the occurrences seen
+            ids = [item["id"] for _, _, item in occurrences(stored.data, low, high)]
+        return [
+            {"@odata.type": "#microsoft.graph.event", "id": one, "@removed": {"reason": "deleted"}}
+            for one in ids
+        ]
 
     def _delta_page(self, seen: Seen, items: list, final: dict, size: int) -> Answer:
         body = {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Collection(event)"}
@@ -302,6 +307,7 @@ class GraphEventsMixin:
         return None
 
     def api_create_event(self, seen: Seen, key: str) -> Answer:
+        """POST .../events (a repeated transactionId returns the first event)."""
         body = seen.json
         problem = self._check_event_body(body, creating=True)
         if problem:
@@ -318,6 +324,12 @@ class GraphEventsMixin:
             data[name] = graph_time(read_time(body[name]))
         if "body" in data:
             data["bodyPreview"] = str(data["body"].get("content", ""))[:255]
+        problem = pattern_problem(data.get("recurrence"))
+        if problem:
+            self.violation(f"event: {problem}")
+            return graph_error(400, "ErrorInvalidRequest", "Invalid recurrence.")
+        if data.get("recurrence"):
+            data["type"] = "seriesMaster"
         stored = self._store_new(key, data)
         return Answer(201, dict(stored.data))
 
@@ -328,12 +340,14 @@ class GraphEventsMixin:
         return stored
 
     def api_get_event(self, seen: Seen, event_id: str, key: str | None) -> Answer:
+        """GET an event."""
         stored = self._owned_event(event_id, key)
         if stored is None:
             return _not_found()
         return Answer(200, dict(stored.data))
 
     def api_update_event(self, seen: Seen, event_id: str, key: str | None) -> Answer:
+        """PATCH an event (transactionId cannot change)."""
         stored = self._owned_event(event_id, key)
         if stored is None:
             return _not_found()
@@ -356,6 +370,7 @@ class GraphEventsMixin:
         return Answer(200, dict(stored.data))
 
     def api_delete_event(self, seen: Seen, event_id: str, key: str | None) -> Answer:
+        """DELETE an event: 204, then 404 ErrorItemNotFound."""
         stored = self._owned_event(event_id, key)
         if stored is None:
             return _not_found()

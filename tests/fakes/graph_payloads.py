@@ -116,4 +116,5 @@ def read_time(value) -> datetime | None:
 
 
 def stamp() -> str:
+    """Now, as Graph writes createdDateTime/lastModifiedDateTime."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")

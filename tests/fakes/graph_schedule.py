@@ -4,6 +4,7 @@ import re
 from datetime import UTC, timedelta
 
 from .graph_payloads import VIEW_DIGIT, VIEW_RANK, graph_error, graph_time, read_time, zone
+from .graph_recurrence import occurrences
 from .http_fake import Answer, Seen
 
 
@@ -12,6 +13,7 @@ class GraphScheduleMixin:
 
     # -- getSchedule -----------------------------------------------------------------------
     def api_get_schedule(self, seen: Seen) -> Answer:
+        """POST /me/calendar/getSchedule for the account's own address."""
         body = {}
         if not isinstance(seen.json, dict):
             self.violation("getSchedule: the body must be a JSON object")
@@ -73,12 +75,15 @@ class GraphScheduleMixin:
 
     def _schedule(self, schedule, low, high, interval, tz, tz_name) -> dict:
         items = []
-        for stored in sorted(self._events.values(), key=lambda e: self._bounds(e)[0]):
-            if stored.calendar_id != "primary" or stored.removed:
-                continue
-            if stored.data["showAs"] == "free" or not self._in_window(stored, low, high):
-                continue
-            start, end = self._bounds(stored)
+        spans = [
+            (start, end, stored)
+            for stored in self._events.values()
+            if stored.calendar_id == "primary"
+            and not stored.removed
+            and stored.data["showAs"] != "free"
+            for start, end, _ in occurrences(stored.data, low, high)
+        ]
+        for start, end, stored in sorted(spans, key=lambda row: (row[0], row[2].id)):
             items.append(
                 {
                     "isPrivate": stored.data.get("sensitivity") == "private",
@@ -86,7 +91,7 @@ class GraphScheduleMixin:
                     "subject": stored.data.get("subject", ""),
                     "location": (stored.data.get("location") or {}).get("displayName", ""),
                     "isMeeting": bool(stored.data.get("attendees")),
-                    "isRecurring": False,
+                    "isRecurring": bool(stored.data.get("recurrence")),
                     "isException": False,
                     "isReminderSet": bool(stored.data.get("isReminderOn")),
                     "start": graph_time(start, tz, tz_name),

@@ -40,6 +40,8 @@ class Answer:
 
 @dataclass
 class Failure:
+    """A scripted failure waiting for the next matching request."""
+
     status: int
     retry_after: int | None
     where: str  # "api", "batch" (a Graph $batch sub-request) or "token" (the token endpoint)
@@ -69,7 +71,7 @@ class QuietHandler(WSGIRequestHandler):
     """Keep the test output clean: no access log lines."""
 
     def log_request(self, *args, **kwargs):
-        pass
+        """Log nothing."""
 
 
 class FakeServer:
@@ -137,6 +139,7 @@ class FakeServer:
             self._failures.extend(Failure(status, retry_after, where) for _ in range(count))
 
     def violation(self, text: str) -> None:
+        """Record a broken contract."""
         with self._lock:
             self.violations.append(text)
 
@@ -252,16 +255,21 @@ class FakeServer:
 
     # Subclasses implement these.
     def dispatch(self, seen: Seen) -> Answer:
+        """Answer one request (subclass: the provider's routes)."""
         raise NotImplementedError
 
     def failure_answer(self, failure: Failure) -> Answer:
+        """The provider's error for a scripted failure."""
         raise NotImplementedError
 
     def is_token_path(self, path: str) -> bool:
+        """Whether the path is the provider's token endpoint."""
         raise NotImplementedError
 
     def token_error(self, status: int, error: str, description: str, code: int = 0) -> Answer:
+        """A token endpoint error in the provider's shape."""
         raise NotImplementedError
 
     def bad_json(self, seen: Seen) -> Answer:
+        """The provider's answer to a body that is not JSON."""
         raise NotImplementedError

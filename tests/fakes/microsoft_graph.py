@@ -120,6 +120,7 @@ class FakeGraph(GraphBatchMixin, GraphEventsMixin, GraphScheduleMixin, OAuthMixi
 
     @property
     def urls(self) -> dict:
+        """The settings a client needs: authorize, token and API URLs."""
         base = self.base_url
         return {
             "authorize_url": base + "/common/oauth2/v2.0/authorize",
@@ -129,21 +130,26 @@ class FakeGraph(GraphBatchMixin, GraphEventsMixin, GraphScheduleMixin, OAuthMixi
 
     # -- OAuth flavour ---------------------------------------------------------------------
     def default_scopes(self) -> list[str]:
+        """The scopes grant() uses when none are given."""
         return ["offline_access", "User.Read", "Calendars.ReadWrite"]
 
     def known_scope(self, scope: str) -> bool:
+        """Whether the identity platform would accept this scope for Graph."""
         return short_scope(scope) in KNOWN_SCOPES
 
     def offline_requested(self, query: dict, scopes) -> bool:
+        """Microsoft gives a refresh token for scope offline_access."""
         return "offline_access" in scopes
 
     def _wants(self, grant, first_consent: bool) -> bool:
         return grant.offline
 
     def token_extra(self) -> dict:
+        """Microsoft also sends ext_expires_in."""
         return {"ext_expires_in": 3599}
 
     def token_error(self, status: int, error: str, description: str, code: int = 0) -> Answer:
+        """A token endpoint error in the AAD shape (AADSTS code, trace and correlation ids)."""
         trace, correlation = secrets.token_hex(16), secrets.token_hex(16)
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
         return Answer(
@@ -179,7 +185,7 @@ class FakeGraph(GraphBatchMixin, GraphEventsMixin, GraphScheduleMixin, OAuthMixi
             entry = next(c for c in self.calendars if c["id"] == key)
         return {
             "id": entry["id"],
-            "name": entry["name"],
+            "name": entry.get("name", entry["id"]),
             "color": "auto",
             "hexColor": "",
             "isDefaultCalendar": entry.get("isDefaultCalendar", False),
@@ -196,10 +202,12 @@ class FakeGraph(GraphBatchMixin, GraphEventsMixin, GraphScheduleMixin, OAuthMixi
 
     # -- HTTP ------------------------------------------------------------------------------
     def bad_json(self, seen: Seen) -> Answer:
+        """Graph's answer to a body that is not JSON."""
         self.violation(f"{seen.method} {seen.path}: body is not valid JSON")
         return graph_error(400, "BadRequest", "Unable to read JSON request payload.")
 
     def failure_answer(self, failure: Failure) -> Answer:
+        """Graph's error for a scripted failure status (throttling shape for 429/503)."""
         codes = {
             429: "TooManyRequests",
             503: "ServiceUnavailable",
@@ -221,9 +229,11 @@ class FakeGraph(GraphBatchMixin, GraphEventsMixin, GraphScheduleMixin, OAuthMixi
         return answer
 
     def is_token_path(self, path: str) -> bool:
+        """Whether the path is a tenant's token endpoint."""
         return bool(re.match(r"^/[^/]+/oauth2/v2\.0/token$", path))
 
     def dispatch(self, seen: Seen) -> Answer:
+        """Route a request: identity platform, $batch, then the Graph API."""
         tenant = re.match(r"^/(?P<tenant>[^/]+)/oauth2/v2\.0/(?P<end>authorize|token)$", seen.path)
         if tenant:
             if tenant["tenant"] not in ("common", "organizations", "consumers") and not re.match(

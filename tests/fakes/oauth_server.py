@@ -16,6 +16,8 @@ from .http_fake import Answer, Seen
 
 @dataclass
 class Client:
+    """A registered OAuth client."""
+
     client_id: str
     client_secret: str
     redirect_uri: str
@@ -23,6 +25,8 @@ class Client:
 
 @dataclass
 class Grant:
+    """An authorization code and what it was issued for."""
+
     client_id: str
     scopes: tuple[str, ...]
     redirect_uri: str = ""
@@ -34,6 +38,8 @@ class Grant:
 
 @dataclass
 class AccessToken:
+    """An issued access token."""
+
     client_id: str
     scopes: tuple[str, ...]
     expired: bool = False
@@ -41,6 +47,8 @@ class AccessToken:
 
 @dataclass
 class RefreshToken:
+    """An issued refresh token; invalid once revoked or rotated."""
+
     client_id: str
     scopes: tuple[str, ...]
     valid: bool = True
@@ -99,22 +107,28 @@ class OAuthMixin:
 
     # -- flavour hooks ---------------------------------------------------------------------
     def default_scopes(self) -> list[str]:
+        """The scopes grant() uses when none are given."""
         raise NotImplementedError
 
     def known_scope(self, scope: str) -> bool:
+        """Whether the provider would accept this scope."""
         raise NotImplementedError
 
     def offline_requested(self, query: dict, scopes: tuple[str, ...]) -> bool:
+        """Whether the authorize request asked for a refresh token."""
         raise NotImplementedError
 
     def token_error(self, status: int, error: str, description: str, code: int = 0) -> Answer:
+        """A token endpoint error in the provider's shape."""
         raise NotImplementedError
 
     def token_extra(self) -> dict:
+        """Provider-specific fields of a token answer."""
         return {}
 
     # -- endpoints -------------------------------------------------------------------------
     def authorize(self, seen: Seen) -> Answer:
+        """GET authorize: check the request, then redirect with a code (consent assumed)."""
         query = seen.query
         for name in sorted(set(query) - self.authorize_params):
             self.violation(f"authorize: unknown parameter {name!r}")
@@ -163,6 +177,7 @@ class OAuthMixin:
         return Answer(302, location=target)
 
     def token(self, seen: Seen) -> Answer:
+        """POST token: authorization_code (with PKCE) or refresh_token."""
         if seen.method != "POST":
             self.violation(f"token: {seen.method} instead of POST")
             return Answer(405, {"error": "invalid_request"})

@@ -6,7 +6,6 @@ Real HTTP round trips with httpx against tests/fakes; no app, no database.
 import re
 import secrets
 import time
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
@@ -22,6 +21,17 @@ from tests.fakes.calendar_providers import (
     FakeGoogle,
     FakeGraph,
     s256,
+)
+from tests.fakes.flows import (
+    authorize,
+    bearer,
+    delta_round,
+    free_busy,
+    http,
+    list_all,
+    login,
+    refresh,
+    running,
 )
 from tests.fakes.google_discovery import (
     METHODS,
@@ -39,8 +49,7 @@ G_FREEBUSY = "https://www.googleapis.com/auth/calendar.freebusy"
 G_LIST = "https://www.googleapis.com/auth/calendar.calendarlist.readonly"
 G_EVENTS_FREEBUSY = "https://www.googleapis.com/auth/calendar.events.freebusy"
 MONDAY = datetime(2030, 1, 7, tzinfo=UTC)
-# One pooled client for the module: a fresh client per call costs ~40 ms of TLS setup.
-HTTP = httpx.Client(trust_env=False, timeout=5)
+HTTP = http()
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -51,70 +60,6 @@ def _close_http():
 
 def at(hour: float) -> datetime:
     return MONDAY + timedelta(hours=hour)
-
-
-def authorize(fake, scope: str, **extra) -> httpx.Response:
-    params = {
-        "client_id": CLIENT_ID,
-        "redirect_uri": REDIRECT_URI,
-        "response_type": "code",
-        "scope": scope,
-        "state": "state-1",
-        **extra,
-    }
-    return HTTP.get(fake.urls["authorize_url"], params=params)
-
-
-def login(fake, scope: str, **extra) -> dict:
-    """Run the code flow with PKCE; returns the token endpoint's JSON."""
-    verifier = secrets.token_urlsafe(48)
-    answer = authorize(
-        fake, scope, code_challenge=s256(verifier), code_challenge_method="S256", **extra
-    )
-    assert answer.status_code == 302
-    query = httpx.URL(answer.headers["location"]).params
-    assert query["state"] == "state-1"
-    form = {
-        "grant_type": "authorization_code",
-        "code": query["code"],
-        "redirect_uri": REDIRECT_URI,
-        "client_id": CLIENT_ID,
-        "client_secret": CLIENT_SECRET,
-        "code_verifier": verifier,
-    }
-    token = HTTP.post(fake.urls["token_url"], data=form)
-    assert token.status_code == 200, token.text
-    return token.json()
-
-
-def refresh(fake, refresh_token: str) -> httpx.Response:
-    form = {
-        "grant_type": "refresh_token",
-        "refresh_token": refresh_token,
-        "client_id": CLIENT_ID,
-        "client_secret": CLIENT_SECRET,
-    }
-    return HTTP.post(fake.urls["token_url"], data=form)
-
-
-@contextmanager
-def running(make, page_size: int = 2):
-    """A started fake of class `make` with the test client and a granted token."""
-    fake = make()
-    fake.register_client(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI)
-    fake.page_size = page_size
-    with fake:
-        yield fake, fake.grant(CLIENT_ID)
-
-
-def free_busy(fake, token, low="2030-01-07T00:00:00Z", ids=("primary",)) -> dict:
-    """A Google freeBusy.query answer for one day from `low`."""
-    body = {"timeMin": low, "timeMax": "2030-01-08T00:00:00Z", "items": [{"id": i} for i in ids]}
-    return HTTP.post(fake.urls["api_url"] + "/freeBusy", json=body, headers=bearer(token)).json()
-
-
-def bearer(token: dict) -> dict:
-    return {"Authorization": f"Bearer {token['access_token']}"}
 
 
 # -- Google: OAuth ---------------------------------------------------------------------------
@@ -198,23 +143,6 @@ def test_google_expired_access_token_answers_401_until_refreshed(fake_google):
 
 
 # -- Google: events.list, sync tokens ---------------------------------------------------------
-
-
-def list_all(fake, token, **params) -> tuple[list[dict], str, int]:
-    """Follow nextPageToken to the end; returns items, nextSyncToken and the page count."""
-    url = fake.urls["api_url"] + "/calendars/primary/events"
-    items, pages, query = [], 0, dict(params)
-    while True:
-        answer = HTTP.get(url, params=query, headers=bearer(token))
-        assert answer.status_code == 200, answer.text
-        body = answer.json()
-        pages += 1
-        items += body["items"]
-        if "nextPageToken" not in body:
-            return items, body["nextSyncToken"], pages
-        assert "nextSyncToken" not in body
-        query = {**params, "pageToken": body["nextPageToken"]}
-        query.pop("timeMin", None) if "syncToken" in params else None
 
 
 def test_google_pages_of_two_and_incremental_changes_with_removals(fake_google):
@@ -305,6 +233,10 @@ def test_google_expired_sync_token_answers_410_full_sync_required(fake_google):
     _, fresh, _ = list_all(fake_google, token)
     assert fresh != sync
     assert fake_google.violations == []
+    list_all(fake_google, token, syncToken=fresh, singleEvents="true")
+    assert fake_google.violations == [
+        "events.list: singleEvents differs from the round's first request"
+    ]
 
 
 def test_google_fields_selector_trims_the_answer(fake_google):
@@ -641,24 +573,6 @@ def test_graph_me_gives_the_account_email_and_expired_tokens_get_401(fake_graph)
 # -- Microsoft Graph: calendarView delta -------------------------------------------------------
 
 
-def delta_round(fake, token, url, params=None, page_size=None) -> tuple[list[dict], str, int]:
-    """Follow @odata.nextLink to the deltaLink; returns items, deltaLink and the page count."""
-    headers = bearer(token)
-    if page_size:
-        headers["Prefer"] = f"odata.maxpagesize={page_size}"
-    items, pages = [], 0
-    while True:
-        answer = HTTP.get(url, params=params, headers=headers)
-        assert answer.status_code == 200, answer.text
-        body = answer.json()
-        pages += 1
-        items += body["value"]
-        if "@odata.deltaLink" in body:
-            assert "@odata.nextLink" not in body
-            return items, body["@odata.deltaLink"], pages
-        url, params = body["@odata.nextLink"], None
-
-
 def window():
     return {"startDateTime": "2030-01-07T00:00:00.0000000", "endDateTime": "2030-01-14T00:00:00Z"}
 
@@ -717,6 +631,52 @@ def test_graph_delta_pages_cover_every_event_once(count, page_size, prefer):
         assert [e["id"] for e in items] == ids
         assert pages == max(1, -(-count // min(page_size, prefer)))
         assert fake.violations == []
+
+
+def test_graph_series_show_as_occurrences_in_delta_and_schedule(fake_graph):
+    token = login(fake_graph, M_SCOPES)
+    weekly = {
+        "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["monday", "wednesday"]},
+        "range": {
+            "type": "numbered",
+            "startDate": "2030-01-07",
+            "numberOfOccurrences": 3,
+            "recurrenceTimeZone": "W. Europe Standard Time",
+        },
+    }
+    series = fake_graph.add_event(start=at(9), end=at(10), recurrence=weekly)
+    url = fake_graph.urls["api_url"] + "/me/calendarView/delta"
+    fortnight = {**window(), "endDateTime": "2030-01-21T00:00:00Z"}
+    items, delta, _ = delta_round(fake_graph, token, url, fortnight)
+    assert [(e["type"], e["start"]["dateTime"][:16]) for e in items] == [
+        ("occurrence", "2030-01-07T09:00"),
+        ("occurrence", "2030-01-09T09:00"),
+        ("occurrence", "2030-01-14T09:00"),
+    ]
+    assert {e["seriesMasterId"] for e in items} == {series}
+    schedule = HTTP.post(
+        fake_graph.urls["api_url"] + "/me/calendar/getSchedule",
+        json={
+            "schedules": ["host@example.com"],
+            "startTime": {"dateTime": "2030-01-09T00:00:00", "timeZone": "UTC"},
+            "endTime": {"dateTime": "2030-01-10T00:00:00", "timeZone": "UTC"},
+        },
+        headers=bearer(token),
+    ).json()["value"][0]["scheduleItems"]
+    assert [(i["start"]["dateTime"][:16], i["isRecurring"]) for i in schedule] == [
+        ("2030-01-09T09:00", True)
+    ]
+    fake_graph.remove_event(series)
+    removed, _, _ = delta_round(fake_graph, token, delta)
+    assert sorted(e["id"] for e in removed) == sorted(e["id"] for e in items)
+    assert all("@removed" in e for e in removed)
+    assert fake_graph.violations == []
+    with pytest.raises(ValueError, match="not modelled"):
+        fake_graph.add_event(
+            start=at(9),
+            end=at(10),
+            recurrence={"pattern": {"type": "relativeMonthly"}, "range": {"type": "noEnd"}},
+        )
 
 
 def test_graph_expired_delta_link_answers_410_with_a_fresh_start_location(fake_graph):
