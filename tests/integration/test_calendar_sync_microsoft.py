@@ -153,3 +153,19 @@ def test_racing_refreshes_spend_the_rotating_token_once(app, connection, fake_gr
     db.session.rollback()
     assert db.session.get(CalendarConnection, connection.id).status == "connected"
     assert fake_graph.violations == []
+
+
+def test_recurring_series_count_per_occurrence(connection, fake_graph):
+    fake_graph.add_event(
+        start=at(8, 9),
+        end=at(8, 10),
+        title="Daily stand-up",
+        recurrence={
+            "pattern": {"type": "daily", "interval": 1},
+            "range": {"type": "numbered", "startDate": "2030-01-08", "numberOfOccurrences": 3},
+        },
+    )
+    assert sync_connection(connection.id, NOW) == 1
+    assert busy_rows() == [(at(day, 9), at(day, 10)) for day in (8, 9, 10)]
+    assert "Daily stand-up" not in database_text()
+    assert fake_graph.violations == []
