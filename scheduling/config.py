@@ -67,6 +67,19 @@ class Defaults:
     SSO_LOGIN_SECONDS = 600
     SSO_CAFILE = None
     SSO_ALLOW_PRIVATE = False
+    # Google Calendar and Microsoft 365 connections (issue 17): the providers' endpoints (tests
+    # point them at loopback fakes), how often connected calendars are synced, how long before
+    # expiry an access token is refreshed, and the live re-check's timeout at booking time.
+    GOOGLE_AUTHORIZE_URL = "https://accounts.google.com/o/oauth2/v2/auth"
+    GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"  # noqa: S105 (an address)
+    GOOGLE_API_URL = "https://www.googleapis.com/calendar/v3"
+    GOOGLE_REVOKE_URL = "https://oauth2.googleapis.com/revoke"
+    MICROSOFT_AUTHORIZE_URL = "https://login.microsoftonline.com/common/oauth2/v2.0/authorize"
+    MICROSOFT_TOKEN_URL = "https://login.microsoftonline.com/common/oauth2/v2.0/token"  # noqa: S105
+    MICROSOFT_API_URL = "https://graph.microsoft.com/v1.0"
+    CALENDAR_SYNC_MINUTES = 5
+    CALENDAR_TOKEN_REFRESH_MARGIN_SECONDS = 300
+    CALENDAR_RECHECK_TIMEOUT_SECONDS = 2.5
     # Outbox worker: attempts before a message is marked failed, backoff (seconds, doubled per
     # attempt, with jitter, capped), and how long a claim lasts before another worker may take
     # the message over (a worker killed mid-delivery).

@@ -101,12 +101,17 @@ def register_cli(app) -> None:
 
     @group.command("sync-calendars")
     def sync_calendars():
-        """Read every due imported calendar once (the worker does this on a schedule)."""
+        """Read every due imported and connected calendar once (the worker does this on a
+        schedule)."""
+        from scheduling.delivery.calendar_sync import sync_due_connections
         from scheduling.operations.calendar_import import refresh_due_sources
 
         count = refresh_due_sources(clock.utcnow())
         db.session.commit()
         click.echo(f"Refreshed {count} calendar source(s).")
+        connected = sync_due_connections(clock.utcnow())
+        db.session.commit()
+        click.echo(f"Synced {connected} connected Google / Microsoft calendar(s).")
 
 
 def _organisation(slug: str | None) -> Organisation:

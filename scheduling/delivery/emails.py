@@ -126,6 +126,10 @@ def build_email(message: OutboxMessage, now: datetime) -> EmailMessage:
         from .account_emails import build_account_email  # it imports this module's helpers
 
         return build_account_email(message, now)
+    if str(payload.get("template", "")).startswith("calendar."):
+        from .connection_emails import build_connection_email  # it imports this module too
+
+        return build_connection_email(message, now)
     booking = db.session.get(Booking, payload.get("booking_id"))
     if booking is None:
         raise Skip("the booking no longer exists")

@@ -319,6 +319,13 @@ def _refresh_calendars(now: datetime) -> None:
     refresh_due_sources(now)
 
 
+def _sync_calendar_connections(now: datetime) -> None:
+    from .calendar_sync import sync_due_connections
+
+    # Google / Microsoft calendars: each mailbox's own schedule, pause and lease decide.
+    sync_due_connections(now)
+
+
 def _purge_rate_limits(now: datetime) -> None:
     from scheduling.operations.rate_limits import purge_rate_limit_counters
 
@@ -335,14 +342,18 @@ def _retention(now: datetime) -> None:
 def register_defaults() -> None:
     from .caldav import KIND as CALDAV
     from .caldav import deliver_caldav
+    from .calendar_copies import KIND as CALENDAR_COPY
+    from .calendar_copies import deliver_calendar_copy
     from .emails import deliver_email
     from .webhooks import deliver_webhook
 
     register_handler("email", deliver_email)
     register_handler("webhook", deliver_webhook)
     register_handler(CALDAV, deliver_caldav)
+    register_handler(CALENDAR_COPY, deliver_calendar_copy)
     register_periodic("lead.abandoned", _abandoned_leads, 60)
     register_periodic("calendar.refresh", _refresh_calendars, 60)
+    register_periodic("calendar.connections", _sync_calendar_connections, 60)
     register_periodic("rate_limits.purge", _purge_rate_limits, 300)
     register_periodic(
         "retention", _retention, lambda config: float(config["RETENTION_INTERVAL_SECONDS"])

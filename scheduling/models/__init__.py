@@ -8,7 +8,14 @@ from .account_links import LINK_PURPOSES, AccountLink
 from .activity import OUTCOMES, AuditEntry, BusyBlock, LostReason, Outcome
 from .api_keys import API_SCOPES, ApiKey
 from .bookings import STATUSES, Booking
+from .calendar_connections import (
+    CONNECTION_STATUSES,
+    PROVIDERS,
+    CalendarConnection,
+    CalendarProviderApp,
+)
 from .calendars import (
+    CONNECTED_KINDS,
     SOURCE_KINDS,
     CalendarCopy,
     CalendarFeed,
@@ -49,6 +56,8 @@ __all__ = [
     "ACTION_KINDS",
     "API_SCOPES",
     "ASSIGNMENTS",
+    "CONNECTED_KINDS",
+    "CONNECTION_STATUSES",
     "LAYOUTS",
     "LINK_PURPOSES",
     "LOCATION_KINDS",
@@ -56,6 +65,7 @@ __all__ = [
     "OUTCOMES",
     "PRIVACY_REQUEST_KINDS",
     "PRIVACY_REQUEST_STATUSES",
+    "PROVIDERS",
     "ROLES",
     "SOURCE_KINDS",
     "STATUSES",
@@ -69,8 +79,10 @@ __all__ = [
     "AuditEntry",
     "Booking",
     "BusyBlock",
+    "CalendarConnection",
     "CalendarCopy",
     "CalendarFeed",
+    "CalendarProviderApp",
     "CalendarSource",
     "ConsentRecord",
     "CreditAdjustment",

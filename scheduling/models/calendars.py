@@ -2,16 +2,19 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduling.extensions import db
 
+from .calendar_connections import CalendarConnection
 from .hosts import Host
 from .routing import Pool
 from .types import UTCDateTime
 
 SOURCE_KINDS = ("ics", "caldav")
+# Calendars read through a CalendarConnection (OAuth) rather than an address.
+CONNECTED_KINDS = ("google", "microsoft")
 
 
 class CalendarFeed(db.Model):
@@ -46,12 +49,17 @@ class CalendarFeed(db.Model):
 
 
 class CalendarSource(db.Model):
-    """An external calendar whose events block a host's slots (ICS URL or CalDAV calendar)."""
+    """An external calendar whose events block a host's slots (ICS URL, CalDAV calendar, or a
+    Google / Microsoft calendar of a connected mailbox)."""
 
     __tablename__ = "calendar_sources"
     __table_args__ = (
-        CheckConstraint("kind IN ('ics', 'caldav')", name="kind_known"),
-        CheckConstraint("kind = 'caldav' OR NOT write_back", name="write_back_caldav_only"),
+        CheckConstraint("kind IN ('ics', 'caldav', 'google', 'microsoft')", name="kind_known"),
+        CheckConstraint("kind != 'ics' OR NOT write_back", name="write_back_not_ics"),
+        CheckConstraint(
+            "(kind IN ('google', 'microsoft')) = (connection_id IS NOT NULL)",
+            name="connection_iff_connected_kind",
+        ),
         Index("ix_calendar_sources_next_attempt", "next_attempt_at"),
     )
 
@@ -80,8 +88,18 @@ class CalendarSource(db.Model):
     failures: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Google / Microsoft: the mailbox, the provider's calendar id, and the sync token or delta
+    # link of the last read ("" reads the whole window).
+    connection_id: Mapped[int | None] = mapped_column(
+        ForeignKey("calendar_connections.id", ondelete="CASCADE"), index=True
+    )
+    remote_calendar_id: Mapped[str] = mapped_column(String(1024), default="", server_default="")
+    sync_state: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Off: the calendar is only listed (it may receive bookings) and its events never count.
+    blocks_time: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     host: Mapped[Host] = relationship()
+    connection: Mapped[CalendarConnection | None] = relationship()
 
 
 class ImportedBusy(db.Model):
@@ -91,6 +109,7 @@ class ImportedBusy(db.Model):
     __table_args__ = (
         CheckConstraint("end_at > start_at", name="ends_after_start"),
         Index("ix_imported_busy_host_start", "host_id", "start_at"),
+        Index("ix_imported_busy_source_remote", "source_id", "remote_event_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -101,6 +120,8 @@ class ImportedBusy(db.Model):
     host_id: Mapped[int] = mapped_column(ForeignKey("hosts.id", ondelete="CASCADE"))
     start_at: Mapped[datetime] = mapped_column(UTCDateTime())
     end_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The provider's event id (connected calendars), so an incremental sync replaces one event.
+    remote_event_id: Mapped[str | None] = mapped_column(String(1024))
 
 
 class CalendarCopy(db.Model):

@@ -22,6 +22,7 @@ from .audit import record
 from .booking_rows import booking_row, mark_cancelled, new_uid  # noqa: F401 (new_uid: importers)
 from .durations import durations_of, kept_duration, resolve_duration, settings_for_duration
 from .limits import capped_host_ids, lock_for_booking
+from .live_busy import host_busy_now
 from .locations import offered_locations, resolve_location
 from .locking import acquire_booking_lock, transaction_memo
 from .slots import default_host_ids, load_calendars
@@ -211,7 +212,14 @@ def create_booking(
         ordered = _host_order(event_type, free, now)
     if preferred_host_id is not None:
         ordered.sort(key=lambda host: host.id != preferred_host_id)
+    end = start + timedelta(minutes=minutes)
+    occupied = av.occupied_interval(start, end, event_type.buffer_before, event_type.buffer_after)
+    moved = (replaces.occupied_from, replaces.occupied_until) if replaces is not None else None
     for host in ordered:
+        # A connected Google / Microsoft calendar gets one live look (a few seconds at most);
+        # busy there since the last sync: the next free host, or "just taken".
+        if host_busy_now(host.id, occupied.start, occupied.end, now, ignore=moved):
+            continue
         booking = booking_row(
             event_type,
             host,

@@ -29,9 +29,15 @@ KIND = "caldav"  # outbox messages that sync one meeting's copies
 _WRITEBACK_WANTED = select(
     or_(
         exists().where(
-            CalendarSource.host_id == bindparam("host_id"), CalendarSource.write_back.is_(True)
+            CalendarSource.host_id == bindparam("host_id"),
+            CalendarSource.write_back.is_(True),
+            CalendarSource.kind == KIND,
         ),
-        exists().where(CalendarCopy.ical_uid == bindparam("ical_uid")),
+        exists().where(
+            CalendarCopy.ical_uid == bindparam("ical_uid"),
+            CalendarCopy.source_id == CalendarSource.id,
+            CalendarSource.kind == KIND,
+        ),
     )
 )
 
@@ -64,7 +70,7 @@ def _account(source: CalendarSource, config: Settings) -> caldav.Account:
     return caldav.Account(source.url, source.username, password)
 
 
-def _latest(ical_uid: str) -> Booking | None:
+def latest_of(ical_uid: str) -> Booking | None:
     """The current state of a meeting: the newest row of its UID (reschedules add rows)."""
     return db.session.scalars(
         select(Booking)
@@ -73,10 +79,10 @@ def _latest(ical_uid: str) -> Booking | None:
     ).first()
 
 
-def _current_rows(ical_uid: str) -> list[Booking]:
+def current_rows(ical_uid: str) -> list[Booking]:
     """The meeting's current rows: the newest row of its UID, and for a collective meeting
     every host's row of that version (one per host, all moved or cancelled together)."""
-    latest = _latest(ical_uid)
+    latest = latest_of(ical_uid)
     if latest is None or latest.meeting_id is None:
         return [latest] if latest is not None else []
     return list(
@@ -87,7 +93,14 @@ def _current_rows(ical_uid: str) -> list[Booking]:
 
 
 def _copies(ical_uid: str) -> list[CalendarCopy]:
-    return list(db.session.scalars(select(CalendarCopy).where(CalendarCopy.ical_uid == ical_uid)))
+    """The meeting's CalDAV copies (Google / Microsoft copies belong to calendar_writeback.py)."""
+    return list(
+        db.session.scalars(
+            select(CalendarCopy)
+            .join(CalendarSource, CalendarSource.id == CalendarCopy.source_id)
+            .where(CalendarCopy.ical_uid == ical_uid, CalendarSource.kind == KIND)
+        )
+    )
 
 
 def _remove_copy(copy: CalendarCopy, config: Settings) -> None:
@@ -110,7 +123,7 @@ def remove_booking(booking_id: int, now: datetime) -> int:
 
 
 def _sync(ical_uid: str, now: datetime) -> int:
-    rows = [row for row in _current_rows(ical_uid) if row.is_confirmed]
+    rows = [row for row in current_rows(ical_uid) if row.is_confirmed]
     config = settings()
     if not rows:
         copies = _copies(ical_uid)
@@ -122,7 +135,9 @@ def _sync(ical_uid: str, now: datetime) -> int:
     targets = list(
         db.session.scalars(
             select(CalendarSource).where(
-                CalendarSource.host_id.in_(host_rows), CalendarSource.write_back.is_(True)
+                CalendarSource.host_id.in_(host_rows),
+                CalendarSource.write_back.is_(True),
+                CalendarSource.kind == KIND,
             )
         )
     )

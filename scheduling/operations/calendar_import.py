@@ -311,7 +311,11 @@ def refresh_due_sources(now: datetime, limit: int = 200) -> int:
     due = list(
         db.session.scalars(
             select(CalendarSource)
-            .where(CalendarSource.next_attempt_at <= now)
+            .where(
+                CalendarSource.next_attempt_at <= now,
+                # Google / Microsoft calendars are read by operations/calendar_sync.py.
+                CalendarSource.kind.in_(SOURCE_KINDS),
+            )
             .order_by(CalendarSource.next_attempt_at, CalendarSource.id)
             .limit(limit)
         )

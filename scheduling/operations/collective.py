@@ -23,6 +23,7 @@ from .audit import record
 from .booking_rows import booking_row, new_uid
 from .durations import resolve_duration, settings_for_duration
 from .limits import lock_for_booking
+from .live_busy import host_busy_now
 from .locations import resolve_location
 from .locking import acquire_booking_lock
 from .slots import HostCalendar, load_calendars
@@ -177,6 +178,14 @@ def create_meeting(
         raise InvalidRequest(NOT_OFFERED, {"start": "not an available start time"})
     if av.busy_members([_member(cal) for cal in calendars], settings, start, now):
         raise SlotUnavailable(TAKEN)
+    # Each host's connected Google / Microsoft calendar gets one live look (operations/
+    # live_busy.py): busy there since the last sync means nobody is booked.
+    end = start + timedelta(minutes=minutes)
+    occupied = av.occupied_interval(start, end, event_type.buffer_before, event_type.buffer_after)
+    moved = {row.host_id: (row.occupied_from, row.occupied_until) for row in replaces}
+    for host_id in host_ids:
+        if host_busy_now(host_id, occupied.start, occupied.end, now, ignore=moved.get(host_id)):
+            raise SlotUnavailable(TAKEN)
     hosts = {cal.host.id: cal.host for cal in calendars}
     shared_uid = replaces[0].ical_uid if replaces else f"{new_uid()}@rendezvous"
     rows = [

@@ -11,6 +11,7 @@ from scheduling.models import Booking
 
 from . import outbox
 from .caldav_writeback import enqueue_writeback
+from .calendar_writeback import enqueue_calendar_copy
 from .notifications import (
     AFTER_MEETING,
     REMINDER,
@@ -45,6 +46,7 @@ def meeting_created(rows: list[Booking], now: datetime) -> None:
     primary = rows[0]
     for row in rows:
         enqueue_writeback(row, now)
+        enqueue_calendar_copy(row, now)
     _emails(rows, "booking.confirmation", now, follow_ups=True)
     emit_booking_event("booking.created", primary, now)
 
@@ -60,6 +62,7 @@ def meeting_rescheduled(old_rows: list[Booking], new_rows: list[Booking], now: d
     _drop_follow_ups(old_rows, now)
     for row in new_rows:
         enqueue_writeback(row, now)
+        enqueue_calendar_copy(row, now)
     _emails(new_rows, "booking.rescheduled", now, follow_ups=True)
     emit_booking_event("booking.rescheduled", new_rows[0], now, previous=old_rows[0])
 
@@ -69,5 +72,6 @@ def meeting_cancelled(rows: list[Booking], now: datetime) -> None:
     _drop_follow_ups(rows, now)
     for row in rows:
         enqueue_writeback(row, now)
+        enqueue_calendar_copy(row, now)
     _emails(rows, "booking.cancelled", now, follow_ups=False)
     emit_booking_event("booking.cancelled", rows[0], now)

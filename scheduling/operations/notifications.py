@@ -22,6 +22,7 @@ from scheduling.models import (
 
 from . import outbox
 from .caldav_writeback import enqueue_writeback
+from .calendar_writeback import enqueue_calendar_copy
 from .locking import transaction_memo
 from .payloads import booking_json, iso, lead_json
 
@@ -209,6 +210,7 @@ def emit_booking_event(
 def booking_created(booking: Booking, now: datetime) -> None:
     """Confirmations (invitee and host), reminders, booking.created, calendar copy."""
     enqueue_writeback(booking, now)
+    enqueue_calendar_copy(booking, now)
     _booking_emails(booking, "booking.confirmation", now)
     emit_booking_event("booking.created", booking, now)
 
@@ -249,6 +251,7 @@ def booking_rescheduled(old: Booking, new: Booking, now: datetime) -> None:
     outbox.drop_pending(old.id, REMINDER, now)
     outbox.drop_pending(old.id, AFTER_MEETING, now)
     enqueue_writeback(new, now)
+    enqueue_calendar_copy(new, now)
     _booking_emails(new, "booking.rescheduled", now)
     emit_booking_event("booking.rescheduled", new, now, previous=old)
 
@@ -258,6 +261,7 @@ def booking_cancelled(booking: Booking, now: datetime) -> None:
     outbox.drop_pending(booking.id, REMINDER, now)
     outbox.drop_pending(booking.id, AFTER_MEETING, now)
     enqueue_writeback(booking, now)
+    enqueue_calendar_copy(booking, now)
     outbox.enqueue_rows(_confirmations(booking, "booking.cancelled", now))
     emit_booking_event("booking.cancelled", booking, now)
 

@@ -11,12 +11,14 @@ from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from scheduling.attribution.storage_inventory import StorageItem, storage_inventory
 from scheduling.extensions import db
 from scheduling.models import (
+    PROVIDERS,
     ApiKey,
+    CalendarConnection,
     CalendarFeed,
     CalendarSource,
     EventType,
@@ -32,6 +34,7 @@ from scheduling.models import (
 from scheduling.routing.questions import QUESTION_KINDS
 from scheduling.security.retention_periods import Period, periods_from
 
+from . import calendar_connections as connected_calendars
 from .embed_settings import settings_of
 
 # Question kinds where a visitor types what they like: special category data can slip in.
@@ -66,6 +69,18 @@ class AskedQuestion:
     @property
     def free_text(self) -> bool:
         return self.kind in FREE_TEXT_KINDS
+
+
+@dataclass(frozen=True)
+class ConnectedCalendars:
+    """A calendar provider the organisation set up (issue 17): what it is asked and told."""
+
+    provider: str  # "google" or "microsoft"
+    api_domain: str
+    auth_domain: str
+    scopes: tuple[str, ...]  # short names (Google's without their common address prefix)
+    connections: int
+    writes: bool  # some host lets bookings be added to a calendar there
 
 
 @dataclass(frozen=True)
@@ -104,6 +119,7 @@ class PrivacyFacts:
     rate_limits_on: bool
     # The single sign-on issuer's domain (empty: no single sign-on): it learns who signs in.
     sso_domain: str = ""
+    calendar_connections: tuple[ConnectedCalendars, ...] = ()
 
     @property
     def embeddable(self) -> bool:
@@ -132,6 +148,8 @@ class PrivacyFacts:
             *self.webhook_domains,
             self.sso_domain,
         ]
+        for connected in self.calendar_connections:
+            found += [connected.api_domain, connected.auth_domain]
         if "video" in self.location_kinds:
             found.append(self.video_domain)
         return tuple(sorted({d for d in found if d}))
@@ -313,4 +331,41 @@ def collect_facts(organisation: Organisation, installation: InstallationSettings
         session_cookie_secure=installation.session_cookie_secure,
         rate_limits_on=installation.rate_limits_on,
         sso_domain=_sso_domain(org_id),
+        calendar_connections=_connected_calendars(org_id),
     )
+
+
+def _connected_calendars(organisation_id: int) -> tuple[ConnectedCalendars, ...]:
+    """Providers with an app set up or a host connected, from the live rows and settings."""
+    found = []
+    for name in PROVIDERS:
+        count = _count(
+            select(func.count(CalendarConnection.id)).where(
+                CalendarConnection.organisation_id == organisation_id,
+                CalendarConnection.provider == name,
+            )
+        )
+        if not count and connected_calendars.provider_app(organisation_id, name) is None:
+            continue
+        writes = db.session.scalar(
+            select(
+                exists().where(
+                    CalendarSource.kind == name,
+                    CalendarSource.write_back.is_(True),
+                    CalendarSource.connection_id == CalendarConnection.id,
+                    CalendarConnection.organisation_id == organisation_id,
+                )
+            )
+        )
+        provider = connected_calendars.provider(name)
+        found.append(
+            ConnectedCalendars(
+                name,
+                domain_of(provider.api_url),
+                domain_of(provider.token_url),
+                tuple(scope.rsplit("/", 1)[-1] for scope in provider.scopes),
+                count,
+                bool(writes),
+            )
+        )
+    return tuple(found)

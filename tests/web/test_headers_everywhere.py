@@ -62,6 +62,9 @@ SKIP: dict[str, str] = {
     # in test_error_pages_send_the_headers_too below.
     "admin.sso_org": "redirects to the identity provider",
     "admin.sso_callback": "answers the identity provider's redirect",
+    # Answers only the provider's redirect of a connection started in the same session (a
+    # refusal page otherwise); tests/web/test_calendar_connections.py covers both answers.
+    "admin.calendar_connection_callback": "needs a started connection and a provider",
 }
 # GET routes that only redirect, and where to. The redirect must go there and carry the same
 # headers as a page; its target is rendered in its own right.
@@ -359,6 +362,7 @@ def routes(w) -> dict[str, list[tuple[str, str, dict]]]:
         "admin.settings": "/admin/settings",
         "admin.settings_retention": "/admin/settings/retention",
         "admin.settings_sso": "/admin/settings/sso",
+        "admin.settings_calendar_apps": "/admin/settings/calendar-apps",
         "admin.pools": "/admin/teams",
         "admin.pools_detail": f"/admin/teams/{p}",
         "admin.pools_edit": f"/admin/teams/{p}/edit",
@@ -631,6 +635,8 @@ POST_ARGS = {
     "token": "not-a-valid-token",
     "request_id": 1,
     "kind": "json",
+    "provider": "google",
+    "connection_id": 1,
 }
 
 

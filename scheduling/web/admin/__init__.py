@@ -15,7 +15,7 @@ from .bookings import (  # noqa: F401
     outcome_views,
     quick_outcome_views,
 )
-from .calendars import calendar_sync_views, calendar_views  # noqa: F401
+from .calendars import calendar_sync_views, calendar_views, connection_views  # noqa: F401
 from .embed import conversion_views, embed_views  # noqa: F401
 from .event_types import event_type_views  # noqa: F401
 from .hosts import days_off_views, host_views  # noqa: F401
@@ -24,6 +24,7 @@ from .overview import audit_views, dashboard_views, home_views  # noqa: F401
 from .privacy import documents_views, privacy_views  # noqa: F401
 from .routing import pool_views, question_views, routing_form_views, routing_test_views, rule_views  # noqa: F401
 from .settings import (  # noqa: F401
+    calendar_app_views,
     notification_views,
     retention_views,
     settings_views,

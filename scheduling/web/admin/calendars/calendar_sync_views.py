@@ -13,7 +13,8 @@ from sqlalchemy import select
 from scheduling import clock
 from scheduling.errors import InvalidRequest, NotFound, PermissionDenied
 from scheduling.extensions import db
-from scheduling.models import CalendarSource, Host, Pool
+from scheduling.models import SOURCE_KINDS, CalendarSource, Host, Pool
+from scheduling.operations import calendar_connections as connected
 from scheduling.operations import calendar_feeds as feeds
 from scheduling.operations import calendar_import as imports
 from scheduling.operations.locking import acquire_booking_lock
@@ -52,7 +53,8 @@ def _links_for(owner: Host | Pool) -> tuple[bool, dict | None]:
 
 def _source_of(host: Host, source_id: int) -> CalendarSource:
     source = db.session.get(CalendarSource, source_id)
-    if source is None or source.host_id != host.id:
+    # Connected (Google / Microsoft) calendars are managed on their connection's page.
+    if source is None or source.host_id != host.id or source.kind not in SOURCE_KINDS:
         raise NotFound("No such calendar.")
     return source
 
@@ -60,7 +62,9 @@ def _source_of(host: Host, source_id: int) -> CalendarSource:
 def _calendars_page(host: Host, form: SourceForm | None = None, status: int = 200):
     exists, links = _links_for(host)
     sources = db.session.scalars(
-        select(CalendarSource).where(CalendarSource.host_id == host.id).order_by(CalendarSource.id)
+        select(CalendarSource)
+        .where(CalendarSource.host_id == host.id, CalendarSource.kind.in_(SOURCE_KINDS))
+        .order_by(CalendarSource.id)
     ).all()
     return render_template(
         "admin/calendars/host.html",
@@ -68,6 +72,7 @@ def _calendars_page(host: Host, form: SourceForm | None = None, status: int = 20
         feed_exists=exists,
         links=links,
         sources=sources,
+        connections=connected.page_rows(host),
         form=form or SourceForm(formdata=None),
         own=current_user().host_id == host.id,
     ), status

@@ -19,6 +19,7 @@ from scheduling.extensions import db
 from scheduling.models import EventType, Holiday, Host, event_type_hosts
 from scheduling.operations import days_off
 from scheduling.operations import hosts as ops
+from scheduling.operations.calendar_connections import hosts_needing_reconnect
 from scheduling.web.admin.access import (
     current_user,
     get_host,
@@ -78,6 +79,7 @@ def hosts():
         "admin/hosts/list.html",
         hosts=listed,
         summaries=summaries,
+        reconnect=hosts_needing_reconnect([host.id for host in listed]),
         day_names=_weekday_names("abbreviated"),
     )
 

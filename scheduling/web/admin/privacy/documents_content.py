@@ -152,6 +152,7 @@ def processor_rows(facts: PrivacyFacts) -> list[tuple[str, str, str]]:
         rows.append((_("CalDAV server"), domain, what))
     for domain in facts.ics_domains:
         rows.append((_("Calendar import (ICS)"), domain, _("Busy times read; nothing sent")))
+    rows += connected_calendar_rows(facts)
     events = ", ".join(facts.webhook_events)
     for domain in facts.webhook_domains:
         rows.append(
@@ -188,6 +189,31 @@ def processor_rows(facts: PrivacyFacts) -> list[tuple[str, str, str]]:
     return rows
 
 
+CONNECTED_LABELS = {
+    "google": _l("Google Calendar (connected calendars)"),
+    "microsoft": _l("Microsoft 365 / Outlook (connected calendars)"),
+}
+
+
+def connected_calendar_rows(facts: PrivacyFacts) -> list[tuple[str, str, str]]:
+    """Google / Microsoft: what is read, what is sent, with which permissions."""
+    rows = []
+    for connected in facts.calendar_connections:
+        sent = (
+            _("copies of bookings (invitee name, email, answers) go to the calendar a host chose")
+            if connected.writes
+            else _("nothing is sent")
+        )
+        what = _(
+            "Start, end and busy/free of the events in the calendars hosts tick, never titles, "
+            "guests or descriptions; %(sent)s. Permissions: %(scopes)s",
+            sent=sent,
+            scopes=", ".join(connected.scopes),
+        )
+        rows.append((str(CONNECTED_LABELS[connected.provider]), connected.api_domain, what))
+    return rows
+
+
 def processor_blocks(facts: PrivacyFacts) -> tuple:
     blocks = [
         Paragraph(
@@ -214,6 +240,15 @@ def processor_blocks(facts: PrivacyFacts) -> tuple:
             _(
                 "%(num)s active API keys: your integrations read bookings and leads.",
                 num=facts.api_keys,
+            )
+        )
+    if facts.calendar_connections:
+        extra.append(
+            _(
+                "Stored for each connected Google or Microsoft mailbox: its address, the names "
+                "and ids of its calendars, the access and refresh tokens (encrypted with the "
+                "application key) and, for each busy event, its start, end and the provider's "
+                "event id. Disconnecting deletes all of it."
             )
         )
     if extra:

@@ -158,6 +158,14 @@ def recipients(facts: PrivacyFacts) -> list[str]:
         items.append(
             _("CalDAV server %(domain)s: copies of bookings in hosts' calendars", domain=domain)
         )
+    for connected in facts.calendar_connections:
+        if connected.writes:
+            items.append(
+                _(
+                    "%(domain)s (connected calendars): copies of bookings in hosts' calendars",
+                    domain=connected.api_domain,
+                )
+            )
     for domain in facts.webhook_domains:
         items.append(_("Webhook receiver %(domain)s: booking and lead events", domain=domain))
     if "video" in facts.location_kinds and facts.video_domain:
