@@ -1,0 +1,113 @@
+"""Review of issue 16: a listed start is bookable and an unlisted one is refused, for random
+mixes of durations, buffers, minimum gap, daily and weekly limits, collective hosts, absences."""
+
+import os
+from datetime import UTC, date, datetime, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scheduling.errors import InvalidRequest, SlotUnavailable
+from scheduling.extensions import db
+from scheduling.models import Absence, EventType
+from scheduling.operations.bookings import Invitee, create_booking
+from scheduling.operations.slots import compute_event_type_slots
+from tests.conftest import FROZEN_NOW
+
+VIDEO = "https://meet.test.example"
+DAYS = [datetime(2030, 1, 8, tzinfo=UTC), datetime(2030, 1, 9, tzinfo=UTC)]  # Tue, Wed
+
+configs = st.fixed_dictionaries(
+    {
+        "durations": st.lists(
+            st.sampled_from([15, 30, 45, 60]), min_size=1, max_size=3, unique=True
+        ),
+        "step": st.sampled_from([15, 30]),
+        "buffer_before": st.sampled_from([0, 10, 15]),
+        "buffer_after": st.sampled_from([0, 15]),
+        "min_gap": st.sampled_from([0, 15, 30]),
+        "daily_limit": st.sampled_from([None, 1, 2]),
+        "weekly_limit": st.sampled_from([None, 1, 2, 3]),
+        "collective": st.booleans(),
+        "absent_b": st.sampled_from([None, date(2030, 1, 8), date(2030, 1, 9)]),
+        # bookings made first: (day from Monday 0..4, quarter hour of the UTC day, duration index)
+        "seeds": st.lists(
+            st.tuples(st.integers(0, 4), st.integers(8 * 4, 15 * 4), st.integers(0, 2)),
+            max_size=4,
+        ),
+        "pick": st.integers(0, 2),
+    }
+)
+
+
+def _invitee(minutes):
+    return Invitee(name="Grace", email="grace@example.com", tz="UTC", duration=minutes)
+
+
+def _try(event_type_id, start, minutes):
+    event_type = db.session.get(EventType, event_type_id)
+    try:
+        create_booking(event_type, start, _invitee(minutes), FROZEN_NOW, video_base_url=VIDEO)
+    except (InvalidRequest, SlotUnavailable):
+        return False
+    finally:
+        db.session.rollback()
+    return True
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(config=configs)
+def test_listed_starts_and_bookable_starts_agree(app, make_org, make_host, frozen_now, config):
+    org = make_org()
+    a = make_host(org=org, name="Ann")
+    b = make_host(org=org, name="Bob")
+    durations = sorted(config["durations"])
+    event_type = EventType(
+        organisation=org,
+        slug=f"mix-{os.urandom(4).hex()}",
+        title="Mix",
+        duration=durations[0],
+        durations=durations,
+        step=config["step"],
+        buffer_before=config["buffer_before"],
+        buffer_after=config["buffer_after"],
+        min_gap=config["min_gap"],
+        daily_limit=config["daily_limit"],
+        weekly_limit=config["weekly_limit"],
+        assignment="collective" if config["collective"] else "one",
+        locations=[{"kind": "video", "detail": ""}],
+        created_at=FROZEN_NOW,
+    )
+    event_type.hosts = [a, b]
+    db.session.add(event_type)
+    if config["absent_b"]:
+        db.session.add(
+            Absence(
+                host_id=b.id,
+                first_day=config["absent_b"],
+                last_day=config["absent_b"],
+                note="",
+            )
+        )
+    db.session.commit()
+    for day, quarter, which in config["seeds"]:
+        start = datetime(2030, 1, 7 + day, tzinfo=UTC) + timedelta(minutes=15 * quarter)
+        minutes = durations[which % len(durations)]
+        event_type = db.session.get(EventType, event_type.id)
+        try:
+            create_booking(event_type, start, _invitee(minutes), FROZEN_NOW, video_base_url=VIDEO)
+            db.session.commit()
+        except (InvalidRequest, SlotUnavailable):
+            db.session.rollback()
+    minutes = durations[config["pick"] % len(durations)]
+    for day in DAYS:
+        event_type = db.session.get(EventType, event_type.id)
+        listed = set(
+            compute_event_type_slots(
+                event_type, day, day + timedelta(days=1), FROZEN_NOW, duration=minutes
+            )
+        )
+        for quarter in range(8 * 4, 16 * 4):
+            start = day + timedelta(minutes=15 * quarter)
+            booked = _try(event_type.id, start, minutes)
+            assert booked == (start in listed), (start, minutes, sorted(listed))
