@@ -124,3 +124,44 @@ def test_event_type_form_refuses_odd_input(client, event_types_team, changes):
     url = f"/admin/event-types/{event_types_team.call.id}/edit"
     edited = post_form(client, url, {**data, "slug": "anna-intro"})
     assert edited.status_code in (302, 400), edited.text[:2000]
+
+
+def test_another_hosts_or_organisations_absences_and_holidays_are_404(client, days_off_team):
+    from scheduling.models import HostHoliday
+
+    anna, ben, stranger = days_off_team.anna, days_off_team.ben, days_off_team.stranger
+    day = FROZEN_NOW.date()
+    theirs = Absence(host_id=stranger.id, first_day=day, last_day=day)
+    bens = Absence(host_id=ben.id, first_day=day, last_day=day)
+    holiday = HostHoliday(host_id=stranger.id, day=day, name="Theirs")
+    db.session.add_all([theirs, bens, holiday])
+    db.session.commit()
+    edit = {"absence-first_day": "2030-01-14", "absence-last_day": "2030-01-14"}
+    for host, absence in ((anna, theirs), (anna, bens), (stranger, theirs)):
+        url = f"/admin/hosts/{host.id}/absences/{absence.id}"
+        assert client.get(f"{url}/edit").status_code == 404
+        assert post_form(client, f"{url}/edit", edit, page_of(anna)).status_code == 404
+        assert post_form(client, f"{url}/delete", {}, page_of(anna)).status_code == 404
+    for host in (anna, stranger):
+        url = f"/admin/hosts/{host.id}/holidays/{holiday.id}"
+        assert post_form(client, f"{url}/delete", {}, page_of(anna)).status_code == 404
+        assert post_form(client, f"{url}/rename", {"name": "X"}, page_of(anna)).status_code == 404
+    assert client.get(f"/admin/hosts/{stranger.id}/holidays/import").status_code == 404
+    db.session.rollback()
+    assert db.session.get(Absence, theirs.id).first_day == day
+    assert db.session.get(HostHoliday, holiday.id).name == "Theirs"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/hosts/{anna}/absences/{huge}/edit",
+        "/admin/hosts/{huge}/absences/1/edit",
+        "/admin/hosts/{huge}/holidays/import",
+        "/admin/event-types/{huge}/edit",
+        "/admin/hosts/{huge}/availability",
+    ],
+)
+def test_ids_beyond_a_database_integer_in_new_routes_are_404(client, days_off_team, path):
+    url = path.format(anna=days_off_team.anna.id, huge="9" * 30)
+    assert client.get(url).status_code == 404

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from scheduling.errors import InvalidRequest, SlotUnavailable
 from scheduling.extensions import db
-from scheduling.models import Absence, EventType
+from scheduling.models import Absence, BusyBlock, EventType
 from scheduling.operations.bookings import Invitee, create_booking
 from scheduling.operations.slots import compute_event_type_slots
 from tests.conftest import FROZEN_NOW
@@ -30,6 +30,10 @@ configs = st.fixed_dictionaries(
         "weekly_limit": st.sampled_from([None, 1, 2, 3]),
         "collective": st.booleans(),
         "absent_b": st.sampled_from([None, date(2030, 1, 8), date(2030, 1, 9)]),
+        # who covers Bob's absence: nobody, Ann (a host of the type) or Cem (not one)
+        "delegate": st.sampled_from([None, "ann", "cem"]),
+        "cem_busy": st.booleans(),
+        "bob_alone": st.booleans(),  # the type is Bob's alone: his link goes to the delegate
         # bookings made first: (day from Monday 0..4, quarter hour of the UTC day, duration index)
         "seeds": st.lists(
             st.tuples(st.integers(0, 4), st.integers(8 * 4, 15 * 4), st.integers(0, 2)),
@@ -55,12 +59,14 @@ def _try(event_type_id, start, minutes):
     return True
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 @given(config=configs)
 def test_listed_starts_and_bookable_starts_agree(app, make_org, make_host, frozen_now, config):
     org = make_org()
     a = make_host(org=org, name="Ann")
     b = make_host(org=org, name="Bob")
+    c = make_host(org=org, name="Cem", hours=((range(5), 600, 960),))
+    delegate = {None: None, "ann": a.id, "cem": c.id}[config["delegate"]]
     durations = sorted(config["durations"])
     event_type = EventType(
         organisation=org,
@@ -78,7 +84,19 @@ def test_listed_starts_and_bookable_starts_agree(app, make_org, make_host, froze
         locations=[{"kind": "video", "detail": ""}],
         created_at=FROZEN_NOW,
     )
-    event_type.hosts = [a, b]
+    event_type.hosts = [b] if config["bob_alone"] else [a, b]
+    if config["bob_alone"]:
+        event_type.assignment = "one"
+    if config["cem_busy"]:
+        db.session.add(
+            BusyBlock(
+                host_id=c.id,
+                start_at=DAYS[1].replace(hour=9),
+                end_at=DAYS[1].replace(hour=11),
+                reason="Busy",
+                created_at=FROZEN_NOW,
+            )
+        )
     db.session.add(event_type)
     if config["absent_b"]:
         db.session.add(
@@ -87,6 +105,7 @@ def test_listed_starts_and_bookable_starts_agree(app, make_org, make_host, froze
                 first_day=config["absent_b"],
                 last_day=config["absent_b"],
                 note="",
+                delegate_id=delegate,
             )
         )
     db.session.commit()
