@@ -363,7 +363,7 @@ def load_calendars(
     ]
 
 
-def _moves_as_meeting(event_type: EventType, exclude_booking_id: int | None) -> bool:
+def moves_as_meeting(event_type: EventType, exclude_booking_id: int | None) -> bool:
     """Whether slots are a collective meeting's: the booking being moved is one (whatever the
     type became since), or nothing is moved and the type is collective."""
     if exclude_booking_id is None:
@@ -392,7 +392,7 @@ def compute_event_type_slots(
     no narrowing). A move follows the booking, not the type's current assignment: a collective
     meeting's rows move together (all its hosts free), a one-host booking moves alone.
     """
-    if _moves_as_meeting(event_type, exclude_booking_id):
+    if moves_as_meeting(event_type, exclude_booking_id):
         from .collective import compute_collective_slots  # it builds on this module
 
         return compute_collective_slots(

@@ -91,3 +91,34 @@ def test_a_one_host_booking_moves_alone_after_the_type_became_collective(client,
     _busy(booking.host, WED_9_UTC, WED_9_UTC.replace(hour=10))
     listed, moved = _listed_and_moved(client, world, booking)
     assert listed == moved
+
+
+def test_the_admin_move_of_a_meeting_offers_what_it_accepts_after_the_type_changes(client, world):
+    from scheduling.errors import SlotUnavailable
+    from scheduling.operations.booking_queries import free_slots_for_host
+    from scheduling.operations.bookings import reschedule_booking
+
+    assert book_api(client, world).status_code == 201
+    primary = rows()[0]
+    _busy(world.engineer, WED_9_UTC, WED_9_UTC.replace(hour=10))
+    world.event_type.assignment = "one"
+    db.session.commit()
+    offered = free_slots_for_host(
+        primary.event_type,
+        world.closer.id,
+        WEDNESDAY,
+        WEDNESDAY.replace(day=10),
+        FROZEN_NOW,
+        exclude_booking_id=primary.id,
+    )
+    try:
+        reschedule_booking(
+            primary, WED_9_UTC, FROZEN_NOW, video_base_url="https://meet.test.example",
+            host_id=world.closer.id, by="user", actor=world.admin,
+        )  # fmt: skip
+        moved = True
+    except SlotUnavailable:
+        moved = False
+    db.session.rollback()
+    assert (WED_9_UTC in offered) == moved
+    assert not moved
