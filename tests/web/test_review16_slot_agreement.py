@@ -130,3 +130,56 @@ def test_listed_starts_and_bookable_starts_agree(app, make_org, make_host, froze
             start = day + timedelta(minutes=15 * quarter)
             booked = _try(event_type.id, start, minutes)
             assert booked == (start in listed), (start, minutes, sorted(listed))
+
+
+week_edges = st.fixed_dictionaries(
+    {
+        "tz": st.sampled_from(["Pacific/Auckland", "America/Los_Angeles", "Europe/Berlin"]),
+        "weekly_limit": st.sampled_from([1, 2]),
+        "min_gap": st.sampled_from([0, 60]),
+        "collective": st.booleans(),
+        # bookings made first: hours after Saturday 2030-01-12 00:00 UTC
+        "seeds": st.lists(st.integers(0, 72), max_size=4),
+        "day": st.sampled_from([12, 13, 14]),
+    }
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(config=week_edges)
+def test_weekly_limits_agree_across_local_week_edges(app, make_org, make_host, frozen_now, config):
+    """Hosts far from UTC working every day: the local week ends on a different UTC day."""
+    org = make_org()
+    every_day = ((range(7), 0, 1440),)
+    hosts = [make_host(org=org, name=n, tz=config["tz"], hours=every_day) for n in ("Ann", "Bob")]
+    event_type = EventType(
+        organisation=org,
+        slug=f"week-{os.urandom(4).hex()}",
+        title="Week",
+        duration=60,
+        durations=[60],
+        step=60,
+        min_gap=config["min_gap"],
+        weekly_limit=config["weekly_limit"],
+        assignment="collective" if config["collective"] else "one",
+        locations=[{"kind": "video", "detail": ""}],
+        created_at=FROZEN_NOW,
+    )
+    event_type.hosts = hosts
+    db.session.add(event_type)
+    db.session.commit()
+    saturday = datetime(2030, 1, 12, tzinfo=UTC)
+    for hours in config["seeds"]:
+        event_type = db.session.get(EventType, event_type.id)
+        start = saturday + timedelta(hours=hours)
+        try:
+            create_booking(event_type, start, _invitee(60), FROZEN_NOW, video_base_url=VIDEO)
+            db.session.commit()
+        except (InvalidRequest, SlotUnavailable):
+            db.session.rollback()
+    day = datetime(2030, 1, config["day"], tzinfo=UTC)
+    event_type = db.session.get(EventType, event_type.id)
+    listed = set(compute_event_type_slots(event_type, day, day + timedelta(days=1), FROZEN_NOW))
+    for hour in range(24):
+        start = day + timedelta(hours=hour)
+        assert _try(event_type.id, start, 60) == (start in listed), (start, sorted(listed))
