@@ -122,3 +122,22 @@ def test_the_admin_move_of_a_meeting_offers_what_it_accepts_after_the_type_chang
     db.session.rollback()
     assert (WED_9_UTC in offered) == moved
     assert not moved
+
+
+def test_the_admin_move_page_of_a_meeting_answers_odd_days_and_hosts(client, world, login_as):
+    from tests.conftest import login
+
+    assert book_api(client, world).status_code == 201
+    second = rows()[1]
+    assert login(client, world.admin.email).status_code == 302
+    url = f"/admin/bookings/{second.id}/reschedule"
+    for query in (
+        {"date": "9999-12-31"},
+        {"date": "0001-01-01"},
+        {"date": "2030-01-09", "host": str(world.solo.id)},
+        {"date": "2030-01-09", "host": "9" * 30},
+        {"date": "2030-01-09", "host": "\x00"},
+    ):
+        assert client.get(url, query_string=query).status_code < 500, query
+    page = client.get(url, query_string={"date": "2030-01-09"})
+    assert page.status_code == 200 and "10:00" in page.text

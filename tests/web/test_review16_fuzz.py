@@ -133,3 +133,22 @@ def test_api_reschedule_and_cancel_refuse_odd_fields(client, world, slug, extra)
     moved = {"start": "2030-01-08T12:00:00+00:00", **extra}
     _ok(client.post(f"/api/v1/bookings/{uid}/reschedule", json=moved, headers=world["api"]))
     _ok(client.post(f"/api/v1/bookings/{uid}/cancel", json=extra, headers=world["api"]))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/u/%00",
+        "/t/%00",
+        "/u/" + "a" * 5000,
+        "/book/multi?duration=45&date=9999-12-31",
+        "/book/multi?duration=45&month=0000-00",
+        "/book/multi?duration=45&date=2030-01-08&fragment=times&tz=%00",
+        "/book/coll?duration=60&date=2030-01-08&fragment=times",
+        "/book/coll/confirm?duration=60&start=2030-01-08T09:07:00%2B00:00",
+        "/api/v1/event-types/coll/slots?duration=60&start=2030-01-08&end=2031-01-08",
+        "/api/v1/event-types/coll/slots?duration=60&start=0001-01-01&end=9999-12-31",
+    ],
+)
+def test_pages_with_odd_paths_and_ranges_answer_without_error(client, world, url):
+    _ok(client.get(url))

@@ -4,6 +4,7 @@ mixes of durations, buffers, minimum gap, daily and weekly limits, collective ho
 import os
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -183,3 +184,38 @@ def test_weekly_limits_agree_across_local_week_edges(app, make_org, make_host, f
     for hour in range(24):
         start = day + timedelta(hours=hour)
         assert _try(event_type.id, start, 60) == (start in listed), (start, sorted(listed))
+
+
+@pytest.mark.parametrize("cover", ["each_other", "chain", "overlapping"])
+def test_absences_covering_each_other_agree(app, make_org, make_host, frozen_now, cover):
+    """Ann is out on Tuesday; who covers her may be out too, or two absences overlap."""
+    org = make_org()
+    ann, bob = make_host(org=org, name="Ann"), make_host(org=org, name="Bob")
+    cem = make_host(org=org, name="Cem", hours=((range(5), 480, 1200),))
+    tuesday = date(2030, 1, 8)
+    absences = {
+        "each_other": [(ann, bob), (bob, ann)],
+        "chain": [(ann, bob), (bob, cem)],
+        "overlapping": [(ann, bob), (ann, cem)],
+    }[cover]
+    for host, delegate in absences:
+        db.session.add(
+            Absence(host_id=host.id, first_day=tuesday, last_day=tuesday, delegate_id=delegate.id)
+        )
+    event_type = EventType(
+        organisation=org,
+        slug=f"ann-{os.urandom(4).hex()}",
+        title="Ann",
+        duration=30,
+        step=30,
+        locations=[{"kind": "video", "detail": ""}],
+        created_at=FROZEN_NOW,
+    )
+    event_type.hosts = [ann]
+    db.session.add(event_type)
+    db.session.commit()
+    day = DAYS[0]
+    listed = set(compute_event_type_slots(event_type, day, day + timedelta(days=1), FROZEN_NOW))
+    for half_hour in range(48):
+        start = day + timedelta(minutes=30 * half_hour)
+        assert _try(event_type.id, start, 30) == (start in listed), (start, sorted(listed))
