@@ -3,6 +3,7 @@ changed: the times offered for a move are the ones the move accepts."""
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from scheduling.extensions import db
@@ -141,3 +142,48 @@ def test_the_admin_move_page_of_a_meeting_answers_odd_days_and_hosts(client, wor
         assert client.get(url, query_string=query).status_code < 500, query
     page = client.get(url, query_string={"date": "2030-01-09"})
     assert page.status_code == 200 and "10:00" in page.text
+
+
+@pytest.mark.parametrize("assignment", ["one", "collective"])
+@pytest.mark.parametrize(
+    "limits", [{"weekly_limit": 1}, {"daily_limit": 1}, {"min_gap": 60, "buffer_after": 15}]
+)
+def test_a_move_at_the_limit_offers_what_it_accepts(client, world, assignment, limits):
+    """The booking being moved does not count against its own limits or gap."""
+    from scheduling.errors import InvalidRequest, SlotUnavailable
+    from scheduling.operations.bookings import reschedule_booking
+
+    world.event_type.assignment = assignment
+    for key, value in limits.items():
+        setattr(world.event_type, key, value)
+    db.session.commit()
+    if assignment == "one":
+        world.event_type.hosts = [world.closer]
+        db.session.commit()
+    assert book_api(client, world).status_code == 201
+    booking = rows()[0]
+    day = datetime(2030, 1, 8, tzinfo=UTC)
+    for days in (0, 1):
+        start_of_day = day.replace(day=8 + days)
+        listed = set(
+            compute_event_type_slots(
+                booking.event_type,
+                start_of_day,
+                start_of_day.replace(day=9 + days),
+                FROZEN_NOW,
+                exclude_booking_id=booking.id,
+            )
+        )
+        assert listed, (limits, days)
+        for half_hour in range(16, 32):
+            start = start_of_day.replace(hour=half_hour // 2, minute=30 * (half_hour % 2))
+            try:
+                reschedule_booking(
+                    db.session.get(type(booking), booking.id), start, FROZEN_NOW,
+                    video_base_url="https://meet.test.example",
+                )  # fmt: skip
+                moved = True
+            except (InvalidRequest, SlotUnavailable):
+                moved = False
+            db.session.rollback()
+            assert moved == (start in listed), (start, sorted(listed))
