@@ -15,7 +15,13 @@ from scheduling.models import AuditEntry, Booking, EventType, Holiday, Host, Out
 
 from .busy_time import booked_starts_by_host, busy_by_host, meetings_by_host
 from .durations import settings_for_duration
-from .slots import default_host_ids, load_calendars, schedule_for, settings_for
+from .slots import (
+    default_host_ids,
+    load_calendars,
+    moves_as_meeting,
+    schedule_for,
+    settings_for,
+)
 
 
 @dataclass(frozen=True)
@@ -195,10 +201,10 @@ def free_slots_for_host(
 
     Of a collective event type: the starts all of its hosts (this one among them) are free for.
     """
-    if event_type.is_collective:
-        from .collective import compute_collective_slots, selected_host_ids
+    if moves_as_meeting(event_type, exclude_booking_id):
+        from .collective import compute_collective_slots, meeting_host_ids
 
-        if host_id not in selected_host_ids(event_type):
+        if host_id not in meeting_host_ids(event_type, exclude_booking_id):
             return []
         return compute_collective_slots(
             event_type, start, end, now, exclude_booking_id, duration=duration

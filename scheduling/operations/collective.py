@@ -111,6 +111,13 @@ def _exclusions(booking_id: int | None) -> dict[int, int]:
     return {row.host_id: row.id for row in meeting_rows(booking)}
 
 
+def meeting_host_ids(event_type: EventType, booking_id: int | None) -> list[int]:
+    """The hosts a meeting needs: those of the meeting being moved (a row of it: booking_id),
+    else the event type's selected hosts."""
+    exclude = _exclusions(booking_id)
+    return sorted(exclude) if exclude else selected_host_ids(event_type)
+
+
 def compute_collective_slots(
     event_type: EventType,
     start: datetime,
@@ -125,7 +132,7 @@ def compute_collective_slots(
     duration: the chosen length in minutes (checked by the caller; None: the default).
     """
     exclude = _exclusions(exclude_booking_id)
-    host_ids = sorted(exclude) if exclude else selected_host_ids(event_type)
+    host_ids = meeting_host_ids(event_type, exclude_booking_id)
     calendars = _calendars(event_type, host_ids, start, end, exclude, busy_as_seconds=True)
     if calendars is None:
         return []

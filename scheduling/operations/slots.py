@@ -21,6 +21,7 @@ from scheduling import availability as av
 from scheduling.extensions import db
 from scheduling.models import (
     Absence,
+    Booking,
     DateOverride,
     EventType,
     Holiday,
@@ -362,6 +363,17 @@ def load_calendars(
     ]
 
 
+def moves_as_meeting(event_type: EventType, exclude_booking_id: int | None) -> bool:
+    """Whether slots are a collective meeting's: the booking being moved is one (whatever the
+    type became since), or nothing is moved and the type is collective."""
+    if exclude_booking_id is None:
+        return event_type.is_collective
+    moved = db.session.get(Booking, exclude_booking_id)
+    if moved is None:
+        return event_type.is_collective
+    return moved.meeting_id is not None
+
+
 def compute_event_type_slots(
     event_type: EventType,
     start: datetime,
@@ -377,9 +389,10 @@ def compute_event_type_slots(
     host_ids narrows the hosts (a routed lead's team or host); duration is the chosen length
     in minutes (checked by the caller, operations/durations.py; None: the default). A collective
     event type offers the starts all of its hosts are free for instead (operations/collective.py;
-    no narrowing).
+    no narrowing). A move follows the booking, not the type's current assignment: a collective
+    meeting's rows move together (all its hosts free), a one-host booking moves alone.
     """
-    if event_type.is_collective:
+    if moves_as_meeting(event_type, exclude_booking_id):
         from .collective import compute_collective_slots  # it builds on this module
 
         return compute_collective_slots(

@@ -105,6 +105,8 @@ def build_calendar(
         view.day = day
         if day.replace(day=1) == month:
             view.day_slots = by_day.get(day, [])
+        elif not today <= day <= last_day:
+            view.day_slots = []  # nothing is bookable then (and year 9999 has no next day)
         else:
             day_start, day_end = local_day_range(tz, day, day)
             view.day_slots = compute_event_type_slots(

@@ -367,7 +367,8 @@ class EventTypeForm(FlaskForm):
         if not field.data and self.pool_id.data is None:
             raise ValidationError(_l("Pick at least one host, or a team."))
         known = {int(choice.value) for choice in field.choices}
-        if any(value not in known for value in field.data):
+        # None when a value was no number (its error is already on the field).
+        if any(value not in known for value in field.data or []):
             raise ValidationError(_l("Pick hosts from the list."))
 
     def to_data(self) -> EventTypeData:

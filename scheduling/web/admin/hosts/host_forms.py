@@ -169,7 +169,9 @@ class AbsenceForm(FlaskForm):
         ]
 
     def validate_delegate_id(self, field) -> None:
-        if field.data and not str(field.data).isdigit():
+        text = str(field.data or "")
+        # ASCII digits only ("²" passes isdigit but not int) and within a database integer.
+        if text and not (text.isascii() and text.isdigit() and len(text) < 19):
             raise ValidationError(_l("Pick a colleague from the list."))
 
     def delegate(self) -> int | None:
