@@ -9,7 +9,7 @@ from sqlalchemy import select
 from scheduling import clock
 from scheduling.delivery.worker import Worker
 from scheduling.extensions import db
-from scheduling.models import EventTypeNotification, OutboxMessage
+from scheduling.models import CalendarConnection, EventTypeNotification, OutboxMessage
 from scheduling.operations.account_links import invite_user, send_password_link
 from scheduling.operations.bookings import (
     Invitee,
@@ -17,6 +17,7 @@ from scheduling.operations.bookings import (
     create_booking,
     reschedule_booking,
 )
+from scheduling.operations.calendar_connections import mark_needs_reconnect
 from scheduling.operations.outcomes import OutcomeInput, record_outcome
 from tests.conftest import FROZEN_NOW
 from tests.third_party_urls import external_urls
@@ -71,8 +72,21 @@ def test_every_email_links_only_to_the_app_and_the_video_service(
     send_password_link(admin, manager, moving_clock.now)
     db.session.commit()
     run_worker(app)  # the invitation, the set-password link
+    # A host's Google calendar connection ended by the provider: the reconnect email.
+    connection = CalendarConnection(
+        organisation_id=event_type.organisation_id,
+        host_id=event_type.hosts[0].id,
+        provider="google",
+        account_email="host@gmail.example",
+        created_at=moving_clock.now,
+        updated_at=moving_clock.now,
+    )
+    db.session.add(connection)
+    db.session.flush()
+    mark_needs_reconnect(connection, "invalid_grant", moving_clock.now)
+    db.session.commit()
     moving_clock.now += timedelta(minutes=20)
-    run_worker(app)  # the no-show follow-up, after its delay (15 minutes by default)
+    run_worker(app)  # the no-show follow-up (after its 15-minute delay), the reconnect email
 
     sent_topics = set(
         db.session.scalars(
@@ -82,8 +96,8 @@ def test_every_email_links_only_to_the_app_and_the_video_service(
         )
     )
     templates = {  # emails/account_invite.html is the topic account.invite, and so on
-        p.stem.replace("account_", "account.")
-        if p.stem.startswith("account_")
+        p.stem.replace("_", ".", 1)
+        if p.stem.startswith(("account_", "calendar_"))
         else f"booking.{p.stem}"
         for p in TEMPLATES.glob("*.html")
         if not p.stem.startswith("_")
