@@ -1,0 +1,91 @@
+"""The push receiving routes over HTTP: Graph's validation handshake, refusals that change
+nothing and never a 500, no cookie, no CSRF token needed; disconnect stops the channels."""
+
+from urllib.parse import quote
+
+import pytest
+
+from scheduling.delivery.calendar_push import maintain_channels
+from scheduling.delivery.calendar_sync import sync_connection
+from tests.conftest import post_form
+from tests.integration.connected_calendars import NOW, connect_host
+from tests.integration.push_helpers import channel_rows, go_public, stopped_at
+
+pytest_plugins = ["tests.fakes.fixtures"]
+
+GRAPH = "/hooks/calendar/microsoft"
+GOOGLE = "/hooks/calendar/google"
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "abc",
+        "Validation: Testing client application reachability for subscription "
+        "Request-Id: 7a0a5e7d-3b1b-4f3e",
+        "a+b/c=d&e<f>\"g'h%20",
+    ],
+)
+def test_graph_validation_answers_the_token_exactly(client, token):
+    response = client.post(f"{GRAPH}?validationToken={quote(token, safe='')}", data="")
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
+    assert response.get_data(as_text=True) == token  # decoded, not escaped
+    assert "Set-Cookie" not in response.headers
+
+
+@pytest.mark.parametrize("query", ["validationToken=", "validationToken=" + "x" * 5000])
+def test_graph_validation_refuses_empty_or_huge_tokens(client, query):
+    assert client.post(f"{GRAPH}?{query}").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("body", "kwargs", "status"),
+    [
+        (None, {"data": "not json", "content_type": "application/json"}, 400),
+        ({"value": [{"subscriptionId": "x", "clientState": "y"}]}, {}, 403),
+        ({"value": [1, None, {"subscriptionId": 5}]}, {}, 403),
+        ({"value": {}}, {}, 400),
+    ],
+)
+def test_graph_notifications_that_match_nothing_are_refused(client, body, kwargs, status):
+    response = client.post(GRAPH, json=body, **kwargs) if body else client.post(GRAPH, **kwargs)
+    assert response.status_code == status
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-Goog-Channel-ID": "nope", "X-Goog-Channel-Token": "t", "X-Goog-Resource-State": "x"},
+        {"X-Goog-Channel-ID": "x" * 500, "X-Goog-Channel-Token": "t"},
+    ],
+)
+def test_google_pushes_for_unknown_channels_are_not_found(client, headers):
+    response = client.post(GOOGLE, headers=headers)
+    assert response.status_code == 404
+    assert "Set-Cookie" not in response.headers
+
+
+def test_reads_are_not_allowed(client):
+    assert client.get(GOOGLE).status_code == 405
+    assert client.get(f"{GRAPH}?validationToken=abc").status_code == 405
+
+
+@pytest.mark.parametrize("name", ["google", "microsoft"])
+def test_disconnect_stops_the_channels(app, client, login_as, make_host, name, request):
+    fake = request.getfixturevalue("fake_google" if name == "google" else "fake_graph")
+    user = login_as("admin")
+    host = make_host(org=user.organisation)
+    connection = connect_host(app, fake, name, host, NOW)
+    go_public(app, fake, [NOW])
+    sync_connection(connection.id, NOW)
+    maintain_channels(NOW)
+    [row] = channel_rows()
+    channel_id = row.channel_id
+    page = f"/admin/hosts/{host.id}/calendars"
+    response = post_form(client, f"{page}/connections/{connection.id}/disconnect", {}, page)
+    assert response.status_code == 302
+    assert channel_rows() == []
+    assert stopped_at(fake, name) == [channel_id]
+    assert fake.violations == []
