@@ -89,3 +89,15 @@ def test_disconnect_stops_the_channels(app, client, login_as, make_host, name, r
     assert channel_rows() == []
     assert stopped_at(fake, name) == [channel_id]
     assert fake.violations == []
+
+
+def test_privacy_documents_mention_push_only_with_a_public_address(
+    app, client, login_as, make_host, fake_graph
+):
+    admin = login_as("admin")
+    connect_host(app, fake_graph, "microsoft", make_host(org=admin.organisation), NOW)
+    phrase = "asked to notify this installation's public address"
+    app.config["PUBLIC_URL"] = "http://localhost:5000"
+    assert phrase not in client.get("/admin/privacy/documents/processors.md").text
+    app.config["PUBLIC_URL"] = "https://book.example.eu"
+    assert phrase in client.get("/admin/privacy/documents/processors.md").text
