@@ -233,3 +233,23 @@ def test_disconnect_stops_the_channels(setup):
     assert channel_rows() == []
     assert stopped_at(fake, name) == [channel_id]
     assert fake.violations == []
+
+
+def test_a_graph_subscription_gone_at_renewal_is_made_again(app, fake_graph, make_host):
+    fake = fake_graph
+    connection = connect_host(app, fake, "microsoft", make_host(), NOW)
+    box = [NOW]
+    go_public(app, fake, box)
+    old = registered(connection)
+    old_id = old.channel_id
+    del fake.subscriptions[old_id]  # Graph removed it (e.g. after missed renewals)
+    when = old.expires_at - RENEW_BEFORE
+    box[0] = when
+    assert maintain_channels(when) == 1  # PATCH: 404, forgotten
+    [row] = channel_rows()
+    assert row.channel_id == "" and row.next_attempt_at == when
+    assert maintain_channels(when) == 1  # registered anew
+    [row] = channel_rows()
+    assert row.channel_id in fake.subscriptions and row.channel_id != old_id
+    assert len(fake.validations) == 2
+    assert fake.violations == []

@@ -101,3 +101,13 @@ def test_privacy_documents_mention_push_only_with_a_public_address(
     assert phrase not in client.get("/admin/privacy/documents/processors.md").text
     app.config["PUBLIC_URL"] = "https://book.example.eu"
     assert phrase in client.get("/admin/privacy/documents/processors.md").text
+
+
+def test_pushes_count_against_the_api_rate_limit(app, client, frozen_now):
+    from scheduling.security.rate_windows import parse_limit
+    from scheduling.web.rate_limit import EXTENSION_KEY
+
+    app.extensions[EXTENSION_KEY]["api"] = parse_limit("2/1m")
+    statuses = [client.post(GOOGLE).status_code for _ in range(3)]
+    assert statuses == [404, 404, 429]
+    assert client.post(f"{GRAPH}?validationToken=abc").status_code == 429
