@@ -126,13 +126,19 @@ def maintain_channels(now: datetime) -> int:
 
 
 def stop_connection_channels(connection_id: int, now: datetime) -> int:
-    """Stop the mailbox's channels before it is disconnected (best effort; the caller commits)."""
+    """Stop the mailbox's channels before it is disconnected (best effort; the caller commits).
+
+    Call it before changing anything else in the transaction: a token that cannot be refreshed
+    rolls the transaction back (the channels then simply run out at the provider).
+    """
     rows = push.channels_of(connection_id)
     if not rows:
         return 0
     try:
         token = connections.fresh_access_token(connection_id, now)
     except ProviderError:
+        # Undo the "needs reconnect" mark and its email: the mailbox is going anyway.
+        db.session.rollback()
         return 0
     connection_provider = rows[0].provider
     api = Api(connections.provider(connection_provider).api_url, token, API_TIMEOUT)

@@ -111,3 +111,30 @@ def test_pushes_count_against_the_api_rate_limit(app, client, frozen_now):
     statuses = [client.post(GOOGLE).status_code for _ in range(3)]
     assert statuses == [404, 404, 429]
     assert client.post(f"{GRAPH}?validationToken=abc").status_code == 429
+
+
+def test_disconnect_with_a_dead_refresh_token_still_disconnects(
+    app, client, login_as, make_host, fake_graph, frozen_now
+):
+    from sqlalchemy import func, select
+
+    from scheduling.extensions import db
+    from scheduling.models import CalendarConnection, OutboxMessage
+
+    user = login_as("admin")
+    host = make_host(org=user.organisation)
+    connection = connect_host(app, fake_graph, "microsoft", host, NOW)
+    go_public(app, fake_graph, [NOW])
+    sync_connection(connection.id, NOW)
+    maintain_channels(NOW)
+    fake_graph.expire_access_tokens()
+    fake_graph.revoke_refresh_tokens()
+    connection.token_expires_at = NOW  # the app refreshes first
+    db.session.commit()
+    page = f"/admin/hosts/{host.id}/calendars"
+    response = post_form(client, f"{page}/connections/{connection.id}/disconnect", {}, page)
+    assert response.status_code == 302
+    assert db.session.scalar(select(CalendarConnection)) is None
+    assert channel_rows() == []
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0  # no email
+    assert fake_graph.deleted_subscriptions == []  # it runs out at Graph by itself
