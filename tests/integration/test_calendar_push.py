@@ -253,3 +253,15 @@ def test_a_graph_subscription_gone_at_renewal_is_made_again(app, fake_graph, mak
     assert row.channel_id in fake.subscriptions and row.channel_id != old_id
     assert len(fake.validations) == 2
     assert fake.violations == []
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_a_stop_answered_gone_counts_as_done(setup, status):
+    _name, fake, connection, _box = setup
+    registered(connection)
+    _choose(connection, False, NOW)
+    fake.fail_next(status)
+    assert maintain_channels(NOW) == 1
+    assert channel_rows() == []
+    stops = [seen.status for seen in fake.requests if seen.method in ("DELETE", "POST")][-1:]
+    assert stops == [status]
