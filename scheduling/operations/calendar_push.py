@@ -86,25 +86,34 @@ def _job(action: str, source: CalendarSource, provider: str, row=None) -> PushJo
     )
 
 
+def _callable(now: datetime):
+    """The mailbox is connected and not paused by the provider's Retry-After."""
+    return and_(
+        CalendarConnection.status == "connected",
+        or_(CalendarConnection.paused_until.is_(None), CalendarConnection.paused_until <= now),
+    )
+
+
 def due_jobs(now: datetime, limit: int = 100) -> list[PushJob]:
     """Channels to stop (calendar unticked, mailbox gone bad, push off), renew, or register."""
     enabled = push_enabled()
     jobs = []
     # A channel no longer wanted is stopped at once (a failed stop waits for its backoff).
-    unwanted = CalendarPushChannel.failures == 0
+    unwanted = and_(CalendarPushChannel.failures == 0, CalendarPushChannel.channel_id != "")
     if enabled:
         unwanted = and_(unwanted, CalendarSource.blocks_time.is_(False))
     rows = db.session.execute(
         select(CalendarPushChannel, CalendarSource, CalendarConnection)
         .join(CalendarSource, CalendarSource.id == CalendarPushChannel.source_id)
         .join(CalendarConnection, CalendarConnection.id == CalendarSource.connection_id)
-        .where(or_(CalendarPushChannel.next_attempt_at <= now, unwanted))
+        .where(
+            _callable(now),  # no token otherwise; the channel runs out by itself
+            or_(CalendarPushChannel.next_attempt_at <= now, unwanted),
+        )
         .order_by(CalendarPushChannel.id)
         .limit(limit)
     ).all()
     for row, source, connection in rows:
-        if connection.status != "connected":
-            continue  # no token to call with; the channel runs out by itself
         wanted = enabled and source.blocks_time
         if not row.channel_id:
             if wanted:
@@ -119,7 +128,7 @@ def due_jobs(now: datetime, limit: int = 100) -> list[PushJob]:
         select(CalendarSource, CalendarConnection.provider)
         .join(CalendarConnection, CalendarConnection.id == CalendarSource.connection_id)
         .where(
-            CalendarConnection.status == "connected",
+            _callable(now),
             CalendarSource.blocks_time.is_(True),
             CalendarSource.last_success_at.is_not(None),  # after the first good sync
             ~select(CalendarPushChannel.id)
