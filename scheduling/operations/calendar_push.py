@@ -217,6 +217,20 @@ def channels_of(connection_id: int) -> list[CalendarPushChannel]:
     )
 
 
+def push_channels_of_host(host_id: int, now: datetime) -> dict[int, CalendarPushChannel]:
+    """The host's live or failing push channels by calendar (for the calendars page)."""
+    found = db.session.scalars(
+        select(CalendarPushChannel)
+        .join(CalendarSource, CalendarSource.id == CalendarPushChannel.source_id)
+        .where(CalendarSource.host_id == host_id)
+    )
+    return {
+        row.source_id: row
+        for row in found
+        if row.last_error or (row.expires_at is not None and row.expires_at > now)
+    }
+
+
 # -- a push arrives ---------------------------------------------------------------------------
 
 

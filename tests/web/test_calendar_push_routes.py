@@ -138,3 +138,23 @@ def test_disconnect_with_a_dead_refresh_token_still_disconnects(
     assert channel_rows() == []
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0  # no email
     assert fake_graph.deleted_subscriptions == []  # it runs out at Graph by itself
+
+
+def test_the_calendars_page_shows_push_status(app, client, login_as, make_host, fake_google):
+    from scheduling.extensions import db
+
+    user = login_as("admin")
+    host = make_host(org=user.organisation)
+    connection = connect_host(app, fake_google, "google", host, NOW)
+    page = f"/admin/hosts/{host.id}/calendars"
+    assert "push notification" not in client.get(page).text
+    go_public(app, fake_google, [NOW])
+    sync_connection(connection.id, NOW)
+    maintain_channels(NOW)
+    assert "Changes also arrive by push notification" in client.get(page).text
+    [row] = channel_rows()
+    row.last_error = "HTTP 400: WebHook callback must be HTTPS"
+    db.session.commit()
+    text = client.get(page).text
+    assert "Push notifications could not be set up (HTTP 400: WebHook" in text
+    assert "regular syncing continues" in text
