@@ -65,6 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .web.embed import bp as embed_bp
     from .web.feeds.views import bp as feeds_bp
     from .web.health import bp as health_bp
+    from .web.hooks import bp as hooks_bp
     from .web.i18n import install as install_i18n
     from .web.outcome_links import bp as outcome_links_bp
     from .web.public.views import bp as public_bp
@@ -83,6 +84,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(health_bp)
     csrf.exempt(outcome_links_bp)  # no cookies: the signed link, plus same-origin checks
     app.register_blueprint(outcome_links_bp)
+    csrf.exempt(hooks_bp)  # provider pushes: no cookies; a per-channel secret instead
+    app.register_blueprint(hooks_bp)
 
     from .web.formatting import register_filters
     from .web.security import add_security_headers

@@ -326,6 +326,13 @@ def _sync_calendar_connections(now: datetime) -> None:
     sync_due_connections(now)
 
 
+def _calendar_push_channels(now: datetime) -> None:
+    from .calendar_push import maintain_channels
+
+    # Push channels: register after a first good sync, renew before expiry, stop unticked ones.
+    maintain_channels(now)
+
+
 def _purge_rate_limits(now: datetime) -> None:
     from scheduling.operations.rate_limits import purge_rate_limit_counters
 
@@ -354,6 +361,7 @@ def register_defaults() -> None:
     register_periodic("lead.abandoned", _abandoned_leads, 60)
     register_periodic("calendar.refresh", _refresh_calendars, 60)
     register_periodic("calendar.connections", _sync_calendar_connections, 60)
+    register_periodic("calendar.push", _calendar_push_channels, 60)
     register_periodic("rate_limits.purge", _purge_rate_limits, 300)
     register_periodic(
         "retention", _retention, lambda config: float(config["RETENTION_INTERVAL_SECONDS"])

@@ -14,6 +14,7 @@ from .calendar_connections import (
     CalendarConnection,
     CalendarProviderApp,
 )
+from .calendar_push import CalendarPushChannel
 from .calendars import (
     CONNECTED_KINDS,
     SOURCE_KINDS,
@@ -83,6 +84,7 @@ __all__ = [
     "CalendarCopy",
     "CalendarFeed",
     "CalendarProviderApp",
+    "CalendarPushChannel",
     "CalendarSource",
     "ConsentRecord",
     "CreditAdjustment",

@@ -35,6 +35,7 @@ from scheduling.routing.questions import QUESTION_KINDS
 from scheduling.security.retention_periods import Period, periods_from
 
 from . import calendar_connections as connected_calendars
+from .calendar_push import push_enabled
 from .embed_settings import settings_of
 
 # Question kinds where a visitor types what they like: special category data can slip in.
@@ -81,6 +82,7 @@ class ConnectedCalendars:
     scopes: tuple[str, ...]  # short names (Google's without their common address prefix)
     connections: int
     writes: bool  # some host lets bookings be added to a calendar there
+    push: bool = False  # the provider is asked to notify PUBLIC_URL of changes (push channels)
 
 
 @dataclass(frozen=True)
@@ -366,6 +368,7 @@ def _connected_calendars(organisation_id: int) -> tuple[ConnectedCalendars, ...]
                 tuple(scope.rsplit("/", 1)[-1] for scope in provider.scopes),
                 count,
                 bool(writes),
+                bool(count) and push_enabled(),
             )
         )
     return tuple(found)

@@ -38,6 +38,8 @@ ENDPOINT_RULES = {
     "admin.login": "login",
     "admin.login_totp": "login",
     "admin.sso_start": "login",
+    "hooks.google_calendar": "api",
+    "hooks.microsoft_calendar": "api",
 }
 EXTENSION_KEY = "rendezvous_rate_limits"
 

@@ -12,6 +12,7 @@ from .google_events import GoogleEventsMixin
 from .google_payloads import google_error
 from .http_fake import Answer, Failure, FakeServer, Seen
 from .oauth_server import Grant, OAuthMixin
+from .push_channels import GooglePushMixin
 
 # calendarList accessRole values, weakest first (discovery: calendarList.list minAccessRole).
 ROLES = ("freeBusyReader", "reader", "writer", "owner")
@@ -26,7 +27,7 @@ OPENID_SCOPES = frozenset(
 )
 
 
-class FakeGoogle(GoogleEventsMixin, OAuthMixin, FakeServer):
+class FakeGoogle(GooglePushMixin, GoogleEventsMixin, OAuthMixin, FakeServer):
     """Google Calendar v3 (rootUrl + servicePath = base_url + /calendar/v3) and Google OAuth."""
 
     api_prefixes = (discovery.SERVICE_PATH,)

@@ -15,6 +15,7 @@ from .graph_payloads import graph_error, graph_time, read_time
 from .graph_schedule import GraphScheduleMixin
 from .http_fake import Answer, Failure, FakeServer, Seen
 from .oauth_server import OAuthMixin
+from .push_channels import GraphPushMixin
 
 GRAPH = "https://graph.microsoft.com/"
 READ = frozenset(
@@ -69,6 +70,10 @@ ROUTES = [
     _route("DELETE", "/me/events/{event}", "delete", WRITE),
     _route("DELETE", "/me/calendar/events/{event}", "delete", WRITE),
     _route("DELETE", "/me/calendars/{cal}/events/{event}", "delete", WRITE),
+    # Change notifications on events: Calendars.Read (delegated), per the subscription reference.
+    _route("POST", "/subscriptions", "subscribe", READ),
+    _route("PATCH", "/subscriptions/{event}", "resubscribe", READ),
+    _route("DELETE", "/subscriptions/{event}", "unsubscribe", READ),
 ]
 
 
@@ -77,7 +82,9 @@ def short_scope(scope: str) -> str:
     return scope[len(GRAPH) :] if scope.startswith(GRAPH) else scope
 
 
-class FakeGraph(GraphBatchMixin, GraphEventsMixin, GraphScheduleMixin, OAuthMixin, FakeServer):
+class FakeGraph(
+    GraphPushMixin, GraphBatchMixin, GraphEventsMixin, GraphScheduleMixin, OAuthMixin, FakeServer
+):
     """Microsoft Graph v1.0 at base_url + /v1.0 and the identity platform at /common/oauth2/v2.0."""
 
     api_prefixes = ("/v1.0",)
@@ -321,6 +328,8 @@ class FakeGraph(GraphBatchMixin, GraphEventsMixin, GraphScheduleMixin, OAuthMixi
         return answer
 
     def _handle(self, handler: str, seen: Seen, key, event_id) -> Answer:
+        if handler in ("subscribe", "resubscribe", "unsubscribe"):
+            return self.api_subscription(handler, seen, event_id)
         if handler == "me":
             return Answer(
                 200,

@@ -17,6 +17,7 @@ from scheduling.models import SOURCE_KINDS, CalendarSource, Host, Pool
 from scheduling.operations import calendar_connections as connected
 from scheduling.operations import calendar_feeds as feeds
 from scheduling.operations import calendar_import as imports
+from scheduling.operations.calendar_push import push_channels_of_host
 from scheduling.operations.locking import acquire_booking_lock
 from scheduling.web.admin.access import (
     current_user,
@@ -73,6 +74,7 @@ def _calendars_page(host: Host, form: SourceForm | None = None, status: int = 20
         links=links,
         sources=sources,
         connections=connected.page_rows(host),
+        push=push_channels_of_host(host.id, clock.utcnow()),
         form=form or SourceForm(formdata=None),
         own=current_user().host_id == host.id,
     ), status

@@ -13,6 +13,7 @@ from flask import flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 
 from scheduling import clock
+from scheduling.delivery.calendar_push import stop_connection_channels
 from scheduling.delivery.calendar_sync import sync_connection
 from scheduling.errors import InvalidRequest, NotFound
 from scheduling.extensions import db
@@ -186,6 +187,7 @@ def calendar_connection_disconnect(host_id: int, connection_id: int):
     connection = ops.connection_of(host, connection_id)
     label = ops.PROVIDER_NAMES[connection.provider]
     account = connection.account_email
+    stop_connection_channels(connection.id, clock.utcnow())  # before the tokens go
     revoked = ops.revoke_grant(connection)
     ops.disconnect(connection)
     db.session.commit()

@@ -251,6 +251,15 @@ def processor_blocks(facts: PrivacyFacts) -> tuple:
                 "event id. Disconnecting deletes all of it."
             )
         )
+    if any(connected.push for connected in facts.calendar_connections):
+        extra.append(
+            _(
+                "Google and Microsoft are asked to notify this installation's public address "
+                "when a ticked calendar changes (one channel per calendar, renewed before it "
+                "expires, stopped on disconnect). A notification names only the channel; the "
+                "next sync reads what changed."
+            )
+        )
     if extra:
         blocks.append(Bullets(tuple(extra)))
     return tuple(blocks)
