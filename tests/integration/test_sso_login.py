@@ -16,9 +16,11 @@ from sqlalchemy import select
 from scheduling import clock
 from scheduling.extensions import db
 from scheduling.models import AuditEntry, LoginAttempt, User
+from scheduling.operations.account_links import invite_user
 from scheduling.operations.accounts import enable_totp
 from scheduling.operations.sso_settings import SsoInput, save_sso
 from scheduling.remote.oidc import NetPolicy, discover
+from scheduling.security.account_links import account_link_token
 from tests.conftest import FROZEN_NOW, TEST_SECRET, csrf_from, login
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, running_provider
 
@@ -331,3 +333,22 @@ def test_break_glass_admin_stays_under_the_login_limits(world, client):
         assert login(client, world.admin.email, "not the password").status_code == 400
     answer = login(client, world.admin.email)
     assert answer.status_code == 429 and answer.headers["Retry-After"]
+
+
+def test_an_invitation_accepted_while_password_login_is_off_does_not_sign_in(world, client):
+    passwords_off(world)
+    link = invite_user(world.admin, "Nora New", f"nora@{DOMAIN}", "manager", None, FROZEN_NOW)
+    db.session.commit()
+    token = account_link_token(TEST_SECRET, link.id, link.nonce, link.purpose)
+    url = f"/admin/link/{link.id}/{token}"
+    page = client.get(url)
+    assert page.status_code == 200
+    data = {"password": "x" * 12, "confirm": "x" * 12, "csrf_token": csrf_from(page.text)}
+    answer = client.post(url, data=data)
+    # The account exists, but its owner signs in through the identity provider.
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/admin/login")
+    assert not signed_in(client)
+    follow = client.get("/admin/login")
+    assert "Your account is ready" in text(follow) and "single sign-on" in text(follow)
+    assert db.session.scalar(select(User).where(User.email == f"nora@{DOMAIN}")) is not None
+    assert login(client, f"nora@{DOMAIN}", "x" * 12).status_code == 403

@@ -12,6 +12,7 @@ from scheduling import clock
 from scheduling.errors import N_, InvalidRequest, PermissionDenied
 from scheduling.extensions import db
 from scheduling.operations import account_links, accounts
+from scheduling.operations.sso_settings import password_login_refusal
 from scheduling.web.admin.access import (
     current_user,
     get_user,
@@ -209,6 +210,14 @@ def account_link(link_id: int, token: str):
             db.session.rollback()
             return _unusable_page(exc.reason)
         else:
+            refusal = password_login_refusal(user)
+            if link.purpose == "invite" and refusal is not None:
+                # Password login is off for the organisation: the account exists now, and
+                # its owner signs in through the identity provider, not with this password.
+                db.session.commit()
+                flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "ok")
+                flash(_(refusal), "info")
+                return redirect(url_for(".login"))
             if link.purpose == "invite":
                 accounts.finish_login(user, now)
                 db.session.commit()
