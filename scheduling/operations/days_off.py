@@ -2,13 +2,14 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import holidays as public_holidays
 from sqlalchemy import select
 
 from scheduling.errors import N_, InvalidRequest, NotFound
 from scheduling.extensions import db
-from scheduling.models import Absence, Holiday, Host, HostHoliday, Organisation, User
+from scheduling.models import Absence, Holiday, Host, HostHoliday, Organisation, PoolMember, User
 
 from .audit import record
 from .hosts import (
@@ -213,6 +214,26 @@ def delete_host_holiday(holiday: HostHoliday, now: datetime, actor: User) -> Non
     )
     host.holidays.remove(holiday)
     db.session.flush()
+
+
+def covered_by(members: list[PoolMember], start: datetime) -> dict[int, int]:
+    """Team members out of office on the slot's local date -> the colleague covering them."""
+    zones = {m.host_id: m.host.tz for m in members}
+    if not zones:
+        return {}
+    day = start.date()
+    query = select(Absence).where(
+        Absence.host_id.in_(zones),
+        Absence.delegate_id.is_not(None),
+        Absence.first_day <= day + timedelta(days=1),
+        Absence.last_day >= day - timedelta(days=1),
+    )
+    covers = {}
+    for absence in db.session.scalars(query):
+        local = start.astimezone(ZoneInfo(zones[absence.host_id])).date()
+        if absence.first_day <= local <= absence.last_day:
+            covers[absence.host_id] = absence.delegate_id
+    return covers
 
 
 def rename_holiday(holiday: Holiday | HostHoliday, name: str, now: datetime, actor: User) -> bool:

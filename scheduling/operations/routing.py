@@ -26,6 +26,7 @@ from scheduling.routing.phones import normalise_phone
 
 from . import notifications
 from .bookings import Invitee, create_booking, new_uid, raise_if_all_taken
+from .days_off import covered_by
 from .limits import cap_counts, lock_for_booking
 from .locking import acquire_booking_lock
 from .question_rows import questions_of
@@ -351,11 +352,13 @@ class RoundRobinOrder:
     members: list[PoolMember]
     stats: dict[int, rt.MemberStats]
     picks: dict[int, rt.Pick] | None = None
+    # Out-of-office member -> the colleague covering them on the slot's date (days_off.py).
+    covers: dict[int, int] | None = None
 
     def __call__(self, free_hosts: list[Host]) -> list[Host]:
         by_id = {host.id: host for host in free_hosts}
         remaining = set(by_id)
-        pure = pure_members(self.members)
+        pure = rt.hand_over_weights(pure_members(self.members), self.covers or {})
         self.picks = {}
         ranked: list[Host] = []
         while remaining:
@@ -426,7 +429,12 @@ def book_for_route(
     order = None
     if route.pool is not None:
         members = [m for m in route.members if m.host_id in host_ids]
-        order = RoundRobinOrder(route.pool, members, member_stats(route.pool, members, start))
+        order = RoundRobinOrder(
+            route.pool,
+            members,
+            member_stats(route.pool, members, start),
+            covers=covered_by(members, start),
+        )
     booking = create_booking(
         event_type,
         start,

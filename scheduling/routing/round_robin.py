@@ -7,14 +7,15 @@ Someone new, or back from a week away, was not a candidate meanwhile and so accr
 they start level with everyone else instead of being flooded to catch up. That is the
 calibration. Out of office is the same rule: the caller leaves an absent member out of the free
 hosts (the slot engine gives them no hours on those dates), so their expected share does not
-grow while they are away and they do not catch up afterwards. Bookings given back
-(cancellations, optionally no-shows) and manual adjustments lower or raise `assigned`, which
-moves the member's next turn earlier or later.
+grow while they are away and they do not catch up afterwards. A colleague they named to cover
+them carries their weight as well meanwhile (hand_over_weights), so that colleague, not the whole
+team, takes their turns. Bookings given back (cancellations, optionally no-shows) and manual
+adjustments lower or raise `assigned`, which moves the member's next turn earlier or later.
 """
 
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -170,6 +171,23 @@ _SUMMARY = {
     "recency": "tied on fair share and priority and was booked least recently",
     "order": "tied on fair share, priority and recency and comes first by id",
 }
+
+
+def hand_over_weights(members: Sequence[Member], covers: Mapping[int, int]) -> list[Member]:
+    """Members with the weight of each absent member added to the colleague covering them.
+
+    covers maps an out-of-office member to the colleague they named; that colleague (a member
+    too) then accrues the absent member's fair share as well, instead of it being spread over
+    everyone. The absent member keeps their weight but is not free, so accrues nothing.
+    """
+    weights = {m.host_id: m.weight for m in members}
+    extra: Counter[int] = Counter()
+    for absent, colleague in covers.items():
+        if absent in weights and colleague in weights and colleague != absent:
+            extra[colleague] += max(weights[absent], 0)
+    return [
+        replace(m, weight=m.weight + extra[m.host_id]) if extra[m.host_id] else m for m in members
+    ]
 
 
 def pick_host(

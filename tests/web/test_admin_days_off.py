@@ -210,6 +210,32 @@ def test_round_robin_gives_an_absent_members_turns_to_the_others(client, team, m
     assert after.count("Anna Ahlberg") == 2 and after.count("Ben Berger") == 2
 
 
+def test_the_covering_colleague_takes_the_absent_members_round_robin_share(
+    client, team, make_host, make_event_type
+):
+    carl = make_host(org=team.org, name="Carl Cover")
+    pool = Pool(
+        organisation=team.org, name="Closers", period="week", tz="Europe/Berlin",
+        created_at=FROZEN_NOW,
+    )  # fmt: skip
+    for host in (team.anna, team.ben, carl):
+        pool.members.append(PoolMember(host=host, weight=1, joined_at=FROZEN_NOW))
+    db.session.add(pool)
+    team_call = make_event_type(
+        hosts=[], slug="team-call", title="Team call", organisation=team.org
+    )
+    team_call.pool = pool
+    db.session.commit()
+    add_absence(client, team.anna, delegate=carl.id)  # Anna is away on NEXT_MONDAY
+    names = []
+    for hour in (8, 9, 10, 11, 12, 13):
+        response = book(client, "team-call", f"2030-01-14T{hour:02d}:00:00+00:00")
+        assert response.status_code == 201, response.get_json()
+        names.append(response.get_json()["host"]["name"])
+    # Carl carries Anna's share as well as his own: two turns in three, Ben one.
+    assert names.count("Carl Cover") == 4 and names.count("Ben Berger") == 2
+
+
 # -- a host's own holidays ----------------------------------------------------------------------
 
 
