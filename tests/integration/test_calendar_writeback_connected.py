@@ -5,14 +5,20 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from scheduling import clock
 from scheduling.delivery.calendar_copies import KIND, deliver_calendar_copy
 from scheduling.delivery.calendar_sync import sync_connection
 from scheduling.errors import SlotUnavailable
 from scheduling.extensions import db
-from scheduling.models import CalendarConnection, CalendarCopy, ImportedBusy, OutboxMessage
+from scheduling.models import (
+    Booking,
+    CalendarConnection,
+    CalendarCopy,
+    ImportedBusy,
+    OutboxMessage,
+)
 from scheduling.operations import calendar_connections as ops
 from scheduling.operations import calendar_sync
 from scheduling.operations.bookings import (
@@ -216,3 +222,37 @@ def test_live_recheck_timeout_falls_back_to_the_stored_data(world, app):
     limit = float(app.config["CALENDAR_RECHECK_TIMEOUT_SECONDS"])
     assert elapsed < limit + 2.0
     print(f"\nbooking with a 10 s provider took {elapsed:.2f} s (re-check limit {limit:g} s)")
+
+
+def test_a_collective_meeting_is_checked_live_and_copied_in_each_hosts_calendar(
+    app, make_host, make_event_type, fake_google, fake_graph, frozen_now
+):
+    anna = make_host(name="Anna")
+    ben = make_host(org=anna.organisation, name="Ben")
+    event_type = make_event_type(hosts=[anna, ben], title="Deep dive", assignment="collective")
+    for fake, name, host in ((fake_google, "google", anna), (fake_graph, "microsoft", ben)):
+        connection = connect_host(app, fake, name, host, NOW)
+        primary = next(s for s in ops.sources_of(connection) if s.blocks_time)
+        choice = ops.CalendarChoice(frozenset({primary.id}), primary.id)
+        ops.choose_calendars(connection, choice, NOW)
+    db.session.commit()
+    # Ben's Microsoft calendar got busy at 10:00 since the last sync: the live look at booking
+    # time refuses the whole meeting, and no host's row is written.
+    fake_graph.add_event(start=TUESDAY, end=TUESDAY + timedelta(minutes=30), title="Dentist")
+    with pytest.raises(SlotUnavailable):
+        book(event_type)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Booking)) == 0
+    # At noon both are free: each host's own calendar gets the meeting, and both copies go
+    # when it is cancelled.
+    meeting = book(event_type, TUESDAY + timedelta(hours=2))
+    assert db.session.scalar(select(func.count()).select_from(Booking)) == 2
+    deliver_all()
+    assert len(remote_events(fake_google)) == 1
+    assert [e for e in remote_events(fake_graph) if e.get("subject") != "Dentist"] != []
+    cancel_booking(meeting, "changed plans", NOW)
+    db.session.commit()
+    deliver_all()
+    assert remote_events(fake_google) == []
+    assert [e for e in remote_events(fake_graph) if e.get("subject") != "Dentist"] == []
+    assert fake_google.violations == [] and fake_graph.violations == []
