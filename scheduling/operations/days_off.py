@@ -19,6 +19,7 @@ from .hosts import (
     flush_unique,
     local_today,
 )
+from .limits import delegated_absences
 
 # One absence covers at most a year; longer is surely a typing mistake.
 MAX_ABSENCE_DAYS = 366
@@ -219,17 +220,8 @@ def delete_host_holiday(holiday: HostHoliday, now: datetime, actor: User) -> Non
 def covered_by(members: list[PoolMember], start: datetime) -> dict[int, int]:
     """Team members out of office on the slot's local date -> the colleague covering them."""
     zones = {m.host_id: m.host.tz for m in members}
-    if not zones:
-        return {}
-    day = start.date()
-    query = select(Absence).where(
-        Absence.host_id.in_(zones),
-        Absence.delegate_id.is_not(None),
-        Absence.first_day <= day + timedelta(days=1),
-        Absence.last_day >= day - timedelta(days=1),
-    )
     covers = {}
-    for absence in db.session.scalars(query):
+    for absence in delegated_absences(zones, start):
         local = start.astimezone(ZoneInfo(zones[absence.host_id])).date()
         if absence.first_day <= local <= absence.last_day:
             covers[absence.host_id] = absence.delegate_id

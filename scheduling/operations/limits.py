@@ -103,19 +103,26 @@ def lock_for_booking(
     hold_count_locks(db.session, names)
 
 
-def covering_host_ids(host_ids: Sequence[int], start: datetime) -> list[int]:
-    """Colleagues covering an absence of one of these hosts around `start` (a day either side,
-    whatever the host's zone): a booking at `start` may go to them instead."""
+def delegated_absences(host_ids: Iterable[int], start: datetime) -> list[Absence]:
+    """Absences with a covering colleague of these hosts around `start`: a day either side, so
+    that the slot's local date is among them whatever the host's zone (callers narrow it)."""
+    host_ids = list(host_ids)
     if not host_ids:
         return []
     day = start.date()
-    query = select(Absence.delegate_id).where(
+    query = select(Absence).where(
         Absence.host_id.in_(host_ids),
         Absence.delegate_id.is_not(None),
         Absence.first_day <= day + timedelta(days=1),
         Absence.last_day >= day - timedelta(days=1),
     )
-    return sorted(set(db.session.scalars(query)) - set(host_ids))
+    return list(db.session.scalars(query))
+
+
+def covering_host_ids(host_ids: Sequence[int], start: datetime) -> list[int]:
+    """Colleagues who may take a booking at `start` for one of these hosts (locked with them)."""
+    delegates = {absence.delegate_id for absence in delegated_absences(host_ids, start)}
+    return sorted(delegates - set(host_ids))
 
 
 def cap_counts(members: Iterable[PoolMember], moment: datetime) -> tuple[dict, dict]:
