@@ -61,7 +61,6 @@ def seed(bookings: int) -> Host:
         title="Discovery call",
         duration=30,
         step=30,
-        location_kind="video",
         created_at=NOW,
     )
     db.session.add_all([org, host, event_type])

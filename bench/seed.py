@@ -39,7 +39,6 @@ def seed(now: datetime, hosts: int = 20, bookings: int = 10_000, seed_value: int
             step=15,
             buffer_after=5,
             horizon_days=120,
-            location_kind="phone",
             created_at=now,
         )
         event_type.hosts = [host]
@@ -52,7 +51,6 @@ def seed(now: datetime, hosts: int = 20, bookings: int = 10_000, seed_value: int
         step=15,
         buffer_after=5,
         horizon_days=120,
-        location_kind="phone",
         created_at=now,
     )
     pool = Pool(
@@ -86,7 +84,7 @@ def seed(now: datetime, hosts: int = 20, bookings: int = 10_000, seed_value: int
                     "occupied_from": start,
                     "occupied_until": start + timedelta(minutes=35),
                     "status": "confirmed",
-                    "location_kind": "phone",
+                    "location_kind": "video",
                     "location": "",
                     "ical_uid": f"{number}-{offset}@bench",
                     "sequence": 0,

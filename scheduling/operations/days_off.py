@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import holidays as public_holidays
 from sqlalchemy import select
 
 from scheduling.errors import N_, InvalidRequest, NotFound
@@ -271,6 +270,8 @@ def rename_holiday(holiday: Holiday | HostHoliday, name: str, now: datetime, act
 
 def supported_countries() -> dict[str, list[str]]:
     """Country codes the holidays package knows, with their subdivision (region) codes."""
+    import holidays as public_holidays  # about 3 MiB: only an import of holidays needs it
+
     return {
         code: list(subdivs) for code, subdivs in public_holidays.list_supported_countries().items()
     }
@@ -302,6 +303,8 @@ def public_holidays_of(
         )
     if last_year - first_year + 1 > MAX_IMPORT_YEARS:
         raise InvalidRequest("Import at most three years at once.", {"last_year": "too many"})
+    import holidays as public_holidays  # loaded on first use, see above
+
     found = public_holidays.country_holidays(
         country, subdiv=subdivision or None, years=range(first_year, last_year + 1)
     )

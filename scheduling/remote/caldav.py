@@ -7,8 +7,11 @@ same SSRF guard, deadlines and size limits apply).
 import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urljoin
-from xml.etree import ElementTree
+
+if TYPE_CHECKING:
+    from xml.etree import ElementTree
 
 from .http import FetchError, Policy, explain_status, request
 
@@ -52,7 +55,10 @@ class Account:
         return headers
 
 
-def _xml(body: bytes) -> ElementTree.Element:
+def _xml(body: bytes) -> "ElementTree.Element":
+    # The XML parser loads with the first answer: a worker that never syncs never needs it.
+    from xml.etree import ElementTree
+
     # WebDAV answers never need a DTD; refusing one rules out entity expansion attacks.
     if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
         raise FetchError("The CalDAV server sent an answer with a DTD, which is not accepted.")
