@@ -80,8 +80,8 @@ def _fast_password_hashing(monkeypatch):
     from scheduling.operations import accounts
 
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(accounts, "_hasher", cheap)
-    monkeypatch.setattr(accounts, "_DUMMY_HASH", cheap.hash("rendezvous-no-such-account"))
+    dummy = cheap.hash("rendezvous-no-such-account")
+    monkeypatch.setattr(accounts, "_argon2", lambda: (cheap, dummy))
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ version (an older pg_dump refuses a newer server; we say so before it runs).
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -82,6 +81,8 @@ def _sqlite_file(url: URL) -> Path:
 
 def _sqlite_backup(source: Path, path: Path) -> None:
     """Copy through a temporary file, so PATH is either absent or a complete backup."""
+    import sqlite3  # here, not at import: web workers on PostgreSQL never load SQLite
+
     partial = path.with_name(path.name + ".partial")
     src = sqlite3.connect(source)
     try:
@@ -100,6 +101,8 @@ def _sqlite_backup(source: Path, path: Path) -> None:
 
 def _sqlite_restore(path: Path, target: Path) -> None:
     """The backup API writes the copy into the live file under its lock, all or nothing."""
+    import sqlite3
+
     src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         check = src.execute("PRAGMA quick_check").fetchone()[0]

@@ -3,10 +3,10 @@
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from typing import TYPE_CHECKING
 
 import pyotp
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
 
 from scheduling.errors import InvalidRequest, PermissionDenied, RateLimited
@@ -17,9 +17,8 @@ from scheduling.security.secretbox import decrypt, encrypt
 from .audit import record
 from .sso_settings import is_break_glass_login, password_login_refusal
 
-_hasher = PasswordHasher()
-# A hash of nothing useful, verified when the account does not exist, so timing does not tell.
-_DUMMY_HASH = _hasher.hash("rendezvous-no-such-account")
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 MIN_PASSWORD_LENGTH = 10
 WINDOW = timedelta(minutes=15)
@@ -43,8 +42,31 @@ class LoginResult:
     needs_totp: bool
 
 
+@cache
+def _argon2() -> tuple["PasswordHasher", str]:
+    """The hasher and a hash of nothing useful, verified when the account does not exist, so
+    timing does not tell. argon2 and its cffi bindings load on the first password use, not in
+    every worker; both are made together, so that first use costs the same for any account."""
+    from argon2 import PasswordHasher
+
+    hasher = PasswordHasher()
+    return hasher, hasher.hash("rendezvous-no-such-account")
+
+
+def _matches(password_hash: str | None, password: str) -> bool:
+    """The password against a stored hash (None: against the dummy hash, and False)."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    hasher, dummy = _argon2()
+    try:
+        matched = hasher.verify(dummy if password_hash is None else password_hash, password)
+    except (VerificationError, InvalidHashError):  # VerifyMismatchError is a VerificationError
+        return False
+    return matched and password_hash is not None
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _argon2()[0].hash(password)
 
 
 def check_password_rules(password: str) -> None:
@@ -154,11 +176,7 @@ def authenticate(email: str, password: str, address: str, now: datetime) -> Logi
     _check_rate_limit(email, address, now)
     under_attack, oldest = _under_attack(email, now)
     user = db.session.scalar(select(User).where(User.email == email))
-    try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-        ok = user is not None and user.active
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        ok = False
+    ok = _matches(user.password_hash if user else None, password) and user.active
     if under_attack and not (ok and user.totp_enabled):
         # Same answer for a right and a wrong password: the attacker learns nothing.
         if not ok:
@@ -180,7 +198,7 @@ def authenticate(email: str, password: str, address: str, now: datetime) -> Logi
             f"Break-glass password login by {user.email} while password login is off",
             now,
         )
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _argon2()[0].check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return LoginResult(user, needs_totp=user.totp_enabled)
 
@@ -206,12 +224,8 @@ def verify_totp(user: User, code: str, secret_key: str, address: str, now: datet
 
 def change_password(user: User, current: str, new: str, now: datetime) -> None:
     """Change a password after checking the current one; other sessions are signed out."""
-    try:
-        _hasher.verify(user.password_hash, current)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        raise InvalidRequest(
-            "The current password is not right.", {"current_password": "wrong"}
-        ) from None
+    if not _matches(user.password_hash, current):
+        raise InvalidRequest("The current password is not right.", {"current_password": "wrong"})
     set_password(user, new, now, actor=user)
 
 

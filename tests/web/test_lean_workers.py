@@ -79,3 +79,25 @@ def test_the_wsgi_app_and_the_cli_do_not_load_playwright(tmp_path):
     assert "scheduling.cli.privacy_audit" in modules
     assert "scheduling.cli.audit_browser" not in modules
     assert not {name for name in modules if name.split(".")[0] == "playwright"}
+
+
+def test_the_wsgi_app_loads_rarely_used_libraries_on_first_use(tmp_path):
+    """holidays with dateutil's parser (about 3 MiB; only the public holiday import), argon2
+    with cffi (password checks), the XML parser (CalDAV answers) and SQLite's driver for the
+    backup command (a PostgreSQL worker would load libsqlite3 for nothing)."""
+    lazy = ("holidays", "argon2", "_argon2_cffi_bindings", "_cffi_backend", "pyexpat", "sqlite3")
+    modules = _modules_after(
+        "import os\nos.environ['DATABASE_URL'] = 'postgresql+psycopg://u@127.0.0.1:1/none'\n"
+        "import app",
+        tmp_path,
+    )
+    assert "scheduling" in modules
+    assert not {name for name in modules if name.split(".")[0] in lazy}
+    after_use = _modules_after(
+        "from scheduling.operations import accounts, days_off\n"
+        "assert accounts._matches(accounts.hash_password('a long password'), 'a long password')\n"
+        "assert not accounts._matches(None, 'rendezvous-no-such-account')\n"
+        "assert 'DE' in days_off.supported_countries()",
+        tmp_path,
+    )
+    assert {"argon2", "holidays"} <= after_use
