@@ -10,7 +10,8 @@ import os
 
 # Loopback only: the proxy in front terminates TLS and passes X-Forwarded-*.
 bind = os.environ.get("RENDEZVOUS_BIND", "127.0.0.1:8000")
-# About 110-130 MB resident each; 2 per core + 1, at most 8, unless WEB_CONCURRENCY says.
+# About 78 (SQLite) to 85 MiB (PostgreSQL) resident each under load; 2 per core + 1, at most 8,
+# unless WEB_CONCURRENCY says.
 workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8)))
 worker_class = "sync"
 # Each worker opens its own database pool after the fork (no connection shared across processes).
