@@ -39,7 +39,7 @@ def seed(now: datetime, hosts: int = 20, bookings: int = 10_000, seed_value: int
             step=15,
             buffer_after=5,
             horizon_days=120,
-            location_kind="phone",
+            locations=[{"kind": "phone", "detail": ""}],
             created_at=now,
         )
         event_type.hosts = [host]
@@ -52,7 +52,7 @@ def seed(now: datetime, hosts: int = 20, bookings: int = 10_000, seed_value: int
         step=15,
         buffer_after=5,
         horizon_days=120,
-        location_kind="phone",
+        locations=[{"kind": "phone", "detail": ""}],
         created_at=now,
     )
     pool = Pool(
