@@ -49,6 +49,8 @@ def compute_collective_slot_seconds(
     if not members:
         return []
 
+    layouts: dict = {}  # members with the same hours share their laid-out grid
+
     def each():
         for member in members:
             yield compute_slot_seconds(
@@ -61,6 +63,7 @@ def compute_collective_slot_seconds(
                 member.booked_starts,
                 member.busy_seconds,
                 member.meetings,
+                layouts,
             )
 
     return intersect_starts(each())

@@ -100,12 +100,13 @@ def _forbidden(
     lo: int,
     hi: int,
     busy_seconds: Iterable[tuple[int, int]] = (),
-) -> tuple[list[int], list[int]]:
-    """Sorted, merged [from, to) ranges of slot starts that busy time or full days rule out.
+) -> list[tuple[int, int]]:
+    """Sorted [from, to) ranges of slot starts that busy time or full days rule out.
 
     A start s is blocked by busy [a, b) when [s - before, s + duration + after) meets it, that is
     when a - duration - after < s < b + before. One pass, no helper calls: with hundreds of busy
-    intervals per host this loop is the engine's hot spot.
+    intervals per host this loop is the engine's hot spot. The ranges may overlap: _cut() needs
+    them sorted only.
     """
     reach_back = settings.duration * 60 + settings.buffer_after * 60 - 1
     reach_ahead = settings.buffer_before * 60
@@ -134,21 +135,13 @@ def _forbidden(
     # The same in whole seconds: start rounded down, end up, as the loop above does.
     first_end = max(lo - reach_ahead, FIRST_SECOND)
     last_start = min(hi + reach_back, LAST_SECOND)
-    for head_s, tail_s in busy_seconds:
-        if tail_s <= first_end or head_s >= last_start or tail_s <= head_s:
-            continue
-        append((head_s - reach_back, tail_s + reach_ahead))
+    ranges += [
+        (head_s - reach_back, tail_s + reach_ahead)
+        for head_s, tail_s in busy_seconds
+        if tail_s > first_end and head_s < last_start and tail_s > head_s
+    ]
     ranges.sort()
-    starts: list[int] = []
-    ends: list[int] = []
-    for a, b in ranges:
-        if ends and a <= ends[-1]:
-            if b > ends[-1]:
-                ends[-1] = b
-        else:
-            starts.append(a)
-            ends.append(b)
-    return starts, ends
+    return ranges
 
 
 def _full_days(
@@ -221,46 +214,25 @@ def _gap_ranges(meetings: Iterable[Interval], gap: int, duration: int) -> list[t
     return out
 
 
-def _grid(
-    hours: Hours,
-    span: Span,
-    step: int,
-    duration: int,
-    lo: int,
-    hi: int,
-    forbidden: tuple[list[int], list[int]],
-) -> list[int]:
-    """Free grid starts in [lo, hi), in seconds, ascending."""
+def _grid(hours: Hours, span: Span, step: int, duration: int, lo: int, hi: int) -> list[int]:
+    """Every grid start in [lo, hi), in seconds, ascending, before busy time takes any away.
+
+    It depends on the hours and the rules only, so hosts with the same hours share it.
+    """
     zone = hours.zone
     step_s = step * 60
     unit = alignment(step) * 60
     mids = span.mids
     last_mid = len(mids) - 1
-    block_from, block_to = forbidden
-    blocks = len(block_from)
     out: list[int] = []
-    cursor = 0
 
     def emit(anchor: int, a: int, b: int) -> None:
-        """Add anchor + k*step for starts a..b (inclusive) that no block covers."""
-        nonlocal cursor
+        """Add anchor + k*step for starts a..b (inclusive)."""
         if a > b:
             return
-        # Segments come in time order, so blocks that end before this one can be dropped.
-        while cursor < blocks and block_to[cursor] <= a:
-            cursor += 1
-        k = cursor
-        p = a
-        while p <= b:
-            if k < blocks and block_from[k] <= p:
-                p = block_to[k]
-                k += 1
-                continue
-            q = b + 1 if k >= blocks else min(b + 1, block_from[k])
-            first = anchor + -((anchor - p) // step_s) * step_s
-            if first < q:
-                out.extend(range(first, q, step_s))
-            p = q
+        first = anchor + -((anchor - a) // step_s) * step_s
+        if first <= b:
+            out.extend(range(first, b + 1, step_s))
 
     day_of_lo = max(bisect_right(mids, lo) - 1, 0)
     for start, end in span.windows:
@@ -284,6 +256,32 @@ def _grid(
     return out
 
 
+def _cut(grid: list[int], forbidden: list[tuple[int, int]]) -> list[int]:
+    """The grid starts no forbidden [from, to) range holds (ranges sorted by their start).
+
+    Slices between bisections, so a host costs a few operations per busy range rather than one
+    per slot. A range may overlap the ones before it: what they took is behind `pos` already.
+    """
+    out: list[int] = []
+    pos = 0
+    size = len(grid)
+    for a, b in forbidden:
+        i = bisect_left(grid, a, pos)
+        if i >= size:
+            break
+        if grid[i] >= b:
+            continue  # busy outside the hours, or between two starts: nothing to take
+        out += grid[pos:i]
+        pos = bisect_left(grid, b, i + 1)
+    out += grid[pos:]
+    return out
+
+
+def _layout_key(hours: Hours, step: int, duration: int, lo: int, hi: int) -> tuple:
+    """What the laid-out grid depends on, as plain checked values (equal keys, equal grids)."""
+    return (hours.signature(), step, duration, lo, hi)
+
+
 def datetimes_from_seconds(starts: list[int]) -> list[datetime]:
     """UTC datetimes of ascending seconds; one conversion, then exact timedelta steps."""
     if not starts:
@@ -303,10 +301,15 @@ def compute_slot_seconds(
     booked_starts: Iterable[datetime] = (),
     busy_seconds: Iterable[tuple[int, int]] = (),
     meetings: Iterable[Interval] = (),
+    layouts: dict | None = None,
 ) -> list[int]:
     """Return the free slot starts in [start, end) as sorted, unique epoch seconds.
 
-    Callers that combine many hosts union these integers, which is far cheaper than datetimes.
+    Callers that combine many hosts union these integers, which is far cheaper than datetimes,
+    and may pass the same `layouts` dict for every host: hosts whose hours come out the same
+    (same zone, weekly hours, overrides and days off near the range) then share one laid-out
+    grid, and only their busy time is worked out per host. The dict may be reused with any
+    arguments: its keys hold everything the grid depends on.
     busy_seconds is more busy time as (start rounded down, end rounded up) epoch seconds, as a
     database can compute them without a datetime per row; a caller leaves out intervals that are
     empty before rounding (they block nothing).
@@ -331,14 +334,21 @@ def compute_slot_seconds(
     if lo >= hi or not in_safe_range(lo, hi):
         return []
     duration = settings.duration * 60
-    span = hours.cover(lo, hi, hi - 1 + duration)
+    key = None if layouts is None else _layout_key(hours, settings.step, duration, lo, hi)
+    laid_out = None if key is None else layouts.get(key)
+    if laid_out is None:
+        span = hours.cover(lo, hi, hi - 1 + duration)
+        laid_out = (span, _grid(hours, span, settings.step, duration, lo, hi))
+        if key is not None:
+            layouts[key] = laid_out
+    span, grid = laid_out
     if settings.weekly_limit is not None:
         booked_starts = list(booked_starts)  # read twice: per day and per week
     full = _full_days(hours, span, booked_starts, settings.daily_limit)
     full += _full_weeks(hours, booked_starts, settings.weekly_limit)
     full += _gap_ranges(meetings, settings.min_gap, duration)
     forbidden = _forbidden(busy, full, settings, lo, hi, busy_seconds)
-    return _grid(hours, span, settings.step, duration, lo, hi, forbidden)
+    return _cut(grid, forbidden)
 
 
 def compute_slots(

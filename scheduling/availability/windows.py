@@ -119,6 +119,16 @@ class Hours:
         only_days = None if only is None else frozenset(_dates(only))
         return cls(zone, weekly, overrides, only_days)
 
+    def signature(self) -> tuple:
+        """Everything the hours hold, hashable: equal signatures lay out equal spans."""
+        only = self.only_days
+        return (
+            self.zone,
+            tuple(tuple(day) for day in self.weekly),
+            tuple(sorted((day, tuple(spans)) for day, spans in self.overrides.items())),
+            None if only is None else tuple(sorted(only)),
+        )
+
     def span(self, first: date, last: date) -> Span:
         """Lay the hours of local dates first..last onto absolute time and merge them."""
         utcoffset = self.zone.utcoffset

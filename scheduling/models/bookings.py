@@ -24,7 +24,8 @@ class Booking(db.Model):
             "occupied_from <= start_at AND occupied_until >= end_at", name="occupied_covers_meeting"
         ),
         CheckConstraint("status IN ('confirmed', 'cancelled', 'rescheduled')", name="status_known"),
-        Index("ix_bookings_host_occupied", "host_id", "occupied_from"),
+        # Busy-time reads (a team's month of bookings) find all they need in the index itself.
+        Index("ix_bookings_host_busy", "host_id", "occupied_from", "occupied_until", "status"),
         Index("ix_bookings_event_type_start", "event_type_id", "start_at"),
         # PostgreSQL enforces "no two confirmed bookings of one host overlap, buffers included";
         # on SQLite the triggers below do, and bookings run inside BEGIN IMMEDIATE.

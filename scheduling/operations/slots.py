@@ -405,6 +405,7 @@ def compute_event_type_slots(
     calendars = load_calendars(
         event_type, start, end, exclude_booking_id, host_ids, busy_as_seconds=True
     )
+    layouts: dict = {}  # hosts with the same hours lay them out once
     per_host = [
         seconds(
             cal.schedule,
@@ -415,6 +416,7 @@ def compute_event_type_slots(
             booked_starts=cal.booked_starts,
             busy_seconds=cal.busy_seconds,
             meetings=cal.meetings,
+            layouts=layouts,
         )
         for cal in calendars
     ]
