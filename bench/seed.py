@@ -39,7 +39,7 @@ def seed(now: datetime, hosts: int = 20, bookings: int = 10_000, seed_value: int
             step=15,
             buffer_after=5,
             horizon_days=120,
-            location_kind="phone",
+            locations=[{"kind": "host_phone", "detail": "+49 30 1234567"}],
             created_at=now,
         )
         event_type.hosts = [host]
@@ -52,7 +52,7 @@ def seed(now: datetime, hosts: int = 20, bookings: int = 10_000, seed_value: int
         step=15,
         buffer_after=5,
         horizon_days=120,
-        location_kind="phone",
+        locations=[{"kind": "host_phone", "detail": "+49 30 1234567"}],
         created_at=now,
     )
     pool = Pool(
@@ -86,8 +86,8 @@ def seed(now: datetime, hosts: int = 20, bookings: int = 10_000, seed_value: int
                     "occupied_from": start,
                     "occupied_until": start + timedelta(minutes=35),
                     "status": "confirmed",
-                    "location_kind": "phone",
-                    "location": "",
+                    "location_kind": "host_phone",
+                    "location": "+49 30 1234567",
                     "ical_uid": f"{number}-{offset}@bench",
                     "sequence": 0,
                     "token_version": 1,
