@@ -55,9 +55,9 @@ def forget_lock_when_writing(session: Session) -> None:
 @event.listens_for(Session, "before_flush")
 def _refuse_write_before_lock(session, flush_context, instances):
     """A request that promised to lock before writing and did not: fail loudly, not at random."""
-    if session.info.get(_LOCKS_LATER) and not session.info.get(_LOCKED):
-        if session.get_bind().dialect.name == "sqlite":
-            raise RuntimeError("write before acquire_booking_lock in a request that locks later")
+    info = session.info
+    if info.get(_LOCKS_LATER) and not info.get(_LOCKED) and takes_write_lock(session):
+        raise RuntimeError("write before acquire_booking_lock in a request that locks later")
 
 
 @event.listens_for(Session, "after_flush")
@@ -82,6 +82,11 @@ def transaction_memo(session: Session) -> dict:
     """A dict that lives as long as the session's current transaction (for checks made once)."""
     session = session() if callable(session) else session
     return session.info.setdefault(_MEMO, {})
+
+
+def takes_write_lock(session: Session) -> bool:
+    """True where acquire_booking_lock takes a lock (SQLite's one writer)."""
+    return session.get_bind().dialect.name == "sqlite"
 
 
 def takes_count_locks(session: Session) -> bool:
