@@ -5,7 +5,7 @@ The layers and where to find things: docs/architecture.md.
 
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import load_config
@@ -25,12 +25,23 @@ def _serialise_sqlite_writes():
 
     A deferred transaction that reads and then writes fails at once with "database is locked"
     when another writer got in between; waiting for the lock up front avoids that.
-    PostgreSQL needs nothing: the call does nothing there.
+    PostgreSQL needs nothing: the call does nothing there. A view marked locks_itself (booking
+    attempts, which answer "taken" from a read) takes the lock itself before it writes.
     """
     if request.method not in ("GET", "HEAD", "OPTIONS"):
-        from .operations.locking import acquire_booking_lock
+        from .operations.locking import acquire_booking_lock, lock_when_writing
 
-        acquire_booking_lock(db.session)
+        view = current_app.view_functions.get(request.endpoint)
+        if getattr(view, "locks_itself", False):
+            lock_when_writing(db.session)
+        else:
+            acquire_booking_lock(db.session)
+
+
+def _end_lock_when_writing(exc):
+    from .operations.locking import forget_lock_when_writing
+
+    forget_lock_when_writing(db.session)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -96,6 +107,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     install_rate_limits(app)  # counts in its own transaction, before the write lock below
     app.before_request(_serialise_sqlite_writes)
+    app.teardown_request(_end_lock_when_writing)
     app.after_request(add_security_headers)
     register_error_handlers(app)
 

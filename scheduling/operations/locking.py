@@ -10,23 +10,54 @@ _LOCKED = "sqlite_write_lock"
 _WROTE = "wrote"
 
 
-def acquire_booking_lock(session: Session) -> None:
+def acquire_booking_lock(session: Session) -> bool:
     """Make the rest of this transaction hold SQLite's write lock before it reads.
 
     A deferred SQLite transaction that reads, then writes, can act on a stale view; BEGIN IMMEDIATE
     takes the lock first, so the availability re-check and the insert see the same data.
-    PostgreSQL needs nothing here: its exclusion constraint decides.
+    PostgreSQL needs nothing here: its exclusion constraint decides. True when reads made before
+    were rolled back to restart under the lock: what they loaded is expired, to be read again.
     """
     session = session() if callable(session) else session  # unwrap Flask-SQLAlchemy's scope
     if session.get_bind().dialect.name != "sqlite" or session.info.get(_LOCKED):
-        return
+        return False
+    restarted = False
     if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
         session.flush()  # a write already holds the lock for this transaction
     else:
         if session.in_transaction():
             session.rollback()  # only reads so far: restart them under the lock
+            restarted = True
         session.connection(execution_options={"sqlite_immediate": True})
     session.info[_LOCKED] = True
+    return restarted
+
+
+_LOCKS_LATER = "locks_later"
+
+
+def lock_when_writing(session: Session) -> None:
+    """This request reads first and takes the write lock itself, before it writes (see below).
+
+    A booking attempt whose time is taken answers 409 from a read, so on SQLite it need not wait
+    for the one writer; the code that books calls acquire_booking_lock before its first write.
+    """
+    session = session() if callable(session) else session
+    session.info[_LOCKS_LATER] = True
+
+
+def forget_lock_when_writing(session: Session) -> None:
+    """End of the request: the promise does not carry over to a session that outlives it."""
+    session = session() if callable(session) else session
+    session.info.pop(_LOCKS_LATER, None)
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_write_before_lock(session, flush_context, instances):
+    """A request that promised to lock before writing and did not: fail loudly, not at random."""
+    info = session.info
+    if info.get(_LOCKS_LATER) and not info.get(_LOCKED) and takes_write_lock(session):
+        raise RuntimeError("write before acquire_booking_lock in a request that locks later")
 
 
 @event.listens_for(Session, "after_flush")
@@ -41,6 +72,7 @@ def _forget_lock(session, transaction):
         session.info.pop(_WROTE, None)
         session.info.pop(_COUNT_LOCKS, None)
         session.info.pop(_MEMO, None)
+        session.info.pop(_LOCKS_LATER, None)
 
 
 _MEMO = "transaction_memo"
@@ -50,6 +82,11 @@ def transaction_memo(session: Session) -> dict:
     """A dict that lives as long as the session's current transaction (for checks made once)."""
     session = session() if callable(session) else session
     return session.info.setdefault(_MEMO, {})
+
+
+def takes_write_lock(session: Session) -> bool:
+    """True where acquire_booking_lock takes a lock (SQLite's one writer)."""
+    return session.get_bind().dialect.name == "sqlite"
 
 
 def takes_count_locks(session: Session) -> bool:

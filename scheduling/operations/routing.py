@@ -4,8 +4,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 
 from scheduling import routing as rt
 from scheduling.errors import N_, InvalidRequest, NotFound
@@ -21,6 +22,7 @@ from scheduling.models import (
     Pool,
     PoolMember,
     RoutingForm,
+    event_type_hosts,
 )
 from scheduling.routing.phones import normalise_phone
 
@@ -236,8 +238,24 @@ def route_for(event_type: EventType, lead: Lead | None = None) -> Route:
     if event_type.pool is not None:
         return _pool_route(event_type.pool, lead.rule_name if lead else "")
     return Route(
-        [h for h in event_type.hosts if h.active], None, [], lead.rule_name if lead else ""
+        [h for h in hosts_of(event_type) if h.active], None, [], lead.rule_name if lead else ""
     )
+
+
+_HOSTS_OF = (
+    select(Host)
+    .join(event_type_hosts, event_type_hosts.c.host_id == Host.id)
+    .where(event_type_hosts.c.event_type_id == bindparam("event_type_id"))
+    .order_by(Host.id)
+)
+
+
+def hosts_of(event_type: EventType) -> list[Host]:
+    """event_type.hosts, loaded by a prebuilt read: the lazy load cost more than the query."""
+    if "hosts" not in event_type.__dict__:
+        hosts = db.session.scalars(_HOSTS_OF, {"event_type_id": event_type.id}).all()
+        set_committed_value(event_type, "hosts", hosts)
+    return event_type.hosts
 
 
 def member_stats(
@@ -405,9 +423,18 @@ def book_for_route(
     video_base_url: str,
     source: str = "public",
 ) -> Booking:
-    """Book through the lead's route; with a team, round-robin picks the host and says why."""
-    acquire_booking_lock(db.session)  # fairness counts and the insert see the same bookings
+    """Book through the lead's route; with a team, round-robin picks the host and says why.
+
+    A time every candidate already holds is refused from one read before any lock is waited for:
+    a confirmed overlapping booking existed when it was read, so 409 is a right answer.
+    """
     route = route_for(event_type, lead)
+    if event_type.active and (lead is None or lead.status == "qualified"):
+        raise_if_all_taken(event_type, start, [host.id for host in route.hosts])
+    # Fairness counts and the insert see the same bookings. Reads restarted under SQLite's lock
+    # expired what they loaded: the route is read again, current.
+    if acquire_booking_lock(db.session):
+        route = route_for(event_type, lead)
     # Before any count is read: the team's fair shares, members' caps, the daily limit.
     lock_for_booking(
         [host.id for host in route.hosts],

@@ -14,6 +14,7 @@ from scheduling.extensions import db
 from scheduling.models import Booking, Lead
 from scheduling.operations.bookings import get_event_type
 from scheduling.operations.durations import booking_minutes, resolve_duration
+from scheduling.operations.locking import acquire_booking_lock
 from scheduling.operations.payloads import locations_json, meeting_hosts
 from scheduling.operations.routing import (
     book_for_route,
@@ -24,6 +25,7 @@ from scheduling.operations.routing import (
 )
 from scheduling.operations.slots import compute_event_type_slots
 from scheduling.web.urls import booking_link
+from scheduling.web.write_lock import locks_itself
 
 from .blueprint import bp
 from .schemas import parse_answers_arg, parse_booking_request, parse_date_arg, parse_zone_arg
@@ -167,6 +169,7 @@ def booking_json(booking: Booking) -> dict:
 
 
 @bp.post("/bookings")
+@locks_itself  # book_for_route locks after its "taken" read; qualify's lead is a write
 def create():
     body = request.get_json(silent=True)
     if body is None:
@@ -181,6 +184,7 @@ def create():
             if lead.status == "disqualified":
                 raise Disqualified(lead.decision.get("message") or "These answers do not qualify.")
         elif request_data.answers is not None:
+            acquire_booking_lock(db.session)  # qualify stores the lead
             lead = qualify(
                 event_type, request_data.answers, now, visitor_email=request_data.invitee.email
             )
