@@ -18,7 +18,7 @@ from sqlalchemy.orm.util import identity_key
 from scheduling.extensions import db
 from scheduling.models import Absence, Booking, EventType, Host, PoolMember
 
-from .locking import hold_count_locks, takes_count_locks
+from .locking import hold_count_locks, takes_count_locks, transaction_memo
 
 
 def _local_day(tz: str, moment: datetime) -> datetime:
@@ -103,20 +103,32 @@ def lock_for_booking(
     hold_count_locks(db.session, names)
 
 
+_ABSENCES = "delegated_absences"  # transaction memo: day -> (hosts asked, absences)
+
+
 def delegated_absences(host_ids: Iterable[int], start: datetime) -> list[Absence]:
     """Absences with a covering colleague of these hosts around `start`: a day either side, so
-    that the slot's local date is among them whatever the host's zone (callers narrow it)."""
-    host_ids = list(host_ids)
+    that the slot's local date is among them whatever the host's zone (callers narrow it).
+
+    A booking asks twice in one transaction (the route's hosts, then the chosen one): the first
+    answer is kept for the transaction and serves any subset of its hosts on the same day.
+    """
+    host_ids = set(host_ids)
     if not host_ids:
         return []
     day = start.date()
-    query = select(Absence).where(
-        Absence.host_id.in_(host_ids),
-        Absence.delegate_id.is_not(None),
-        Absence.first_day <= day + timedelta(days=1),
-        Absence.last_day >= day - timedelta(days=1),
-    )
-    return list(db.session.scalars(query))
+    memo = transaction_memo(db.session).setdefault(_ABSENCES, {})
+    asked, found = memo.get(day, (frozenset(), []))
+    if not host_ids <= asked:
+        query = select(Absence).where(
+            Absence.host_id.in_(sorted(host_ids)),
+            Absence.delegate_id.is_not(None),
+            Absence.first_day <= day + timedelta(days=1),
+            Absence.last_day >= day - timedelta(days=1),
+        )
+        asked, found = frozenset(host_ids), list(db.session.scalars(query))
+        memo[day] = (asked, found)
+    return [absence for absence in found if absence.host_id in host_ids]
 
 
 def covering_host_ids(host_ids: Sequence[int], start: datetime) -> list[int]:
