@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -354,6 +355,23 @@ def bookable_host_ids(event_type: EventType, lead: Lead | None, now: datetime) -
     return ids
 
 
+def reload_event_type(event_type: EventType) -> None:
+    """Read again what a restart under SQLite's lock expired; it may have gone meanwhile."""
+    try:
+        db.session.refresh(event_type)
+    except InvalidRequestError:
+        raise NotFound(N_("There is no bookable event type at this address.")) from None
+
+
+def _reload_lead(lead: Lead, *, with_for_update: bool = False) -> None:
+    try:
+        db.session.refresh(lead, with_for_update=with_for_update)
+    except InvalidRequestError:  # erased while this request waited
+        raise NotFound(
+            N_("This qualification link is not valid any more. Please answer again.")
+        ) from None
+
+
 def lead_for_event_type(event_type: EventType, uid: str) -> Lead:
     """A lead routed to this event type; a disqualified one cannot book."""
     lead = get_lead(uid)
@@ -434,6 +452,9 @@ def book_for_route(
     # Fairness counts and the insert see the same bookings. Reads restarted under SQLite's lock
     # expired what they loaded: the route is read again, current.
     if acquire_booking_lock(db.session):
+        reload_event_type(event_type)
+        if lead is not None:
+            _reload_lead(lead)
         route = route_for(event_type, lead)
     # Before any count is read: the team's fair shares, members' caps, the daily limit.
     lock_for_booking(
@@ -445,7 +466,7 @@ def book_for_route(
     )
     if lead is not None:
         # Row lock: two requests with the same lead link book once (the other sees "booked").
-        db.session.refresh(lead, with_for_update=True)
+        _reload_lead(lead, with_for_update=True)
     if lead is not None and lead.status == "disqualified":
         raise InvalidRequest(N_("These answers do not qualify for a call."))
     if lead is not None and lead.status == "booked":

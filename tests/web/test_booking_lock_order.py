@@ -15,6 +15,7 @@ import pytest
 from scheduling.extensions import db
 from tests.conftest import USE_PG
 from tests.web.test_api_public import book, booking_count
+from tests.web.test_routing_flow import answers, leads, qualify_via_page, setup  # noqa: F401
 
 pytestmark = pytest.mark.skipif(USE_PG, reason="SQLite's write lock; PostgreSQL has none")
 
@@ -99,3 +100,54 @@ def test_two_attempts_at_one_free_time_queued_behind_the_writer_book_once(app, e
     codes = sorted(result["response"].status_code for _, result in attempts)
     assert codes == [201, 409], codes
     assert booking_count() == 1
+
+
+def test_an_event_type_deleted_while_the_attempt_waits_is_a_404_not_a_500(app, event_type, writer):
+    slug = event_type.slug
+    thread, result = _post_in_thread(app, event_type, OTHER, "first@example.com")
+    thread.join(timeout=1.5)
+    assert thread.is_alive()
+    # What the attempt read before the lock (the event type) is gone when it gets the lock.
+    writer.execute(
+        "DELETE FROM event_type_hosts WHERE event_type_id = "
+        "(SELECT id FROM event_types WHERE slug = ?)",
+        (slug,),
+    )
+    writer.execute("DELETE FROM event_types WHERE slug = ?", (slug,))
+    writer.commit()
+    thread.join(timeout=30)
+    assert result["response"].status_code == 404, result["response"].get_json()
+    assert "no bookable event type" in result["response"].get_json()["message"]
+    assert booking_count() == 0
+
+
+def test_a_lead_erased_while_the_attempt_waits_is_a_404_not_a_500(
+    app,
+    client,
+    setup,  # noqa: F811 (the routing flow's fixture)
+    writer,
+):
+    app.config["RATE_LIMIT_ENABLED"] = False
+    writer.rollback()  # the page's qualify step writes the lead first
+    assert qualify_via_page(client, setup["slug"], answers()).status_code == 303
+    (lead,) = leads()
+    writer.execute("BEGIN IMMEDIATE")
+    body = {"event_type": setup["slug"], "start": SLOT, "name": "Grace", "email": "g@example.com"}
+    result = {}
+
+    def run():
+        result["response"] = app.test_client().post(
+            "/api/v1/bookings", json={**body, "lead": lead.uid}
+        )
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=1.5)
+    assert thread.is_alive()
+    writer.execute("DELETE FROM leads WHERE uid = ?", (lead.uid,))
+    writer.commit()
+    thread.join(timeout=30)
+    response = result["response"]
+    assert response.status_code == 404, response.get_json()
+    assert "not valid any more" in response.get_json()["message"]
+    assert booking_count() == 0

@@ -22,6 +22,7 @@ from scheduling.operations.routing import (
     evaluate_answers,
     lead_for_event_type,
     qualify,
+    reload_event_type,
 )
 from scheduling.operations.slots import compute_event_type_slots
 from scheduling.web.urls import booking_link
@@ -184,7 +185,8 @@ def create():
             if lead.status == "disqualified":
                 raise Disqualified(lead.decision.get("message") or "These answers do not qualify.")
         elif request_data.answers is not None:
-            acquire_booking_lock(db.session)  # qualify stores the lead
+            if acquire_booking_lock(db.session):  # qualify stores the lead
+                reload_event_type(event_type)
             lead = qualify(
                 event_type, request_data.answers, now, visitor_email=request_data.invitee.email
             )
