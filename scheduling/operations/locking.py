@@ -19,7 +19,7 @@ def acquire_booking_lock(session: Session) -> bool:
     were rolled back to restart under the lock: what they loaded is expired, to be read again.
     """
     session = session() if callable(session) else session  # unwrap Flask-SQLAlchemy's scope
-    if session.get_bind().dialect.name != "sqlite" or session.info.get(_LOCKED):
+    if not takes_write_lock(session) or session.info.get(_LOCKED):
         return False
     restarted = False
     if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
@@ -86,6 +86,7 @@ def transaction_memo(session: Session) -> dict:
 
 def takes_write_lock(session: Session) -> bool:
     """True where acquire_booking_lock takes a lock (SQLite's one writer)."""
+    session = session() if callable(session) else session
     return session.get_bind().dialect.name == "sqlite"
 
 
