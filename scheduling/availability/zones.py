@@ -93,3 +93,30 @@ def group_by_local_date(slots: Iterable[datetime], tz: str) -> dict[date, list[d
         require_aware(slot)
         groups.setdefault(slot.astimezone(zone).date(), []).append(slot)
     return groups
+
+
+def local_isoformats(moments: Iterable[datetime], tz: str) -> list[str]:
+    """moment.astimezone(zone).isoformat() of each moment, built from cached pieces: a team's
+    month has thousands of starts on a few dates, times and offsets (date, "T", time, offset)."""
+    zone = ZoneInfo(tz)
+    dates: dict = {}
+    times: dict = {}
+    offsets: dict = {}
+    out = []
+    for moment in moments:
+        local = moment.astimezone(zone)
+        day = local.date()
+        head = dates.get(day)
+        if head is None:
+            head = dates[day] = day.isoformat() + "T"
+        clock_time = local.time()
+        middle = times.get(clock_time)
+        if middle is None:
+            middle = times[clock_time] = clock_time.isoformat()
+        offset = local.utcoffset()
+        tail = offsets.get(offset)
+        if tail is None:
+            whole = local.isoformat()
+            tail = offsets[offset] = whole[len(head) + len(middle) :]
+        out.append(head + middle + tail)
+    return out

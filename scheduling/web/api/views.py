@@ -9,6 +9,7 @@ from flask import current_app, jsonify, request
 
 from scheduling import clock
 from scheduling.availability import local_day_range
+from scheduling.availability.zones import local_isoformats
 from scheduling.errors import InvalidRequest, SchedulingError
 from scheduling.extensions import db
 from scheduling.models import Booking, Lead
@@ -34,33 +35,6 @@ from .schemas import parse_answers_arg, parse_booking_request, parse_date_arg, p
 
 def _iso(moment, tz: str) -> str:
     return moment.astimezone(ZoneInfo(tz)).isoformat()
-
-
-def _isos(moments, tz: str) -> list[str]:
-    """moment.astimezone(zone).isoformat() of each moment, built from cached pieces (a team's
-    month has thousands of starts on a few dates, times and offsets): date, "T", time, offset."""
-    zone = ZoneInfo(tz)
-    dates: dict = {}
-    times: dict = {}
-    offsets: dict = {}
-    out = []
-    for moment in moments:
-        local = moment.astimezone(zone)
-        day = local.date()
-        head = dates.get(day)
-        if head is None:
-            head = dates[day] = day.isoformat() + "T"
-        clock_time = local.time()
-        middle = times.get(clock_time)
-        if middle is None:
-            middle = times[clock_time] = clock_time.isoformat()
-        offset = local.utcoffset()
-        tail = offsets.get(offset)
-        if tail is None:
-            whole = local.isoformat()
-            tail = offsets[offset] = whole[len(head) + len(middle) :]
-        out.append(head + middle + tail)
-    return out
 
 
 @bp.get("/event-types/<slug>")
@@ -109,7 +83,7 @@ def slots(slug: str):
             "start": first.isoformat(),
             "end": last.isoformat(),
             "duration": minutes,
-            "slots": _isos(found, tz),
+            "slots": local_isoformats(found, tz),
         }
     )
 

@@ -1,5 +1,5 @@
-"""The slots endpoint's strings are exactly isoformat() in the visitor's zone, pieces cached or
-not: odd offsets (seconds, quarter hours), transitions, microseconds."""
+"""Slot start strings (the slots endpoint's) are exactly isoformat() in the visitor's zone,
+pieces cached or not: odd offsets (seconds, quarter hours), transitions, microseconds."""
 
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduling.web.api.views import _isos
+from scheduling.availability.zones import local_isoformats
 
 ZONES = ["Europe/Berlin", "Australia/Lord_Howe", "Asia/Kathmandu", "Africa/Casablanca", "UTC"]
 BASE = datetime(1890, 1, 1, tzinfo=UTC)
@@ -22,4 +22,4 @@ BASE = datetime(1890, 1, 1, tzinfo=UTC)
 def test_iso_strings_are_isoformat(name, seconds, micro):
     zone = ZoneInfo(name)
     moments = sorted(BASE + timedelta(seconds=s, microseconds=micro * (s % 2)) for s in seconds)
-    assert _isos(moments, name) == [m.astimezone(zone).isoformat() for m in moments]
+    assert local_isoformats(moments, name) == [m.astimezone(zone).isoformat() for m in moments]
